@@ -1,0 +1,207 @@
+"""ipdesk: case management for Korea's network of overseas IP centres."""
+from flask import Flask, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ipdesk.config import PROJECT_ROOT, Config
+from ipdesk.core.errors import StaleObjectError
+from ipdesk.extensions import (
+    babel,
+    bootstrap,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS (or when forced)."""
+
+    def get_cookie_secure(self, app):
+        forced = app.config["SESSION_COOKIE_SECURE"]
+        return forced if forced is not None else request.is_secure
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(Config())
+    if overrides:
+        app.config.update(overrides)
+    app.session_interface = SessionInterface()
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        n = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    from ipdesk.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from ipdesk.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # set per request below, in the user's language
+    login_manager.session_protection = None  # server-side sessions do this job
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    import ipdesk.auth.sessions  # noqa: F401  (registers the user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from ipdesk.admin.views import bp as admin_bp
+    from ipdesk.auth.views import bp as auth_bp
+    from ipdesk.companies.views import bp as companies_bp
+    from ipdesk.main.views import bp as main_bp
+    from ipdesk.network.views import bp as network_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(companies_bp)
+    app.register_blueprint(network_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+# Pages an exporter whose company is not approved may still reach.
+GATE_EXEMPT = frozenset({"auth.logout", "auth.awaiting_approval", "main.set_language", "main.healthz",
+                         "main.privacy", "static", "bootstrap.static"})
+
+
+def register_request_hooks(app: Flask) -> None:
+    from flask import abort, redirect, url_for
+
+    from ipdesk.policy import account_gate
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash
+
+        if g.get("session_ended"):
+            flash(_("Your session has ended. Please sign in again."), "warning")
+        else:
+            flash(_("Please sign in to see this page."), "info")
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(401)
+
+    @app.before_request
+    def approval_gate():
+        if request.endpoint is None or request.endpoint in GATE_EXEMPT:
+            return None
+        if current_user.is_authenticated and account_gate(current_user):
+            if request.method == "GET":
+                return redirect(url_for("auth.awaiting_approval"))
+            abort(403)
+        return None
+
+    @app.after_request
+    def commit_and_secure(response):
+        # One commit point per request; an exception (a 500) never reaches here and rolls back.
+        if response.status_code < 500:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        user = g.get("_login_user")  # only if this request loaded one: /healthz must not query
+        if user is not None and user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    def page(code: int, title: str, message: str, **extra):
+        return render_template("errors/error.html", code=code, title=title, message=message, **extra), code
+
+    @app.errorhandler(400)
+    def bad_request(e):
+        return page(400, _("Bad request"), _("The request could not be understood. Go back and try again."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return page(400, _("Form expired"),
+                    _("The form was too old or came from elsewhere. Reload the page and submit it again."))
+
+    @app.errorhandler(401)
+    def unauthorized(e):
+        return page(401, _("Sign-in required"), _("Please sign in to continue."))
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return page(403, _("Not allowed"), _("You do not have permission to do this."))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return page(404, _("Not found"), _("There is no such page, or it is not yours to see."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return page(405, _("Not allowed"), _("This page cannot be used that way."))
+
+    @app.errorhandler(StaleObjectError)
+    def stale(e):
+        return page(409, _("Changed meanwhile"),
+                    _("Someone else changed this while you were editing. Reload to see the current "
+                      "version, then make your change again."),
+                    reload_url=e.reload_url or request.url)
+
+    @app.errorhandler(413)
+    def too_large(e):
+        return page(413, _("Too large"), _("What you sent is larger than allowed."))
+
+    @app.errorhandler(429)
+    def too_many(e):
+        return page(429, _("Too many attempts"),
+                    _("Too many attempts in a short time. Wait a minute, then try again."))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return page(500, _("Something went wrong"),
+                    _("An unexpected error occurred. It has been logged; please try again."))
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from ipdesk.core.i18n import country_name
+    from ipdesk.policy import can
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["country"] = country_name
+
+    @app.context_processor
+    def inject():
+        return {
+            "current_locale": str(get_locale()),
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "languages": app.config["LANGUAGES"],
+        }

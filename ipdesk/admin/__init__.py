@@ -1,0 +1,1 @@
+"""The admin area: users, hubs, countries and the audit log."""

@@ -1,0 +1,102 @@
+"""Admin forms; each takes its choices as keyword-only context and never writes."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+)
+
+from ipdesk.auth.models import Role
+from ipdesk.core.forms import MultiCheckboxField, PasswordStrength
+
+STAFF_SIDE_ROLES = [(r.name, r._title) for r in Role if r is not Role.exporter]
+
+
+class UserCreateForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=STAFF_SIDE_ROLES, coerce=Role.coerce, validators=[InputRequired()])
+    hub_ids = MultiCheckboxField(_l("Hubs (for staff)"), coerce=int)
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), PasswordStrength()],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField(_l("Create account"))
+
+    def __init__(self, *args, hub_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hub_ids.choices = hub_choices
+
+
+class UserEditForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), coerce=Role.coerce, validators=[InputRequired()])
+    hub_ids = MultiCheckboxField(_l("Hubs (for staff)"), coerce=int)
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, hub_choices, is_exporter: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hub_ids.choices = hub_choices
+        self.role.choices = [(Role.exporter.name, Role.exporter._title)] if is_exporter else STAFF_SIDE_ROLES
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name or e-mail"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Role"), choices=[("", _l("All"))] + Role.choices(), validators=[Optional()])
+    active = SelectField(_l("Status"), choices=[("", _l("All")), ("1", _l("Active")), ("0", _l("Deactivated"))],
+                         validators=[Optional()])
+
+
+class HubForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32),
+                                               Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens."))])
+    name_ko = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])
+    city_ko = StringField(_l("City (Korean)"), validators=[DataRequired(), Length(max=80)])
+    city_en = StringField(_l("City (English)"), validators=[DataRequired(), Length(max=80)])
+    is_active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+
+class CountryForm(FlaskForm):
+    code = SelectField(_l("Country"), validators=[DataRequired()])
+    primary_hub_id = SelectField(_l("Primary hub"), coerce=int, validators=[InputRequired()])
+    secondary_hub_ids = MultiCheckboxField(_l("Also covered by"), coerce=int)
+    is_active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, country_choices, hub_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.code.choices = country_choices
+        self.primary_hub_id.choices = hub_choices
+        self.secondary_hub_ids.choices = hub_choices
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    actor = IntegerField(_l("Actor (user number)"), validators=[Optional()])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])

@@ -1,0 +1,244 @@
+"""Admin pages: accounts, hubs, countries and the audit log."""
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from ipdesk.admin.forms import (
+    AuditFilterForm,
+    CountryForm,
+    HubForm,
+    UserCreateForm,
+    UserEditForm,
+    UserFilterForm,
+)
+from ipdesk.audit.models import AuditEntry
+from ipdesk.auth.models import Role, User
+from ipdesk.auth.services import create_staff_user, set_user_active, update_user
+from ipdesk.companies.models import Company, CompanyStatus
+from ipdesk.core.errors import ServiceError, check_version
+from ipdesk.core.i18n import all_country_codes, country_choices
+from ipdesk.core.pagination import paginate
+from ipdesk.core.views import form_error
+from ipdesk.extensions import db
+from ipdesk.network.models import Country, Hub
+from ipdesk.network.services import add_country, create_hub, update_country, update_hub
+from ipdesk.policy import get_country, get_hub, get_user, requires
+
+bp = Blueprint("admin", __name__)
+
+
+def _hub_choices(active_only: bool = False) -> list[tuple[int, str]]:
+    stmt = sa.select(Hub).order_by(Hub.code)
+    if active_only:
+        stmt = stmt.where(Hub.is_active)
+    return [(h.id, f"{h.name} ({h.city})") for h in db.session.scalars(stmt)]
+
+
+@bp.get("/")
+@login_required
+@requires("admin.access")
+def index():
+    counts = {
+        "users": db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+        "pending_companies": db.session.scalar(
+            sa.select(sa.func.count()).where(Company.status == CompanyStatus.pending)),
+        "hubs": db.session.scalar(sa.select(sa.func.count()).select_from(Hub)),
+        "countries": db.session.scalar(sa.select(sa.func.count()).select_from(Country).where(Country.is_active)),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+@bp.get("/users")
+@login_required
+@requires("user.manage")
+def users():
+    form = UserFilterForm(request.args)
+    stmt = sa.select(User).options(selectinload(User.company), selectinload(User.hubs)).order_by(User.name, User.id)
+    if form.validate():
+        if form.role.data:
+            stmt = stmt.where(User.role == Role[form.role.data])
+        if form.active.data:
+            stmt = stmt.where(User.is_active == (form.active.data == "1"))
+        if form.q.data:
+            like = f"%{form.q.data.strip().lower()}%"
+            stmt = stmt.where(sa.or_(sa.func.lower(User.name).like(like), User.email.like(like)))
+    return render_template("admin/users.html", page=paginate(stmt), form=form)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+@requires("user.manage")
+def create_user():
+    form = UserCreateForm(hub_choices=_hub_choices(active_only=True))
+    if form.validate_on_submit():
+        try:
+            user = create_staff_user(form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/user_new.html")
+        flash(_("The account for %(email)s is created.", email=user.email), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_new.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@login_required
+@requires("user.manage")
+def edit_user(user_id: int):
+    user = get_user(user_id)
+    form = UserEditForm(obj=user if request.method == "GET" else None, hub_choices=_hub_choices(),
+                        is_exporter=user.is_exporter)
+    if request.method == "GET":
+        form.hub_ids.data = [h.id for h in user.hubs]
+        form.role.data = user.role
+    if form.validate_on_submit():
+        check_version(user, form.version.data, url_for("admin.edit_user", user_id=user.id))
+        try:
+            update_user(user, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/user_edit.html", user=user)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_edit.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/active")
+@login_required
+@requires("user.manage")
+def set_active(user_id: int):
+    user = get_user(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        set_user_active(user, active, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        flash(_("The account is active again.") if active else
+              _("The account is deactivated and its sessions are ended."), "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+# --- hubs ------------------------------------------------------------------------------------
+
+@bp.get("/hubs")
+@login_required
+@requires("hub.manage")
+def hubs():
+    hubs = db.session.scalars(
+        sa.select(Hub).order_by(Hub.code)
+        .options(selectinload(Hub.primary_countries), selectinload(Hub.secondary_countries))
+    ).all()
+    return render_template("admin/hubs.html", hubs=hubs)
+
+
+@bp.route("/hubs/new", methods=["GET", "POST"])
+@login_required
+@requires("hub.manage")
+def new_hub():
+    form = HubForm()
+    if form.validate_on_submit():
+        try:
+            create_hub(form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/hub_form.html", hub=None)
+        flash(_("The hub is created."), "success")
+        return redirect(url_for("admin.hubs"))
+    return render_template("admin/hub_form.html", form=form, hub=None), 422 if form.errors else 200
+
+
+@bp.route("/hubs/<int:hub_id>", methods=["GET", "POST"])
+@login_required
+@requires("hub.manage")
+def edit_hub(hub_id: int):
+    hub = get_hub(hub_id)
+    form = HubForm(obj=hub if request.method == "GET" else None)
+    if form.validate_on_submit():
+        check_version(hub, form.version.data, url_for("admin.edit_hub", hub_id=hub.id))
+        try:
+            update_hub(hub, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/hub_form.html", hub=hub)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.hubs"))
+    return render_template("admin/hub_form.html", form=form, hub=hub), 422 if form.errors else 200
+
+
+# --- countries -------------------------------------------------------------------------------
+
+@bp.get("/countries")
+@login_required
+@requires("country.manage")
+def countries():
+    rows = db.session.scalars(
+        sa.select(Country).options(selectinload(Country.primary_hub), selectinload(Country.secondary_hubs))
+    ).all()
+    rows.sort(key=lambda c: c.name)
+    return render_template("admin/countries.html", countries=rows)
+
+
+@bp.route("/countries/new", methods=["GET", "POST"])
+@login_required
+@requires("country.manage")
+def new_country():
+    taken = set(db.session.scalars(sa.select(Country.code)))
+    form = CountryForm(country_choices=country_choices(c for c in all_country_codes() if c not in taken),
+                       hub_choices=_hub_choices(active_only=True))
+    if form.validate_on_submit():
+        try:
+            add_country(form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/country_form.html", country=None)
+        flash(_("The country is added to the network."), "success")
+        return redirect(url_for("admin.countries"))
+    return render_template("admin/country_form.html", form=form, country=None), 422 if form.errors else 200
+
+
+@bp.route("/countries/<code>", methods=["GET", "POST"])
+@login_required
+@requires("country.manage")
+def edit_country(code: str):
+    country = get_country(code)
+    form = CountryForm(obj=country if request.method == "GET" else None,
+                       country_choices=[(country.code, country.name)], hub_choices=_hub_choices())
+    if request.method == "GET":
+        form.secondary_hub_ids.data = [h.id for h in country.secondary_hubs]
+    form.code.data = country.code  # the code of an existing country never changes
+    if form.validate_on_submit():
+        check_version(country, form.version.data, url_for("admin.edit_country", code=country.code))
+        try:
+            update_country(country, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/country_form.html", country=country)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.countries"))
+    return render_template("admin/country_form.html", form=form, country=country), 422 if form.errors else 200
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+@bp.get("/audit")
+@login_required
+@requires("audit.view")
+def audit():
+    form = AuditFilterForm(request.args)
+    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.actor)).order_by(
+        AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if form.validate():
+        if form.action.data:
+            stmt = stmt.where(AuditEntry.action.like(f"{form.action.data.strip()}%"))
+        if form.actor.data:
+            stmt = stmt.where(AuditEntry.actor_id == form.actor.data)
+        if form.object_type.data:
+            stmt = stmt.where(AuditEntry.object_type == form.object_type.data.strip())
+        if form.date_from.data:
+            stmt = stmt.where(AuditEntry.created_at >= datetime.combine(form.date_from.data, time.min, UTC))
+        if form.date_to.data:
+            stmt = stmt.where(AuditEntry.created_at < datetime.combine(form.date_to.data + timedelta(days=1),
+                                                                       time.min, UTC))
+    return render_template("admin/audit.html", page=paginate(stmt), form=form)

@@ -1,0 +1,1 @@
+"""Accounts: registration, invitations, sign-in, sessions and passwords."""

@@ -1,0 +1,113 @@
+"""Sign-in, registration, invitation and account forms."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    ValidationError,
+)
+
+from ipdesk.companies.models import CompanySize, Sector
+from ipdesk.companies.registration_number import (
+    is_valid_registration_number,
+    normalize_registration_number,
+)
+from ipdesk.core.forms import MultiCheckboxField, PasswordStrength
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username", "type": "email"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+    submit = SubmitField(_l("Sign in"))
+
+
+class NewPasswordMixin:
+    password = PasswordField(_l("Password"), validators=[DataRequired(), PasswordStrength()],
+                             render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def validate_registration_number(form, field):
+    if not is_valid_registration_number(field.data or ""):
+        raise ValidationError(
+            _l("This is not a valid business registration number: it has 10 digits (000-00-00000) "
+               "and the last one is a check digit. Check it against your registration certificate.")
+        )
+
+
+class RegistrationForm(NewPasswordMixin, FlaskForm):
+    name_ko = StringField(_l("Company name (Korean)"), validators=[DataRequired(), Length(max=200)])
+    name_en = StringField(_l("Company name (English)"), validators=[DataRequired(), Length(max=200)])
+    registration_number = StringField(
+        _l("Business registration number"),
+        validators=[DataRequired(), Length(max=14), validate_registration_number],
+        description=_l("10 digits, as on your business registration certificate, e.g. 123-45-67890."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    size = SelectField(_l("Company size"), choices=CompanySize.choices(), coerce=CompanySize.coerce,
+                       validators=[InputRequired()])
+    sectors = MultiCheckboxField(_l("Sectors"), choices=Sector.choices(), coerce=Sector.coerce,
+                                 validators=[DataRequired(message=_l("Choose at least one sector."))])
+    user_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    privacy_consent = BooleanField(
+        _l("I agree to the privacy policy: ipdesk keeps my name, e-mail and my company's details to "
+           "handle our IP disputes."),
+        validators=[DataRequired(message=_l("You must agree to the privacy policy to register."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+    def normalized_registration_number(self) -> str:
+        return normalize_registration_number(self.registration_number.data)
+
+
+class InvitationAcceptForm(NewPasswordMixin, FlaskForm):
+    user_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    privacy_consent = BooleanField(
+        _l("I agree to the privacy policy: ipdesk keeps my name, e-mail and my company's details to "
+           "handle our IP disputes."),
+        validators=[DataRequired(message=_l("You must agree to the privacy policy to register."))],
+    )
+    submit = SubmitField(_l("Create my account"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordStrength()],
+                             render_kw={"autocomplete": "new-password"})
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=[("", _l("As my browser says")), ("ko", "한국어"), ("en", "English")])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    submit = SubmitField(_l("Save"))

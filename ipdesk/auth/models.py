@@ -1,0 +1,81 @@
+"""Users, their roles, and the server-side sessions that make sign-out and revocation real."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ipdesk.companies.models import Company
+from ipdesk.core.db import UTCDateTime, enum_column, utcnow
+from ipdesk.core.enums import LabelledEnum
+from ipdesk.extensions import db
+from ipdesk.network.models import Hub, staff_hubs
+
+
+class Role(LabelledEnum):
+    exporter = "exporter", _l("Exporter")
+    staff = "staff", _l("IP centre staff")
+    manager = "manager", _l("Manager")
+    admin = "admin", _l("Administrator")
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in; exporters belong to a company, staff to one or more hubs."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), index=True)
+    company_id: Mapped[int | None] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True, index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Seoul")
+    privacy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    privacy_policy_version: Mapped[str | None] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    company: Mapped[Company | None] = relationship(back_populates="users", foreign_keys=[company_id])
+    hubs: Mapped[list[Hub]] = relationship(secondary=staff_hubs, order_by=Hub.code)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("(role = 'exporter') = (company_id IS NOT NULL)", name="exporter_has_company"),
+        sa.CheckConstraint(
+            "role <> 'exporter' OR privacy_consent_at IS NOT NULL", name="exporter_consented"
+        ),
+    )
+
+    @property
+    def is_exporter(self) -> bool:
+        return self.role is Role.exporter
+
+    @property
+    def is_staff_side(self) -> bool:
+        """Staff, managers and admins: people of the programme rather than of a company."""
+        return self.role in (Role.staff, Role.manager, Role.admin)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.name}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser; the cookie holds a random id whose hash is stored here."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,132 @@
+"""Every change to user accounts: sign-in records, passwords, profiles and administration."""
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ipdesk.audit.services import log_event
+from ipdesk.auth.models import Role, User
+from ipdesk.auth.passwords import hash_password, needs_rehash, verify_password
+from ipdesk.auth.sessions import revoke_all_sessions, start_session
+from ipdesk.core.db import utcnow
+from ipdesk.core.errors import ServiceError
+from ipdesk.extensions import db
+from ipdesk.network.models import Hub
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; every attempt is audited."""
+    email = (email or "").strip().lower()
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or not user.is_active:
+        log_event(
+            "auth.login_failed",
+            f"Failed sign-in for {email[:254]}",
+            data={"email": email[:254], "user_id": user.id if user else None,
+                  "reason": "inactive" if ok else "credentials"},
+        )
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def sign_in(user: User) -> None:
+    start_session(user)
+    user.last_login_at = utcnow()
+    db.session.flush()
+    log_event("auth.login", f"{user.email} signed in", actor=user, obj=user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the password, end every session of the user, and start a fresh one here."""
+    if not verify_password(user.password_hash, current):
+        raise ServiceError(_("Your current password is not correct."), field="current_password")
+    user.password_hash = hash_password(new)
+    revoke_all_sessions(user)
+    db.session.flush()
+    start_session(user)
+    log_event("auth.password_changed", f"{user.email} changed their password", actor=user, obj=user)
+
+
+def update_profile(user: User, data: dict) -> None:
+    user.name = data["name"].strip()
+    user.locale = data["locale"] or None
+    user.timezone = data["timezone"]
+    db.session.flush()
+    log_event("user.profile_updated", f"{user.email} updated their profile", actor=user, obj=user)
+
+
+def _hubs(hub_ids) -> list[Hub]:
+    if not hub_ids:
+        return []
+    return list(db.session.scalars(sa.select(Hub).where(Hub.id.in_(hub_ids)).order_by(Hub.code)))
+
+
+def _check_staff_hubs(role: Role, hubs: list[Hub]) -> None:
+    if role is Role.staff and not hubs:
+        raise ServiceError(_("Staff must belong to at least one hub."), field="hub_ids")
+
+
+def create_staff_user(data: dict, actor: User) -> User:
+    """Create a staff member, manager or admin (exporters register themselves or are invited)."""
+    role = data["role"]
+    if role is Role.exporter:
+        raise ServiceError(_("Exporters register themselves or are invited by their company."), field="role")
+    hubs = _hubs(data.get("hub_ids")) if role is Role.staff else []
+    _check_staff_hubs(role, hubs)
+    user = User(
+        email=data["email"].strip().lower(),
+        name=data["name"].strip(),
+        password_hash=hash_password(data["password"]),
+        role=role,
+        hubs=hubs,
+        locale=data.get("locale") or None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise ServiceError(_("An account with this e-mail address already exists."), field="email") from None
+    log_event("user.created", f"{actor.email} created {user.email} as {role.name}", actor=actor, obj=user,
+              data={"role": role.name, "hub_ids": [h.id for h in hubs]})
+    return user
+
+
+def update_user(user: User, data: dict, actor: User) -> None:
+    """Change a user's name, role (staff side only) and hubs."""
+    before = {"name": user.name, "role": user.role.name, "hub_ids": [h.id for h in user.hubs]}
+    if user.role is Role.exporter:
+        if data.get("role") not in (None, Role.exporter):
+            raise ServiceError(_("An exporter's role cannot be changed."), field="role")
+        role = Role.exporter
+    else:
+        role = data["role"]
+        if role is Role.exporter:
+            raise ServiceError(_("A staff account cannot become an exporter."), field="role")
+    if user.id == actor.id and role is not user.role:
+        raise ServiceError(_("You cannot change your own role."), field="role")
+    hubs = _hubs(data.get("hub_ids")) if role is Role.staff else []
+    _check_staff_hubs(role, hubs)
+    user.name = data["name"].strip()
+    user.role = role
+    user.hubs = hubs
+    db.session.flush()
+    after = {"name": user.name, "role": user.role.name, "hub_ids": [h.id for h in hubs]}
+    log_event("user.updated", f"{actor.email} updated {user.email}", actor=actor, obj=user,
+              data={"before": before, "after": after})
+
+
+def set_user_active(user: User, active: bool, actor: User) -> None:
+    """Deactivate (ending every session) or reactivate an account."""
+    if user.id == actor.id and not active:
+        raise ServiceError(_("You cannot deactivate your own account."))
+    if user.is_active == active:
+        return
+    user.is_active = active
+    if not active:
+        revoke_all_sessions(user)
+    db.session.flush()
+    action = "user.activated" if active else "user.deactivated"
+    log_event(action, f"{actor.email} {'activated' if active else 'deactivated'} {user.email}",
+              actor=actor, obj=user)

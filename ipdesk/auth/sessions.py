@@ -1,0 +1,108 @@
+"""Server-side sessions: the cookie carries a random id; revoking the row ends the session."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, g, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ipdesk.auth.models import User, UserSession
+from ipdesk.core.db import utcnow
+from ipdesk.extensions import db, login_manager
+
+SESSION_KEY = "sid"
+# last_seen_at is written at most this often, so browsing does not write on every page.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> UserSession:
+    """Sign ``user`` in with a brand-new session id (the old cookie's contents are dropped)."""
+    keep_lang = session.get("lang")
+    session.clear()  # a new id at every sign-in: no session fixation
+    if keep_lang:
+        session["lang"] = keep_lang
+    token = secrets.token_urlsafe(32)
+    row = UserSession(
+        user=user,
+        token_hash=_hash(token),
+        ip_address=request.remote_addr,
+        user_agent=(request.user_agent.string or "")[:255],
+    )
+    db.session.add(row)
+    session[SESSION_KEY] = token
+    login_user(user)
+    return row
+
+
+def end_session() -> None:
+    """Sign out this browser: its row is revoked, so a copy of the cookie stops working too."""
+    token = session.get(SESSION_KEY)
+    if token:
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.token_hash == _hash(token), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    logout_user()
+    keep_lang = session.get("lang")
+    session.clear()
+    if keep_lang:
+        session["lang"] = keep_lang
+
+
+def revoke_all_sessions(user: User) -> int:
+    """End every session of ``user`` (password change, deactivation, reset)."""
+    result = db.session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    token = session.get(SESSION_KEY)
+    if not token or not user_id.isdigit():
+        return None
+    row = db.session.scalar(
+        sa.select(UserSession)
+        .where(UserSession.token_hash == _hash(token), UserSession.user_id == int(user_id))
+        .options(
+            joinedload(UserSession.user).joinedload(User.company),
+            joinedload(UserSession.user).selectinload(User.hubs),
+        )
+    )
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        g.session_ended = True
+        return None
+    if now - row.last_seen_at > idle:
+        g.session_ended = True
+        _write_now(sa.update(UserSession).where(UserSession.id == row.id).values(revoked_at=now))
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        _write_now(sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    return row.user
+
+
+def _write_now(statement) -> None:
+    """A small write in its own short transaction, so a read-only page stays read-only."""
+    previous = g.get("write_intent")
+    g.write_intent = True
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(statement)
+    finally:
+        if previous is None:
+            g.pop("write_intent", None)
+        else:
+            g.write_intent = previous
+

@@ -1,0 +1,79 @@
+"""Command-line tools: reference and demo data, and the translation catalogues."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ipdesk.config import PROJECT_ROOT
+from ipdesk.extensions import db
+
+translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
+POT_FILE = PROJECT_ROOT / "translations" / "messages.pot"
+
+
+def _pybabel(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
+
+
+def extract_messages(output: Path) -> None:
+    """Extract every gettext message of the Python code and templates into ``output``."""
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+             "--sort-output", "--omit-header", "-o", str(output), ".")
+
+
+@translate.command("extract")
+def translate_extract() -> None:
+    """Extract messages into translations/messages.pot."""
+    extract_messages(POT_FILE)
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract, then merge new messages into every catalogue."""
+    extract_messages(POT_FILE)
+    _pybabel("update", "-i", str(POT_FILE), "-d", "translations", "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogues into .mo files."""
+    _pybabel("compile", "-d", "translations", "--statistics")
+
+
+@click.command("seed-network")
+def seed_network() -> None:
+    """Load the shipped network of hubs and countries (adds only what is missing)."""
+    from ipdesk.network.reference import load_reference_network
+
+    added = load_reference_network()
+    db.session.commit()
+    click.echo(f"Network: {added['hubs']} hubs and {added['countries']} countries added.")
+
+
+@click.command("seed-demo")
+@click.option("--password", envvar="DEMO_PASSWORD", default="ipdesk-demo-2026", show_default=True,
+              help="The password of every demo account (env DEMO_PASSWORD).")
+def seed_demo(password: str) -> None:
+    """Load the network and the demo companies and accounts (adds only what is missing)."""
+    from ipdesk.demo import DEMO_USERS, load_demo_data
+    from ipdesk.network.reference import load_reference_network
+
+    if current_app.config["ENV_NAME"] == "production" and not os.environ.get("DEMO_PASSWORD"):
+        raise click.UsageError("Refusing to create demo accounts in production without DEMO_PASSWORD.")
+    load_reference_network()
+    added = load_demo_data(password)
+    db.session.commit()
+    click.echo(f"Demo data: {added['companies']} companies and {added['users']} accounts added.")
+    click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
+    for email, _name, role, _company, _hubs in DEMO_USERS:
+        click.echo(f"  {role.name:<9} {email}")
+
+
+def register_cli(app) -> None:
+    app.cli.add_command(translate)
+    app.cli.add_command(seed_network)
+    app.cli.add_command(seed_demo)

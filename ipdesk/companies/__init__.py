@@ -1,0 +1,1 @@
+"""Exporting companies: registration numbers, approval, and their team of users."""

@@ -1,0 +1,201 @@
+"""Every change to companies and invitations: rules, state, audit; flushes, never commits."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ipdesk.audit.services import log_event
+from ipdesk.auth.models import Role, User
+from ipdesk.auth.passwords import hash_password
+from ipdesk.auth.sessions import revoke_all_sessions
+from ipdesk.companies.models import Company, CompanySector, CompanyStatus, Invitation
+from ipdesk.companies.registration_number import normalize_registration_number
+from ipdesk.core.db import utcnow
+from ipdesk.core.errors import ServiceError
+from ipdesk.extensions import db
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).where(User.email == email.lower())) > 0
+
+
+def registration_number_taken(number: str) -> bool:
+    number = normalize_registration_number(number)
+    return db.session.scalar(sa.select(sa.func.count()).where(Company.registration_number == number)) > 0
+
+
+def register_company(data: dict, *, locale: str | None) -> User:
+    """Create a company awaiting approval and its first user (an exporter who consented).
+
+    :param data: name_ko, name_en, registration_number, size, sectors, user_name, email,
+        password, privacy_consent (validated by the form).
+    """
+    if not data.get("privacy_consent"):
+        raise ServiceError(_("You must agree to the privacy policy to register."), field="privacy_consent")
+    number = normalize_registration_number(data["registration_number"])
+    if registration_number_taken(number):
+        raise ServiceError(
+            _("A company with this business registration number is already registered. "
+              "Ask one of its users to invite you."),
+            field="registration_number",
+        )
+    if email_taken(data["email"]):
+        raise ServiceError(_("An account with this e-mail address already exists."), field="email")
+    now = utcnow()
+    company = Company(
+        name_ko=data["name_ko"].strip(),
+        name_en=data["name_en"].strip(),
+        registration_number=number,
+        size=data["size"],
+        status=CompanyStatus.pending,
+        sector_rows=[CompanySector(sector=s) for s in dict.fromkeys(data["sectors"])],
+    )
+    user = User(
+        email=data["email"].strip().lower(),
+        name=data["user_name"].strip(),
+        password_hash=hash_password(data["password"]),
+        role=Role.exporter,
+        company=company,
+        locale=locale,
+        privacy_consent_at=now,
+        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+    )
+    try:
+        with db.session.begin_nested():  # two people registering the same number at once
+            db.session.add_all([company, user])
+    except IntegrityError:
+        raise ServiceError(
+            _("A company with this business registration number or an account with this e-mail "
+              "address already exists."),
+        ) from None
+    log_event(
+        "company.registered",
+        f"Company {company.name_en} registered by {user.email}",
+        actor=user,
+        obj=company,
+        data={"registration_number": number, "user_id": user.id},
+    )
+    return user
+
+
+def approve_company(company: Company, actor: User) -> None:
+    if company.status is not CompanyStatus.pending:
+        raise ServiceError(_("Only a company awaiting approval can be approved."))
+    company.status = CompanyStatus.approved
+    company.approved_at = utcnow()
+    db.session.flush()
+    log_event("company.approved", f"Company {company.name_en} approved", actor=actor, obj=company)
+
+
+def suspend_company(company: Company, reason: str, actor: User) -> None:
+    """Suspend an approved company: its users are signed out and see a suspension page."""
+    if company.status is not CompanyStatus.approved:
+        raise ServiceError(_("Only an approved company can be suspended."))
+    if not reason.strip():
+        raise ServiceError(_("Give a reason for the suspension."), field="reason")
+    company.status = CompanyStatus.suspended
+    company.suspended_at = utcnow()
+    company.suspension_reason = reason.strip()
+    for user in company.users:
+        revoke_all_sessions(user)
+    db.session.flush()
+    log_event(
+        "company.suspended", f"Company {company.name_en} suspended", actor=actor, obj=company,
+        data={"reason": reason.strip()},
+    )
+
+
+def reinstate_company(company: Company, actor: User) -> None:
+    if company.status is not CompanyStatus.suspended:
+        raise ServiceError(_("Only a suspended company can be reinstated."))
+    company.status = CompanyStatus.approved
+    company.suspended_at = None
+    company.suspension_reason = None
+    if company.approved_at is None:
+        company.approved_at = utcnow()
+        db.session.flush()
+    log_event("company.reinstated", f"Company {company.name_en} reinstated", actor=actor, obj=company)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_colleague(company: Company, email: str, actor: User) -> tuple[Invitation, str]:
+    """Invite ``email`` into ``company``; returns the invitation and its one-time token."""
+    email = email.strip().lower()
+    if email_taken(email):
+        raise ServiceError(_("An account with this e-mail address already exists."), field="email")
+    now = utcnow()
+    open_invite = db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.company_id == company.id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+    )
+    if open_invite is not None:
+        open_invite.revoked_at = now  # a new link replaces the old one
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        company=company,
+        email=email,
+        token_hash=_token_hash(token),
+        invited_by_id=actor.id,
+        expires_at=now + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    log_event("invitation.created", f"{actor.email} invited {email}", actor=actor, obj=invitation,
+              data={"company_id": company.id})
+    return invitation, token
+
+
+def find_open_invitation(token: str) -> Invitation | None:
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    if invitation is None or not invitation.is_open(utcnow()) or not invitation.company.is_approved:
+        return None
+    return invitation
+
+
+def revoke_invitation(invitation: Invitation, actor: User) -> None:
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise ServiceError(_("This invitation is no longer open."))
+    invitation.revoked_at = utcnow()
+    db.session.flush()
+    log_event("invitation.revoked", f"Invitation for {invitation.email} revoked", actor=actor, obj=invitation)
+
+
+def accept_invitation(invitation: Invitation, data: dict, *, locale: str | None) -> User:
+    """Create the invited colleague's account in the inviting company."""
+    if not data.get("privacy_consent"):
+        raise ServiceError(_("You must agree to the privacy policy to register."), field="privacy_consent")
+    if email_taken(invitation.email):
+        raise ServiceError(_("An account with this e-mail address already exists."))
+    now = utcnow()
+    user = User(
+        email=invitation.email,
+        name=data["user_name"].strip(),
+        password_hash=hash_password(data["password"]),
+        role=Role.exporter,
+        company_id=invitation.company_id,
+        locale=locale,
+        privacy_consent_at=now,
+        privacy_policy_version=current_app.config["PRIVACY_POLICY_VERSION"],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise ServiceError(_("An account with this e-mail address already exists.")) from None
+    invitation.accepted_at = now
+    invitation.accepted_user_id = user.id
+    log_event("invitation.accepted", f"{user.email} joined company {invitation.company_id}", actor=user,
+              obj=invitation)
+    return user

@@ -1,0 +1,146 @@
+"""The exporter's own company and team; the company list and approval for staff."""
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from ipdesk.auth.models import User
+from ipdesk.companies.forms import CompanyFilterForm, InvitationForm, SuspendForm
+from ipdesk.companies.models import Company, CompanyStatus, Invitation
+from ipdesk.companies.registration_number import normalize_registration_number
+from ipdesk.companies.services import (
+    approve_company,
+    invite_colleague,
+    reinstate_company,
+    revoke_invitation,
+    suspend_company,
+)
+from ipdesk.core.db import utcnow
+from ipdesk.core.errors import ServiceError
+from ipdesk.core.pagination import paginate
+from ipdesk.extensions import db
+from ipdesk.policy import get_company, get_invitation, requires
+
+bp = Blueprint("companies", __name__)
+
+
+def _team_page(company: Company, invite_form: InvitationForm, new_link: str | None = None, status: int = 200):
+    invitations = db.session.scalars(
+        sa.select(Invitation).where(Invitation.company_id == company.id).order_by(Invitation.created_at.desc())
+        .options(selectinload(Invitation.invited_by)).limit(50)
+    ).all()
+    return render_template("companies/mine.html", company=company, invite_form=invite_form,
+                           invitations=invitations, new_link=new_link, now=utcnow()), status
+
+
+@bp.get("/company")
+@login_required
+def my_company():
+    if current_user.company_id is None:
+        return redirect(url_for("companies.list_companies"))
+    company = get_company(current_user.company_id)
+    return _team_page(company, InvitationForm())
+
+
+@bp.post("/company/invitations")
+@login_required
+def create_invitation():
+    if current_user.company_id is None:
+        return redirect(url_for("companies.list_companies"))
+    company = get_company(current_user.company_id, "company.invite")
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        return _team_page(company, form, status=422)
+    try:
+        _invitation, token = invite_colleague(company, form.email.data, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        form.email.errors = [*form.email.errors, error.message]
+        return _team_page(company, form, status=422)
+    link = url_for("auth.accept_invite", token=token, _external=True)
+    flash(_("Invitation created. Send this link to your colleague; it works once, for %(days)d days.",
+            days=current_app.config["INVITATION_DAYS"]), "success")
+    return _team_page(company, InvitationForm(formdata=None), new_link=link)
+
+
+@bp.post("/company/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invite(invitation_id: int):
+    invitation = get_invitation(invitation_id, "invitation.revoke")
+    try:
+        revoke_invitation(invitation, current_user)
+        flash(_("The invitation is revoked."), "success")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    return redirect(url_for("companies.my_company"))
+
+
+@bp.get("/companies")
+@login_required
+@requires("company.list")
+def list_companies():
+    form = CompanyFilterForm(request.args)
+    stmt = sa.select(Company).options(selectinload(Company.sector_rows)).order_by(Company.created_at.desc(),
+                                                                                 Company.id.desc())
+    if form.validate():
+        if form.status.data:
+            stmt = stmt.where(Company.status == CompanyStatus[form.status.data])
+        if form.q.data:
+            term = form.q.data.strip()
+            number = normalize_registration_number(term)
+            like = f"%{term.lower()}%"
+            conditions = [sa.func.lower(Company.name_en).like(like), Company.name_ko.like(f"%{term}%")]
+            if number.isdigit():
+                conditions.append(Company.registration_number.like(f"%{number}%"))
+            stmt = stmt.where(sa.or_(*conditions))
+    page = paginate(stmt)
+    return render_template("companies/list.html", page=page, form=form)
+
+
+@bp.get("/companies/<int:company_id>")
+@login_required
+def view_company(company_id: int):
+    company = get_company(company_id)
+    users = db.session.scalars(sa.select(User).where(User.company_id == company.id).order_by(User.name)).all()
+    return render_template("companies/detail.html", company=company, users=users, suspend_form=SuspendForm())
+
+
+@bp.post("/companies/<int:company_id>/approve")
+@login_required
+def approve(company_id: int):
+    company = get_company(company_id, "company.approve")
+    approve_company(company, current_user)
+    flash(_("%(company)s is approved. Its users can now sign in and file cases.", company=company.name), "success")
+    return redirect(url_for("companies.view_company", company_id=company.id))
+
+
+@bp.post("/companies/<int:company_id>/suspend")
+@login_required
+def suspend(company_id: int):
+    company = get_company(company_id, "company.suspend")
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        users = db.session.scalars(sa.select(User).where(User.company_id == company.id).order_by(User.name)).all()
+        return render_template("companies/detail.html", company=company, users=users, suspend_form=form), 422
+    suspend_company(company, form.reason.data, current_user)
+    flash(_("%(company)s is suspended and its users are signed out.", company=company.name), "success")
+    return redirect(url_for("companies.view_company", company_id=company.id))
+
+
+@bp.post("/companies/<int:company_id>/reinstate")
+@login_required
+def reinstate(company_id: int):
+    company = get_company(company_id, "company.reinstate")
+    reinstate_company(company, current_user)
+    flash(_("%(company)s is reinstated.", company=company.name), "success")
+    return redirect(url_for("companies.view_company", company_id=company.id))

@@ -1,0 +1,79 @@
+"""Settings from the environment; production refuses to start without a real secret key."""
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _dev_secret_key() -> str:
+    """A random key kept under instance/, so development sessions survive restarts."""
+    INSTANCE_PATH.mkdir(exist_ok=True)
+    key_file = INSTANCE_PATH / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    """Configuration read once from the environment when the app is created."""
+
+    def __init__(self) -> None:
+        self.ENV_NAME = os.environ.get("IPDESK_ENV", "production")
+        secret = os.environ.get("SECRET_KEY")
+        if not secret:
+            if self.ENV_NAME != "development":
+                raise RuntimeError(
+                    "SECRET_KEY is not set. Set it, or set IPDESK_ENV=development for a local key."
+                )
+            secret = _dev_secret_key()
+        self.SECRET_KEY = secret
+
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
+            f"sqlite:///{INSTANCE_PATH / 'ipdesk.sqlite3'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+
+        # Sessions: the signed cookie carries only a session id that the server can revoke.
+        self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+        self.SESSION_COOKIE_NAME = "ipdesk_session"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        # None: Secure exactly when the request came over HTTPS; true/false forces it.
+        self.SESSION_COOKIE_SECURE = (
+            _bool("SESSION_COOKIE_SECURE", False) if os.environ.get("SESSION_COOKIE_SECURE") else None
+        )
+        self.TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
+
+        # Rate limits: Redis when REDIS_URL is set, so all workers share the counts.
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
+
+        self.LANGUAGES = ("ko", "en")
+        self.BABEL_DEFAULT_LOCALE = "ko"
+        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Asia/Seoul")
+        self.BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+
+        self.BOOTSTRAP_SERVE_LOCAL = True
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+        self.INVITATION_DAYS = _int("INVITATION_DAYS", 7)
+        self.PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
+        self.ITEMS_PER_PAGE = _int("ITEMS_PER_PAGE", 25)

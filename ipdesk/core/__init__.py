@@ -1,0 +1,1 @@
+"""Shared building blocks: the model base, labelled enums, i18n helpers and pagination."""

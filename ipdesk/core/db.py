@@ -1,0 +1,102 @@
+"""The declarative base, UTC timestamps, enum columns and SQLite connection settings."""
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import g, has_request_context, request
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every model; constraint names follow one convention so migrations can name them."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware UTC datetime on every database (SQLite stores it naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """An enum stored by member name as text, guarded by a named CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.name) for m in enum_cls),
+        validate_strings=True,
+    )
+
+
+# SQLite, for several workers: WAL so readers never block the writer, a busy timeout so a
+# writer waits instead of failing, and BEGIN IMMEDIATE for transactions that will write, so
+# two writers queue at BEGIN rather than deadlock when a read lock is upgraded.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def transaction_will_write() -> bool:
+    """Whether a transaction starting now is expected to write (safe requests are read-only)."""
+    if not has_request_context():
+        return True
+    return g.get("write_intent", request.method not in SAFE_METHODS)
+
+
+@sa.event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record):
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    from flask import current_app
+
+    timeout = 10_000
+    try:
+        timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", timeout)
+    except RuntimeError:  # outside an app context (Alembic run on its own)
+        pass
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+@sa.event.listens_for(Engine, "begin")
+def _begin_sqlite(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if transaction_will_write() else "BEGIN")

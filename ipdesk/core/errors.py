@@ -1,0 +1,24 @@
+"""Exceptions that services raise and views turn into messages or status codes."""
+
+
+class ServiceError(Exception):
+    """A rule refused the change; the message is translated and shown to the user."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class StaleObjectError(Exception):
+    """The object changed since the user loaded it; answered with 409 and a way to reload."""
+
+    def __init__(self, reload_url: str | None = None):
+        super().__init__("stale object")
+        self.reload_url = reload_url
+
+
+def check_version(obj, submitted_version: int | None, reload_url: str | None = None) -> None:
+    """Refuse an edit made on an older version of ``obj``."""
+    if submitted_version is None or int(submitted_version) != obj.version:
+        raise StaleObjectError(reload_url)

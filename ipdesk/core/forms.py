@@ -1,0 +1,28 @@
+"""Form helpers shared by every domain."""
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, widgets
+from wtforms.validators import ValidationError
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PasswordStrength:
+    """At least ``min_length`` characters, and not just the e-mail address."""
+
+    def __init__(self, min_length: int = 10):
+        self.min_length = min_length
+
+    def __call__(self, form, field):
+        value = field.data or ""
+        if len(value) < self.min_length:
+            raise ValidationError(_l("Use at least %(n)d characters.", n=self.min_length))
+        if len(value) > 128:
+            raise ValidationError(_l("Use at most %(n)d characters.", n=128))
+        email = getattr(form, "email", None)
+        if email is not None and email.data and value.strip().lower() == email.data.strip().lower():
+            raise ValidationError(_l("Do not use your e-mail address as your password."))

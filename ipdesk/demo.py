@@ -1,0 +1,75 @@
+"""Demo accounts and companies for `make run`; loading twice adds nothing."""
+import sqlalchemy as sa
+
+from ipdesk.auth.models import Role, User
+from ipdesk.auth.passwords import hash_password
+from ipdesk.companies.models import (
+    Company,
+    CompanySector,
+    CompanySize,
+    CompanyStatus,
+    Sector,
+)
+from ipdesk.companies.registration_number import check_digit
+from ipdesk.core.db import utcnow
+from ipdesk.extensions import db
+from ipdesk.network.models import Hub
+
+DEMO_COMPANIES = [
+    # first nine digits of the registration number (the check digit is computed), names, size, sectors
+    ("101810001", "아름코스메틱", "Areum Cosmetics", CompanySize.sme, [Sector.beauty], CompanyStatus.approved),
+    ("201810002", "한솔푸드", "Hansol Foods", CompanySize.midsize, [Sector.food], CompanyStatus.approved),
+    ("301810003", "별빛엔터테인먼트", "Byeolbit Entertainment", CompanySize.sme, [Sector.content],
+     CompanyStatus.pending),
+]
+
+# email, name, role, company index or hub codes
+DEMO_USERS = [
+    ("admin@ipdesk.example", "김관리 (Admin Kim)", Role.admin, None, []),
+    ("manager@ipdesk.example", "이본부 (Manager Lee)", Role.manager, None, []),
+    ("staff.china@ipdesk.example", "박중국 (Staff Park, China)", Role.staff, None, ["cn-north", "cn-south"]),
+    ("staff.thailand@ipdesk.example", "최태국 (Staff Choi, Thailand)", Role.staff, None, ["th"]),
+    ("exporter@ipdesk.example", "정수출 (Exporter Jung)", Role.exporter, 0, []),
+    ("exporter.food@ipdesk.example", "한식품 (Exporter Han)", Role.exporter, 1, []),
+    ("pending@ipdesk.example", "윤대기 (Pending Yoon)", Role.exporter, 2, []),
+]
+
+
+def demo_registration_number(first_nine: str) -> str:
+    return first_nine + str(check_digit(first_nine))
+
+
+def load_demo_data(password: str) -> dict[str, int]:
+    """Add the demo companies and users that are missing."""
+    added = {"companies": 0, "users": 0}
+    now = utcnow()
+    companies = []
+    for first_nine, name_ko, name_en, size, sectors, status in DEMO_COMPANIES:
+        number = demo_registration_number(first_nine)
+        company = db.session.scalar(sa.select(Company).where(Company.registration_number == number))
+        if company is None:
+            company = Company(
+                name_ko=name_ko, name_en=name_en, registration_number=number, size=size, status=status,
+                approved_at=now if status is CompanyStatus.approved else None,
+                sector_rows=[CompanySector(sector=s) for s in sectors],
+            )
+            db.session.add(company)
+            added["companies"] += 1
+        companies.append(company)
+    hubs = {h.code: h for h in db.session.scalars(sa.select(Hub))}
+    password_hash = None
+    for email, name, role, company_index, hub_codes in DEMO_USERS:
+        if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+            continue
+        password_hash = password_hash or hash_password(password)
+        user = User(
+            email=email, name=name, role=role, password_hash=password_hash,
+            company=companies[company_index] if company_index is not None else None,
+            hubs=[hubs[c] for c in hub_codes if c in hubs],
+            privacy_consent_at=now if role is Role.exporter else None,
+            privacy_policy_version="demo" if role is Role.exporter else None,
+        )
+        db.session.add(user)
+        added["users"] += 1
+    db.session.flush()
+    return added

@@ -1,0 +1,1 @@
+"""The home page, language choice, privacy policy and the health check."""

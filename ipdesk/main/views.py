@@ -1,0 +1,73 @@
+"""Home, language switching, the privacy policy and /healthz."""
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ipdesk.auth.models import Role
+from ipdesk.companies.models import Company, CompanyStatus
+from ipdesk.core.urls import safe_next
+from ipdesk.extensions import csrf, db
+from ipdesk.network.models import Hub
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    context = {}
+    if current_user.role is Role.exporter:
+        context["company"] = current_user.company
+    elif current_user.role is Role.staff:
+        context["hubs"] = db.session.scalars(
+            sa.select(Hub).where(Hub.id.in_([h.id for h in current_user.hubs])).order_by(Hub.code)
+            .options(selectinload(Hub.primary_countries), selectinload(Hub.secondary_countries))
+        ).all()
+    if current_user.is_staff_side:
+        context["pending_companies"] = db.session.scalar(
+            sa.select(sa.func.count()).where(Company.status == CompanyStatus.pending)
+        )
+    return render_template("main/index.html", **context)
+
+
+@bp.post("/language")
+def set_language():
+    """Remember the chosen language for this session and, when signed in, for the account."""
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("main/privacy.html", version=current_app.config["PRIVACY_POLICY_VERSION"])
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+        database = "ok"
+    except Exception as exc:  # any failure to reach the database is a 503, never a 500
+        current_app.logger.warning("health check: database unreachable: %s", exc)
+        db.session.rollback()
+        database = "unreachable"
+    status = 200 if database == "ok" else 503
+    return jsonify(status="ok" if status == 200 else "unavailable", database=database,
+                   database_backend=db.engine.dialect.name), status
+

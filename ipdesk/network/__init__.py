@@ -1,0 +1,1 @@
+"""The network: hubs (IP centres) and the countries they cover."""

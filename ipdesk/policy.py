@@ -1,0 +1,132 @@
+"""Who may do what: the one access-policy module every view goes through.
+
+Loaders here fetch an object and authorise the action in one step: an object that belongs to
+another tenant answers 404 (its existence is not revealed), an action beyond the user's role 403.
+"""
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from ipdesk.auth.models import Role, User
+from ipdesk.companies.models import Company, CompanyStatus, Invitation
+from ipdesk.extensions import db
+from ipdesk.network.models import Country, Hub
+
+STAFF_SIDE = (Role.staff, Role.manager, Role.admin)
+
+
+# --- the rules -----------------------------------------------------------------------------
+
+def account_gate(user) -> str | None:
+    """Why an authenticated user may not use the app yet: 'pending', 'suspended' or None."""
+    if not user.is_authenticated or user.role is not Role.exporter:
+        return None
+    if user.company.status is CompanyStatus.pending:
+        return "pending"
+    if user.company.status is CompanyStatus.suspended:
+        return "suspended"
+    return None
+
+
+def can(user, action: str, obj=None) -> bool:
+    """Whether ``user`` may take ``action`` (on ``obj`` where the action is about one object)."""
+    if user is None or not user.is_authenticated or account_gate(user):
+        return False
+    role = user.role
+    match action:
+        case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "audit.view":
+            return role is Role.admin
+        case "company.list":
+            return role in STAFF_SIDE
+        case "company.view":
+            return role in STAFF_SIDE or (role is Role.exporter and obj is not None and obj.id == user.company_id)
+        case "company.approve":
+            return role in STAFF_SIDE and obj is not None and obj.status is CompanyStatus.pending
+        case "company.suspend":
+            return role in (Role.manager, Role.admin) and obj is not None and obj.status is CompanyStatus.approved
+        case "company.reinstate":
+            return role in (Role.manager, Role.admin) and obj is not None and obj.status is CompanyStatus.suspended
+        case "company.invite":
+            return role is Role.exporter and obj is not None and obj.id == user.company_id and obj.is_approved
+        case "invitation.revoke":
+            return role is Role.exporter and obj is not None and obj.company_id == user.company_id
+        case "network.view":
+            return True
+    raise ValueError(f"unknown action {action!r}")
+
+
+def _visible(user, action: str, obj) -> bool:
+    """Whether ``user`` may know ``obj`` exists at all (else 404 rather than 403)."""
+    if isinstance(obj, Company):
+        return user.role in STAFF_SIDE or obj.id == user.company_id
+    if isinstance(obj, Invitation):
+        return user.role in STAFF_SIDE or obj.company_id == user.company_id
+    return True  # users, hubs and countries are not tenant data: beyond the role is a 403
+
+
+def authorize(action: str, obj=None):
+    """404 when the object is not the user's to see, 403 when the action is beyond them."""
+    if obj is not None and not _visible(current_user, action, obj):
+        abort(404)
+    if not can(current_user, action, obj):
+        abort(403)
+    return obj
+
+
+def requires(action: str):
+    """A view decorator for actions that are not about one object."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- loaders: load-or-404 plus authorise-or-403 --------------------------------------------
+
+def get_company(company_id: int, action: str = "company.view") -> Company:
+    company = db.session.scalar(
+        sa.select(Company).where(Company.id == company_id).options(selectinload(Company.sector_rows))
+    )
+    if company is None:
+        abort(404)
+    return authorize(action, company)
+
+
+def get_invitation(invitation_id: int, action: str) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        abort(404)
+    return authorize(action, invitation)
+
+
+def get_user(user_id: int, action: str = "user.manage") -> User:
+    user = db.session.scalar(
+        sa.select(User).where(User.id == user_id).options(selectinload(User.hubs), selectinload(User.company))
+    )
+    if user is None:
+        abort(404)
+    return authorize(action, user)
+
+
+def get_hub(hub_id: int, action: str = "hub.manage") -> Hub:
+    hub = db.session.get(Hub, hub_id)
+    if hub is None:
+        abort(404)
+    return authorize(action, hub)
+
+
+def get_country(code: str, action: str = "country.manage") -> Country:
+    country = db.session.get(Country, code.upper()) if len(code) == 2 else None
+    if country is None:
+        abort(404)
+    return authorize(action, country)
