@@ -1,0 +1,65 @@
+# ipdesk: `make run` starts the app with demo data; `make test` runs the whole suite.
+# Both set everything up on a fresh Debian machine: system packages, .venv, catalogues, database.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+IPDESK_ENV ?= development
+export FLASK_APP := wsgi
+export IPDESK_ENV
+
+.PHONY: run test setup setup-dev system-deps translations db demo lint format \
+        translate-extract translate-update translate-compile clean
+
+run: setup db demo
+	@echo "ipdesk is starting on http://127.0.0.1:$(PORT)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads
+
+test: setup-dev
+	scripts/run-tests.sh
+
+setup: system-deps $(VENV)/.installed translations
+setup-dev: system-deps $(VENV)/.installed-dev translations
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	@touch $(VENV)/.installed $@
+
+# Compiled catalogues are build output (git ignores them); the set-up makes them.
+translations: $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+translations/%.mo: translations/%.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
+
+db: setup
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask seed-demo
+
+translate-extract: setup
+	$(BIN)/flask translate extract
+translate-update: setup
+	$(BIN)/flask translate update
+translate-compile: setup
+	$(BIN)/flask translate compile
+
+lint: setup-dev
+	$(BIN)/ruff check .
+
+format: setup-dev
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache translations/*/LC_MESSAGES/*.mo

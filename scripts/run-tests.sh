@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Run the suite on SQLite, then again on PostgreSQL (tests marked db_independent run once).
+# Fails on any failure, and on a run that collected no tests.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PG_URL=${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
+WORKERS=${TEST_WORKERS:-2}
+reports=$(mktemp -d)
+status=0
+
+run_suite() {  # label, database, extra pytest args...
+  local label=$1 database=$2; shift 2
+  echo "=== $label ==="
+  IPDESK_TEST_DATABASE=$database $PY -m pytest -n "$WORKERS" -p no:cacheprovider \
+      --junitxml="$reports/$label.xml" "$@" tests
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "$label: pytest exited with $rc$( [ $rc -eq 5 ] && echo ' (no tests were collected)')"
+    status=1
+  fi
+}
+
+run_suite sqlite sqlite
+if $PY - "$PG_URL" <<'PYEOF'
+import sys
+import psycopg
+url = sys.argv[1].replace("postgresql+psycopg://", "postgresql://")
+try:
+    psycopg.connect(url, connect_timeout=3).close()
+except Exception as exc:
+    print(f"PostgreSQL not reachable: {exc}", file=sys.stderr)
+    sys.exit(1)
+PYEOF
+then
+  run_suite postgresql "$PG_URL" -m "not db_independent"
+else
+  echo "!!! PostgreSQL is not reachable at $PG_URL: the PostgreSQL run was SKIPPED (SQLite only)."
+fi
+
+$PY - "$reports" <<'PYEOF'
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+total = {"passed": 0, "failed": 0, "skipped": 0}
+for report in sorted(Path(sys.argv[1]).glob("*.xml")):
+    suite = ET.parse(report).getroot()
+    suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
+    tests, failures, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+    passed = tests - failures - errors - skipped
+    print(f"{report.stem}: {passed} passed, {failures + errors} failed, {skipped} skipped")
+    for key, value in (("passed", passed), ("failed", failures + errors), ("skipped", skipped)):
+        total[key] += value
+print(f"total: {total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
+PYEOF
+exit $status
