@@ -99,10 +99,11 @@ def register_request_hooks(app: Flask) -> None:
 
         if g.get("session_ended"):
             flash(_("Your session has ended. Please sign in again."), "warning")
-        else:
+        elif request.endpoint != "main.index":  # the start page needs no explanation
             flash(_("Please sign in to see this page."), "info")
         if request.method == "GET":
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            target = request.full_path.rstrip("?")
+            return redirect(url_for("auth.login", next=target if target != "/" else None))
         abort(401)
 
     @app.before_request
@@ -117,11 +118,6 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.after_request
     def commit_and_secure(response):
-        # One commit point per request; an exception (a 500) never reaches here and rolls back.
-        if response.status_code < 500:
-            db.session.commit()
-        else:
-            db.session.rollback()
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -133,6 +129,11 @@ def register_request_hooks(app: Flask) -> None:
         user = g.get("_login_user")  # only if this request loaded one: /healthz must not query
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
+        # One commit point per request; an exception (a 500) never reaches here and rolls back.
+        if response.status_code < 500:
+            db.session.commit()
+        else:
+            db.session.rollback()
         return response
 
 

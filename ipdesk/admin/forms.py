@@ -22,9 +22,9 @@ from wtforms.validators import (
 )
 
 from ipdesk.auth.models import Role
-from ipdesk.core.forms import MultiCheckboxField, PasswordStrength
+from ipdesk.core.forms import MultiCheckboxField, PasswordStrength, select_choices
 
-STAFF_SIDE_ROLES = [(r.name, r._title) for r in Role if r is not Role.exporter]
+STAFF_SIDE_ROLES = [choice for choice in Role.choices() if choice.value != Role.exporter.name]
 
 
 class UserCreateForm(FlaskForm):
@@ -38,7 +38,7 @@ class UserCreateForm(FlaskForm):
 
     def __init__(self, *args, hub_choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.hub_ids.choices = hub_choices
+        self.hub_ids.choices = select_choices(hub_choices)
 
 
 class UserEditForm(FlaskForm):
@@ -50,8 +50,8 @@ class UserEditForm(FlaskForm):
 
     def __init__(self, *args, hub_choices, is_exporter: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.hub_ids.choices = hub_choices
-        self.role.choices = [(Role.exporter.name, Role.exporter._title)] if is_exporter else STAFF_SIDE_ROLES
+        self.hub_ids.choices = select_choices(hub_choices)
+        self.role.choices = [c for c in Role.choices() if c.value == Role.exporter.name] if is_exporter else STAFF_SIDE_ROLES
 
 
 class UserFilterForm(FlaskForm):
@@ -59,8 +59,8 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or e-mail"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[("", _l("All"))] + Role.choices(), validators=[Optional()])
-    active = SelectField(_l("Status"), choices=[("", _l("All")), ("1", _l("Active")), ("0", _l("Deactivated"))],
+    role = SelectField(_l("Role"), choices=select_choices([("", _l("All"))]) + Role.choices(), validators=[Optional()])
+    active = SelectField(_l("Status"), choices=select_choices([("", _l("All")), ("1", _l("Active")), ("0", _l("Deactivated"))]),
                          validators=[Optional()])
 
 
@@ -86,9 +86,9 @@ class CountryForm(FlaskForm):
 
     def __init__(self, *args, country_choices, hub_choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.code.choices = country_choices
-        self.primary_hub_id.choices = hub_choices
-        self.secondary_hub_ids.choices = hub_choices
+        self.code.choices = select_choices(country_choices)
+        self.primary_hub_id.choices = select_choices(hub_choices)
+        self.secondary_hub_ids.choices = select_choices(hub_choices)
 
 
 class AuditFilterForm(FlaskForm):

@@ -24,7 +24,7 @@ from ipdesk.companies.registration_number import (
     is_valid_registration_number,
     normalize_registration_number,
 )
-from ipdesk.core.forms import MultiCheckboxField, PasswordStrength
+from ipdesk.core.forms import MultiCheckboxField, PasswordStrength, select_choices
 
 
 class LoginForm(FlaskForm):
@@ -108,6 +108,6 @@ class PasswordChangeForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=[("", _l("As my browser says")), ("ko", "한국어"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=select_choices([("", _l("As my browser says")), ("ko", "한국어"), ("en", "English")]))
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
     submit = SubmitField(_l("Save"))

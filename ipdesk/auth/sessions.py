@@ -23,6 +23,8 @@ def _hash(token: str) -> str:
 
 def start_session(user: User) -> UserSession:
     """Sign ``user`` in with a brand-new session id (the old cookie's contents are dropped)."""
+    if hasattr(user, "_get_current_object"):  # current_user: keep the user, not the proxy
+        user = user._get_current_object()
     keep_lang = session.get("lang")
     session.clear()  # a new id at every sign-in: no session fixation
     if keep_lang:

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ipdesk.auth.forms import (
     InvitationAcceptForm,
@@ -111,8 +112,8 @@ def awaiting_approval():
     return render_template("auth/awaiting_approval.html", state=state, company=current_user.company)
 
 
-def _timezones() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z and not z.startswith("Etc/")]
+def _timezones() -> list[SelectChoice]:
+    return [SelectChoice(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z and not z.startswith("Etc/")]
 
 
 @bp.route("/account", methods=["GET", "POST"])

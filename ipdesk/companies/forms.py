@@ -5,6 +5,7 @@ from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ipdesk.companies.models import CompanyStatus
+from ipdesk.core.forms import select_choices
 
 
 class InvitationForm(FlaskForm):
@@ -22,4 +23,4 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or registration number"), validators=[Optional(), Length(max=200)])
-    status = SelectField(_l("Status"), choices=[("", _l("All"))] + CompanyStatus.choices(), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=select_choices([("", _l("All"))]) + CompanyStatus.choices(), validators=[Optional()])

@@ -1,6 +1,8 @@
 """Enums whose members carry a translated title for display."""
 import enum
 
+from wtforms import SelectChoice
+
 
 class LabelledEnum(enum.Enum):
     """An enum whose members are declared as ``name = "value", _l("Title")``."""
@@ -19,9 +21,9 @@ class LabelledEnum(enum.Enum):
         return self.title
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        """(name, lazy title) pairs for a select field; titles render in the request's language."""
-        return [(m.name, m._title) for m in cls]
+    def choices(cls) -> list[SelectChoice]:
+        """Options for a select field, by name; titles render in the request's language."""
+        return [SelectChoice(m.name, m._title) for m in cls]
 
     @classmethod
     def coerce(cls, value):

@@ -1,7 +1,12 @@
 """Form helpers shared by every domain."""
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, widgets
+from wtforms import SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """Options for a select field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -10,7 +10,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from ipdesk.auth.models import Role
@@ -23,9 +23,8 @@ bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
+@login_required
 def index():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
     context = {}
     if current_user.role is Role.exporter:
         context["company"] = current_user.company

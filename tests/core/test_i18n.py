@@ -1,0 +1,56 @@
+"""Language: saved choice, then session choice, then Accept-Language; Babel names the countries."""
+import pytest
+
+from tests.conftest import make_app
+
+
+def lang_of(response) -> str:
+    html = response.get_data(as_text=True)
+    return html.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_accept_language_decides_for_a_visitor(client):
+    assert lang_of(client.get("/login", headers={"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"})) == "ko"
+    assert lang_of(client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})) == "en"
+    assert lang_of(client.get("/login", headers={"Accept-Language": "fr-FR"})) == "ko"  # the default
+
+
+def test_visitor_switches_language_for_the_session(client):
+    page = client.get("/login", headers={"Accept-Language": "en"})
+    assert 'value="ko"' in page.get_data(as_text=True)  # the switcher is there for visitors too
+    response = client.post("/language", data={"lang": "ko", "next": "/login"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    page = client.get("/login", headers={"Accept-Language": "en"})
+    assert lang_of(page) == "ko"
+    assert "ipdesk 로그인" in page.get_data(as_text=True)
+
+
+def test_saved_choice_beats_session_and_browser(client, make_client, factories, login):
+    user = factories.staff(locale="ko")
+    login(client, user)
+    client.post("/language", data={"lang": "en"})  # saves "en" on the account
+    other_browser = make_client()
+    login(other_browser, user)
+    assert lang_of(other_browser.get("/", headers={"Accept-Language": "ko"})) == "en"
+
+
+def test_unknown_language_is_ignored(client):
+    client.post("/language", data={"lang": "xx"})
+    assert lang_of(client.get("/login", headers={"Accept-Language": "en"})) == "en"
+
+
+def test_country_names_come_from_babel_in_the_viewer_language(client, factories, login_as):
+    login_as(factories.staff())
+    korean = client.get("/network", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    english = client.get("/network", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "중국" in korean and "베트남" in korean and "멕시코" in korean
+    assert "China" in english and "Vietnam" in english and "Mexico" in english
+    assert "10 centres covering 40 countries." in english
+
+
+@pytest.mark.db_independent
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("IPDESK_ENV", "production")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        make_app("sqlite://")

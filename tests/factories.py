@@ -1,0 +1,78 @@
+"""factory_boy factories for the models, committing through the app's session."""
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from ipdesk.auth.models import Role, User
+from ipdesk.auth.passwords import hash_password
+from ipdesk.companies.models import Company, CompanySector, CompanySize, CompanyStatus, Sector
+from ipdesk.companies.registration_number import check_digit
+from ipdesk.core.db import utcnow
+from ipdesk.extensions import db
+from tests.conftest import PASSWORD
+
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is deliberately slow; do it once
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+def registration_number(n: int) -> str:
+    first_nine = f"{100000000 + n * 7919 % 899999999:09d}"
+    return first_nine + str(check_digit(first_nine))
+
+
+class CompanyFactory(Base):
+    class Meta:
+        model = Company
+
+    name_ko = factory.Sequence(lambda n: f"테스트기업{n}")
+    name_en = factory.Sequence(lambda n: f"Test Company {n}")
+    registration_number = factory.Sequence(registration_number)
+    size = CompanySize.sme
+    status = CompanyStatus.approved
+    approved_at = factory.LazyFunction(utcnow)
+    sector_rows = factory.LazyFunction(lambda: [CompanySector(sector=Sector.beauty)])
+
+    class Params:
+        pending = factory.Trait(status=CompanyStatus.pending, approved_at=None)
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@ipdesk.example")
+    name = factory.Sequence(lambda n: f"User {n}")
+    password_hash = _PASSWORD_HASH
+    role = Role.staff
+    is_active = True
+
+
+class ExporterFactory(UserFactory):
+    role = Role.exporter
+    company = factory.SubFactory(CompanyFactory)
+    privacy_consent_at = factory.LazyFunction(utcnow)
+    privacy_policy_version = "test"
+
+
+def staff(hub_codes=("cn-north",), **kwargs) -> User:
+    from ipdesk.network.models import Hub
+
+    hubs = [db.session.scalar(db.select(Hub).where(Hub.code == code)) for code in hub_codes]
+    return UserFactory(role=Role.staff, hubs=hubs, **kwargs)
+
+
+def manager(**kwargs) -> User:
+    return UserFactory(role=Role.manager, **kwargs)
+
+
+def admin(**kwargs) -> User:
+    return UserFactory(role=Role.admin, **kwargs)
+
+
+def exporter(**kwargs) -> User:
+    return ExporterFactory(**kwargs)
