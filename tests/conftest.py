@@ -12,8 +12,8 @@ from flask_migrate import upgrade
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("IPDESK_ENV", "test")
 
-from ipdesk import create_app  # noqa: E402
-from ipdesk.extensions import db  # noqa: E402
+from ipdesk import create_app
+from ipdesk.extensions import db
 
 TEST_DATABASE = os.environ.get("IPDESK_TEST_DATABASE", "sqlite")
 IS_POSTGRES = TEST_DATABASE.startswith("postgresql")

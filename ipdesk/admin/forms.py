@@ -51,7 +51,8 @@ class UserEditForm(FlaskForm):
     def __init__(self, *args, hub_choices, is_exporter: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.hub_ids.choices = select_choices(hub_choices)
-        self.role.choices = [c for c in Role.choices() if c.value == Role.exporter.name] if is_exporter else STAFF_SIDE_ROLES
+        exporter_only = [c for c in Role.choices() if c.value == Role.exporter.name]
+        self.role.choices = exporter_only if is_exporter else STAFF_SIDE_ROLES
 
 
 class UserFilterForm(FlaskForm):
@@ -60,13 +61,18 @@ class UserFilterForm(FlaskForm):
 
     q = StringField(_l("Name or e-mail"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=select_choices([("", _l("All"))]) + Role.choices(), validators=[Optional()])
-    active = SelectField(_l("Status"), choices=select_choices([("", _l("All")), ("1", _l("Active")), ("0", _l("Deactivated"))]),
-                         validators=[Optional()])
+    active = SelectField(
+        _l("Status"),
+        choices=select_choices([("", _l("All")), ("1", _l("Active")), ("0", _l("Deactivated"))]),
+        validators=[Optional()],
+    )
 
 
 class HubForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32),
-                                               Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens."))])
+    code = StringField(_l("Code"), validators=[
+        DataRequired(), Length(max=32),
+        Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens.")),
+    ])
     name_ko = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])
     city_ko = StringField(_l("City (Korean)"), validators=[DataRequired(), Length(max=80)])

@@ -108,6 +108,9 @@ class PasswordChangeForm(FlaskForm):
 
 class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    locale = SelectField(_l("Language"), choices=select_choices([("", _l("As my browser says")), ("ko", "한국어"), ("en", "English")]))
+    locale = SelectField(
+        _l("Language"),
+        choices=select_choices([("", _l("As my browser says")), ("ko", "한국어"), ("en", "English")]),
+    )
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
     submit = SubmitField(_l("Save"))

@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ipdesk.auth.models import User, UserSession
 from ipdesk.core.db import utcnow

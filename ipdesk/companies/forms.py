@@ -23,4 +23,5 @@ class CompanyFilterForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Name or registration number"), validators=[Optional(), Length(max=200)])
-    status = SelectField(_l("Status"), choices=select_choices([("", _l("All"))]) + CompanyStatus.choices(), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=select_choices([("", _l("All"))]) + CompanyStatus.choices(),
+                         validators=[Optional()])

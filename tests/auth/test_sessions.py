@@ -69,7 +69,9 @@ def test_password_change_ends_every_other_session(client, make_client, factories
     login(client, user)
     copy = clone(make_client, client)
     response = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": "a brand new passphrase", "password_confirm": "a brand new passphrase",
+        "current_password": PASSWORD,
+        "password": "a brand new passphrase",
+        "password_confirm": "a brand new passphrase",
     })
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this browser goes on, with a new session
