@@ -9,7 +9,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy.orm import joinedload
 
 from ipdesk.auth.models import User, UserSession
-from ipdesk.core.db import utcnow
+from ipdesk.core.db import transaction_will_write, utcnow
 from ipdesk.extensions import db, login_manager
 
 SESSION_KEY = "sid"
@@ -96,7 +96,14 @@ def load_user(user_id: str) -> User | None:
 
 
 def _write_now(statement) -> None:
-    """A small write in its own short transaction, so a read-only page stays read-only."""
+    """A small bookkeeping write that never turns a read-only request into a writing one.
+
+    A request that writes anyway already holds the write lock (SQLite begins it immediately), so
+    the write joins its transaction; a read-only request makes it in a short transaction of its own.
+    """
+    if transaction_will_write():
+        db.session.execute(statement)
+        return
     previous = g.get("write_intent")
     g.write_intent = True
     try:

@@ -114,6 +114,20 @@ def test_idle_session_expires(app, client, factories, login):
     assert "Your session has ended" in page.get_data(as_text=True)
 
 
+def test_a_form_posted_after_a_pause_is_accepted(app, client, factories, login):
+    """Refreshing the session's last activity must not deadlock with the request's own write."""
+    user = factories.staff()
+    login(client, user)
+    db.session.execute(sa.update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    response = client.post("/language", data={"lang": "ko"})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.locale == "ko"
+    row = db.session.scalar(sa.select(UserSession))
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)
+
+
 def test_activity_keeps_a_session_alive(app, client, factories, login):
     user = factories.staff()
     login(client, user)
