@@ -9,7 +9,7 @@ IPDESK_ENV ?= development
 export FLASK_APP := wsgi
 export IPDESK_ENV
 
-.PHONY: run test setup setup-dev system-deps translations db demo lint format \
+.PHONY: run test setup setup-dev system-deps system-deps-test translations db demo lint format \
         translate-extract translate-update translate-compile clean
 
 run: setup db demo
@@ -20,10 +20,13 @@ test: setup-dev
 	scripts/run-tests.sh
 
 setup: system-deps $(VENV)/.installed translations
-setup-dev: system-deps $(VENV)/.installed-dev translations
+setup-dev: system-deps-test $(VENV)/.installed-dev translations
 
 system-deps:
 	@scripts/install-system-deps.sh
+
+system-deps-test:  # the browser tests drive Debian's chromium
+	@scripts/install-system-deps.sh --browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,90 @@
+"""A real server (gunicorn, its own temporary SQLite database with the demo data) and Debian's chromium."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ipdesk.config import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+DEMO_PASSWORD = "browser-demo-password"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.db_independent)  # one server per run is enough
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does."""
+    folder = tmp_path_factory.mktemp("live")
+    env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "browser-test-secret", "FLASK_APP": "wsgi",
+           "DATABASE_URL": f"sqlite:///{Path(folder) / 'live.sqlite3'}", "DEMO_PASSWORD": DEMO_PASSWORD,
+           "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour"}
+    env.pop("REDIS_URL", None)
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    subprocess.run([*flask, "seed-demo"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    port = _free_port()
+    log = open(folder / "server.log", "wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not start: " + (folder / "server.log").read_text())
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (scripts/install-system-deps.sh --browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    contexts = []
+
+    def make(locale="ko"):
+        context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

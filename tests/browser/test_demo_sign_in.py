@@ -1,0 +1,48 @@
+"""In a real browser: each demo account signs in, in Korean and in English, and can switch language."""
+import pytest
+from playwright.sync_api import expect
+
+from ipdesk.demo import DEMO_USERS
+from tests.browser.conftest import DEMO_PASSWORD
+
+TEXT = {
+    "ko": {"email": "이메일", "password": "비밀번호", "sign_in": "로그인", "sign_out": "로그아웃",
+           "welcome": "{name}님, 환영합니다", "pending": "기업 승인을 기다리고 있습니다"},
+    "en": {"email": "E-mail", "password": "Password", "sign_in": "Sign in", "sign_out": "Sign out",
+           "welcome": "Welcome, {name}", "pending": "Your company is awaiting approval"},
+}
+
+
+def sign_in(page, base, lang, email):
+    t = TEXT[lang]
+    page.goto(base + "/login")
+    page.get_by_label(t["email"]).fill(email)
+    page.get_by_label(t["password"]).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=t["sign_in"], exact=True).click()
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize("email, name", [(u[0], u[1]) for u in DEMO_USERS])
+def test_demo_account_signs_in(live_server, new_page, lang, email, name):
+    page = new_page(lang)
+    sign_in(page, live_server, lang, email)
+    t = TEXT[lang]
+    if email.startswith("pending"):
+        expect(page.get_by_role("heading", level=1)).to_have_text(t["pending"])
+    else:
+        expect(page.get_by_role("heading", level=1)).to_have_text(t["welcome"].format(name=name))
+    page.get_by_role("button", name=t["sign_out"]).click()
+    expect(page.get_by_role("button", name=t["sign_in"], exact=True)).to_be_visible()
+
+
+def test_switching_language_in_the_middle_keeps_the_user_where_they_are(live_server, new_page):
+    page = new_page("ko")
+    sign_in(page, live_server, "ko", "manager@ipdesk.example")
+    page.goto(live_server + "/network")
+    expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")
+    page.get_by_role("button", name="English").click()
+    expect(page).to_have_url(live_server + "/network")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The network of overseas IP centres")
+    expect(page.get_by_text("Vietnam", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="한국어").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")
