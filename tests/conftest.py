@@ -1,7 +1,7 @@
 """Fixtures: an app on a migrated database (SQLite or PostgreSQL), clients, factories, sign-in."""
 import os
 import shutil
-import uuid
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -121,17 +121,24 @@ def database_url(migrated_database, tmp_path):
     return f"sqlite:///{target}"
 
 
-@pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
-    with app.app_context():
-        from ipdesk.network.reference import load_reference_network
+@contextmanager
+def running_app(database_url: str, **overrides):
+    """An app with the shipped network loaded, inside its app context; disposed afterwards."""
+    from ipdesk.network.reference import load_reference_network
 
+    app = make_app(database_url, **overrides)
+    with app.app_context():
         load_reference_network()
         db.session.commit()
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    with running_app(database_url) as app:
+        yield app
 
 
 @pytest.fixture
@@ -202,6 +209,3 @@ def count_queries(app):
 
     return Counter
 
-
-def unique(prefix: str = "x") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"

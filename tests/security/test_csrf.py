@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from ipdesk.audit.models import AuditEntry
 from ipdesk.extensions import db
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, running_app
 
 pytestmark = pytest.mark.csrf
 
@@ -13,15 +13,8 @@ PLACEHOLDERS = {"company_id": 1, "invitation_id": 1, "user_id": 1, "hub_id": 1, 
 
 @pytest.fixture
 def csrf_app(database_url):
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    with app.app_context():
-        from ipdesk.network.reference import load_reference_network
-
-        load_reference_network()
-        db.session.commit()
+    with running_app(database_url, WTF_CSRF_ENABLED=True) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def state_changing_urls(app) -> list[str]:
