@@ -1,14 +1,18 @@
 """ipdesk: case management for Korea's network of overseas IP centres."""
-from flask import Flask, g, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Flask, g, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ipdesk.config import PROJECT_ROOT, Config
 from ipdesk.core.errors import StaleObjectError
+from ipdesk.core.urls import safe_next
 from ipdesk.extensions import (
     babel,
     bootstrap,
@@ -88,8 +92,16 @@ GATE_EXEMPT = frozenset({"auth.logout", "auth.awaiting_approval", "main.set_lang
                          "main.privacy", "static", "bootstrap.static"})
 
 
+def _referrer_path() -> str | None:
+    """The path of the page that sent this request, when it is a page of this site."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
 def register_request_hooks(app: Flask) -> None:
-    from flask import abort, redirect, url_for
+    from flask import abort, redirect
 
     from ipdesk.policy import account_gate
 
@@ -101,10 +113,9 @@ def register_request_hooks(app: Flask) -> None:
             flash(_("Your session has ended. Please sign in again."), "warning")
         elif request.endpoint != "main.index":  # the start page needs no explanation
             flash(_("Please sign in to see this page."), "info")
-        if request.method == "GET":
-            target = request.full_path.rstrip("?")
-            return redirect(url_for("auth.login", next=target if target != "/" else None))
-        abort(401)
+        # A form posted after the session ended goes back, after sign-in, to the page it came from.
+        target = request.full_path.rstrip("?") if request.method == "GET" else _referrer_path()
+        return redirect(url_for("auth.login", next=target if target != "/" else None))
 
     @app.before_request
     def approval_gate():
@@ -166,12 +177,20 @@ def register_error_handlers(app: Flask) -> None:
     def method_not_allowed(e):
         return page(405, _("Not allowed"), _("This page cannot be used that way."))
 
+    @app.errorhandler(StaleDataError)  # a concurrent edit won the race between our read and write
     @app.errorhandler(StaleObjectError)
     def stale(e):
+        db.session.rollback()
         return page(409, _("Changed meanwhile"),
                     _("Someone else changed this while you were editing. Reload to see the current "
                       "version, then make your change again."),
-                    reload_url=e.reload_url or request.url)
+                    reload_url=getattr(e, "reload_url", None) or _reload_url())
+
+    def _reload_url() -> str:
+        """The page the stale form came from (an action URL itself may only take POST)."""
+        if request.method == "GET":
+            return request.full_path.rstrip("?")
+        return _referrer_path() or url_for("main.index")
 
     @app.errorhandler(413)
     def too_large(e):
@@ -193,11 +212,13 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from ipdesk.core.i18n import country_name
+    from ipdesk.core.pagination import page_url
     from ipdesk.policy import can
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["country"] = country_name
+    app.jinja_env.globals["page_url"] = page_url  # a global, so imported macros see it
 
     @app.context_processor
     def inject():

@@ -22,20 +22,34 @@ run_suite() {  # label, database, extra pytest args...
 }
 
 run_suite sqlite sqlite
-if $PY - "$PG_URL" <<'PYEOF'
+# Skip PostgreSQL only when nothing listens there; a server that refuses us is a failure.
+$PY - "$PG_URL" <<'PYEOF'
+import socket
 import sys
+
 import psycopg
-url = sys.argv[1].replace("postgresql+psycopg://", "postgresql://")
+from sqlalchemy.engine import make_url
+
+url = make_url(sys.argv[1])
 try:
-    psycopg.connect(url, connect_timeout=3).close()
-except Exception as exc:
+    socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=3).close()
+except OSError as exc:
     print(f"PostgreSQL not reachable: {exc}", file=sys.stderr)
+    sys.exit(3)
+try:
+    psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), connect_timeout=5).close()
+except psycopg.Error as exc:
+    print(f"PostgreSQL answers but refuses the test connection: {exc}", file=sys.stderr)
     sys.exit(1)
 PYEOF
-then
+pg=$?
+if [ $pg -eq 0 ]; then
   run_suite postgresql "$PG_URL" -m "not db_independent"
-else
+elif [ $pg -eq 3 ]; then
   echo "!!! PostgreSQL is not reachable at $PG_URL: the PostgreSQL run was SKIPPED (SQLite only)."
+else
+  echo "PostgreSQL at $PG_URL refused the connection: failing."
+  status=1
 fi
 
 $PY - "$reports" <<'PYEOF'

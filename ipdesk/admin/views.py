@@ -2,7 +2,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -112,7 +112,9 @@ def edit_user(user_id: int):
 @requires("user.manage")
 def set_active(user_id: int):
     user = get_user(user_id)
-    active = request.form.get("active") == "1"
+    if request.form.get("active") not in ("0", "1"):
+        abort(400)
+    active = request.form["active"] == "1"
     try:
         set_user_active(user, active, current_user)
     except ServiceError as error:
@@ -158,6 +160,7 @@ def new_hub():
 def edit_hub(hub_id: int):
     hub = get_hub(hub_id)
     form = HubForm(obj=hub if request.method == "GET" else None)
+    form.code.data = hub.code  # a hub's code never changes
     if form.validate_on_submit():
         check_version(hub, form.version.data, url_for("admin.edit_hub", hub_id=hub.id))
         try:

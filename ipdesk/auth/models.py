@@ -43,7 +43,7 @@ class User(UserMixin, db.Model):
     company: Mapped[Company | None] = relationship(back_populates="users", foreign_keys=[company_id])
     hubs: Mapped[list[Hub]] = relationship(secondary=staff_hubs, order_by=Hub.code)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
         sa.CheckConstraint("(role = 'exporter') = (company_id IS NOT NULL)", name="exporter_has_company"),
         sa.CheckConstraint(

@@ -7,7 +7,7 @@ from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password, needs_rehash, verify_password
 from ipdesk.auth.sessions import revoke_all_sessions, start_session
-from ipdesk.core.db import utcnow
+from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
@@ -33,8 +33,8 @@ def authenticate(email: str, password: str) -> User | None:
 
 def sign_in(user: User) -> None:
     start_session(user)
-    user.last_login_at = utcnow()
-    db.session.flush()
+    # bookkeeping, not an edit: a plain UPDATE that leaves the row's version alone
+    db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     log_event("auth.login", f"{user.email} signed in", actor=user, obj=user)
 
 
@@ -53,6 +53,7 @@ def update_profile(user: User, data: dict) -> None:
     user.name = data["name"].strip()
     user.locale = data["locale"] or None
     user.timezone = data["timezone"]
+    bump_version(user)
     db.session.flush()
     log_event("user.profile_updated", f"{user.email} updated their profile", actor=user, obj=user)
 
@@ -111,6 +112,7 @@ def update_user(user: User, data: dict, actor: User) -> None:
     user.name = data["name"].strip()
     user.role = role
     user.hubs = hubs
+    bump_version(user)
     db.session.flush()
     after = {"name": user.name, "role": user.role.name, "hub_ids": [h.id for h in hubs]}
     log_event("user.updated", f"{actor.email} updated {user.email}", actor=actor, obj=user,
@@ -124,6 +126,7 @@ def set_user_active(user: User, active: bool, actor: User) -> None:
     if user.is_active == active:
         return
     user.is_active = active
+    bump_version(user)
     if not active:
         revoke_all_sessions(user)
     db.session.flush()

@@ -45,7 +45,8 @@ def _login_email_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key)
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key,
+               deduct_when=lambda response: response.status_code != 302)  # failures only
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

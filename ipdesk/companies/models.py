@@ -58,7 +58,7 @@ class Company(db.Model):
         back_populates="company", foreign_keys="User.company_id", order_by="User.name"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
         sa.CheckConstraint(
             "length(registration_number) = 10 AND registration_number <> '0000000000'",

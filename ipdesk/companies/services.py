@@ -14,7 +14,7 @@ from ipdesk.auth.passwords import hash_password
 from ipdesk.auth.sessions import revoke_all_sessions
 from ipdesk.companies.models import Company, CompanySector, CompanyStatus, Invitation
 from ipdesk.companies.registration_number import normalize_registration_number
-from ipdesk.core.db import utcnow
+from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
 
@@ -87,6 +87,7 @@ def approve_company(company: Company, actor: User) -> None:
         raise ServiceError(_("Only a company awaiting approval can be approved."))
     company.status = CompanyStatus.approved
     company.approved_at = utcnow()
+    bump_version(company)
     db.session.flush()
     log_event("company.approved", f"Company {company.name_en} approved", actor=actor, obj=company)
 
@@ -98,6 +99,7 @@ def suspend_company(company: Company, reason: str, actor: User) -> None:
     if not reason.strip():
         raise ServiceError(_("Give a reason for the suspension."), field="reason")
     company.status = CompanyStatus.suspended
+    bump_version(company)
     company.suspended_at = utcnow()
     company.suspension_reason = reason.strip()
     for user in company.users:
@@ -114,6 +116,7 @@ def reinstate_company(company: Company, actor: User) -> None:
         raise ServiceError(_("Only a suspended company can be reinstated."))
     company.status = CompanyStatus.approved
     company.suspended_at = None
+    bump_version(company)
     company.suspension_reason = None
     if company.approved_at is None:
         company.approved_at = utcnow()
@@ -128,8 +131,11 @@ def _token_hash(token: str) -> str:
 def invite_colleague(company: Company, email: str, actor: User) -> tuple[Invitation, str]:
     """Invite ``email`` into ``company``; returns the invitation and its one-time token."""
     email = email.strip().lower()
-    if email_taken(email):
-        raise ServiceError(_("An account with this e-mail address already exists."), field="email")
+    # Only a colleague already in this company is refused here: saying so for other addresses would
+    # tell any exporter which addresses have an account. Such an invitation can never be accepted.
+    member = db.session.scalar(sa.select(User.id).where(User.email == email, User.company_id == company.id))
+    if member is not None:
+        raise ServiceError(_("This colleague is already a member of your company."), field="email")
     now = utcnow()
     open_invite = db.session.scalar(
         sa.select(Invitation).where(
@@ -160,6 +166,8 @@ def invite_colleague(company: Company, email: str, actor: User) -> tuple[Invitat
 def find_open_invitation(token: str) -> Invitation | None:
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _token_hash(token)))
     if invitation is None or not invitation.is_open(utcnow()) or not invitation.company.is_approved:
+        return None
+    if email_taken(invitation.email):  # the address has an account already: nothing to accept
         return None
     return invitation
 

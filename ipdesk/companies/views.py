@@ -99,7 +99,7 @@ def list_companies():
             term = form.q.data.strip()
             number = normalize_registration_number(term)
             like = f"%{term.lower()}%"
-            conditions = [sa.func.lower(Company.name_en).like(like), Company.name_ko.like(f"%{term}%")]
+            conditions = [sa.func.lower(Company.name_en).like(like), sa.func.lower(Company.name_ko).like(like)]
             if number.isdigit():
                 conditions.append(Company.registration_number.like(f"%{number}%"))
             stmt = stmt.where(sa.or_(*conditions))

@@ -22,6 +22,17 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def bump_version(obj) -> None:
+    """Record a user-visible edit of ``obj``.
+
+    Versioned models set ``version_id_generator=False``: the version changes only here, so
+    bookkeeping (a sign-in time, a language choice) never makes an editor's form stale, while the
+    UPDATE still applies only if the row is at the version this request loaded; otherwise
+    SQLAlchemy raises StaleDataError, which is answered with 409.
+    """
+    obj.version = obj.version + 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

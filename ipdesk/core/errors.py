@@ -20,5 +20,9 @@ class StaleObjectError(Exception):
 
 def check_version(obj, submitted_version: int | None, reload_url: str | None = None) -> None:
     """Refuse an edit made on an older version of ``obj``."""
-    if submitted_version is None or int(submitted_version) != obj.version:
+    try:
+        current = int(submitted_version) == obj.version
+    except (TypeError, ValueError):  # missing or tampered with
+        current = False
+    if not current:
         raise StaleObjectError(reload_url)

@@ -1,14 +1,22 @@
 """Pagination of list pages."""
+from urllib.parse import urlencode
+
 from flask import abort, current_app, request
 
 from ipdesk.extensions import db
 
 
 def paginate(select_stmt):
-    """Paginate a select by ``?page=``; a page number that is not a number is a 404, not a 500."""
+    """Paginate a select by ``?page=``: past the last page is a 404; a page that is not a number is page 1."""
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
     return db.paginate(
         select_stmt, page=page, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=True, count=True
     )
+
+
+def page_url(number: int) -> str:
+    """This list's URL with its filters kept and only the page changed."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
+    return f"{request.path}?{urlencode([*args, ('page', number)])}"

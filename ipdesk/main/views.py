@@ -13,7 +13,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from ipdesk.auth.models import Role
+from ipdesk.auth.models import Role, User
 from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.urls import safe_next
 from ipdesk.extensions import csrf, db
@@ -46,8 +46,8 @@ def set_language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-        if current_user.is_authenticated:
-            current_user.locale = lang
+        if current_user.is_authenticated:  # a preference, not an edit: the row's version stays
+            db.session.execute(sa.update(User).where(User.id == current_user.id).values(locale=lang))
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 

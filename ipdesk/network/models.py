@@ -47,7 +47,7 @@ class Hub(db.Model):
         secondary=secondary_coverage, back_populates="secondary_hubs", order_by="Country.code"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def name(self) -> str:
@@ -82,7 +82,7 @@ class Country(db.Model):
         secondary=secondary_coverage, back_populates="secondary_countries", order_by="Hub.code"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (sa.CheckConstraint("length(code) = 2 AND code = upper(code)", name="iso_alpha2"),)
 
     @property

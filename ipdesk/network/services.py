@@ -4,12 +4,15 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ipdesk.audit.services import log_event
+from ipdesk.core.db import bump_version
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import is_country_code
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 
 HUB_FIELDS = ("code", "name_en", "name_ko", "city_en", "city_ko", "is_active")
+# The code identifies a hub for good (the shipped reference data matches hubs by it).
+EDITABLE_HUB_FIELDS = HUB_FIELDS[1:]
 
 
 def hub_for_country(code: str) -> Hub | None:
@@ -39,16 +42,13 @@ def update_hub(hub: Hub, data: dict, actor) -> None:
             _("This hub is the primary hub of some countries. Give them another primary hub first."),
             field="is_active",
         )
-    before = {f: getattr(hub, f) for f in HUB_FIELDS}
-    for field in HUB_FIELDS:
+    before = {f: getattr(hub, f) for f in EDITABLE_HUB_FIELDS}
+    for field in EDITABLE_HUB_FIELDS:
         setattr(hub, field, data[field])
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise ServiceError(_("A hub with this code already exists."), field="code") from None
+    bump_version(hub)
+    db.session.flush()
     log_event("hub.updated", f"Hub {hub.code} updated", actor=actor, obj=hub,
-              data={"before": before, "after": {f: getattr(hub, f) for f in HUB_FIELDS}})
+              data={"before": before, "after": {f: getattr(hub, f) for f in EDITABLE_HUB_FIELDS}})
 
 
 def _coverage(data: dict) -> tuple[Hub, list[Hub]]:
@@ -82,6 +82,7 @@ def update_country(country: Country, data: dict, actor) -> None:
     country.primary_hub = primary
     country.secondary_hubs = secondary
     country.is_active = data["is_active"]
+    bump_version(country)
     db.session.flush()
     log_event("country.updated", f"Country {country.code} updated", actor=actor, obj=country,
               data={"before": before, "after": {"primary_hub_id": primary.id,

@@ -41,6 +41,24 @@ def test_admin_creates_staff_in_hubs(client, factories, login_as, login, make_cl
     assert login(make_client(), "new.staff@ipdesk.example", password="initial password 1").status_code == 302
 
 
+@pytest.mark.parametrize("role", ["staff", "manager", "admin"])
+def test_every_staff_side_role_is_created_by_an_admin_and_signs_in(client, make_client, factories, login_as, login,
+                                                                   role):
+    login_as(factories.admin())
+    email = f"new.{role}@ipdesk.example"
+    response = client.post("/admin/users/new", data={
+        "name": f"New {role}", "email": email, "role": role, "hub_ids": [str(hub("th").id)],
+        "password": "initial password 1"})
+    assert response.status_code == 302
+    newcomer = make_client()
+    assert login(newcomer, email, password="initial password 1").status_code == 302
+    home = newcomer.get("/").get_data(as_text=True)
+    assert f"Welcome, New {role}" in home
+    assert ("Administration" in home) == (role == "admin")
+    created = db.session.scalar(sa.select(User).where(User.email == email))
+    assert [h.code for h in created.hubs] == (["th"] if role == "staff" else [])
+
+
 def test_staff_without_a_hub_is_refused_and_input_kept(client, factories, login_as):
     login_as(factories.admin())
     response = client.post("/admin/users/new", data={
@@ -72,15 +90,88 @@ def test_stale_user_edit_answers_409_and_changes_nothing(client, factories, logi
     assert target.name == "First edit"
 
 
-def test_role_and_company_cannot_be_mass_assigned(client, factories, login_as):
+def test_fields_outside_the_form_cannot_be_mass_assigned(client, factories, login_as):
     login_as(factories.admin())
     target = factories.exporter()
     company_id = target.company_id
+    other = factories.CompanyFactory()
     response = client.post(f"/admin/users/{target.id}", data={
-        "name": "Renamed", "role": "admin", "company_id": "999", "is_active": "0", "version": "1"})
-    assert response.status_code in (302, 422)
+        "name": "Renamed", "role": "exporter", "version": "1",
+        "company_id": str(other.id), "is_active": "0", "email": "hijack@evil.example", "password_hash": "x"})
+    assert response.status_code == 302
     db.session.refresh(target)
+    assert target.name == "Renamed"
     assert target.role is Role.exporter and target.company_id == company_id and target.is_active
+    assert target.email != "hijack@evil.example" and target.password_hash != "x"
+
+
+def test_exporter_cannot_be_made_admin(client, factories, login_as):
+    login_as(factories.admin())
+    target = factories.exporter()
+    response = client.post(f"/admin/users/{target.id}", data={"name": "X", "role": "admin", "version": "1"})
+    assert response.status_code == 422
+    db.session.refresh(target)
+    assert target.role is Role.exporter
+
+
+def test_stale_hubs_only_edit_answers_409(client, factories, login_as):
+    login_as(factories.admin())
+    target = factories.staff(hub_codes=("cn-north",))
+    first = {"name": target.name, "role": "staff", "hub_ids": [str(hub("th").id)], "version": "1"}
+    assert client.post(f"/admin/users/{target.id}", data=first).status_code == 302
+    second = {**first, "hub_ids": [str(hub("jp").id)]}
+    assert client.post(f"/admin/users/{target.id}", data=second).status_code == 409
+    db.session.refresh(target)
+    assert [h.code for h in target.hubs] == ["th"]
+
+
+def test_signing_in_and_choosing_a_language_do_not_make_an_admin_form_stale(client, make_client, factories,
+                                                                         login_as, login):
+    login_as(factories.admin())
+    target = factories.staff()
+    other = make_client()
+    login(other, target)
+    other.post("/language", data={"lang": "ko"})
+    data = {"name": "Renamed", "role": "staff", "hub_ids": [str(hub("cn-north").id)], "version": "1"}
+    assert client.post(f"/admin/users/{target.id}", data=data).status_code == 302
+
+
+def test_tampered_version_answers_409(client, factories, login_as):
+    login_as(factories.admin())
+    target = factories.staff()
+    data = {"name": "X", "role": "staff", "hub_ids": [str(hub("cn-north").id)], "version": "abc"}
+    assert client.post(f"/admin/users/{target.id}", data=data).status_code == 409
+
+
+def test_concurrent_edit_between_read_and_write_answers_409(app, client, factories, login_as, monkeypatch):
+    """Another admin's edit that lands after this request loaded the row (past the form check)."""
+    from ipdesk.auth import services
+
+    login_as(factories.admin())
+    target = factories.staff()
+    real_update = services.update_user
+
+    def update_after_a_rival(user, data, actor):
+        db.session.execute(sa.text("UPDATE users SET version = version + 1, name = 'Rival' WHERE id = :id"),
+                           {"id": user.id})
+        return real_update(user, data, actor)
+
+    monkeypatch.setattr("ipdesk.admin.views.update_user", update_after_a_rival)
+    data = {"name": "Mine", "role": "staff", "hub_ids": [str(hub("cn-north").id)], "version": "1"}
+    response = client.post(f"/admin/users/{target.id}", data=data, headers={"Referer": f"http://ipdesk.test/admin/users/{target.id}"})
+    assert response.status_code == 409
+    assert f'href="/admin/users/{target.id}"' in response.get_data(as_text=True)
+    db.session.refresh(target)
+    assert target.name != "Mine"
+
+
+def test_activation_accepts_only_zero_or_one(client, factories, login_as):
+    login_as(factories.admin())
+    target = factories.staff()
+    assert client.post(f"/admin/users/{target.id}/active", data={}).status_code == 400
+    assert client.post(f"/admin/users/{target.id}/active", data={"active": "yes"}).status_code == 400
+    db.session.refresh(target)
+    assert target.is_active
 
 
 def test_admin_adds_a_country_named_by_babel(client, factories, login_as):
@@ -105,11 +196,12 @@ def test_admin_edits_a_country_and_a_hub(client, factories, login_as):
     assert vietnam.primary_hub.code == "th" and vietnam.code == "VN"
     vn_hub = hub("vn")
     response = client.post(f"/admin/hubs/{vn_hub.id}", data={
-        "code": "vn", "name_ko": "베트남 센터", "name_en": "Vietnam Centre", "city_ko": "하노이",
+        "code": "renamed", "name_ko": "베트남 센터", "name_en": "Vietnam Centre", "city_ko": "하노이",
         "city_en": "Hanoi", "is_active": "y", "version": str(vn_hub.version)})
     assert response.status_code == 302
     db.session.refresh(vn_hub)
     assert vn_hub.city_en == "Hanoi"
+    assert vn_hub.code == "vn"  # the code identifies the hub for good
 
 
 def test_hub_that_is_still_primary_cannot_be_deactivated(client, factories, login_as):

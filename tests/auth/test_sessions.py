@@ -128,6 +128,18 @@ def test_a_form_posted_after_a_pause_is_accepted(app, client, factories, login):
     assert utcnow() - row.last_seen_at < timedelta(minutes=1)
 
 
+def test_a_form_posted_after_the_session_ended_leads_back_to_its_page(app, client, factories, login):
+    user = factories.staff()
+    login(client, user)
+    db.session.execute(sa.update(UserSession).values(revoked_at=utcnow()))
+    db.session.commit()
+    response = client.post("/account", data={"name": "x"}, headers={"Referer": "http://ipdesk.test/account"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/login?next=/account")
+    page = client.get(response.headers["Location"])
+    assert "Your session has ended. Please sign in again." in page.get_data(as_text=True)
+
+
 def test_activity_keeps_a_session_alive(app, client, factories, login):
     user = factories.staff()
     login(client, user)

@@ -70,6 +70,10 @@ def test_company_list_filters_and_paginates(app, client, factories, login_as):
     assert "Needle Pending Ltd" in pending and "1 in all" in pending
     by_name = client.get("/companies?q=needle").get_data(as_text=True)
     assert "Needle Pending Ltd" in by_name
+    # page links keep the filters and survive odd query arguments
+    filtered = client.get("/companies?status=approved&endpoint=x&_external=1")
+    assert filtered.status_code == 200
+    assert "status=approved" in filtered.get_data(as_text=True) and "page=2" in filtered.get_data(as_text=True)
 
 
 def test_company_list_query_count_does_not_grow_with_rows(client, factories, login_as, count_queries):

@@ -83,9 +83,19 @@ def test_pending_company_cannot_invite(client, factories, login_as):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Invitation)) == 0
 
 
-def test_inviting_an_existing_account_is_refused(client, factories, login_as):
-    login_as(factories.exporter())
-    existing = factories.staff()
-    response = client.post("/company/invitations", data={"email": existing.email})
+def test_inviting_a_member_is_refused(client, factories, login_as):
+    me = factories.exporter()
+    colleague = factories.exporter(company=me.company)
+    login_as(me)
+    response = client.post("/company/invitations", data={"email": colleague.email})
     assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+    assert "already a member of your company" in response.get_data(as_text=True)
+
+
+def test_invitations_do_not_reveal_accounts_elsewhere(client, make_client, factories, login_as):
+    """Inviting an address that has an account in another company looks like any other invitation."""
+    login_as(factories.exporter())
+    outsider = factories.staff()
+    path = invite(client, outsider.email)  # no error that would confirm the account exists
+    assert make_client().get(path).status_code == 404  # and it can never be accepted
+    assert db.session.scalar(sa.select(sa.func.count()).where(User.email == outsider.email)) == 1
