@@ -32,7 +32,30 @@ def account_gate(user) -> str | None:
 
 
 def can(user, action: str, obj=None) -> bool:
-    """Whether ``user`` may take ``action`` (on ``obj`` where the action is about one object)."""
+    """Whether ``user`` may take ``action`` on ``obj`` now: their role allows it and the object's
+    state admits it. Pages offer exactly these actions."""
+    return permits(user, action, obj) and state_admits(action, obj)
+
+
+def state_admits(action: str, obj) -> bool:
+    """Whether ``obj`` is in a state where ``action`` makes sense (services enforce it too)."""
+    match action:
+        case "company.approve":
+            return obj.status is CompanyStatus.pending
+        case "company.suspend":
+            return obj.status is CompanyStatus.approved
+        case "company.reinstate":
+            return obj.status is CompanyStatus.suspended
+        case "company.invite":
+            return obj.is_approved
+    return True
+
+
+def permits(user, action: str, obj=None) -> bool:
+    """Whether ``user``'s role allows ``action`` at all (on ``obj`` where it is about one object).
+
+    A refusal here is a 403; an action refused only by the object's state is explained instead.
+    """
     if user is None or not user.is_authenticated or account_gate(user):
         return False
     role = user.role
@@ -44,13 +67,11 @@ def can(user, action: str, obj=None) -> bool:
         case "company.view":
             return role in STAFF_SIDE or (role is Role.exporter and obj is not None and obj.id == user.company_id)
         case "company.approve":
-            return role in STAFF_SIDE and obj is not None and obj.status is CompanyStatus.pending
-        case "company.suspend":
-            return role in (Role.manager, Role.admin) and obj is not None and obj.status is CompanyStatus.approved
-        case "company.reinstate":
-            return role in (Role.manager, Role.admin) and obj is not None and obj.status is CompanyStatus.suspended
+            return role in STAFF_SIDE
+        case "company.suspend" | "company.reinstate":
+            return role in (Role.manager, Role.admin)
         case "company.invite":
-            return role is Role.exporter and obj is not None and obj.id == user.company_id and obj.is_approved
+            return role is Role.exporter and obj is not None and obj.id == user.company_id
         case "invitation.revoke":
             return role is Role.exporter and obj is not None and obj.company_id == user.company_id
         case "network.view":
@@ -71,7 +92,7 @@ def authorize(action: str, obj=None):
     """404 when the object is not the user's to see, 403 when the action is beyond them."""
     if obj is not None and not _visible(current_user, action, obj):
         abort(404)
-    if not can(current_user, action, obj):
+    if not permits(current_user, action, obj):
         abort(403)
     return obj
 
@@ -82,7 +103,7 @@ def requires(action: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not can(current_user, action):
+            if not permits(current_user, action):
                 abort(403)
             return view(*args, **kwargs)
 

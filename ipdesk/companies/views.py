@@ -119,8 +119,18 @@ def view_company(company_id: int):
 @login_required
 def approve(company_id: int):
     company = get_company(company_id, "company.approve")
-    approve_company(company, current_user)
+    try:
+        approve_company(company, current_user)
+    except ServiceError as error:
+        return _refused(company, error)
     flash(_("%(company)s is approved. Its users can now sign in and file cases.", company=company.name), "success")
+    return redirect(url_for("companies.view_company", company_id=company.id))
+
+
+def _refused(company: Company, error: ServiceError):
+    """The action does not fit the company's state (someone else may have acted first)."""
+    db.session.rollback()
+    flash(error.message, "warning")
     return redirect(url_for("companies.view_company", company_id=company.id))
 
 
@@ -132,7 +142,10 @@ def suspend(company_id: int):
     if not form.validate_on_submit():
         users = db.session.scalars(sa.select(User).where(User.company_id == company.id).order_by(User.name)).all()
         return render_template("companies/detail.html", company=company, users=users, suspend_form=form), 422
-    suspend_company(company, form.reason.data, current_user)
+    try:
+        suspend_company(company, form.reason.data, current_user)
+    except ServiceError as error:
+        return _refused(company, error)
     flash(_("%(company)s is suspended and its users are signed out.", company=company.name), "success")
     return redirect(url_for("companies.view_company", company_id=company.id))
 
@@ -141,6 +154,9 @@ def suspend(company_id: int):
 @login_required
 def reinstate(company_id: int):
     company = get_company(company_id, "company.reinstate")
-    reinstate_company(company, current_user)
+    try:
+        reinstate_company(company, current_user)
+    except ServiceError as error:
+        return _refused(company, error)
     flash(_("%(company)s is reinstated.", company=company.name), "success")
     return redirect(url_for("companies.view_company", company_id=company.id))

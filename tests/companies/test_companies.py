@@ -50,10 +50,13 @@ def test_exporters_see_only_their_own_company(client, factories, login_as):
     assert client.post(f"/companies/{mine.company_id}/approve").status_code == 403
 
 
-def test_approving_twice_is_refused(client, factories, login_as):
+def test_approving_twice_is_explained(client, factories, login_as):
     company = factories.CompanyFactory()
     login_as(factories.staff())
-    assert client.post(f"/companies/{company.id}/approve").status_code == 403
+    response = client.post(f"/companies/{company.id}/approve", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Only a company awaiting approval can be approved." in response.get_data(as_text=True)
+    assert "Approve company" not in response.get_data(as_text=True)
 
 
 def test_company_list_filters_and_paginates(app, client, factories, login_as):

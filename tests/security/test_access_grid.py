@@ -1,0 +1,136 @@
+"""Every route × every kind of user × other tenants' objects, generated from the URL map.
+
+A new route without a row in EXPECTED fails the test, so no page ships without a rule.
+Expected answers: 200/302 where allowed, 403 beyond the role, 404 for another company's object.
+"""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from ipdesk.companies.models import Invitation
+from ipdesk.core.db import utcnow
+from ipdesk.extensions import db
+from ipdesk.network.models import Hub
+from tests.conftest import running_app
+
+ACTORS = ["exporter_a", "exporter_b", "staff_x", "staff_y", "manager", "admin"]
+STAFF_SIDE = {"staff_x", "staff_y", "manager", "admin"}
+EVERYONE = set(ACTORS)
+
+# endpoint -> (actors allowed, actors who get 404 rather than 403)
+# Object routes use objects of company A / hub X, so exporter B is "another tenant".
+EXPECTED = {
+    "main.index": (EVERYONE, set()),
+    "main.privacy": (EVERYONE, set()),
+    "main.healthz": (EVERYONE, set()),
+    "main.set_language": (EVERYONE, set()),
+    "auth.login": (EVERYONE, set()),  # signed-in users are sent home
+    "auth.logout": (EVERYONE, set()),
+    "auth.register": (EVERYONE, set()),  # signed-in users are sent home
+    "auth.accept_invite": (EVERYONE, set()),  # signed-in users are told to sign out first
+    "auth.awaiting_approval": (EVERYONE, set()),
+    "auth.account": (EVERYONE, set()),
+    "auth.password": (EVERYONE, set()),
+    "companies.my_company": (EVERYONE, set()),  # staff are sent to the company list
+    "companies.create_invitation": ({"exporter_a", "exporter_b"} | STAFF_SIDE, set()),  # own company only
+    "companies.revoke_invite": ({"exporter_a"}, {"exporter_b"}),
+    "companies.list_companies": (STAFF_SIDE, set()),
+    "companies.view_company": (STAFF_SIDE | {"exporter_a"}, {"exporter_b"}),
+    "companies.approve": (STAFF_SIDE, {"exporter_b"}),
+    "companies.suspend": ({"manager", "admin"}, {"exporter_b"}),
+    "companies.reinstate": ({"manager", "admin"}, {"exporter_b"}),
+    "network.overview": (EVERYONE, set()),
+    "admin.index": ({"admin"}, set()),
+    "admin.users": ({"admin"}, set()),
+    "admin.create_user": ({"admin"}, set()),
+    "admin.edit_user": ({"admin"}, set()),
+    "admin.set_active": ({"admin"}, set()),
+    "admin.hubs": ({"admin"}, set()),
+    "admin.new_hub": ({"admin"}, set()),
+    "admin.edit_hub": ({"admin"}, set()),
+    "admin.countries": ({"admin"}, set()),
+    "admin.new_country": ({"admin"}, set()),
+    "admin.edit_country": ({"admin"}, set()),
+    "admin.audit": ({"admin"}, set()),
+}
+SKIP = {"static", "bootstrap.static"}
+NOT_FOUND_BY_DESIGN = {"auth.accept_invite"}  # a made-up invitation token is a 404 for everyone
+
+
+@pytest.fixture
+def app(database_url):
+    """The grid signs many people in from one address: lift the sign-in limits for it."""
+    with running_app(database_url, LOGIN_RATE_LIMIT="1000 per minute") as app:
+        yield app
+
+
+@pytest.fixture
+def world(app, factories, make_client, login):
+    """Two companies, staff of two hubs, a manager and an admin, each signed in in a browser."""
+    company_a = factories.CompanyFactory(pending=True)  # pending, so approve is a meaningful action
+    company_b = factories.CompanyFactory()
+    people = {
+        "exporter_a": factories.exporter(company=factories.CompanyFactory()),
+        "exporter_b": factories.exporter(company=company_b),
+        "staff_x": factories.staff(hub_codes=("cn-north",)),
+        "staff_y": factories.staff(hub_codes=("th",)),
+        "manager": factories.manager(),
+        "admin": factories.admin(),
+    }
+    # exporter A's own company is approved; the pending company A' stands for "company A" objects
+    # that staff act on. Exporter A's invitation is the tenant object for revoke.
+    own = people["exporter_a"].company
+    invitation = Invitation(company=own, email="new@a.example", token_hash="0" * 64,
+                            invited_by_id=people["exporter_a"].id, expires_at=utcnow() + timedelta(days=7))
+    db.session.add(invitation)
+    db.session.commit()
+    clients = {}
+    for name, user in people.items():
+        clients[name] = make_client()
+        assert login(clients[name], user).status_code == 302
+    objects = {"company_id": company_a.id, "invitation_id": invitation.id, "user_id": people["staff_x"].id,
+               "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")), "code": "CN",
+               "token": "not-a-token"}
+    return {"clients": clients, "objects": objects, "company_a": company_a, "own": own}
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - SKIP
+    assert endpoints - EXPECTED.keys() == set(), "add the new routes to EXPECTED"
+    assert EXPECTED.keys() - endpoints == set(), "remove routes that no longer exist"
+
+
+def test_access_grid(app, world):
+    leaks = []
+    checked = 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in SKIP:
+            continue
+        allowed, hidden = EXPECTED[rule.endpoint]
+        args = {a: world["objects"][a] for a in rule.arguments}
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **args)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for actor in ACTORS:
+                target = url
+                if actor == "exporter_a" and rule.endpoint == "companies.view_company":
+                    with app.test_request_context():
+                        target = url_for(rule.endpoint, company_id=world["own"].id)
+                response = world["clients"][actor].open(target, method=method, data={"lang": "en"})
+                response.close()
+                checked += 1
+                status = response.status_code
+                if actor in hidden:
+                    expected_ok = status == 404
+                elif actor not in allowed:
+                    expected_ok = status in (403, 404) if rule.arguments else status == 403
+                elif method == "GET" and rule.endpoint not in NOT_FOUND_BY_DESIGN:
+                    expected_ok = status < 400
+                else:  # an allowed action may still be refused by the object's state or the input
+                    expected_ok = status not in (401, 403, 404) or rule.endpoint in NOT_FOUND_BY_DESIGN
+                if not expected_ok:
+                    leaks.append(f"{method} {target} as {actor}: {status}")
+    assert checked > 200
+    assert leaks == [], "\n".join(leaks)
