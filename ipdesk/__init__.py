@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from ipdesk.admin.views import bp as admin_bp
     from ipdesk.auth.views import bp as auth_bp
+    from ipdesk.cases.views import bp as cases_bp
     from ipdesk.companies.views import bp as companies_bp
     from ipdesk.main.views import bp as main_bp
     from ipdesk.network.views import bp as network_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(companies_bp)
     app.register_blueprint(network_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -218,6 +220,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["country"] = country_name
+    app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
     app.jinja_env.globals["page_url"] = page_url  # a global, so imported macros see it
 
     @app.context_processor

@@ -76,11 +76,82 @@ def permits(user, action: str, obj=None) -> bool:
             return role is Role.exporter and obj is not None and obj.company_id == user.company_id
         case "network.view":
             return True
+        case "case.list" | "case.export":
+            return role is not Role.admin
+        case "case.create":
+            return role in (Role.exporter, Role.staff, Role.manager)
+        case "case.create_on_behalf":
+            return role in (Role.staff, Role.manager)
+        case "case.view":
+            return obj is not None and case_visible(user, obj)
+        case "case.edit":
+            return obj is not None and case_visible(user, obj) and _on_exporter_side(user, obj)
+        case "case.message":
+            return obj is not None and case_visible(user, obj) and role is not Role.admin
+        case "case.internal_note" | "case.assign" | "case.transfer" | "case.consultation":
+            return obj is not None and case_visible(user, obj) and _handles(user, obj)
+        case "case.evidence":
+            return obj is not None and case_visible(user, obj) and (_handles(user, obj) or
+                                                                     _on_exporter_side(user, obj))
+        case "case.move":
+            return obj is not None and case_visible(user, obj)
     raise ValueError(f"unknown action {action!r}")
+
+
+def _handles(user, case) -> bool:
+    """Staff of the case's hub, or a manager."""
+    return user.role is Role.manager or (user.role is Role.staff and case.hub_id in {h.id for h in user.hubs})
+
+
+def _on_exporter_side(user, case) -> bool:
+    """The company's users; for a case filed on its behalf, also the staff member who wrote it."""
+    if user.role is Role.exporter:
+        return user.company_id == case.company_id
+    return case.filed_on_behalf and case.created_by_id == user.id
+
+
+def case_visible(user, case) -> bool:
+    """Who may know a case exists: a draft only to its author's side, a submitted case to its
+    company's users, to staff of its hub and to managers."""
+    from ipdesk.cases.models import Stage
+
+    if user.role is Role.exporter:
+        if user.company_id != case.company_id:
+            return False
+        return case.stage is not Stage.draft or not case.filed_on_behalf
+    if case.stage is Stage.draft and not case.filed_on_behalf:
+        return False
+    if case.created_by_id == user.id:
+        return True
+    if user.role is Role.manager:
+        return True
+    if user.role is Role.staff:
+        return case.hub_id in {h.id for h in user.hubs}
+    return False
+
+
+def visible_cases_clause(user):
+    """The same rule as :func:`case_visible`, as a SQL condition on ``Case``."""
+    from ipdesk.cases.models import Case, Stage
+
+    is_draft = Case.stage == Stage.draft
+    if user.role is Role.exporter:
+        return sa.and_(Case.company_id == user.company_id, sa.or_(~is_draft, ~Case.filed_on_behalf))
+    handled = sa.or_(~is_draft, Case.filed_on_behalf)
+    if user.role is Role.manager:
+        return sa.or_(handled, Case.created_by_id == user.id)
+    if user.role is Role.staff:
+        hub_ids = [h.id for h in user.hubs]
+        return sa.or_(sa.and_(handled, Case.hub_id.in_(hub_ids)), Case.created_by_id == user.id)
+    return sa.false()
 
 
 def _visible(user, action: str, obj) -> bool:
     """Whether ``user`` may know ``obj`` exists at all (else 404 rather than 403)."""
+    from ipdesk.cases.models import Case
+
+    if isinstance(obj, Case):
+        return case_visible(user, obj)
     if isinstance(obj, Company):
         return user.role in STAFF_SIDE or obj.id == user.company_id
     if isinstance(obj, Invitation):
@@ -151,3 +222,17 @@ def get_country(code: str, action: str = "country.manage") -> Country:
     if country is None:
         abort(404)
     return authorize(action, country)
+
+
+def get_case(case_id: int, action: str = "case.view"):
+    """Load a case for ``action``: 404 when the user may not know it exists, 403 beyond their part."""
+    from ipdesk.cases.models import Case
+
+    case = db.session.scalar(
+        sa.select(Case).where(Case.id == case_id)
+        .options(selectinload(Case.company), selectinload(Case.country), selectinload(Case.hub),
+                 selectinload(Case.assignee), selectinload(Case.created_by))
+    )
+    if case is None:
+        abort(404)
+    return authorize(action, case)

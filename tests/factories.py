@@ -1,4 +1,7 @@
 """factory_boy factories for the models, committing through the app's session."""
+from datetime import date
+from itertools import count
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
@@ -10,7 +13,8 @@ from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from tests.conftest import PASSWORD
 
-_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is deliberately slow; do it once
+_PASSWORD_HASH = hash_password(PASSWORD)
+_CASE_NUMBERS = count(1)  # hashing is deliberately slow; do it once
 
 
 class Base(SQLAlchemyModelFactory):
@@ -76,3 +80,34 @@ def admin(**kwargs) -> User:
 
 def exporter(**kwargs) -> User:
     return ExporterFactory(**kwargs)
+
+
+def make_case(stage="intake", company=None, country="CN", author=None, closed_from=None, **fields):
+    """Create a case directly in ``stage`` (as the services would have left it)."""
+    from ipdesk.cases.models import Case, DisputeType, IPRight, Outcome, Stage, Urgency
+    from ipdesk.network.models import Country
+
+    stage = Stage[stage] if isinstance(stage, str) else stage
+    company = company or CompanyFactory()
+    author = author or ExporterFactory(company=company)
+    country_row = db.session.get(Country, country)
+    now = utcnow()
+    n = next(_CASE_NUMBERS)
+    values = dict(
+        company=company, country_code=country, hub_id=country_row.primary_hub_id, created_by_id=author.id,
+        filed_on_behalf=author.role is not Role.exporter, title=f"Counterfeit serum {n}", sector=Sector.beauty,
+        ip_right=IPRight.trademark, dispute_type=DisputeType.counterfeit, found_where="Tmall, shop 12345",
+        infringer_name="上海美妆贸易有限公司", infringer_shop_id=f"seller-{n}", registration_numbers="TM 12345678",
+        urgency=Urgency.normal, description="Fake serum with our logo.", first_noticed_on=date(2026, 10, 1),
+        stage=stage,
+    )
+    if stage is not Stage.draft:
+        values.update(reference=f"{country}-2026-{90000 + n:05d}", submitted_at=now)
+    if stage is Stage.closed:
+        values.update(outcome=Outcome.settled, closed_at=now, closing_note="Settled.",
+                      closed_from=Stage[closed_from] if isinstance(closed_from, str) else (closed_from or Stage.action))
+    values.update(fields)
+    case = Case(**values)
+    db.session.add(case)
+    db.session.commit()
+    return case

@@ -14,6 +14,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from tests.conftest import running_app
+from tests.factories import make_case
 
 ACTORS = ["exporter_a", "exporter_b", "staff_x", "staff_y", "manager", "admin"]
 STAFF_SIDE = {"staff_x", "staff_y", "manager", "admin"}
@@ -54,6 +55,18 @@ EXPECTED = {
     "admin.new_country": ({"admin"}, set()),
     "admin.edit_country": ({"admin"}, set()),
     "admin.audit": ({"admin"}, set()),
+    # the case belongs to exporter A's company and to hub X (China North)
+    "cases.list_cases": (EVERYONE - {"admin"}, set()),
+    "cases.export_cases": (EVERYONE - {"admin"}, set()),
+    "cases.new_case": (EVERYONE - {"admin"}, set()),
+    "cases.view_case": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "cases.edit_case": ({"exporter_a"}, {"exporter_b", "staff_y", "admin"}),
+    "cases.move": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "cases.message": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "cases.evidence": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "cases.consultation": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "cases.assign": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "cases.transfer": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
 }
 SKIP = {"static", "bootstrap.static"}
 NOT_FOUND_BY_DESIGN = {"auth.accept_invite"}  # a made-up invitation token is a 404 for everyone
@@ -90,7 +103,9 @@ def world(app, factories, make_client, login):
     for name, user in people.items():
         clients[name] = make_client()
         assert login(clients[name], user).status_code == 302
-    objects = {"company_id": company_a.id, "invitation_id": invitation.id, "user_id": people["staff_x"].id,
+    case = make_case("intake", company=own, author=people["exporter_a"], country="CN")
+    objects = {"case_id": case.id, "company_id": company_a.id, "invitation_id": invitation.id,
+               "user_id": people["staff_x"].id,
                "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")), "code": "CN",
                "token": "not-a-token"}
     return {"clients": clients, "objects": objects, "company_a": company_a, "own": own}

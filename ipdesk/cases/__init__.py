@@ -1,0 +1,1 @@
+"""Cases: intake, routing, the stage machine, messages, evidence and counsel records."""

@@ -1,0 +1,221 @@
+"""Intake, case actions, messages, evidence, consultations and the list's filters."""
+from babel.numbers import get_currency_name
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ipdesk.cases.models import DisputeType, EvidenceKind, IPRight, Outcome, Route, Stage, Urgency
+from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
+from ipdesk.companies.models import Sector
+from ipdesk.core.forms import select_choices
+
+# Currencies of the network's markets first; any ISO 4217 code Babel knows is accepted.
+COMMON_CURRENCIES = ("KRW", "USD", "CNY", "EUR", "JPY", "VND", "THB", "IDR", "INR", "MYR", "PHP", "SGD", "HKD",
+                     "TWD", "MXN", "BRL", "GBP", "AUD", "CAD", "AED", "SAR", "TRY")
+
+
+def currency_choices(blank_label) -> list:
+    locale = get_locale()
+    return select_choices([("", blank_label)] + [(c, f"{c} · {get_currency_name(c, locale=locale)}")
+                                                 for c in COMMON_CURRENCIES])
+
+
+def optional_enum(enum_cls, blank):
+    return select_choices([("", blank)]) + enum_cls.choices()
+
+
+def coerce_optional(kind):
+    """Coerce a select's value to ``kind`` (a labelled enum or a type such as int), "" to None."""
+    convert = getattr(kind, "coerce", kind)
+
+    def coerce(value):
+        if value in (None, ""):
+            return None
+        return convert(value)
+
+    return coerce
+
+
+class IntakeForm(FlaskForm):
+    """The dispute intake. Saving a draft needs a title and a country; submitting needs the rest."""
+
+    company_id = SelectField(_l("Company"), coerce=int, validators=[Optional()])
+    title = StringField(_l("Short title"), validators=[DataRequired(), Length(max=200)],
+                        description=_l("For example: Counterfeit serum sold on a marketplace in Shanghai"))
+    country_code = SelectField(_l("Country"), validators=[DataRequired()])
+    sector = SelectField(_l("Product sector"), coerce=coerce_optional(Sector), validators=[Optional()])
+    ip_right = SelectField(_l("IP right"), coerce=coerce_optional(IPRight), validators=[Optional()])
+    dispute_type = SelectField(_l("Dispute type"), coerce=coerce_optional(DisputeType), validators=[Optional()])
+    found_where = TextAreaField(_l("Where it was found"), validators=[Optional(), Length(max=4000)],
+                                description=_l("Marketplace, store, web address or street address."))
+    infringer_name = StringField(_l("Infringer's name"), validators=[Optional(), Length(max=300)])
+    infringer_shop_id = StringField(_l("Shop or seller ID"), validators=[Optional(), Length(max=300)])
+    infringer_urls = TextAreaField(_l("Infringer's web addresses"), validators=[Optional(), Length(max=4000)],
+                                   description=_l("One per line."))
+    infringer_contacts = TextAreaField(_l("Infringer's contact IDs"), validators=[Optional(), Length(max=2000)],
+                                       description=_l("E-mail, phone, WeChat, LINE, WhatsApp… one per line."))
+    registration_numbers = TextAreaField(
+        _l("Your registration numbers for this right in that country"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Leave empty if the right is not registered there. Without a registration there, "
+                       "enforcement may not be possible."),
+    )
+    damages_amount = DecimalField(_l("Estimated damages"), places=2, validators=[Optional(), NumberRange(min=0)])
+    damages_currency = SelectField(_l("Currency of the damages"), default="")
+    urgency = SelectField(_l("Urgency"), choices=Urgency.choices(), coerce=Urgency.coerce, default=Urgency.normal,
+                          validators=[InputRequired()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
+                                description=_l("What happened, what you know about the infringer, what you "
+                                               "have done so far."))
+    first_noticed_on = DateField(_l("First noticed on"), validators=[Optional()])
+    version = HiddenField()
+    save = SubmitField(_l("Save draft"))
+    submit = SubmitField(_l("Submit to the IP centre"))
+
+    def __init__(self, *args, company_choices, country_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company_id.choices = select_choices(company_choices)
+        self.country_code.choices = select_choices([("", _l("Choose a country"))] + country_choices)
+        self.sector.choices = optional_enum(Sector, _l("Choose a sector"))
+        self.ip_right.choices = optional_enum(IPRight, _l("Choose an IP right"))
+        self.dispute_type.choices = optional_enum(DisputeType, _l("Choose a dispute type"))
+        self.damages_currency.choices = currency_choices(_l("No amount"))
+
+    @property
+    def wants_submission(self) -> bool:
+        return bool(self.submit.data)
+
+    def validate_damages_currency(self, field):
+        if self.damages_amount.data is not None and not field.data:
+            raise ValidationError(_l("Choose the currency of the damages."))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.wants_submission:
+            for name in REQUIRED_FOR_SUBMISSION:
+                field = getattr(self, name)
+                if field.data in (None, "") and not field.errors:
+                    field.errors = [*field.errors, _l("Required to submit the case.")]
+                    ok = False
+        return ok
+
+
+class MoveForm(FlaskForm):
+    transition = HiddenField(validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=10000)])
+    outcome = SelectField(_l("Outcome"), coerce=coerce_optional(Outcome), validators=[Optional()])
+    version = HiddenField()
+
+    def __init__(self, *args, outcomes=(), **kwargs):
+        """``outcomes``: those the transition allows, offered in the menu; the service checks the choice."""
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = select_choices([("", _l("Choose an outcome"))]) + [
+            c for c in Outcome.choices() if not outcomes or Outcome[c.value] in outcomes]
+
+
+class AssignForm(FlaskForm):
+    assignee_id = SelectField(_l("Assigned to"), coerce=int, validators=[Optional()])
+    version = HiddenField()
+    submit = SubmitField(_l("Assign"))
+
+    def __init__(self, *args, staff_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignee_id.choices = select_choices([(0, _l("Nobody"))] + staff_choices)
+
+
+class TransferForm(FlaskForm):
+    hub_id = SelectField(_l("Transfer to"), coerce=int, validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason for the transfer"), validators=[DataRequired(), Length(max=4000)])
+    version = HiddenField()
+    submit = SubmitField(_l("Transfer"))
+
+    def __init__(self, *args, hub_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hub_id.choices = select_choices(hub_choices)
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
+    internal = BooleanField(_l("Internal note: staff only, never shown to the exporter"))
+    submit = SubmitField(_l("Send"))
+
+
+class EvidenceForm(FlaskForm):
+    kind = SelectField(_l("Kind of evidence"), choices=EvidenceKind.choices(), coerce=EvidenceKind.coerce,
+                       validators=[InputRequired()])
+    description = TextAreaField(_l("What it shows"), validators=[DataRequired(), Length(max=10000)])
+    collected_on = DateField(_l("Collected on"), validators=[Optional()])
+    collected_by = StringField(_l("Collected by"), validators=[Optional(), Length(max=200)])
+    source = StringField(_l("Source (web address or place)"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Add evidence"))
+
+
+class ConsultationForm(FlaskForm):
+    firm = StringField(_l("Law firm"), validators=[DataRequired(), Length(max=200)])
+    lawyer = StringField(_l("Lawyer"), validators=[Optional(), Length(max=200)])
+    consulted_on = DateField(_l("Date of the advice"), validators=[DataRequired()])
+    summary = TextAreaField(_l("Summary of the advice"), validators=[DataRequired(), Length(max=20000)])
+    recommended_route = SelectField(_l("Recommended route"), choices=Route.choices(), coerce=Route.coerce,
+                                    validators=[InputRequired()])
+    cost_amount = DecimalField(_l("Cost"), places=2, validators=[Optional(), NumberRange(min=0)])
+    cost_currency = SelectField(_l("Currency of the cost"), default="")
+    submit = SubmitField(_l("Record consultation"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cost_currency.choices = currency_choices(_l("No cost"))
+
+    def validate_cost_currency(self, field):
+        if self.cost_amount.data is not None and not field.data:
+            raise ValidationError(_l("Choose the currency of the cost."))
+
+
+SORTS = {
+    "newest": _l("Newest first"),
+    "oldest": _l("Oldest first"),
+    "reference": _l("Reference"),
+    "updated": _l("Recently updated"),
+    "stage": _l("Stage"),
+    "country": _l("Country"),
+}
+
+
+class CaseFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)],
+                    description=_l("Reference, title or infringer"))
+    country = SelectField(_l("Country"), validators=[Optional()])
+    hub = SelectField(_l("Hub"), coerce=coerce_optional(int), validators=[Optional()])
+    stage = SelectField(_l("Stage"), coerce=coerce_optional(Stage), validators=[Optional()])
+    sector = SelectField(_l("Sector"), coerce=coerce_optional(Sector), validators=[Optional()])
+    ip_right = SelectField(_l("IP right"), coerce=coerce_optional(IPRight), validators=[Optional()])
+    dispute_type = SelectField(_l("Dispute type"), coerce=coerce_optional(DisputeType), validators=[Optional()])
+    assignee = SelectField(_l("Assigned to"), validators=[Optional()])
+    date_from = DateField(_l("Submitted from"), validators=[Optional()])
+    date_to = DateField(_l("Submitted until"), validators=[Optional()])
+    sort = SelectField(_l("Sort"), choices=select_choices(SORTS.items()), default="newest", validators=[Optional()])
+
+    def __init__(self, *args, country_choices, hub_choices, assignee_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = _l("All")
+        self.country.choices = select_choices([("", everything)] + country_choices)
+        self.hub.choices = select_choices([("", everything)] + hub_choices)
+        self.stage.choices = optional_enum(Stage, everything)
+        self.sector.choices = optional_enum(Sector, everything)
+        self.ip_right.choices = optional_enum(IPRight, everything)
+        self.dispute_type.choices = optional_enum(DisputeType, everything)
+        self.assignee.choices = select_choices([("", everything), ("me", _l("Me")), ("none", _l("Nobody"))]
+                                               + assignee_choices)

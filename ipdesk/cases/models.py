@@ -1,0 +1,259 @@
+"""The case, its stage history, transfers, messages, evidence items and consultations."""
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ipdesk.companies.models import Company, Sector
+from ipdesk.core.db import UTCDateTime, enum_column, utcnow
+from ipdesk.core.enums import LabelledEnum
+from ipdesk.extensions import db
+from ipdesk.network.models import Country, Hub
+
+
+class Stage(LabelledEnum):
+    draft = "draft", _l("Draft")
+    intake = "intake", _l("Intake")
+    returned = "returned", _l("Returned for information")
+    evidence = "evidence", _l("Evidence collection")
+    consultation = "consultation", _l("Legal consultation")
+    action = "action", _l("Action")
+    closed = "closed", _l("Closed")
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Stage.draft, Stage.closed)
+
+
+OPEN_STAGES = (Stage.intake, Stage.returned, Stage.evidence, Stage.consultation, Stage.action)
+
+
+class Outcome(LabelledEnum):
+    won = "won", _l("Won")
+    settled = "settled", _l("Settled")
+    takedown = "takedown", _l("Takedown achieved")
+    lost = "lost", _l("Lost")
+    withdrawn = "withdrawn", _l("Withdrawn")
+    rejected = "rejected", _l("Rejected at intake")
+    no_action = "no_action", _l("No action possible")
+
+
+class IPRight(LabelledEnum):
+    trademark = "trademark", _l("Trademark")
+    design = "design", _l("Design")
+    patent = "patent", _l("Patent")
+    copyright = "copyright", _l("Copyright")
+    trade_secret = "trade_secret", _l("Trade secret")
+
+
+class DisputeType(LabelledEnum):
+    counterfeit = "counterfeit", _l("Counterfeit goods")
+    squatting = "squatting", _l("Trademark squatting / bad-faith filing")
+    marketplace = "marketplace", _l("Online marketplace listing")
+    piracy = "piracy", _l("Piracy of content")
+    claim_against = "claim_against", _l("Infringement claim against the exporter")
+    other = "other", _l("Other")
+
+
+class Urgency(LabelledEnum):
+    low = "low", _l("Low")
+    normal = "normal", _l("Normal")
+    high = "high", _l("High")
+    urgent = "urgent", _l("Urgent")
+
+
+class EvidenceKind(LabelledEnum):
+    screenshot = "screenshot", _l("Screenshot")
+    photo = "photo", _l("Photo")
+    test_purchase = "test_purchase", _l("Test purchase")
+    notarised_page = "notarised_page", _l("Notarised web page")
+    sample = "sample", _l("Product sample")
+    registration = "registration", _l("Registration certificate")
+    document = "document", _l("Document")
+    recording = "recording", _l("Video or audio recording")
+    other = "other", _l("Other")
+
+
+class Route(LabelledEnum):
+    administrative = "administrative", _l("Administrative action")
+    civil = "civil", _l("Civil litigation")
+    both = "both", _l("Administrative action and civil litigation")
+    settlement = "settlement", _l("Negotiated settlement")
+    none = "none", _l("No action")
+
+
+class Case(db.Model):
+    """One dispute of one company in one country, handled by one hub."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(sa.String(20), unique=True)
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id"), index=True)
+    country_code: Mapped[str] = mapped_column(sa.ForeignKey("countries.code"), index=True)
+    hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    filed_on_behalf: Mapped[bool] = mapped_column(default=False)
+
+    title: Mapped[str] = mapped_column(sa.String(200))
+    sector: Mapped[Sector | None] = mapped_column(enum_column(Sector, "case_sector"), index=True)
+    ip_right: Mapped[IPRight | None] = mapped_column(enum_column(IPRight, "ip_right"), index=True)
+    dispute_type: Mapped[DisputeType | None] = mapped_column(enum_column(DisputeType, "dispute_type"), index=True)
+    found_where: Mapped[str] = mapped_column(sa.Text, default="")
+    infringer_name: Mapped[str] = mapped_column(sa.String(300), default="")
+    infringer_shop_id: Mapped[str] = mapped_column(sa.String(300), default="")
+    infringer_urls: Mapped[str] = mapped_column(sa.Text, default="")
+    infringer_contacts: Mapped[str] = mapped_column(sa.Text, default="")
+    registration_numbers: Mapped[str] = mapped_column(sa.Text, default="")
+    damages_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(16, 2))
+    damages_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency"), default=Urgency.normal)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    first_noticed_on: Mapped[date | None] = mapped_column(sa.Date)
+
+    stage: Mapped[Stage] = mapped_column(enum_column(Stage, "stage"), default=Stage.draft, index=True)
+    closed_from: Mapped[Stage | None] = mapped_column(enum_column(Stage, "closed_from_stage"))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"), index=True)
+    closing_note: Mapped[str | None] = mapped_column(sa.Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    company: Mapped[Company] = relationship()
+    country: Mapped[Country] = relationship()
+    hub: Mapped[Hub] = relationship()
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
+    created_by: Mapped["User"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(stage = 'closed') = (outcome IS NOT NULL AND closed_at IS NOT NULL AND closed_from IS NOT NULL)",
+            name="closed_has_outcome",
+        ),
+        sa.CheckConstraint("stage = 'draft' OR reference IS NOT NULL", name="submitted_has_reference"),
+        sa.CheckConstraint("(damages_amount IS NULL) = (damages_currency IS NULL)", name="damages_have_currency"),
+        sa.CheckConstraint("damages_amount IS NULL OR damages_amount >= 0", name="damages_not_negative"),
+        sa.Index("ix_cases_hub_id_stage", "hub_id", "stage"),
+        sa.Index("ix_cases_company_id_stage", "company_id", "stage"),
+    )
+
+    @property
+    def display_reference(self) -> str:
+        return self.reference or pgettext("case reference", "Draft #%(id)d", id=self.id)
+
+    @property
+    def is_registered_there(self) -> bool:
+        """Whether the company gave a registration number for the right in the case's country."""
+        return bool(self.registration_numbers.strip())
+
+
+class CaseSequence(db.Model):
+    """The last reference number given per country and year."""
+
+    __tablename__ = "case_sequences"
+
+    country_code: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)
+
+
+class StageChange(db.Model):
+    """One move of a case between stages: who, when, from, to and why."""
+
+    __tablename__ = "stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    from_stage: Mapped[Stage] = mapped_column(enum_column(Stage, "from_stage"))
+    to_stage: Mapped[Stage] = mapped_column(enum_column(Stage, "to_stage"), index=True)
+    transition: Mapped[str] = mapped_column(sa.String(32))
+    outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "change_outcome"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    actor: Mapped["User"] = relationship()  # noqa: F821
+
+
+class CaseTransfer(db.Model):
+    """A case moved from one hub to another that covers its country."""
+
+    __tablename__ = "case_transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    from_hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id"))
+    to_hub_id: Mapped[int] = mapped_column(sa.ForeignKey("hubs.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped["User"] = relationship()  # noqa: F821
+    from_hub: Mapped[Hub] = relationship(foreign_keys=[from_hub_id])
+    to_hub: Mapped[Hub] = relationship(foreign_keys=[to_hub_id])
+
+
+class Message(db.Model):
+    """A message between the exporter and staff on a case, or an internal note of staff."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    is_internal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    author: Mapped["User"] = relationship()  # noqa: F821
+
+
+class EvidenceItem(db.Model):
+    """A piece of evidence; files and their integrity arrive with the evidence module."""
+
+    __tablename__ = "evidence_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, "evidence_kind"))
+    description: Mapped[str] = mapped_column(sa.Text)
+    collected_on: Mapped[date | None] = mapped_column(sa.Date)
+    collected_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    source: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped["User"] = relationship()  # noqa: F821
+
+
+class Consultation(db.Model):
+    """Advice from local counsel."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    firm: Mapped[str] = mapped_column(sa.String(200))
+    lawyer: Mapped[str] = mapped_column(sa.String(200), default="")
+    consulted_on: Mapped[date] = mapped_column(sa.Date)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    recommended_route: Mapped[Route] = mapped_column(enum_column(Route, "recommended_route"))
+    cost_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(16, 2))
+    cost_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped["User"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("(cost_amount IS NULL) = (cost_currency IS NULL)", name="cost_has_currency"),
+    )

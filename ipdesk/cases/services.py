@@ -1,0 +1,266 @@
+"""Every change to cases: intake, stage moves, routing, messages, evidence and consultations."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from babel.dates import get_timezone
+from flask import current_app
+from flask_babel import gettext as _
+
+from ipdesk.audit.services import log_event
+from ipdesk.auth.models import Role, User
+from ipdesk.cases.models import (
+    Case,
+    CaseSequence,
+    CaseTransfer,
+    Consultation,
+    EvidenceItem,
+    Message,
+    Stage,
+    StageChange,
+    Urgency,
+)
+from ipdesk.cases.stages import BY_NAME, allowed, blocked_by, parts_in_case
+from ipdesk.companies.models import Company
+from ipdesk.core.db import bump_version, utcnow
+from ipdesk.core.errors import ServiceError
+from ipdesk.extensions import db
+from ipdesk.network.models import Country, Hub
+
+INTAKE_FIELDS = ("title", "sector", "ip_right", "dispute_type", "found_where", "infringer_name",
+                 "infringer_shop_id", "infringer_urls", "infringer_contacts", "registration_numbers",
+                 "damages_amount", "damages_currency", "urgency", "description", "first_noticed_on")
+TEXT_FIELDS = ("title", "found_where", "infringer_name", "infringer_shop_id", "infringer_urls", "infringer_contacts",
+               "registration_numbers", "description")
+
+
+def _clean(data: dict) -> dict:
+    values = {name: data.get(name) for name in INTAKE_FIELDS}
+    for name in TEXT_FIELDS:
+        values[name] = (values[name] or "").strip()
+    values["urgency"] = values["urgency"] or Urgency.normal
+    if values["damages_amount"] is None:
+        values["damages_currency"] = None
+    elif not values["damages_currency"]:
+        raise ServiceError(_("Give the currency of the estimated damages."), field="damages_currency")
+    return values
+
+
+def _active_country(code: str) -> Country:
+    country = db.session.get(Country, code or "")
+    if country is None or not country.is_active:
+        raise ServiceError(_("Choose a country of the network."), field="country_code")
+    return country
+
+
+def create_case(company: Company, data: dict, actor: User) -> Case:
+    """Start a draft for ``company``; staff filing on its behalf are recorded as such.
+
+    :param data: the intake form's data; only the intake fields and the country are read.
+    """
+    if not company.is_approved:
+        raise ServiceError(_("Cases can be filed only for approved companies."), field="company_id")
+    country = _active_country(data.get("country_code"))
+    case = Case(
+        company=company,
+        country=country,
+        hub_id=country.primary_hub_id,
+        created_by_id=actor.id,
+        filed_on_behalf=actor.role is not Role.exporter,
+        stage=Stage.draft,
+        **_clean(data),
+    )
+    db.session.add(case)
+    db.session.flush()
+    log_event("case.created", f"Draft {case.id} created for company {company.id}", actor=actor, obj=case,
+              data={"on_behalf": case.filed_on_behalf, "country": country.code})
+    return case
+
+
+def update_case(case: Case, data: dict, actor: User) -> None:
+    """Edit the intake of a draft, or of a case returned for information."""
+    if case.stage not in (Stage.draft, Stage.returned):
+        raise ServiceError(_("Only a draft or a case returned for information can be edited."))
+    values = _clean(data)
+    code = data.get("country_code")
+    if code and code != case.country_code:
+        if case.stage is not Stage.draft:
+            raise ServiceError(_("The country of a submitted case cannot change."), field="country_code")
+        country = _active_country(code)
+        case.country_code = country.code
+        case.hub_id = country.primary_hub_id
+    changed = {k: str(v) for k, v in values.items() if getattr(case, k) != v}
+    for name, value in values.items():
+        setattr(case, name, value)
+    case.updated_at = utcnow()
+    bump_version(case)
+    db.session.flush()
+    log_event("case.updated", f"Case {case.display_reference} edited", actor=actor, obj=case,
+              data={"fields": sorted(changed)})
+
+
+def next_reference(country_code: str, when: datetime) -> str:
+    """The next reference for a country and year, e.g. CN-2026-00042, unique under concurrency.
+
+    The counter row is incremented with one UPDATE ... RETURNING, so two submissions at the same
+    moment queue on that row and never get the same number.
+    """
+    year = when.astimezone(get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(CaseSequence).values(country_code=country_code, year=year, last_value=0)
+                       .on_conflict_do_nothing())
+    value = db.session.execute(
+        sa.update(CaseSequence)
+        .where(CaseSequence.country_code == country_code, CaseSequence.year == year)
+        .values(last_value=CaseSequence.last_value + 1)
+        .returning(CaseSequence.last_value)
+    ).scalar_one()
+    return f"{country_code}-{year}-{value:05d}"
+
+
+def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=None) -> StageChange:
+    """Make the transition ``name`` of the stage machine.
+
+    :raises PermissionError: the actor has no part in the case that allows this move.
+    :raises ServiceError: the move does not fit the case now (stage, guard, missing note or outcome).
+    """
+    transition = BY_NAME.get(name)
+    if transition is None:
+        raise ServiceError(_("Unknown action."))
+    if not transition.actors & parts_in_case(actor, case):
+        raise PermissionError(name)
+    if not allowed(transition, actor, case):
+        raise ServiceError(_("This action is not possible at the case's current stage."))
+    refusal = blocked_by(transition, case)
+    if refusal:
+        raise ServiceError(str(refusal))
+    note = (note or "").strip()
+    if transition.needs_note and not note:
+        raise ServiceError(_("Write a note: it is required for this action."), field="note")
+    if transition.outcomes:
+        if len(transition.outcomes) == 1:
+            outcome = transition.outcomes[0]
+        if outcome not in transition.outcomes:
+            raise ServiceError(_("Choose an outcome."), field="outcome")
+    source = case.stage
+    target = transition.reaches(case)
+    now = utcnow()
+    if name == "submit" and case.reference is None:
+        case.reference = next_reference(case.country_code, now)
+    if name in ("submit", "resubmit"):
+        case.submitted_at = case.submitted_at or now
+    if target is Stage.closed:
+        case.closed_from, case.outcome, case.closing_note, case.closed_at = source, outcome, note, now
+    elif source is Stage.closed:
+        case.closed_from = case.outcome = case.closing_note = case.closed_at = None
+    case.stage = target
+    case.stage_changed_at = case.updated_at = now
+    bump_version(case)
+    change = StageChange(case_id=case.id, actor_id=actor.id, from_stage=source, to_stage=target,
+                         transition=name, outcome=case.outcome if target is Stage.closed else None, note=note)
+    db.session.add(change)
+    if name == "return":  # the request for information reaches the exporter as a message
+        db.session.add(Message(case_id=case.id, author_id=actor.id, body=note, is_internal=False))
+    db.session.flush()
+    log_event("case.stage_changed", f"Case {case.reference or case.id}: {source.name} -> {target.name} ({name})",
+              actor=actor, obj=case,
+              data={"from": source.name, "to": target.name, "transition": name,
+                    "outcome": case.outcome.name if case.outcome else None})
+    return change
+
+
+def assignable_staff(case: Case) -> list[User]:
+    """Active staff of the case's hub, who may be assigned to it."""
+    from ipdesk.network.models import staff_hubs
+
+    return list(db.session.scalars(
+        sa.select(User).join(staff_hubs, staff_hubs.c.user_id == User.id)
+        .where(staff_hubs.c.hub_id == case.hub_id, User.role == Role.staff, User.is_active)
+        .order_by(User.name)
+    ))
+
+
+def assign_case(case: Case, assignee: User | None, actor: User) -> None:
+    if assignee is not None and assignee not in assignable_staff(case):
+        raise ServiceError(_("Choose a staff member of the case's hub."), field="assignee_id")
+    previous = case.assignee_id
+    case.assignee_id = assignee.id if assignee else None
+    case.updated_at = utcnow()
+    bump_version(case)
+    db.session.flush()
+    log_event("case.assigned", f"Case {case.display_reference} assigned to {assignee.email if assignee else 'nobody'}",
+              actor=actor, obj=case, data={"from": previous, "to": case.assignee_id})
+
+
+def transfer_case(case: Case, hub: Hub, reason: str, actor: User) -> CaseTransfer:
+    """Move the case to another hub that covers its country; the assignment is cleared."""
+    if hub.id == case.hub_id:
+        raise ServiceError(_("The case is already with this hub."), field="hub_id")
+    if hub not in case.country.hubs or not hub.is_active:
+        raise ServiceError(_("Choose a hub that covers the case's country."), field="hub_id")
+    if not reason.strip():
+        raise ServiceError(_("Give a reason for the transfer."), field="reason")
+    transfer = CaseTransfer(case_id=case.id, actor_id=actor.id, from_hub_id=case.hub_id, to_hub_id=hub.id,
+                            reason=reason.strip())
+    db.session.add(transfer)
+    case.hub_id = hub.id
+    case.assignee_id = None
+    case.updated_at = utcnow()
+    bump_version(case)
+    db.session.flush()
+    log_event("case.transferred", f"Case {case.display_reference} transferred to hub {hub.code}", actor=actor,
+              obj=case, data={"from_hub": transfer.from_hub_id, "to_hub": hub.id, "reason": transfer.reason})
+    return transfer
+
+
+def post_message(case: Case, body: str, actor: User, *, internal: bool = False) -> Message:
+    """A message on the case; staff may make it an internal note, which exporters never see."""
+    body = (body or "").strip()
+    if not body:
+        raise ServiceError(_("Write a message."), field="body")
+    if internal and actor.role is Role.exporter:
+        internal = False
+    message = Message(case_id=case.id, author_id=actor.id, body=body, is_internal=internal)
+    db.session.add(message)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("case.note_added" if internal else "case.message_posted",
+              f"{'Internal note' if internal else 'Message'} on case {case.display_reference}",
+              actor=actor, obj=case, data={"message_id": message.id})
+    return message
+
+
+def add_evidence_item(case: Case, data: dict, actor: User) -> EvidenceItem:
+    if case.stage is Stage.closed:
+        raise ServiceError(_("Evidence cannot be added to a closed case."))
+    item = EvidenceItem(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
+                        collected_on=data.get("collected_on"), collected_by=(data.get("collected_by") or "").strip(),
+                        source=(data.get("source") or "").strip(), created_by_id=actor.id)
+    db.session.add(item)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("evidence.added", f"Evidence {item.id} added to case {case.display_reference}", actor=actor,
+              obj=item, data={"case_id": case.id, "kind": item.kind.name})
+    return item
+
+
+def add_consultation(case: Case, data: dict, actor: User) -> Consultation:
+    if case.stage is Stage.closed:
+        raise ServiceError(_("Consultations cannot be added to a closed case."))
+    if (data.get("cost_amount") is None) != (not data.get("cost_currency")):
+        raise ServiceError(_("Give both the cost and its currency, or neither."), field="cost_currency")
+    consultation = Consultation(
+        case_id=case.id, firm=data["firm"].strip(), lawyer=(data.get("lawyer") or "").strip(),
+        consulted_on=data["consulted_on"], summary=data["summary"].strip(),
+        recommended_route=data["recommended_route"], cost_amount=data.get("cost_amount"),
+        cost_currency=data.get("cost_currency") or None, created_by_id=actor.id,
+    )
+    db.session.add(consultation)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("consultation.added", f"Consultation {consultation.id} on case {case.display_reference}",
+              actor=actor, obj=consultation, data={"case_id": case.id})
+    return consultation

@@ -1,0 +1,115 @@
+"""The stage machine: the transition table and its guards, nothing else.
+
+Each transition names the stages it leaves, the stage it reaches, who may make it (by their part
+in the case), whether it needs a note, which outcomes it may close with, and a guard that must
+hold. ``reopen`` returns a case to the stage it was closed from.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ipdesk.cases.models import OPEN_STAGES, Case, Consultation, EvidenceItem, Outcome, Stage
+from ipdesk.extensions import db
+
+# A user's part in a case: the exporter (a user of the case's company), staff of the case's hub,
+# a manager, or the author (whoever wrote the draft, e.g. staff filing on a company's behalf).
+EXPORTER, STAFF, MANAGER, AUTHOR = "exporter", "staff", "manager", "author"
+HANDLERS = frozenset({STAFF, MANAGER})
+
+# What an intake needs before it can be submitted.
+REQUIRED_FOR_SUBMISSION = ("title", "country_code", "sector", "ip_right", "dispute_type", "found_where",
+                           "description", "first_noticed_on", "urgency")
+
+
+def missing_for_submission(case: Case) -> list[str]:
+    """The required intake fields that are still empty."""
+    return [name for name in REQUIRED_FOR_SUBMISSION if getattr(case, name) in (None, "")]
+
+
+def _complete(case: Case) -> str | None:
+    if missing_for_submission(case):
+        return _l("Fill in every required field of the intake form before submitting.")
+    return None
+
+
+def _has_evidence(case: Case) -> str | None:
+    count = db.session.scalar(sa.select(sa.func.count()).where(EvidenceItem.case_id == case.id))
+    return None if count else _l("Add at least one evidence item before moving on to legal consultation.")
+
+
+def _has_consultation(case: Case) -> str | None:
+    count = db.session.scalar(sa.select(sa.func.count()).where(Consultation.case_id == case.id))
+    return None if count else _l("Record at least one consultation before moving on to action.")
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[Stage, ...]
+    target: Stage | None  # None: the stage the case was closed from
+    actors: frozenset[str]
+    title: object  # a lazy string: the button
+    needs_note: bool = False
+    outcomes: tuple[Outcome, ...] = ()
+    guard: Callable[[Case], object | None] | None = None
+
+    def reaches(self, case: Case) -> Stage:
+        return self.target if self.target is not None else case.closed_from
+
+
+CLOSING_OUTCOMES = (Outcome.won, Outcome.settled, Outcome.takedown, Outcome.lost, Outcome.no_action)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("submit", (Stage.draft,), Stage.intake, frozenset({EXPORTER, AUTHOR}), _l("Submit the case"),
+               guard=_complete),
+    Transition("accept", (Stage.intake,), Stage.evidence, HANDLERS, _l("Accept and start collecting evidence")),
+    Transition("return", (Stage.intake,), Stage.returned, HANDLERS, _l("Ask the exporter for more information"),
+               needs_note=True),
+    Transition("reject", (Stage.intake,), Stage.closed, HANDLERS, _l("Reject"), needs_note=True,
+               outcomes=(Outcome.rejected,)),
+    Transition("resubmit", (Stage.returned,), Stage.intake, frozenset({EXPORTER}), _l("Resubmit the case"),
+               guard=_complete),
+    Transition("to_consultation", (Stage.evidence,), Stage.consultation, HANDLERS,
+               _l("Move on to legal consultation"), guard=_has_evidence),
+    Transition("to_action", (Stage.consultation,), Stage.action, HANDLERS, _l("Move on to action"),
+               guard=_has_consultation),
+    Transition("close", (Stage.evidence, Stage.consultation, Stage.action), Stage.closed, HANDLERS,
+               _l("Close with an outcome"), needs_note=True, outcomes=CLOSING_OUTCOMES),
+    Transition("withdraw", OPEN_STAGES, Stage.closed, frozenset({EXPORTER}), _l("Withdraw the case"),
+               needs_note=True, outcomes=(Outcome.withdrawn,)),
+    Transition("reopen", (Stage.closed,), None, frozenset({MANAGER}), _l("Reopen"), needs_note=True),
+)
+BY_NAME = {t.name: t for t in TRANSITIONS}
+
+
+def parts_in_case(user, case: Case) -> frozenset[str]:
+    """The parts ``user`` plays in ``case`` (see the constants above)."""
+    from ipdesk.auth.models import Role
+
+    parts = set()
+    if user.role is Role.exporter and user.company_id == case.company_id:
+        parts.add(EXPORTER)
+    if user.role is Role.staff and case.hub_id in {h.id for h in user.hubs}:
+        parts.add(STAFF)
+    if user.role is Role.manager:
+        parts.add(MANAGER)
+    if case.created_by_id == user.id:
+        parts.add(AUTHOR)
+    return frozenset(parts)
+
+
+def allowed(transition: Transition, user, case: Case) -> bool:
+    """Whether ``user`` may make ``transition`` from the case's current stage (guards aside)."""
+    return case.stage in transition.sources and bool(transition.actors & parts_in_case(user, case))
+
+
+def blocked_by(transition: Transition, case: Case):
+    """The guard's refusal (a translated message), or None when the move may go ahead."""
+    return transition.guard(case) if transition.guard else None
+
+
+def transitions_for(user, case: Case) -> list[tuple[Transition, object | None]]:
+    """The moves ``user`` may make now, each with the guard's refusal if it does not hold yet."""
+    return [(t, blocked_by(t, case)) for t in TRANSITIONS if allowed(t, user, case)]

@@ -1,0 +1,325 @@
+"""Case pages: the list and its export, intake, the case page and the actions on it."""
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from ipdesk.auth.models import Role, User
+from ipdesk.cases.forms import (
+    AssignForm,
+    CaseFilterForm,
+    ConsultationForm,
+    EvidenceForm,
+    IntakeForm,
+    MessageForm,
+    MoveForm,
+    TransferForm,
+)
+from ipdesk.cases.listing import case_query, export_csv, with_list_columns
+from ipdesk.cases.models import Case, CaseTransfer, Consultation, EvidenceItem, Message, Stage, StageChange
+from ipdesk.cases.services import (
+    add_consultation,
+    add_evidence_item,
+    assign_case,
+    assignable_staff,
+    create_case,
+    move_case,
+    post_message,
+    transfer_case,
+    update_case,
+)
+from ipdesk.cases.stages import BY_NAME, missing_for_submission, transitions_for
+from ipdesk.companies.models import Company, CompanyStatus
+from ipdesk.core.errors import ServiceError, check_version
+from ipdesk.core.i18n import country_choices
+from ipdesk.core.pagination import paginate
+from ipdesk.extensions import db
+from ipdesk.network.models import Country, Hub
+from ipdesk.policy import can, get_case, get_company, requires
+
+bp = Blueprint("cases", __name__)
+
+
+# --- the list ------------------------------------------------------------------------------
+
+def _filter_form() -> CaseFilterForm:
+    hubs = db.session.scalars(sa.select(Hub).order_by(Hub.code)).all()
+    codes = db.session.scalars(sa.select(Country.code)).all()
+    staff = []
+    if current_user.role is not Role.exporter:
+        staff = [(str(u.id), u.name) for u in db.session.scalars(
+            sa.select(User).where(User.role == Role.staff, User.is_active).order_by(User.name))]
+    return CaseFilterForm(request.args, country_choices=country_choices(codes),
+                          hub_choices=[(h.id, h.name) for h in hubs], assignee_choices=staff)
+
+
+@bp.get("/cases")
+@login_required
+@requires("case.list")
+def list_cases():
+    form = _filter_form()
+    form.validate()
+    stmt = with_list_columns(case_query(current_user, form))
+    return render_template("cases/list.html", page=paginate(stmt), form=form)
+
+
+@bp.get("/cases/export.csv")
+@login_required
+@requires("case.export")
+def export_cases():
+    form = _filter_form()
+    form.validate()
+    stmt = case_query(current_user, form)
+    from ipdesk.audit.services import log_event
+
+    log_event("case.exported", "Case list exported as CSV", actor=current_user,
+              data={"filters": {k: v for k, v in request.args.items()}})
+    return Response(export_csv(stmt), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
+
+
+# --- intake --------------------------------------------------------------------------------
+
+def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
+    if current_user.role is Role.exporter:
+        companies = [(current_user.company_id, current_user.company.name)]
+    else:
+        companies = [(c.id, f"{c.name_ko} · {c.name_en}") for c in db.session.scalars(
+            sa.select(Company).where(Company.status == CompanyStatus.approved).order_by(Company.name_ko))]
+    codes = db.session.scalars(sa.select(Country.code).where(Country.is_active)).all()
+    return IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies,
+                      country_choices=country_choices(codes), **kwargs)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+@requires("case.create")
+def new_case():
+    form = _intake_form()
+    if current_user.role is Role.exporter:
+        form.company_id.data = current_user.company_id
+    if form.validate_on_submit():
+        company = get_company(form.company_id.data or 0, "company.view")
+        try:
+            case = create_case(company, form.data, current_user)
+            if form.wants_submission:
+                move_case(case, "submit", current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error)
+            return render_template("cases/intake.html", form=form, case=None), 422
+        _flash_saved(case)
+        return redirect(url_for("cases.view_case", case_id=case.id))
+    return render_template("cases/intake.html", form=form, case=None), 422 if form.errors else 200
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_case(case_id: int):
+    case = get_case(case_id, "case.edit")
+    if case.stage not in (Stage.draft, Stage.returned):
+        flash(_("Only a draft or a case returned for information can be edited."), "warning")
+        return redirect(url_for("cases.view_case", case_id=case.id))
+    form = _intake_form(case)
+    form.company_id.data = case.company_id  # the company of a case never changes
+    if request.method == "GET":
+        form.version.data = case.version
+    if form.validate_on_submit():
+        check_version(case, form.version.data, url_for("cases.edit_case", case_id=case.id))
+        try:
+            update_case(case, form.data, current_user)
+            if form.wants_submission:
+                move_case(case, "submit" if case.stage is Stage.draft else "resubmit", current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error)
+            return render_template("cases/intake.html", form=form, case=case), 422
+        _flash_saved(case)
+        return redirect(url_for("cases.view_case", case_id=case.id))
+    return render_template("cases/intake.html", form=form, case=case), 422 if form.errors else 200
+
+
+def _field_error(form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def _flash_saved(case: Case) -> None:
+    if case.stage is Stage.draft:
+        flash(_("The draft is saved. Submit it when it is complete."), "success")
+    else:
+        flash(_("Case %(ref)s is submitted to %(hub)s.", ref=case.reference, hub=case.hub.name), "success")
+    if not case.is_registered_there and case.stage is not Stage.draft:
+        flash(_("You gave no registration for this right in %(country)s: enforcement there may not be "
+                "possible. The IP centre will advise you.", country=case.country.name), "warning")
+
+
+# --- the case page -------------------------------------------------------------------------
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def view_case(case_id: int):
+    case = get_case(case_id)
+    return _case_page(case)
+
+
+def _case_page(case: Case, status: int = 200, **forms):
+    staff_side = can(current_user, "case.internal_note", case)
+    messages_stmt = sa.select(Message).where(Message.case_id == case.id).options(selectinload(Message.author))
+    if not staff_side:
+        messages_stmt = messages_stmt.where(~Message.is_internal)
+    messages = db.session.scalars(messages_stmt.order_by(Message.created_at, Message.id)).all()
+    changes = db.session.scalars(sa.select(StageChange).where(StageChange.case_id == case.id)
+                                 .options(selectinload(StageChange.actor))
+                                 .order_by(StageChange.created_at, StageChange.id)).all()
+    transfers = db.session.scalars(sa.select(CaseTransfer).where(CaseTransfer.case_id == case.id)
+                                   .options(selectinload(CaseTransfer.actor), selectinload(CaseTransfer.from_hub),
+                                            selectinload(CaseTransfer.to_hub))).all() if staff_side else []
+    timeline = sorted([*changes, *transfers], key=lambda e: (e.created_at, e.id))
+    evidence = db.session.scalars(sa.select(EvidenceItem).where(EvidenceItem.case_id == case.id)
+                                  .options(selectinload(EvidenceItem.created_by))
+                                  .order_by(EvidenceItem.created_at, EvidenceItem.id)).all()
+    consultations = db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
+                                       .options(selectinload(Consultation.created_by))
+                                       .order_by(Consultation.consulted_on, Consultation.id)).all()
+    moves = [(t, refusal, forms.get(f"move_{t.name}") or MoveForm(formdata=None, transition=t.name,
+                                                                  version=case.version, outcomes=t.outcomes))
+             for t, refusal in transitions_for(current_user, case)]
+    context = {
+        "case": case, "messages": messages, "timeline": timeline, "evidence": evidence,
+        "consultations": consultations, "moves": moves, "staff_side": staff_side,
+        "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
+        if case.stage in (Stage.draft, Stage.returned) else [],
+        "message_form": forms.get("message_form") or MessageForm(formdata=None),
+        "evidence_form": forms.get("evidence_form") or EvidenceForm(formdata=None),
+        "consultation_form": forms.get("consultation_form") or ConsultationForm(formdata=None),
+    }
+    if can(current_user, "case.assign", case) and case.stage is not Stage.draft:
+        context["assign_form"] = forms.get("assign_form") or AssignForm(
+            formdata=None, assignee_id=case.assignee_id or 0, version=case.version,
+            staff_choices=[(u.id, u.name) for u in assignable_staff(case)])
+        others = [h for h in case.country.hubs if h.id != case.hub_id and h.is_active]
+        if others:
+            context["transfer_form"] = forms.get("transfer_form") or TransferForm(
+                formdata=None, version=case.version, hub_choices=[(h.id, h.name) for h in others])
+    return render_template("cases/case.html", **context), status
+
+
+@bp.post("/cases/<int:case_id>/move")
+@login_required
+def move(case_id: int):
+    case = get_case(case_id, "case.move")
+    transition = BY_NAME.get(request.form.get("transition", ""))
+    if transition is None:
+        abort(400)
+    form = MoveForm()  # any outcome passes the form; the service checks it fits the transition
+    if not form.validate_on_submit():
+        abort(400)
+    check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
+    try:
+        move_case(case, transition.name, current_user, note=form.note.data or "", outcome=form.outcome.data)
+    except PermissionError:
+        abort(403)
+    except ServiceError as error:
+        db.session.rollback()
+        case = get_case(case_id)
+        shown = MoveForm(outcomes=transition.outcomes)
+        _field_error(shown, error)
+        flash(error.message, "danger")
+        return _case_page(case, 422, **{f"move_{transition.name}": shown})
+    flash(_("Case %(ref)s: %(stage)s.", ref=case.display_reference, stage=case.stage.title), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id))
+
+
+@bp.post("/cases/<int:case_id>/assign")
+@login_required
+def assign(case_id: int):
+    case = get_case(case_id, "case.assign")
+    form = AssignForm(staff_choices=[(u.id, u.name) for u in assignable_staff(case)])
+    if not form.validate_on_submit():
+        return _case_page(case, 422, assign_form=form)
+    check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
+    assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
+    try:
+        assign_case(case, assignee, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _case_page(get_case(case_id), 422, assign_form=_with_error(form, error))
+    flash(_("Assigned to %(name)s.", name=assignee.name) if assignee else _("Nobody is assigned now."), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id))
+
+
+@bp.post("/cases/<int:case_id>/transfer")
+@login_required
+def transfer(case_id: int):
+    case = get_case(case_id, "case.transfer")
+    others = [h for h in case.country.hubs if h.id != case.hub_id and h.is_active]
+    form = TransferForm(hub_choices=[(h.id, h.name) for h in others])
+    if not form.validate_on_submit():
+        return _case_page(case, 422, transfer_form=form)
+    check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
+    hub = db.session.get(Hub, form.hub_id.data)
+    try:
+        transfer_case(case, hub, form.reason.data, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _case_page(get_case(case_id), 422, transfer_form=_with_error(form, error))
+    flash(_("The case is transferred to %(hub)s.", hub=hub.name), "success")
+    if can(current_user, "case.view", case):
+        return redirect(url_for("cases.view_case", case_id=case.id))
+    return redirect(url_for("cases.list_cases"))
+
+
+@bp.post("/cases/<int:case_id>/messages")
+@login_required
+def message(case_id: int):
+    case = get_case(case_id, "case.message")
+    form = MessageForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, message_form=form)
+    internal = bool(form.internal.data) and can(current_user, "case.internal_note", case)
+    post_message(case, form.body.data, current_user, internal=internal)
+    flash(_("Your internal note is saved.") if internal else _("Your message is sent."), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="messages"))
+
+
+@bp.post("/cases/<int:case_id>/evidence")
+@login_required
+def evidence(case_id: int):
+    case = get_case(case_id, "case.evidence")
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, evidence_form=form)
+    try:
+        add_evidence_item(case, form.data, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _case_page(get_case(case_id), 422, evidence_form=_with_error(form, error))
+    flash(_("The evidence item is added."), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
+
+
+@bp.post("/cases/<int:case_id>/consultations")
+@login_required
+def consultation(case_id: int):
+    case = get_case(case_id, "case.consultation")
+    form = ConsultationForm()
+    if not form.validate_on_submit():
+        return _case_page(case, 422, consultation_form=form)
+    try:
+        add_consultation(case, form.data, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _case_page(get_case(case_id), 422, consultation_form=_with_error(form, error))
+    flash(_("The consultation of %(date)s is recorded.", date=format_date(form.consulted_on.data)), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="consultations"))
+
+
+def _with_error(form, error: ServiceError):
+    _field_error(form, error)
+    return form

@@ -1,0 +1,159 @@
+"""The case list and its CSV export: who sees what, filters, sorting, paging, queries and Excel safety."""
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from ipdesk.cases.models import Case, Stage
+from ipdesk.extensions import db
+from ipdesk.network.models import Hub
+from tests.factories import make_case
+
+
+def csv_rows(response):
+    raw = response.get_data()
+    assert raw.startswith("\ufeff".encode()), "UTF-8 with a byte-order mark, so Excel reads Hangul"
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def two_companies(factories):
+    a, b = factories.CompanyFactory(), factories.CompanyFactory()
+    exporter_a, exporter_b = factories.exporter(company=a), factories.exporter(company=b)
+    case_a = make_case("intake", company=a, author=exporter_a, country="CN", title="Fake serum in Shanghai")
+    case_b = make_case("intake", company=b, author=exporter_b, country="TH", title="Bangkok pirated webtoon")
+    return exporter_a, exporter_b, case_a, case_b
+
+
+def test_exporters_see_only_their_company_cases(client, make_client, login, two_companies):
+    exporter_a, exporter_b, case_a, case_b = two_companies
+    login(client, exporter_a)
+    listing = client.get("/cases").get_data(as_text=True)
+    assert "Fake serum in Shanghai" in listing and "Bangkok pirated webtoon" not in listing
+    rows = csv_rows(client.get("/cases/export.csv"))
+    assert [r[1] for r in rows[1:]] == ["Fake serum in Shanghai"]
+    for url in (f"/cases/{case_b.id}", f"/cases/{case_b.id}/edit"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/cases/{case_b.id}/messages", data={"body": "hi"}).status_code == 404
+    assert client.post(f"/cases/{case_b.id}/move", data={"transition": "withdraw", "note": "x",
+                                                          "version": "1"}).status_code == 404
+    assert client.get("/cases?q=bangkok").get_data(as_text=True).count("Bangkok pirated webtoon") == 0
+
+
+def test_staff_see_only_their_hubs_cases(client, factories, login, two_companies):
+    _, _, case_a, case_b = two_companies
+    login(client, factories.staff(hub_codes=("th",)))
+    listing = client.get("/cases").get_data(as_text=True)
+    assert "Bangkok pirated webtoon" in listing and "Fake serum in Shanghai" not in listing
+    assert client.get(f"/cases/{case_a.id}").status_code == 404
+    assert client.post(f"/cases/{case_a.id}/messages", data={"body": "hi"}).status_code == 404
+    rows = csv_rows(client.get("/cases/export.csv"))
+    assert [r[1] for r in rows[1:]] == ["Bangkok pirated webtoon"]
+
+
+def test_managers_see_every_country_and_admins_no_cases(client, make_client, factories, login, two_companies):
+    login(client, factories.manager())
+    listing = client.get("/cases").get_data(as_text=True)
+    assert "Bangkok pirated webtoon" in listing and "Fake serum in Shanghai" in listing
+    admin = make_client()
+    login(admin, factories.admin())
+    assert admin.get("/cases").status_code == 403
+    assert admin.get(f"/cases/{two_companies[2].id}").status_code == 404
+
+
+def test_drafts_are_seen_only_by_their_authors_side(client, make_client, factories, login):
+    exporter = factories.exporter()
+    draft = make_case("draft", company=exporter.company, author=exporter, title="Unfinished draft")
+    login(client, factories.manager())
+    assert "Unfinished draft" not in client.get("/cases").get_data(as_text=True)
+    assert client.get(f"/cases/{draft.id}").status_code == 404
+    colleague = make_client()
+    login(colleague, factories.exporter(company=exporter.company))
+    assert "Unfinished draft" in colleague.get("/cases").get_data(as_text=True)
+
+
+def test_filters_and_sorting(client, factories, login):
+    login(client, factories.manager())
+    make_case("intake", country="CN", title="Alpha case", infringer_name="Shenzhen Copy Ltd")
+    make_case("evidence", country="VN", title="Beta case", sector=None)
+    make_case("closed", country="TH", title="Gamma case")
+    def titles(query):
+        html = client.get("/cases?" + query).get_data(as_text=True)
+        return [t for t in ("Alpha case", "Beta case", "Gamma case") if t in html]
+    assert titles("country=VN") == ["Beta case"]
+    assert titles("stage=closed") == ["Gamma case"]
+    assert titles("q=shenzhen") == ["Alpha case"]
+    assert titles("q=CN-2026") == ["Alpha case"]
+    assert titles("sector=beauty") == ["Alpha case", "Gamma case"]
+    japan = db.session.scalar(sa.select(Hub.id).where(Hub.code == "jp"))
+    assert titles(f"hub={japan}") == []
+    assert titles("hub=999") == ["Alpha case", "Beta case", "Gamma case"]  # not a hub: the filter is ignored
+    assert titles("assignee=none") == ["Alpha case", "Beta case", "Gamma case"]
+    assert titles("date_from=2000-01-01&date_to=2100-01-01") == ["Alpha case", "Beta case", "Gamma case"]
+    html = client.get("/cases?sort=country").get_data(as_text=True)
+    assert html.index("Alpha case") < html.index("Gamma case") < html.index("Beta case")
+    assert client.get("/cases?date_from=not-a-date").status_code == 200
+
+
+def test_csv_neutralises_formulas(client, factories, login):
+    login(client, factories.manager())
+    make_case("intake", title="=HYPERLINK(\"http://evil.example\")", infringer_name="+cmd|' /C calc'!A0")
+    make_case("intake", title="@SUM(1)", infringer_name="-2+3")
+    rows = csv_rows(client.get("/cases/export.csv"))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'=HYPERLINK(\"http://evil.example\")" in cells and "'+cmd|' /C calc'!A0" in cells
+    assert "'@SUM(1)" in cells and "'-2+3" in cells
+    assert not any(cell[:1] in "=+-@" for cell in cells if cell)
+
+
+def test_csv_has_hangul_headers_in_korean(client, factories, login):
+    login(client, factories.manager())
+    make_case("intake")
+    rows = csv_rows(client.get("/cases/export.csv", headers={"Accept-Language": "ko"}))
+    assert rows[0][:3] == ["참조번호", "제목", "기업"]
+    assert rows[1][3] == "중국"
+
+
+def bulk_cases(n: int, company, author, year: int) -> None:
+    """n submitted cases at once (the list must not care how many there are)."""
+    template = make_case("intake", company=company, author=author)
+    columns = {c.key: getattr(template, c.key) for c in Case.__table__.columns if c.key not in ("id", "reference")}
+    db.session.execute(sa.insert(Case), [{**columns, "reference": f"CN-{year}-{i:05d}", "title": f"Bulk case {i}"}
+                                         for i in range(n - 1)])
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["manager", "staff", "exporter"])
+def test_list_runs_the_same_number_of_queries_for_5_and_500_cases(client, factories, login, count_queries, role):
+    company = factories.CompanyFactory()
+    author = factories.exporter(company=company)
+    viewer = {"manager": factories.manager, "staff": lambda: factories.staff(hub_codes=("cn-north",)),
+              "exporter": lambda: factories.exporter(company=company)}[role]()
+    bulk_cases(5, company, author, 2024)
+    login(client, viewer)
+    with count_queries() as few:
+        assert "5 in all" in client.get("/cases").get_data(as_text=True)
+    bulk_cases(496, company, author, 2025)
+    with count_queries() as many:
+        assert "501 in all" in client.get("/cases").get_data(as_text=True)
+    assert many.count == few.count, many.statements
+
+
+def test_list_paginates(client, factories, login):
+    company = factories.CompanyFactory()
+    bulk_cases(30, company, factories.exporter(company=company), 2025)
+    login(client, factories.manager())
+    first = client.get("/cases").get_data(as_text=True)
+    assert "30 in all" in first and first.count("Bulk case") == 25
+    second = client.get("/cases?page=2").get_data(as_text=True)
+    assert second.count("Bulk case") + second.count("Counterfeit serum") == 5
+    assert client.get("/cases?page=3").status_code == 404
+
+
+def test_stage_filter_uses_an_index():
+    index_columns = {tuple(c.name for c in ix.columns) for ix in Case.__table__.indexes}
+    for column in ("country_code", "hub_id", "stage", "sector", "ip_right", "dispute_type", "assignee_id",
+                   "submitted_at", "updated_at", "company_id"):
+        assert any(cols[0] == column for cols in index_columns), column
+    assert Stage.closed.name == "closed"
