@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+DEMO_CASES ?= 300
 IPDESK_ENV ?= development
 export FLASK_APP := wsgi
 export IPDESK_ENV
@@ -49,7 +50,7 @@ db: setup
 	$(BIN)/flask db upgrade
 
 demo: db
-	$(BIN)/flask seed-demo
+	$(BIN)/flask seed-demo --cases $(DEMO_CASES)
 
 translate-extract: setup
 	$(BIN)/flask translate extract

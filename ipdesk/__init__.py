@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_currency, format_date, format_datetime
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -213,6 +213,7 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
+    from ipdesk.cases.models import OPEN_STAGES
     from ipdesk.core.i18n import country_name
     from ipdesk.core.pagination import page_url
     from ipdesk.policy import can
@@ -221,6 +222,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
+    app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.globals["page_url"] = page_url  # a global, so imported macros see it
 
     @app.context_processor
@@ -229,4 +231,5 @@ def register_template_helpers(app: Flask) -> None:
             "current_locale": str(get_locale()),
             "can": lambda action, obj=None: can(current_user, action, obj),
             "languages": app.config["LANGUAGES"],
+            "open_stages": OPEN_STAGES,
         }

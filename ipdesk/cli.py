@@ -57,7 +57,10 @@ def seed_network() -> None:
 @click.command("seed-demo")
 @click.option("--password", envvar="DEMO_PASSWORD", default="ipdesk-demo-2026", show_default=True,
               help="The password of every demo account (env DEMO_PASSWORD).")
-def seed_demo(password: str) -> None:
+@click.option("--cases", "cases", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Make synthetic cases until there are this many in all (companies, users, histories too).")
+@click.option("--seed", "seed", type=int, default=2026, show_default=True, help="Random seed of the synthetic data.")
+def seed_demo(password: str, cases: int, seed: int) -> None:
     """Load the network and the demo companies and accounts (adds only what is missing)."""
     from ipdesk.demo import DEMO_USERS, load_demo_data
     from ipdesk.network.reference import load_reference_network
@@ -68,6 +71,15 @@ def seed_demo(password: str) -> None:
     added = load_demo_data(password)
     db.session.commit()
     click.echo(f"Demo data: {added['companies']} companies and {added['users']} accounts added.")
+    if cases:
+        import time
+
+        from ipdesk.demo_cases import generate_cases
+
+        started = time.perf_counter()
+        made = generate_cases(cases, password=password, seed=seed)
+        click.echo(f"Synthetic cases: {made:,} added in {time.perf_counter() - started:.1f} s "
+                   f"({cases:,} wanted in all).")
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
     for email, _name, role, _company, _hubs in DEMO_USERS:
         click.echo(f"  {role.name:<9} {email}")

@@ -14,10 +14,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from ipdesk.auth.models import Role, User
+from ipdesk.cases.models import OPEN_STAGES, Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.urls import safe_next
 from ipdesk.extensions import csrf, db
 from ipdesk.network.models import Hub
+from ipdesk.policy import visible_cases_clause
 
 bp = Blueprint("main", __name__)
 
@@ -37,7 +39,35 @@ def index():
         context["pending_companies"] = db.session.scalar(
             sa.select(sa.func.count()).where(Company.status == CompanyStatus.pending)
         )
+    if current_user.role is Role.exporter:
+        context["my_cases"] = _recent_cases(sa.case((Case.stage == Stage.returned, 0), else_=1))
+    elif current_user.role is Role.staff:
+        # the queue: new cases waiting for triage first, then the oldest untouched
+        context["queue"] = _recent_cases(sa.case((Case.stage == Stage.intake, 0), (Case.stage == Stage.returned, 2),
+                                                 else_=1), open_only=True)
+    elif current_user.role is Role.manager:
+        context["network_counts"] = _open_cases_by_country_and_stage()
     return render_template("main/index.html", **context)
+
+
+def _recent_cases(priority, open_only: bool = False, limit: int = 15):
+    stmt = sa.select(Case).where(visible_cases_clause(current_user))
+    if open_only:
+        stmt = stmt.where(Case.stage.in_(OPEN_STAGES))
+    stmt = stmt.order_by(priority, Case.stage_changed_at.asc() if open_only else Case.updated_at.desc(), Case.id)
+    return db.session.scalars(stmt.limit(limit).options(selectinload(Case.hub), selectinload(Case.assignee))).all()
+
+
+def _open_cases_by_country_and_stage():
+    """{country: {stage: count}} for open cases, with the countries that have most first."""
+    rows = db.session.execute(
+        sa.select(Case.country_code, Case.stage, sa.func.count())
+        .where(Case.stage.in_(OPEN_STAGES)).group_by(Case.country_code, Case.stage)
+    ).all()
+    table: dict[str, dict] = {}
+    for code, stage, n in rows:
+        table.setdefault(code, {})[stage] = n
+    return sorted(table.items(), key=lambda item: -sum(item[1].values()))
 
 
 @bp.post("/language")

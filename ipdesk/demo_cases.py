@@ -1,0 +1,304 @@
+"""Synthetic cases for demos and benchmarks: any number, across the 40 countries, in every stage.
+
+Volumes and shares follow NETWORK.md (China 42 %, Indonesia 18 %, Thailand 12 %, Vietnam 11 % of
+squatting cases; 81.8 % of victims SMEs; cosmetics the largest sector). Rows are inserted in bulk,
+but each case carries what the services would have left: a reference from the country's sequence,
+its stage history with audit entries, the evidence and consultations its stage's guards require,
+messages (and, after a return for information, the request itself), and closing data.
+"""
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from babel.dates import get_timezone
+from flask import current_app
+
+from ipdesk.audit.models import AuditEntry
+from ipdesk.auth.models import Role, User
+from ipdesk.auth.passwords import hash_password
+from ipdesk.cases.models import (
+    Case,
+    CaseSequence,
+    Consultation,
+    DisputeType,
+    EvidenceItem,
+    EvidenceKind,
+    IPRight,
+    Message,
+    Outcome,
+    Route,
+    Stage,
+    StageChange,
+    Urgency,
+)
+from ipdesk.companies.models import Company, CompanySector, CompanySize, CompanyStatus, Sector
+from ipdesk.companies.registration_number import check_digit
+from ipdesk.core.db import utcnow
+from ipdesk.extensions import db
+from ipdesk.network.models import Country, Hub, staff_hubs
+
+BATCH = 2000
+MAJOR_SHARES = {"CN": 0.42, "ID": 0.18, "TH": 0.12, "VN": 0.11}  # NETWORK.md, squatting cases by country
+SECTOR_WEIGHTS = {Sector.beauty: 30, Sector.food: 15, Sector.content: 15, Sector.fashion: 15,
+                  Sector.electronics: 15, Sector.other: 10}
+STAGE_WEIGHTS = {Stage.draft: 3, Stage.intake: 8, Stage.returned: 3, Stage.evidence: 15,
+                 Stage.consultation: 10, Stage.action: 16, Stage.closed: 45}
+CLOSING = [(Outcome.won, 14), (Outcome.settled, 24), (Outcome.takedown, 30), (Outcome.lost, 6),
+           (Outcome.no_action, 10), (Outcome.withdrawn, 8)]
+
+KO_STEMS = ["아름", "한빛", "새봄", "다온", "은하", "푸른", "별빛", "라온", "가람", "해솔", "누리", "소담",
+            "미르", "하람"]
+EN_STEMS = ["Areum", "Hanbit", "Saebom", "Daon", "Eunha", "Pureun", "Byeolbit", "Raon", "Garam", "Haesol", "Nuri",
+            "Sodam", "Mir", "Haram"]
+SECTOR_NAMES = {Sector.beauty: ("코스메틱", "Cosmetics"), Sector.food: ("푸드", "Foods"),
+                Sector.content: ("엔터테인먼트", "Entertainment"), Sector.fashion: ("패션", "Fashion"),
+                Sector.electronics: ("전자", "Electronics"), Sector.other: ("프랜차이즈", "Franchise")}
+PRODUCTS = {Sector.beauty: "serum", Sector.food: "gochujang", Sector.content: "webtoon",
+            Sector.fashion: "handbag", Sector.electronics: "earbuds", Sector.other: "franchise brand"}
+# Infringers' names in the local script, so demos and PDFs show every script the network meets.
+LOCAL_NAMES = {
+    "CN": ["深圳市{n}美妆贸易有限公司", "广州{n}食品有限公司", "义乌{n}电子商行"],
+    "HK": ["{n}貿易有限公司"], "TW": ["{n}國際貿易有限公司"], "MN": ["{n} Трейд ХХК"],
+    "JP": ["株式会社{n}トレーディング"], "TH": ["ร้าน{n}บิวตี้", "บริษัท {n} เทรดดิ้ง จำกัด"],
+    "VN": ["Công ty TNHH Thương mại {n}", "Cửa hàng Mỹ phẩm {n}"], "ID": ["Toko {n} Beauty", "PT {n} Sejahtera"],
+    "MY": ["{n} Trading Sdn Bhd"], "PH": ["{n} Enterprises"], "SG": ["{n} Pte Ltd"],
+    "AE": ["شركة {n} للتجارة"], "SA": ["مؤسسة {n} التجارية"], "EG": ["شركة {n} للاستيراد"],
+    "IN": ["{n} ट्रेडर्स"], "BD": ["{n} Traders"], "TR": ["{n} Ticaret Ltd. Şti."],
+}
+NAME_SEEDS = ["Golden", "Lucky", "Star", "Jade", "Lotus", "Dragon", "Sun", "Ocean", "Phoenix", "Silver"]
+MARKETPLACES = {"CN": "Tmall", "ID": "Tokopedia", "TH": "Shopee Thailand", "VN": "Shopee Vietnam", "JP": "Rakuten",
+                "US": "Amazon.com", "MY": "Lazada Malaysia", "PH": "Lazada Philippines", "IN": "Flipkart"}
+CURRENCIES = {"CN": "CNY", "ID": "IDR", "TH": "THB", "VN": "VND", "JP": "JPY", "US": "USD", "IN": "INR",
+              "MY": "MYR", "PH": "PHP", "SG": "SGD", "HK": "HKD", "TW": "TWD", "MX": "MXN", "BR": "BRL",
+              "GB": "GBP", "AU": "AUD", "CA": "CAD", "AE": "AED", "SA": "SAR", "TR": "TRY"}
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _country_weights(codes: list[str]) -> dict[str, float]:
+    others = [c for c in codes if c not in MAJOR_SHARES]
+    rest = 1 - sum(v for c, v in MAJOR_SHARES.items() if c in codes)
+    return {**{c: v for c, v in MAJOR_SHARES.items() if c in codes}, **{c: rest / len(others) for c in others}}
+
+
+def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) -> int:
+    """Add synthetic cases until there are ``target`` cases in all; returns how many were added."""
+    existing = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+    wanted = target - existing
+    if wanted <= 0:
+        return 0
+    rng = random.Random(seed + existing)
+    now = utcnow()
+    hubs = {h.id: h for h in db.session.scalars(sa.select(Hub))}
+    countries = {c.code: c.primary_hub_id for c in db.session.scalars(sa.select(Country).where(Country.is_active))}
+    weights = _country_weights(sorted(countries))
+    password_hash = hash_password(password)
+    staff_by_hub = _staff_by_hub(hubs, password_hash)
+    manager_id = db.session.scalar(sa.select(User.id).where(User.role == Role.manager, User.is_active).limit(1))
+    companies = _companies(max(5, wanted // 25), rng, existing, password_hash)
+    tz = get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    sequences = {(s.country_code, s.year): s.last_value for s in db.session.scalars(sa.select(CaseSequence))}
+    added = 0
+    while added < wanted:
+        size = min(BATCH, wanted - added)
+        plans = [_plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) for _ in range(size)]
+        plans.sort(key=lambda p: p["submitted_at"] or now)  # references follow submission order
+        for plan in plans:
+            if plan["submitted_at"] is not None:
+                key = (plan["case"]["country_code"], plan["submitted_at"].astimezone(tz).year)
+                sequences[key] = sequences.get(key, 0) + 1
+                plan["case"]["reference"] = f"{key[0]}-{key[1]}-{sequences[key]:05d}"
+        ids = db.session.execute(sa.insert(Case).returning(Case.id, sort_by_parameter_order=True),
+                                 [p["case"] for p in plans]).scalars().all()
+        children = {StageChange: [], EvidenceItem: [], Consultation: [], Message: [], AuditEntry: []}
+        for case_id, plan in zip(ids, plans, strict=True):
+            for model, rows in plan["children"].items():
+                children[model].extend({**row, **({"case_id": case_id} if model is not AuditEntry else
+                                                  {"object_id": str(case_id)})} for row in rows)
+        for model, rows in children.items():
+            if rows:
+                db.session.execute(sa.insert(model), rows)
+        added += size
+        db.session.commit()
+        echo(f"  {existing + added:,} cases")
+    _save_sequences(sequences)
+    db.session.commit()
+    return added
+
+
+def _save_sequences(sequences: dict) -> None:
+    for (code, year), value in sequences.items():
+        row = db.session.get(CaseSequence, (code, year))
+        if row is None:
+            db.session.add(CaseSequence(country_code=code, year=year, last_value=value))
+        else:
+            row.last_value = max(row.last_value, value)
+
+
+def _staff_by_hub(hubs: dict, password_hash: str) -> dict[int, list[int]]:
+    """Active staff per hub; hubs without staff get a demo officer (demo password)."""
+    pairs = db.session.execute(sa.select(staff_hubs.c.hub_id, User.id).join(User, User.id == staff_hubs.c.user_id)
+                               .where(User.is_active, User.role == Role.staff)).all()
+    result: dict[int, list[int]] = {}
+    for hub_id, user_id in pairs:
+        result.setdefault(hub_id, []).append(user_id)
+    for hub_id, hub in hubs.items():
+        if hub_id in result:
+            continue
+        user = User(email=f"staff.{hub.code}@ipdesk.example", name=f"{hub.city_ko} {hub.city_en} Officer",
+                    role=Role.staff, password_hash=password_hash, hubs=[hub])
+        db.session.add(user)
+        db.session.flush()
+        result[hub_id] = [user.id]
+    return result
+
+
+def _companies(count: int, rng: random.Random, offset: int, password_hash: str) -> list[tuple[int, Sector, int]]:
+    """(company id, main sector, exporter user id) for ``count`` new approved companies."""
+    now = utcnow()
+    made = []
+    start = offset * 7 + 500_000
+    for i in range(count):
+        sector = _weighted(rng, SECTOR_WEIGHTS)
+        k = rng.randrange(len(KO_STEMS))
+        first_nine = f"{(start + i) % 900_000_000 + 100_000_000:09d}"
+        number = first_nine + str(check_digit(first_nine))
+        if db.session.scalar(sa.select(Company.id).where(Company.registration_number == number)):
+            continue
+        size = rng.choices([CompanySize.sme, CompanySize.midsize, CompanySize.large], weights=[82, 15, 3])[0]
+        company = Company(name_ko=f"{KO_STEMS[k]}{SECTOR_NAMES[sector][0]} {i + offset}",
+                          name_en=f"{EN_STEMS[k]} {SECTOR_NAMES[sector][1]} {i + offset}",
+                          registration_number=number, size=size, status=CompanyStatus.approved, approved_at=now,
+                          sector_rows=[CompanySector(sector=sector)])
+        user = User(email=f"exporter{number}@demo-exporter.example", name=f"{EN_STEMS[k]} Manager",
+                    role=Role.exporter, company=company, password_hash=password_hash,
+                    privacy_consent_at=now, privacy_policy_version="demo")
+        db.session.add_all([company, user])
+        db.session.flush()
+        made.append((company.id, sector, user.id))
+    db.session.commit()
+    return made
+
+
+def _path_to(stage: Stage, rng: random.Random) -> list[tuple[str, Stage, Stage]]:
+    """The transitions that brought a case to ``stage``, as (name, from, to)."""
+    path = [("submit", Stage.draft, Stage.intake)]
+    if stage is Stage.draft:
+        return []
+    if stage is Stage.returned or rng.random() < 0.1:
+        path.append(("return", Stage.intake, Stage.returned))
+        if stage is Stage.returned:
+            return path
+        path.append(("resubmit", Stage.returned, Stage.intake))
+    order = [Stage.intake, Stage.evidence, Stage.consultation, Stage.action]
+    names = {Stage.evidence: "accept", Stage.consultation: "to_consultation", Stage.action: "to_action"}
+    final = stage if stage is not Stage.closed else rng.choices(order, weights=[15, 25, 25, 35])[0]
+    for previous, nxt in zip(order, order[1:], strict=False):
+        if order.index(nxt) > order.index(final):
+            break
+        path.append((names[nxt], previous, nxt))
+    if stage is Stage.closed:
+        if final is Stage.intake:
+            path.append(("reject" if rng.random() < 0.8 else "withdraw", Stage.intake, Stage.closed))
+        else:
+            outcome = rng.choices([o for o, _ in CLOSING], weights=[w for _, w in CLOSING])[0]
+            path.append(("withdraw" if outcome is Outcome.withdrawn else "close", final, Stage.closed))
+    return path
+
+
+def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) -> dict:
+    company_id, company_sector, exporter_id = rng.choice(companies)
+    sector = company_sector if rng.random() < 0.85 else _weighted(rng, SECTOR_WEIGHTS)
+    code = _weighted(rng, weights)
+    hub_id = countries[code]
+    stage = _weighted(rng, STAGE_WEIGHTS)
+    path = _path_to(stage, rng)
+    if sector is Sector.content:
+        dispute, right = rng.choice([(DisputeType.piracy, IPRight.copyright)] * 3 +
+                                    [(DisputeType.marketplace, IPRight.copyright)])
+    else:
+        dispute = rng.choices([DisputeType.counterfeit, DisputeType.squatting, DisputeType.marketplace,
+                               DisputeType.claim_against, DisputeType.other], weights=[40, 25, 25, 5, 5])[0]
+        right = IPRight.trademark if dispute is DisputeType.squatting else rng.choices(
+            [IPRight.trademark, IPRight.design, IPRight.patent], weights=[70, 20, 10])[0]
+    product = PRODUCTS[sector]
+    seller = f"{rng.choice(NAME_SEEDS)}{rng.randrange(1, 999)}"
+    local = rng.choice(LOCAL_NAMES.get(code, ["{n} Trading Co."])).format(n=rng.choice(NAME_SEEDS))
+    created = now - timedelta(days=rng.uniform(3, 3 * 365), minutes=rng.randrange(1440))
+    currency = CURRENCIES.get(code, "USD")
+    handler = rng.choice(staff_by_hub.get(hub_id) or [manager_id])
+    case = {
+        "company_id": company_id, "country_code": code, "hub_id": hub_id, "created_by_id": exporter_id,
+        "filed_on_behalf": False, "title": f"{dispute.name.replace('_', ' ').capitalize()}: {product} ({code})",
+        "sector": sector, "ip_right": right, "dispute_type": dispute,
+        "found_where": f"{MARKETPLACES.get(code, 'Local market')} — shop {seller}",
+        "infringer_name": local, "infringer_shop_id": f"{seller.lower()}-{rng.randrange(10_000, 99_999)}",
+        "infringer_urls": f"https://shop.example/{seller.lower()}", "infringer_contacts": "",
+        "registration_numbers": "" if rng.random() < 0.2 else f"{code} TM {rng.randrange(10**7, 10**8)}",
+        "damages_amount": Decimal(rng.randrange(1_000, 500_000)) if rng.random() < 0.7 else None,
+        "urgency": rng.choices(list(Urgency), weights=[15, 55, 22, 8])[0],
+        "description": f"Copies of our {product} found on sale; packaging imitates our brand.",
+        "first_noticed_on": (created - timedelta(days=rng.randrange(1, 60))).date(),
+        "stage": stage, "created_at": created, "assignee_id": handler if stage not in (Stage.draft, Stage.intake)
+        and rng.random() < 0.7 and handler in staff_by_hub.get(hub_id, []) else None,
+    }
+    case["damages_currency"] = currency if case["damages_amount"] is not None else None
+    children = {StageChange: [], EvidenceItem: [], Consultation: [], Message: [], AuditEntry: []}
+    when = created
+    for name, source, target in path:
+        when = min(now, when + timedelta(days=rng.uniform(0.2, 40)))
+        actor = exporter_id if name in ("submit", "resubmit", "withdraw") else handler
+        note = {"return": "Please send proof of purchase and your registration certificate.",
+                "reject": "Not an IP dispute within the programme's scope.",
+                "withdraw": "Settled directly with the seller.",
+                "close": "Closed after the platform removed the listings."}.get(name, "")
+        outcome = None
+        if target is Stage.closed:
+            outcome = {"reject": Outcome.rejected, "withdraw": Outcome.withdrawn}.get(name) or rng.choices(
+                [o for o, _ in CLOSING if o is not Outcome.withdrawn],
+                weights=[w for o, w in CLOSING if o is not Outcome.withdrawn])[0]
+            case.update(outcome=outcome, closed_from=source, closed_at=when, closing_note=note)
+        if name == "submit":
+            case["submitted_at"] = when
+        children[StageChange].append({"actor_id": actor, "from_stage": source, "to_stage": target,
+                                      "transition": name, "outcome": outcome, "note": note, "created_at": when})
+        children[AuditEntry].append({"actor_id": actor, "action": "case.stage_changed", "object_type": "cases",
+                                     "summary": f"Case: {source.name} -> {target.name} ({name})",
+                                     "data": {"from": source.name, "to": target.name, "transition": name,
+                                              "outcome": outcome.name if outcome else None},
+                                     "created_at": when})
+        if name == "return":
+            children[Message].append({"author_id": actor, "body": note, "is_internal": False, "created_at": when})
+        if name == "accept":  # evidence collected while in the evidence stage
+            children[EvidenceItem].append({
+                "kind": rng.choice([EvidenceKind.screenshot, EvidenceKind.test_purchase, EvidenceKind.photo]),
+                "description": f"Listing of the copied {product} by {seller}", "source": case["found_where"],
+                "collected_on": when.date(), "collected_by": "IP centre", "created_by_id": handler,
+                "created_at": when + timedelta(hours=2)})
+        if name == "to_consultation":
+            children[Consultation].append({
+                "firm": f"{rng.choice(NAME_SEEDS)} IP Law", "lawyer": "Local counsel", "consulted_on": when.date(),
+                "summary": "Send a cease-and-desist letter, then file a complaint with the platform or regulator.",
+                "recommended_route": rng.choice([Route.administrative, Route.civil, Route.both]),
+                "cost_amount": Decimal(rng.randrange(500, 5000)), "cost_currency": "USD",
+                "created_by_id": handler, "created_at": when + timedelta(days=1)})
+    case.setdefault("submitted_at", None)
+    case["stage_changed_at"] = when
+    case["updated_at"] = when
+    if stage is not Stage.draft and rng.random() < 0.6:
+        received = min(now, case["submitted_at"] + timedelta(days=1))
+        children[Message].append({"author_id": handler, "body": "We have received your case and are reviewing it.",
+                                  "is_internal": False, "created_at": received})
+        if rng.random() < 0.3:
+            children[Message].append({"author_id": handler, "body": "Seller also appears on other platforms.",
+                                      "is_internal": True, "created_at": min(now, when)})
+    case.setdefault("outcome", None)
+    case.setdefault("closed_from", None)
+    case.setdefault("closed_at", None)
+    case.setdefault("closing_note", None)
+    case["reference"] = None
+    return {"case": case, "children": children, "submitted_at": case["submitted_at"]}
+
