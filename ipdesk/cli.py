@@ -21,7 +21,8 @@ def _pybabel(*args: str) -> None:
 
 def extract_messages(output: Path) -> None:
     """Extract every gettext message of the Python code and templates into ``output``."""
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_pgettext:1c,2",
+             "--no-location",
              "--sort-output", "--omit-header", "-o", str(output), ".")
 
 

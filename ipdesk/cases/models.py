@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipdesk.companies.models import Company, Sector
@@ -20,7 +20,7 @@ class Stage(LabelledEnum):
     returned = "returned", _l("Returned for information")
     evidence = "evidence", _l("Evidence collection")
     consultation = "consultation", _l("Legal consultation")
-    action = "action", _l("Action")
+    action = "action", lazy_pgettext("case stage", "Action")  # not the audit log's "action"
     closed = "closed", _l("Closed")
 
     @property

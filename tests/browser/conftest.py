@@ -29,9 +29,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does."""
+    """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does.
+
+    One per test module, so one module's journey (which saves, say, a language choice on an
+    account) cannot change what another module sees."""
     folder = tmp_path_factory.mktemp("live")
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "browser-test-secret", "FLASK_APP": "wsgi",
            "DATABASE_URL": f"sqlite:///{Path(folder) / 'live.sqlite3'}", "DEMO_PASSWORD": DEMO_PASSWORD,

@@ -1,0 +1,118 @@
+"""In a real browser: an exporter files a case in Korean, staff triage it in English, ask for more
+information, the exporter answers, and staff take the case through every stage to closed."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DEMO_PASSWORD
+
+
+def sign_in(page, base, email, lang):
+    labels = {"ko": ("이메일", "비밀번호", "로그인"), "en": ("E-mail", "Password", "Sign in")}[lang]
+    page.goto(base + "/login")
+    page.get_by_label(labels[0]).fill(email)
+    page.get_by_label(labels[1]).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=labels[2], exact=True).click()
+
+
+def test_case_from_intake_to_closed(live_server, new_page):
+    exporter = new_page("ko")
+    sign_in(exporter, live_server, "exporter@ipdesk.example", "ko")
+    exporter.get_by_role("link", name="지식재산 분쟁 신고").click()
+    exporter.get_by_label("제목").fill("타오바오 위조 세럼 판매")
+    exporter.get_by_label("국가", exact=True).select_option(label="중국")
+    exporter.get_by_label("제품 업종").select_option(label="K-뷰티·화장품")
+    exporter.get_by_label("지식재산권").select_option(label="상표")
+    exporter.get_by_label("분쟁 유형").select_option(label="위조품")
+    exporter.get_by_label("발견 장소").fill("타오바오 상점 美妆旗舰店")
+    exporter.get_by_label("침해자 이름").fill("深圳市美妆贸易有限公司")
+    exporter.get_by_label("최초 인지일").fill("2026-10-01")
+    exporter.get_by_label("설명").fill("저희 세럼의 위조품이 판매되고 있습니다.")
+    # a form with an error keeps what was typed
+    exporter.get_by_label("추정 피해액").fill("5000")
+    exporter.get_by_role("button", name="센터에 제출").click()
+    expect(exporter.locator("#damages_currency-error")).to_be_visible()
+    expect(exporter.get_by_label("침해자 이름")).to_have_value("深圳市美妆贸易有限公司")
+    exporter.get_by_label("피해액 통화").select_option("CNY")
+    exporter.get_by_role("button", name="센터에 제출").click()
+    expect(exporter.get_by_text("현지에서 권리 행사가 어려울 수 있습니다").first).to_be_visible()
+    heading = exporter.get_by_role("heading", level=1)
+    expect(heading).to_contain_text("타오바오 위조 세럼 판매")
+    case_url = exporter.url
+    reference = re.search(r"CN-\d{4}-\d{5}", exporter.content()).group(0)
+
+    staff = new_page("en")
+    sign_in(staff, live_server, "staff.china@ipdesk.example", "en")
+    staff.get_by_role("link", name=reference).click()
+    staff.locator("summary", has_text="Ask the exporter for more information").click()
+    staff.locator("details", has_text="Ask the exporter for more information").get_by_label("Note").fill(
+        "Please send a photo of the counterfeit packaging.")
+    staff.locator("details", has_text="Ask the exporter for more information").get_by_role("button").click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("Returned for information")
+
+    exporter.goto(case_url)
+    request_for_information = exporter.locator("#messages").get_by_text("Please send a photo of the counterfeit")
+    expect(request_for_information).to_be_visible()
+    exporter.get_by_role("button", name="English").click()  # switching language mid-journey
+    exporter.get_by_role("link", name="Edit the intake").click()
+    exporter.get_by_label("Description").fill("Counterfeit serum; photo of the packaging sent by message.")
+    exporter.get_by_role("button", name="Resubmit to the IP centre").click()
+    expect(exporter.get_by_role("heading", level=1)).to_contain_text("Intake")
+
+    staff.goto(case_url)
+    staff.get_by_role("button", name="Accept and start collecting evidence").click()
+    expect(staff.get_by_text("Add at least one evidence item")).to_be_visible()
+    staff.locator("summary", has_text="Add evidence").click()
+    staff.get_by_label("Kind of evidence").select_option(label="Test purchase")
+    staff.get_by_label("What it shows").fill("Test purchase of the fake serum, order 2026-1122")
+    staff.get_by_role("button", name="Add evidence").click()
+    staff.get_by_role("button", name="Move on to legal consultation").click()
+    staff.locator("summary", has_text="Record a consultation").click()
+    staff.get_by_label("Law firm").fill("北京知识产权律师事务所")
+    staff.get_by_label("Date of the advice").fill("2026-11-20")
+    staff.get_by_label("Summary of the advice").fill("Complain to the market regulator and the platform.")
+    staff.get_by_role("button", name="Record consultation").click()
+    staff.get_by_role("button", name="Move on to action").click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("Action")
+    staff.locator("summary", has_text="Close with an outcome").click()
+    closing = staff.locator("details", has_text="Close with an outcome")
+    closing.get_by_label("Outcome").select_option(label="Takedown achieved")
+    closing.get_by_label("Note").fill("The platform removed 14 listings.")
+    closing.get_by_role("button").click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("Closed")
+    expect(staff.get_by_text("The platform removed 14 listings.").first).to_be_visible()
+
+    exporter.goto(case_url)
+    expect(exporter.get_by_role("heading", level=1)).to_contain_text("Takedown achieved")
+
+
+def test_english_exporter_and_korean_staff_triage(live_server, new_page):
+    exporter = new_page("en")
+    sign_in(exporter, live_server, "exporter.food@ipdesk.example", "en")
+    exporter.get_by_role("link", name="Report an IP dispute").click()
+    exporter.get_by_label("Short title").fill("Gochujang squatter in Vietnam")
+    exporter.get_by_label("Country", exact=True).select_option(label="Vietnam")
+    exporter.get_by_label("Product sector").select_option(label="K-food")
+    exporter.get_by_label("IP right").select_option(label="Trademark")
+    exporter.get_by_label("Dispute type").select_option(label="Trademark squatting / bad-faith filing")
+    exporter.get_by_label("Where it was found").fill("IP Vietnam gazette, application 4-2026-12345")
+    exporter.get_by_label("Infringer's name").fill("Công ty TNHH Thương mại Sao Vàng")
+    exporter.get_by_label("Your registration numbers for this right in that country").fill("VN 4-0412345-000")
+    exporter.get_by_label("First noticed on").fill("2026-09-30")
+    exporter.get_by_label("Description").fill("Our brand was filed by a distributor.")
+    exporter.get_by_role("button", name="Save draft").click()
+    expect(exporter.get_by_role("heading", level=1)).to_contain_text("Draft")
+    exporter.get_by_role("button", name="Submit the case").click()
+    expect(exporter.get_by_role("heading", level=1)).to_contain_text("Intake")
+    reference = re.search(r"VN-\d{4}-\d{5}", exporter.content()).group(0)
+
+    staff = new_page("ko")
+    sign_in(staff, live_server, "manager@ipdesk.example", "ko")
+    staff.get_by_role("link", name="사건", exact=True).click()
+    staff.get_by_label("검색어").fill(reference)
+    staff.get_by_role("button", name="검색", exact=True).click()
+    staff.get_by_role("link", name=reference).click()
+    staff.get_by_role("button", name="접수하고 증거 수집 시작").click()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("증거 수집")
+    exporter.reload()
+    expect(exporter.get_by_role("heading", level=1)).to_contain_text("Evidence collection")
