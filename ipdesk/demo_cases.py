@@ -98,7 +98,7 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     password_hash = hash_password(password)
     staff_by_hub = _staff_by_hub(hubs, password_hash)
     manager_id = db.session.scalar(sa.select(User.id).where(User.role == Role.manager, User.is_active).limit(1))
-    companies = _companies(max(5, wanted // 25), rng, existing, password_hash)
+    companies = _companies(max(5, wanted // 25), rng, existing, password_hash) + _existing_companies()
     tz = get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     sequences = {(s.country_code, s.year): s.last_value for s in db.session.scalars(sa.select(CaseSequence))}
     added = 0
@@ -154,6 +154,19 @@ def _staff_by_hub(hubs: dict, password_hash: str) -> dict[int, list[int]]:
         db.session.flush()
         result[hub_id] = [user.id]
     return result
+
+
+def _existing_companies(limit: int = 10, weight: int = 3) -> list[tuple[int, Sector, int]]:
+    """Approved companies that have users already (the demo accounts' ones), so their users see cases."""
+    rows = db.session.execute(
+        sa.select(Company.id, sa.func.min(User.id))
+        .join(User, User.company_id == Company.id)
+        .where(Company.status == CompanyStatus.approved, User.is_active, ~User.email.like("%@demo-exporter.example"))
+        .group_by(Company.id).order_by(Company.id).limit(limit)
+    ).all()
+    sectors = dict(db.session.execute(sa.select(CompanySector.company_id, sa.func.min(CompanySector.sector))
+                                      .group_by(CompanySector.company_id)).all())
+    return [(company_id, sectors.get(company_id, Sector.other), user_id) for company_id, user_id in rows] * weight
 
 
 def _companies(count: int, rng: random.Random, offset: int, password_hash: str) -> list[tuple[int, Sector, int]]:
