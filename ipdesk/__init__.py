@@ -120,6 +120,13 @@ def register_request_hooks(app: Flask) -> None:
         return redirect(url_for("auth.login", next=target if target != "/" else None))
 
     @app.before_request
+    def refuse_nul_bytes():
+        """No text a person types holds a NUL byte; PostgreSQL cannot store one."""
+        for values in (request.args, request.form):
+            if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+                abort(400)
+
+    @app.before_request
     def approval_gate():
         if request.endpoint is None or request.endpoint in GATE_EXEMPT:
             return None

@@ -104,10 +104,12 @@ def _handles(user, case) -> bool:
 
 
 def _on_exporter_side(user, case) -> bool:
-    """The company's users; for a case filed on its behalf, also the staff member who wrote it."""
+    """The company's users; for a draft filed on its behalf, also the staff member writing it."""
+    from ipdesk.cases.models import Stage
+
     if user.role is Role.exporter:
         return user.company_id == case.company_id
-    return case.filed_on_behalf and case.created_by_id == user.id
+    return case.filed_on_behalf and case.created_by_id == user.id and case.stage is Stage.draft
 
 
 def case_visible(user, case) -> bool:
@@ -115,14 +117,16 @@ def case_visible(user, case) -> bool:
     company's users, to staff of its hub and to managers."""
     from ipdesk.cases.models import Stage
 
+    if user.role is Role.admin:
+        return False
     if user.role is Role.exporter:
         if user.company_id != case.company_id:
             return False
         return case.stage is not Stage.draft or not case.filed_on_behalf
     if case.stage is Stage.draft and not case.filed_on_behalf:
         return False
-    if case.created_by_id == user.id:
-        return True
+    if case.stage is Stage.draft and case.created_by_id == user.id:
+        return True  # staff writing a draft for a company see it wherever its country's hub is
     if user.role is Role.manager:
         return True
     if user.role is Role.staff:
@@ -138,11 +142,12 @@ def visible_cases_clause(user):
     if user.role is Role.exporter:
         return sa.and_(Case.company_id == user.company_id, sa.or_(~is_draft, ~Case.filed_on_behalf))
     handled = sa.or_(~is_draft, Case.filed_on_behalf)
+    own_draft = sa.and_(is_draft, Case.filed_on_behalf, Case.created_by_id == user.id)
     if user.role is Role.manager:
-        return sa.or_(handled, Case.created_by_id == user.id)
+        return handled
     if user.role is Role.staff:
         hub_ids = [h.id for h in user.hubs]
-        return sa.or_(sa.and_(handled, Case.hub_id.in_(hub_ids)), Case.created_by_id == user.id)
+        return sa.or_(sa.and_(handled, Case.hub_id.in_(hub_ids)), own_draft)
     return sa.false()
 
 

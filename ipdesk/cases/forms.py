@@ -13,12 +13,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ipdesk.cases.models import DisputeType, EvidenceKind, IPRight, Outcome, Route, Stage, Urgency
 from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
-from ipdesk.core.forms import select_choices
+from ipdesk.core.forms import finite_amount, select_choices
 
 # Currencies of the network's markets first; any ISO 4217 code Babel knows is accepted.
 COMMON_CURRENCIES = ("KRW", "USD", "CNY", "EUR", "JPY", "VND", "THB", "IDR", "INR", "MYR", "PHP", "SGD", "HKD",
@@ -71,7 +71,7 @@ class IntakeForm(FlaskForm):
         description=_l("Leave empty if the right is not registered there. Without a registration there, "
                        "enforcement may not be possible."),
     )
-    damages_amount = DecimalField(_l("Estimated damages"), places=2, validators=[Optional(), NumberRange(min=0)])
+    damages_amount = DecimalField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
     urgency = SelectField(_l("Urgency"), choices=Urgency.choices(), coerce=Urgency.coerce, default=Urgency.normal,
                           validators=[InputRequired()])
@@ -168,7 +168,7 @@ class ConsultationForm(FlaskForm):
     summary = TextAreaField(_l("Summary of the advice"), validators=[DataRequired(), Length(max=20000)])
     recommended_route = SelectField(_l("Recommended route"), choices=Route.choices(), coerce=Route.coerce,
                                     validators=[InputRequired()])
-    cost_amount = DecimalField(_l("Cost"), places=2, validators=[Optional(), NumberRange(min=0)])
+    cost_amount = DecimalField(_l("Cost"), places=2, validators=[Optional(), finite_amount])
     cost_currency = SelectField(_l("Currency of the cost"), default="")
     submit = SubmitField(_l("Record consultation"))
 

@@ -1,10 +1,10 @@
 """The case list: filters, sorting and the CSV export share one query."""
 import csv
 import io
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -46,7 +46,7 @@ def case_query(user, form):
         stmt = stmt.where(Case.assignee_id == int(assignee))
     if data.get("date_from"):
         stmt = stmt.where(Case.submitted_at >= datetime.combine(data["date_from"], time.min, UTC))
-    if data.get("date_to"):
+    if data.get("date_to") and data["date_to"] < date.max:
         stmt = stmt.where(Case.submitted_at < datetime.combine(data["date_to"] + timedelta(days=1), time.min, UTC))
     if data.get("q"):
         like = f"%{data['q'].strip().lower()}%"
@@ -68,14 +68,20 @@ def _safe_cell(value) -> str:
     return text
 
 
-def export_csv(stmt) -> bytes:
-    """The filtered list as CSV that Excel opens with Hangul intact (UTF-8 with a byte-order mark)."""
+def export_csv(stmt, *, staff_view: bool) -> bytes:
+    """The filtered list as CSV that Excel opens with Hangul intact (UTF-8 with a byte-order mark).
+
+    :param staff_view: add the columns only the staff side sees on the list (hub, assignee).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("Reference"), _("Title"), _("Company"), _("Country"), _("Hub"), _("Stage"), _("Sector"),
-                     _("IP right"), _("Dispute type"), _("Urgency"), _("Infringer"), _("Shop or seller ID"),
-                     _("Estimated damages"), _("Currency"), _("Assigned to"), _("Submitted"), _("Outcome")])
-    hubs = {h.id: h.name for h in db.session.scalars(sa.select(Hub))}
+    header = [_("Reference"), _("Title"), _("Company"), _("Country"), _("Stage"), _("Sector"), _("IP right"),
+              _("Dispute type"), _("Urgency"), _("Infringer"), _("Shop or seller ID"), _("Estimated damages"),
+              _("Currency"), _("Submitted"), _("Outcome")]
+    if staff_view:
+        header += [_("Hub"), _("Assigned to")]
+    writer.writerow(header)
+    hubs = {h.id: h.name for h in db.session.scalars(sa.select(Hub))} if staff_view else {}
     rows = db.session.execute(
         stmt.with_only_columns(
             Case.reference, Case.title, Case.company_id, Case.country_code, Case.hub_id, Case.stage, Case.sector,
@@ -92,17 +98,21 @@ def export_csv(stmt) -> bytes:
             for company_id, name_ko, name_en in db.session.execute(
                     sa.select(Company.id, Company.name_ko, Company.name_en).where(Company.id.in_(missing))):
                 companies[company_id] = (name_ko or name_en) if korean else (name_en or name_ko)
-        wanted = {r.assignee_id for r in row if r.assignee_id} - people.keys()
+        wanted = {r.assignee_id for r in row if r.assignee_id} - people.keys() if staff_view else set()
         if wanted:
-            people.update(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted))).tuples())
+            people.update({i: name for i, name in db.session.execute(
+                sa.select(User.id, User.name).where(User.id.in_(wanted)))})
         for r in row:
-            writer.writerow([_safe_cell(v) for v in (
+            cells = [
                 r.reference or _("Draft"), r.title, companies.get(r.company_id), country_name(r.country_code),
-                hubs.get(r.hub_id), r.stage.title, r.sector.title if r.sector else "",
-                r.ip_right.title if r.ip_right else "", r.dispute_type.title if r.dispute_type else "",
-                r.urgency.title, r.infringer_name, r.infringer_shop_id,
-                r.damages_amount if r.damages_amount is not None else "", r.damages_currency or "",
-                people.get(r.assignee_id, ""), r.submitted_at.isoformat(timespec="minutes") if r.submitted_at else "",
-                r.outcome.title if r.outcome else "")])
+                r.stage.title, r.sector.title if r.sector else "", r.ip_right.title if r.ip_right else "",
+                r.dispute_type.title if r.dispute_type else "", r.urgency.title, r.infringer_name,
+                r.infringer_shop_id, r.damages_amount if r.damages_amount is not None else "",
+                r.damages_currency or "",
+                format_datetime(r.submitted_at, "yyyy-MM-dd HH:mm") if r.submitted_at else "",  # user's time zone
+                r.outcome.title if r.outcome else "",
+            ]
+            if staff_view:
+                cells += [hubs.get(r.hub_id), people.get(r.assignee_id, "")]
+            writer.writerow([_safe_cell(v) for v in cells])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-

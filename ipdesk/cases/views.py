@@ -76,8 +76,8 @@ def export_cases():
 
     log_event("case.exported", "Case list exported as CSV", actor=current_user,
               data={"filters": {k: v for k, v in request.args.items()}})
-    return Response(export_csv(stmt), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
+    return Response(export_csv(stmt, staff_view=current_user.is_staff_side), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
 
 
 # --- intake --------------------------------------------------------------------------------
@@ -100,19 +100,25 @@ def new_case():
     form = _intake_form()
     if current_user.role is Role.exporter:
         form.company_id.data = current_user.company_id
-    if form.validate_on_submit():
-        company = get_company(form.company_id.data or 0, "company.view")
+    valid = form.validate_on_submit()
+    if valid and not form.company_id.data:
+        form.company_id.errors = [*form.company_id.errors, _("Choose the company you are filing for.")]
+        valid = False
+    if valid:
+        company = get_company(form.company_id.data, "company.view")
         try:
             case = create_case(company, form.data, current_user)
             if form.wants_submission:
                 move_case(case, "submit", current_user)
+        except PermissionError:
+            abort(403)
         except ServiceError as error:
             db.session.rollback()
             _field_error(form, error)
             return render_template("cases/intake.html", form=form, case=None), 422
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
-    return render_template("cases/intake.html", form=form, case=None), 422 if form.errors else 200
+    return render_template("cases/intake.html", form=form, case=None), 422 if form.is_submitted() else 200
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
@@ -132,6 +138,8 @@ def edit_case(case_id: int):
             update_case(case, form.data, current_user)
             if form.wants_submission:
                 move_case(case, "submit" if case.stage is Stage.draft else "resubmit", current_user)
+        except PermissionError:
+            abort(403)
         except ServiceError as error:
             db.session.rollback()
             _field_error(form, error)
@@ -219,7 +227,10 @@ def move(case_id: int):
         abort(400)
     form = MoveForm()  # any outcome passes the form; the service checks it fits the transition
     if not form.validate_on_submit():
-        abort(400)
+        shown = MoveForm(outcomes=transition.outcomes)
+        shown.process(request.form)
+        shown.validate()
+        return _case_page(case, 422, **{f"move_{transition.name}": shown})
     check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
     try:
         move_case(case, transition.name, current_user, note=form.note.data or "", outcome=form.outcome.data)

@@ -1,4 +1,6 @@
 """Form helpers shared by every domain."""
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
@@ -14,6 +16,18 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+MAX_AMOUNT = Decimal("99999999999999.99")  # what Numeric(16, 2) holds
+
+
+def finite_amount(form, field):
+    """A real, non-negative amount that fits the database (no NaN, no infinity, no overflow)."""
+    value = field.data
+    if value is None:
+        return
+    if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
+        raise ValidationError(_l("Enter an amount between 0 and 99,999,999,999,999.99."))
 
 
 class PasswordStrength:

@@ -104,6 +104,37 @@ def test_staff_file_on_behalf_of_a_company(client, factories, login_as):
     assert "on its behalf" in client.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("amount", ["sNaN", "NaN", "Infinity", "-5", "1e20", "123456789012345.678"])
+def test_impossible_amounts_are_refused_with_a_message(client, factories, login_as, amount):
+    login_as(factories.exporter())
+    response = file(client, damages_amount=amount, submit="1")
+    assert response.status_code == 422
+    assert "Enter an amount between 0 and 99,999,999,999,999.99." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_staff_must_choose_the_company(client, factories, login_as):
+    login_as(factories.staff(hub_codes=("th",)))
+    response = file(client, submit="1")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Choose the company you are filing for." in html and "Toko Glow Beauty" in html
+
+
+def test_staff_author_sees_the_case_only_while_it_is_a_draft_unless_of_its_hub(client, factories, login_as):
+    company = factories.CompanyFactory()
+    author = factories.staff(hub_codes=("jp",))  # files a Chinese case, not of China's hubs
+    login_as(author)
+    file(client, company_id=str(company.id), country_code="CN", save="1")
+    case = db.session.scalar(sa.select(Case))
+    assert client.get(f"/cases/{case.id}").status_code == 200
+    assert client.post(f"/cases/{case.id}/move", data={"transition": "submit",
+                                                        "version": str(case.version)}).status_code == 302
+    assert client.get(f"/cases/{case.id}").status_code == 404
+    assert "Counterfeit cushion" not in client.get("/cases").get_data(as_text=True)
+    assert client.post(f"/cases/{case.id}/messages", data={"body": "x"}).status_code == 404
+
+
 def test_exporter_cannot_file_for_another_company(client, factories, login_as):
     login_as(factories.exporter())
     other = factories.CompanyFactory()

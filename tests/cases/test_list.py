@@ -107,6 +107,30 @@ def test_csv_neutralises_formulas(client, factories, login):
     assert not any(cell[:1] in "=+-@" for cell in cells if cell)
 
 
+def test_csv_with_assigned_cases_and_columns_per_role(client, make_client, factories, login):
+    exporter = factories.exporter()
+    officer = factories.staff(hub_codes=("cn-north",))
+    make_case("evidence", company=exporter.company, author=exporter, assignee_id=officer.id)
+    login(client, officer)
+    staff_rows = csv_rows(client.get("/cases/export.csv"))
+    assert staff_rows[0][-2:] == ["Hub", "Assigned to"] and staff_rows[1][-1] == officer.name
+    exporter_client = make_client()
+    login(exporter_client, exporter)
+    exporter_rows = csv_rows(exporter_client.get("/cases/export.csv"))
+    assert "Assigned to" not in exporter_rows[0] and officer.name not in exporter_rows[1]
+
+
+def test_odd_list_parameters_never_fail(client, factories, login):
+    login(client, factories.manager())
+    make_case("intake")
+    for query in ("date_to=9999-12-31", "date_from=0001-01-01", "page=9223372036854775807", "page=-1",
+                  "sort=nonsense", "stage=nonsense", "q=" + "x" * 500):
+        response = client.get("/cases?" + query)
+        assert response.status_code in (200, 404), query
+        assert client.get("/cases/export.csv?" + query).status_code == 200, query
+    assert client.get("/cases?q=a%00b").status_code == 400
+
+
 def test_csv_has_hangul_headers_in_korean(client, factories, login):
     login(client, factories.manager())
     make_case("intake")
@@ -115,32 +139,52 @@ def test_csv_has_hangul_headers_in_korean(client, factories, login):
     assert rows[1][3] == "중국"
 
 
-def bulk_cases(n: int, company, author, year: int) -> None:
-    """n submitted cases at once (the list must not care how many there are)."""
+def bulk_cases(n: int, company, author, year: int, *, variety=None) -> None:
+    """n submitted cases at once (the list must not care how many there are).
+
+    :param variety: (companies, assignees) to spread the rows over, so that a lazy load per row
+        would show as extra queries.
+    """
     template = make_case("intake", company=company, author=author)
     columns = {c.key: getattr(template, c.key) for c in Case.__table__.columns if c.key not in ("id", "reference")}
-    db.session.execute(sa.insert(Case), [{**columns, "reference": f"CN-{year}-{i:05d}", "title": f"Bulk case {i}"}
-                                         for i in range(n - 1)])
+    companies, assignees = variety or ([company], [None])
+    db.session.execute(sa.insert(Case), [
+        {**columns, "reference": f"CN-{year}-{i:05d}", "title": f"Bulk case {i}",
+         "company_id": companies[i % len(companies)].id, "hub_id": HUBS[i % len(HUBS)],
+         "assignee_id": assignees[i % len(assignees)].id if assignees[i % len(assignees)] else None}
+        for i in range(n - 1)])
     db.session.commit()
+
+
+HUBS: list[int] = []
 
 
 @pytest.mark.parametrize("role", ["manager", "staff", "exporter"])
 def test_list_runs_the_same_number_of_queries_for_5_and_500_cases(client, factories, login, count_queries, role):
     company = factories.CompanyFactory()
     author = factories.exporter(company=company)
-    viewer = {"manager": factories.manager, "staff": lambda: factories.staff(hub_codes=("cn-north",)),
+    officer = factories.staff(hub_codes=("cn-north",))
+    north = officer.hubs[0].id
+    HUBS[:] = [north]  # one hub, so a staff member of it sees every row
+    viewer = {"manager": factories.manager, "staff": lambda: officer,
               "exporter": lambda: factories.exporter(company=company)}[role]()
-    bulk_cases(5, company, author, 2024)
+    bulk_cases(5, company, author, 2024, variety=([company], [officer]))  # the same shapes as below, few rows
     login(client, viewer)
     with count_queries() as few:
         assert "5 in all" in client.get("/cases").get_data(as_text=True)
-    bulk_cases(496, company, author, 2025)
+    # many companies, hubs and assignees: a lazy load per row would add queries
+    others = [company] if role == "exporter" else [company, *(factories.CompanyFactory() for _ in range(30))]
+    assignees = [None, officer, *(factories.staff(hub_codes=("cn-north",)) for _ in range(10))]
+    if role == "manager":
+        HUBS[:] = list(db.session.scalars(sa.select(Hub.id)))
+    bulk_cases(496, company, author, 2025, variety=(others, assignees))
     with count_queries() as many:
         assert "501 in all" in client.get("/cases").get_data(as_text=True)
     assert many.count == few.count, many.statements
 
 
 def test_list_paginates(client, factories, login):
+    HUBS[:] = [db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north"))]
     company = factories.CompanyFactory()
     bulk_cases(30, company, factories.exporter(company=company), 2025)
     login(client, factories.manager())

@@ -133,6 +133,16 @@ def test_internal_notes_never_reach_the_exporter(client, make_client, factories,
     assert note.is_internal is False
 
 
+def test_a_move_note_that_is_too_long_comes_back_with_the_form(client, factories, login_as):
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    case = make_case("intake")
+    response = move(client, case, "return", note="x" * 10_001)
+    assert response.status_code == 422
+    assert "Field cannot be longer than 10000 characters." in response.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.stage is Stage.intake
+
+
 def test_assign_and_transfer(client, make_client, factories, login_as, login):
     north = factories.staff(hub_codes=("cn-north",))
     south = factories.staff(hub_codes=("cn-south",))
