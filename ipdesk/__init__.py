@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from ipdesk.auth.views import bp as auth_bp
     from ipdesk.cases.views import bp as cases_bp
     from ipdesk.companies.views import bp as companies_bp
+    from ipdesk.evidence.views import bp as evidence_bp
     from ipdesk.main.views import bp as main_bp
     from ipdesk.network.views import bp as network_bp
 
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(companies_bp)
     app.register_blueprint(network_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -105,6 +107,7 @@ def _referrer_path() -> str | None:
 def register_request_hooks(app: Flask) -> None:
     from flask import abort, redirect
 
+    from ipdesk.evidence.uploads import discard_uncommitted_files
     from ipdesk.policy import account_gate
 
     @login_manager.unauthorized_handler
@@ -118,6 +121,12 @@ def register_request_hooks(app: Flask) -> None:
         # A form posted after the session ended goes back, after sign-in, to the page it came from.
         target = request.full_path.rstrip("?") if request.method == "GET" else _referrer_path()
         return redirect(url_for("auth.login", next=target if target != "/" else None))
+
+    @app.before_request
+    def declare_write_intent():
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "writes_on_get", False):
+            g.write_intent = True
 
     @app.before_request
     def refuse_nul_bytes():
@@ -150,11 +159,24 @@ def register_request_hooks(app: Flask) -> None:
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         # One commit point per request; an exception (a 500) never reaches here and rolls back.
+        # Files stored by a request whose change did not go through are removed with it.
+        if response.status_code >= 400:
+            discard_uncommitted_files()
         if response.status_code < 500:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except Exception:
+                discard_uncommitted_files()
+                raise
         else:
             db.session.rollback()
+        g.pop("stored_files", None)
         return response
+
+    @app.teardown_request
+    def forget_files_of_failed_requests(exc):
+        if exc is not None:
+            discard_uncommitted_files()
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -230,6 +252,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["filesize"] = lambda size: (
+        f"{format_decimal(size / 1024 / 1024, '#,##0.0')} MB" if size >= 1024 * 1024
+        else f"{format_decimal(size / 1024, '#,##0.0')} KB")
     app.jinja_env.globals["page_url"] = page_url  # a global, so imported macros see it
 
     @app.context_processor

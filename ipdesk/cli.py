@@ -86,7 +86,32 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
         click.echo(f"  {role.name:<9} {email}")
 
 
+evidence = AppGroup("evidence", help="Evidence files.")
+
+
+@evidence.command("verify")
+def evidence_verify() -> None:
+    """Re-hash every stored evidence file; report mismatches and missing files (exit 1 if any)."""
+    import sqlalchemy as sa
+
+    from ipdesk.evidence.models import EvidenceFile
+    from ipdesk.evidence.services import verify_file
+
+    counts = {"ok": 0, "mismatch": 0, "missing": 0}
+    for file in db.session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)):
+        result = verify_file(file)
+        counts[result] += 1
+        if result != "ok":
+            click.echo(f"{result.upper()}: file {file.id} of case {file.case_id} ({file.original_name}), "
+                       f"expected sha256 {file.sha256}")
+    db.session.commit()  # the failures are recorded in the chain of custody
+    click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing.")
+    if counts["mismatch"] or counts["missing"]:
+        raise SystemExit(1)
+
+
 def register_cli(app) -> None:
+    app.cli.add_command(evidence)
     app.cli.add_command(translate)
     app.cli.add_command(seed_network)
     app.cli.add_command(seed_demo)

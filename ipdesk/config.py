@@ -77,3 +77,13 @@ class Config:
         self.INVITATION_DAYS = _int("INVITATION_DAYS", 7)
         self.PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
         self.ITEMS_PER_PAGE = _int("ITEMS_PER_PAGE", 25)
+
+        # Evidence files: stored outside static/, limits by type (MB), and a pixel cap for images.
+        self.EVIDENCE_STORAGE_DIR = os.environ.get("EVIDENCE_STORAGE_DIR") or str(INSTANCE_PATH / "evidence")
+        self.EVIDENCE_MAX_MB_DOCUMENT = _int("EVIDENCE_MAX_MB_DOCUMENT", 25)  # documents and images
+        self.EVIDENCE_MAX_MB_AUDIO = _int("EVIDENCE_MAX_MB_AUDIO", 100)
+        self.EVIDENCE_MAX_MB_VIDEO = _int("EVIDENCE_MAX_MB_VIDEO", 500)
+        self.EVIDENCE_MAX_PIXELS = _int("EVIDENCE_MAX_PIXELS", 50_000_000)
+        # Werkzeug spools uploads to temporary files and refuses bodies beyond this with 413.
+        largest = max(self.EVIDENCE_MAX_MB_DOCUMENT, self.EVIDENCE_MAX_MB_AUDIO, self.EVIDENCE_MAX_MB_VIDEO)
+        self.MAX_CONTENT_LENGTH = (largest + 2) * 1024 * 1024

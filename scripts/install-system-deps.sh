@@ -11,6 +11,8 @@ packages=(
   fonts-dejavu-core fonts-nanum fonts-wqy-microhei fonts-tlwg-loma-ttf fonts-lohit-deva
   # pdffonts / pdftoppm read PDFs back in tests and in tools/.
   poppler-utils
+  # libmagic decides the type of an uploaded file from its content.
+  libmagic1
 )
 if [ "${1:-}" = "--browser" ]; then
   packages+=(chromium)

@@ -1,6 +1,7 @@
 """Fixtures: an app on a migrated database (SQLite or PostgreSQL), clients, factories, sign-in."""
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 
 import pytest
@@ -72,6 +73,7 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "ipdesk.test",
+        "EVIDENCE_STORAGE_DIR": tempfile.mkdtemp(prefix="ipdesk-evidence-"),
     }
     config.update(overrides)
     app = create_app(config)

@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DecimalField,
     HiddenField,
+    MultipleFileField,
     SelectField,
     StringField,
     SubmitField,
@@ -19,6 +20,9 @@ from ipdesk.cases.models import DisputeType, EvidenceKind, IPRight, Outcome, Rou
 from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
 from ipdesk.core.forms import finite_amount, select_choices
+
+FILES_HELP = _l("Images (PNG, JPEG, WebP), PDF and text up to 25 MB each; audio (MP3, M4A) up to 100 MB; "
+                "video (MP4, WebM) up to 500 MB.")
 
 # Currencies of the network's markets first; any ISO 4217 code Babel knows is accepted.
 COMMON_CURRENCIES = ("KRW", "USD", "CNY", "EUR", "JPY", "VND", "THB", "IDR", "INR", "MYR", "PHP", "SGD", "HKD",
@@ -79,6 +83,7 @@ class IntakeForm(FlaskForm):
                                 description=_l("What happened, what you know about the infringer, what you "
                                                "have done so far."))
     first_noticed_on = DateField(_l("First noticed on"), validators=[Optional()])
+    files = MultipleFileField(_l("Photos, screenshots, receipts"), description=FILES_HELP)
     version = HiddenField()
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit to the IP centre"))
@@ -158,6 +163,7 @@ class EvidenceForm(FlaskForm):
     collected_on = DateField(_l("Collected on"), validators=[Optional()])
     collected_by = StringField(_l("Collected by"), validators=[Optional(), Length(max=200)])
     source = StringField(_l("Source (web address or place)"), validators=[Optional(), Length(max=2000)])
+    files = MultipleFileField(_l("Files"), description=FILES_HELP)
     submit = SubmitField(_l("Add evidence"))
 
 

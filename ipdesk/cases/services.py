@@ -233,7 +233,8 @@ def post_message(case: Case, body: str, actor: User, *, internal: bool = False) 
     return message
 
 
-def add_evidence_item(case: Case, data: dict, actor: User) -> EvidenceItem:
+def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> EvidenceItem:
+    """An evidence item, with its files stored and hashed (raises UploadRefused for a bad file)."""
     if case.stage is Stage.closed:
         raise ServiceError(_("Evidence cannot be added to a closed case."))
     item = EvidenceItem(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
@@ -242,6 +243,9 @@ def add_evidence_item(case: Case, data: dict, actor: User) -> EvidenceItem:
     db.session.add(item)
     case.updated_at = utcnow()
     db.session.flush()
+    from ipdesk.evidence.services import attach_files
+
+    attach_files(item, uploads, actor)
     log_event("evidence.added", f"Evidence {item.id} added to case {case.display_reference}", actor=actor,
               obj=item, data={"case_id": case.id, "kind": item.kind.name})
     return item

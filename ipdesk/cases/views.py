@@ -18,7 +18,16 @@ from ipdesk.cases.forms import (
     TransferForm,
 )
 from ipdesk.cases.listing import case_query, export_csv, with_list_columns
-from ipdesk.cases.models import Case, CaseTransfer, Consultation, EvidenceItem, Message, Stage, StageChange
+from ipdesk.cases.models import (
+    Case,
+    CaseTransfer,
+    Consultation,
+    EvidenceItem,
+    EvidenceKind,
+    Message,
+    Stage,
+    StageChange,
+)
 from ipdesk.cases.services import (
     add_consultation,
     add_evidence_item,
@@ -35,6 +44,8 @@ from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.i18n import country_choices
 from ipdesk.core.pagination import paginate
+from ipdesk.evidence.models import EvidenceFile
+from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 from ipdesk.policy import can, get_case, get_company, requires
@@ -108,14 +119,15 @@ def new_case():
         company = get_company(form.company_id.data, "company.view")
         try:
             case = create_case(company, form.data, current_user)
+            _intake_files(case, form)
             if form.wants_submission:
                 move_case(case, "submit", current_user)
         except PermissionError:
             abort(403)
-        except ServiceError as error:
+        except (ServiceError, UploadRefused) as error:
             db.session.rollback()
             _field_error(form, error)
-            return render_template("cases/intake.html", form=form, case=None), 422
+            return render_template("cases/intake.html", form=form, case=None), _error_status(error)
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
     return render_template("cases/intake.html", form=form, case=None), 422 if form.is_submitted() else 200
@@ -136,20 +148,36 @@ def edit_case(case_id: int):
         check_version(case, form.version.data, url_for("cases.edit_case", case_id=case.id))
         try:
             update_case(case, form.data, current_user)
+            _intake_files(case, form)
             if form.wants_submission:
                 move_case(case, "submit" if case.stage is Stage.draft else "resubmit", current_user)
         except PermissionError:
             abort(403)
-        except ServiceError as error:
+        except (ServiceError, UploadRefused) as error:
             db.session.rollback()
             _field_error(form, error)
-            return render_template("cases/intake.html", form=form, case=case), 422
+            return render_template("cases/intake.html", form=form, case=case), _error_status(error)
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
     return render_template("cases/intake.html", form=form, case=case), 422 if form.errors else 200
 
 
-def _field_error(form, error: ServiceError) -> None:
+def _intake_files(case: Case, form: IntakeForm) -> None:
+    """Files attached to the intake form become one evidence item of the case."""
+    uploads = [u for u in request.files.getlist(form.files.name) if u and u.filename]
+    if uploads:
+        add_evidence_item(case, {"kind": EvidenceKind.photo, "description": _("Files attached to the intake form"),
+                                 "collected_by": current_user.name}, current_user, uploads)
+
+
+def _error_status(error) -> int:
+    return 413 if isinstance(error, UploadRefused) and error.too_large else 422
+
+
+def _field_error(form, error) -> None:
+    if isinstance(error, UploadRefused):
+        form.files.errors = [*form.files.errors, error.message]
+        return
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
@@ -192,6 +220,10 @@ def _case_page(case: Case, status: int = 200, **forms):
     evidence = db.session.scalars(sa.select(EvidenceItem).where(EvidenceItem.case_id == case.id)
                                   .options(selectinload(EvidenceItem.created_by))
                                   .order_by(EvidenceItem.created_at, EvidenceItem.id)).all()
+    files_by_item: dict[int, list] = {}
+    for file in db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
+                                   .order_by(EvidenceFile.id)):
+        files_by_item.setdefault(file.item_id, []).append(file)
     consultations = db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
                                        .options(selectinload(Consultation.created_by))
                                        .order_by(Consultation.consulted_on, Consultation.id)).all()
@@ -200,7 +232,7 @@ def _case_page(case: Case, status: int = 200, **forms):
              for t, refusal in transitions_for(current_user, case)]
     context = {
         "case": case, "messages": messages, "timeline": timeline, "evidence": evidence,
-        "consultations": consultations, "moves": moves, "staff_side": staff_side,
+        "consultations": consultations, "moves": moves, "staff_side": staff_side, "files_by_item": files_by_item,
         "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
         if case.stage in (Stage.draft, Stage.returned) else [],
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
@@ -307,10 +339,14 @@ def evidence(case_id: int):
     if not form.validate_on_submit():
         return _case_page(case, 422, evidence_form=form)
     try:
-        add_evidence_item(case, form.data, current_user)
+        add_evidence_item(case, form.data, current_user, request.files.getlist(form.files.name))
     except ServiceError as error:
         db.session.rollback()
         return _case_page(get_case(case_id), 422, evidence_form=_with_error(form, error))
+    except UploadRefused as refusal:
+        db.session.rollback()
+        form.files.errors = [*form.files.errors, refusal.message]
+        return _case_page(get_case(case_id), 413 if refusal.too_large else 422, evidence_form=form)
     flash(_("The evidence item is added."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 

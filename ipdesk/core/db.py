@@ -77,6 +77,13 @@ def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (a download logs its custody event), so SQLite begins its
+    transaction for writing from the first query."""
+    view.writes_on_get = True
+    return view
+
+
 def transaction_will_write() -> bool:
     """Whether a transaction starting now is expected to write (safe requests are read-only)."""
     if not has_request_context():

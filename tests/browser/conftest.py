@@ -38,7 +38,8 @@ def live_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "browser-test-secret", "FLASK_APP": "wsgi",
            "DATABASE_URL": f"sqlite:///{Path(folder) / 'live.sqlite3'}", "DEMO_PASSWORD": DEMO_PASSWORD,
-           "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour"}
+           "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour",
+           "EVIDENCE_STORAGE_DIR": str(Path(folder) / "evidence")}
     env.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)

@@ -67,6 +67,10 @@ EXPECTED = {
     "cases.consultation": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "cases.assign": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "cases.transfer": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "evidence.download": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "evidence.custody": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "evidence.verify": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "evidence.bundle": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
 }
 SKIP = {"static", "bootstrap.static"}
 NOT_FOUND_BY_DESIGN = {"auth.accept_invite"}  # a made-up invitation token is a 404 for everyone
@@ -104,11 +108,35 @@ def world(app, factories, make_client, login):
         clients[name] = make_client()
         assert login(clients[name], user).status_code == 302
     case = make_case("intake", company=own, author=people["exporter_a"], country="CN")
-    objects = {"case_id": case.id, "company_id": company_a.id, "invitation_id": invitation.id,
+    file = _evidence_file(case, people["staff_x"])
+    objects = {"file_id": file.id, "case_id": case.id, "company_id": company_a.id, "invitation_id": invitation.id,
                "user_id": people["staff_x"].id,
                "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")), "code": "CN",
                "token": "not-a-token"}
     return {"clients": clients, "objects": objects, "company_a": company_a, "own": own}
+
+
+def _evidence_file(case, uploader):
+    """A real stored file on the case, as an upload would have left it."""
+    import hashlib
+
+    from ipdesk.cases.models import EvidenceItem, EvidenceKind
+    from ipdesk.evidence.models import EvidenceFile
+    from ipdesk.evidence.storage import get_storage
+
+    content = b"evidence text\n"
+    pending = get_storage().create()
+    pending.write(content)
+    key = pending.commit()
+    item = EvidenceItem(case_id=case.id, kind=EvidenceKind.document, description="note", created_by_id=uploader.id)
+    db.session.add(item)
+    db.session.flush()
+    file = EvidenceFile(item_id=item.id, case_id=case.id, storage_key=key, original_name="note.txt",
+                        content_type="text/plain", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                        uploaded_by_id=uploader.id)
+    db.session.add(file)
+    db.session.commit()
+    return file
 
 
 def test_every_route_has_a_rule(app):
@@ -133,7 +161,7 @@ def test_access_grid(app, world):
                 if actor == "exporter_a" and rule.endpoint == "companies.view_company":
                     with app.test_request_context():
                         target = url_for(rule.endpoint, company_id=world["own"].id)
-                response = world["clients"][actor].open(target, method=method, data={"lang": "en"})
+                response = world["clients"][actor].open(target, method=method, data={"lang": "en", "kind": "x"})
                 response.close()
                 checked += 1
                 status = response.status_code

@@ -1,0 +1,116 @@
+"""Evidence files: storing uploads, custody events, integrity checks and bundles."""
+import hashlib
+import json
+import tempfile
+import zipfile
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ipdesk.audit.services import log_event
+from ipdesk.cases.models import Case, EvidenceItem
+from ipdesk.core.db import utcnow
+from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile
+from ipdesk.evidence.storage import get_storage
+from ipdesk.evidence.uploads import accept_upload
+from ipdesk.extensions import db
+
+
+def attach_files(item: EvidenceItem, uploads, actor) -> list[EvidenceFile]:
+    """Store each upload as a file of ``item``; raises UploadRefused and keeps nothing on refusal."""
+    files = []
+    for upload in uploads:
+        if upload is None or not upload.filename:
+            continue
+        stored = accept_upload(upload)
+        file = EvidenceFile(item_id=item.id, case_id=item.case_id, storage_key=stored.key,
+                            original_name=stored.original_name, content_type=stored.content_type, size=stored.size,
+                            sha256=stored.sha256, width=stored.width, height=stored.height, uploaded_by_id=actor.id)
+        db.session.add(file)
+        db.session.flush()
+        record_custody(file, CustodyKind.uploaded, actor)
+        files.append(file)
+    return files
+
+
+def record_custody(file: EvidenceFile, kind: CustodyKind, actor, note: str = "") -> CustodyEvent:
+    event = CustodyEvent(file_id=file.id, case_id=file.case_id, kind=kind, actor_id=getattr(actor, "id", None),
+                         note=note.strip())
+    db.session.add(event)
+    log_event(f"evidence.{kind.name}", f"Evidence file {file.id} ({file.sha256[:12]}): {kind.name}", actor=actor,
+              obj=file, data={"case_id": file.case_id, "sha256": file.sha256, "note": note.strip()})
+    return event
+
+
+def file_hash(file: EvidenceFile) -> str | None:
+    """The SHA-256 of the stored file now, or None when it is missing."""
+    storage = get_storage()
+    if not storage.exists(file.storage_key):
+        return None
+    digest = hashlib.sha256()
+    with storage.open(file.storage_key) as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_file(file: EvidenceFile, actor=None) -> str:
+    """'ok', 'mismatch' or 'missing'; a failure is recorded in the chain of custody and the audit log."""
+    current = file_hash(file)
+    if current == file.sha256:
+        return "ok"
+    result = "missing" if current is None else "mismatch"
+    record_custody(file, CustodyKind.mismatch, actor,
+                   note=f"{result}: expected {file.sha256}, found {current or 'no file'}")
+    return result
+
+
+def verify_case(case: Case, actor) -> dict[str, list[EvidenceFile]]:
+    results: dict[str, list[EvidenceFile]] = {"ok": [], "mismatch": [], "missing": []}
+    for file in db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
+                                   .order_by(EvidenceFile.id)):
+        results[verify_file(file, actor)].append(file)
+    log_event("evidence.verified", f"Evidence of case {case.display_reference} verified", actor=actor, obj=case,
+              data={k: [f.id for f in v] for k, v in results.items()})
+    return results
+
+
+def evidence_bundle(case: Case, actor):
+    """A ZIP (an open temporary file) of the case's evidence files and a manifest; each file is
+    checked first, and its export is recorded in its chain of custody.
+
+    :raises ValueError: a file failed its integrity check (the bundle would not be evidence).
+    """
+    files = db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
+                               .order_by(EvidenceFile.id)).all()
+    bad = [f for f in files if verify_file(f, actor) != "ok"]
+    if bad:
+        raise ValueError(", ".join(f.original_name for f in bad))
+    events = db.session.scalars(sa.select(CustodyEvent).where(CustodyEvent.case_id == case.id)
+                                .order_by(CustodyEvent.created_at, CustodyEvent.id)).all()
+    now = utcnow()
+    manifest = {"case": case.reference, "title": case.title, "made_at": now.isoformat(),
+                "made_by": getattr(actor, "email", None), "files": []}
+    buffer = tempfile.TemporaryFile()  # on disk: a bundle of videos does not fit in memory
+    storage = get_storage()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for number, file in enumerate(files, 1):
+            arcname = f"{number:03d}-{file.original_name}"
+            with storage.open(file.storage_key) as handle, bundle.open(arcname, "w", force_zip64=True) as out:
+                for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
+                    out.write(chunk)
+            manifest["files"].append({
+                "file": arcname, "name": file.original_name, "size": file.size, "type": file.content_type,
+                "sha256": file.sha256, "uploaded_by": file.uploaded_by.email,
+                "uploaded_at": file.uploaded_at.isoformat(),
+                "custody": [{"event": e.kind.name, "at": e.created_at.isoformat(),
+                             "by": e.actor.email if e.actor else None, "note": e.note}
+                            for e in events if e.file_id == file.id],
+            })
+        bundle.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    for file in files:
+        record_custody(file, CustodyKind.exported, actor, note=_("Evidence bundle"))
+    log_event("evidence.bundle", f"Evidence bundle of case {case.display_reference}", actor=actor, obj=case,
+              data={"files": [f.id for f in files]})
+    buffer.seek(0)
+    return buffer

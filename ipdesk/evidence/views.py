@@ -1,0 +1,85 @@
+"""Downloading evidence files (hash re-checked), custody events, verification and bundles."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ipdesk.audit.services import log_event
+from ipdesk.core.db import writes_on_get
+from ipdesk.evidence.models import CustodyKind, EvidenceFile
+from ipdesk.evidence.services import evidence_bundle, record_custody, verify_case, verify_file
+from ipdesk.evidence.storage import get_storage
+from ipdesk.extensions import db
+from ipdesk.policy import get_case
+
+bp = Blueprint("evidence", __name__)
+
+MANUAL_EVENTS = {"notarised": CustodyKind.notarised, "submitted": CustodyKind.submitted}
+
+
+def _file_of(case, file_id: int) -> EvidenceFile:
+    file = db.session.get(EvidenceFile, file_id)
+    if file is None or file.case_id != case.id:
+        abort(404)
+    return file
+
+
+@bp.get("/cases/<int:case_id>/evidence/files/<int:file_id>")
+@login_required
+@writes_on_get
+def download(case_id: int, file_id: int):
+    case = get_case(case_id, "case.view")
+    file = _file_of(case, file_id)
+    result = verify_file(file, current_user)
+    if result != "ok":
+        log_event("evidence.download_refused", f"File {file.id} not served: {result}", actor=current_user, obj=file)
+        return render_template(
+            "errors/error.html", code=409, title=_("Integrity check failed"),
+            message=_("The stored file %(name)s no longer matches the SHA-256 recorded at upload, or is missing. "
+                      "It is not served; the failure is recorded in its chain of custody.", name=file.original_name),
+        ), 409
+    record_custody(file, CustodyKind.downloaded, current_user)
+    response = send_file(get_storage().path(file.storage_key), mimetype=file.content_type, as_attachment=True,
+                         download_name=file.original_name, etag=file.sha256, conditional=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/cases/<int:case_id>/evidence/files/<int:file_id>/custody")
+@login_required
+def custody(case_id: int, file_id: int):
+    case = get_case(case_id, "case.consultation")  # staff of the hub and managers
+    file = _file_of(case, file_id)
+    kind = MANUAL_EVENTS.get(request.form.get("kind", ""))
+    if kind is None:
+        abort(400)
+    record_custody(file, kind, current_user, note=request.form.get("note", "")[:2000])
+    flash(_("Recorded: %(event)s.", event=kind.title), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
+
+
+@bp.post("/cases/<int:case_id>/evidence/verify")
+@login_required
+def verify(case_id: int):
+    case = get_case(case_id, "case.consultation")
+    results = verify_case(case, current_user)
+    if results["mismatch"] or results["missing"]:
+        flash(_("Integrity check failed for: %(names)s. The failures are recorded.",
+                names=", ".join(f.original_name for f in results["mismatch"] + results["missing"])), "danger")
+    else:
+        flash(_("All %(n)d files match the SHA-256 recorded at upload.", n=len(results["ok"])), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
+
+
+@bp.post("/cases/<int:case_id>/evidence/bundle")
+@login_required
+def bundle(case_id: int):
+    case = get_case(case_id, "case.consultation")
+    try:
+        archive = evidence_bundle(case, current_user)
+    except ValueError as error:
+        flash(_("No bundle was made: these files failed their integrity check: %(names)s.", names=str(error)),
+              "danger")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
+    return send_file(archive, mimetype="application/zip", as_attachment=True,
+                     download_name=f"{case.reference or case.id}-evidence.zip")
