@@ -111,3 +111,25 @@ def make_case(stage="intake", company=None, country="CN", author=None, closed_fr
     db.session.add(case)
     db.session.commit()
     return case
+
+
+def make_evidence_file(case, uploader, content: bytes = b"evidence text\n"):
+    """A real stored file on the case, as an upload would have left it."""
+    import hashlib
+
+    from ipdesk.cases.models import EvidenceItem, EvidenceKind
+    from ipdesk.evidence.models import EvidenceFile
+    from ipdesk.evidence.storage import get_storage
+
+    pending = get_storage().create()
+    pending.write(content)
+    key = pending.commit()
+    item = EvidenceItem(case_id=case.id, kind=EvidenceKind.document, description="note", created_by_id=uploader.id)
+    db.session.add(item)
+    db.session.flush()
+    file = EvidenceFile(item_id=item.id, case_id=case.id, storage_key=key, original_name="note.txt",
+                        content_type="text/plain", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                        uploaded_by_id=uploader.id)
+    db.session.add(file)
+    db.session.commit()
+    return file

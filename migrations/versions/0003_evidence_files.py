@@ -91,8 +91,11 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_custody_events_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_custody_events_file_id"), ["file_id"], unique=False)
 
+    create_custody_guard()
+
 
 def downgrade():
+    drop_custody_guard()
     with op.batch_alter_table("custody_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_custody_events_file_id"))
         batch_op.drop_index(batch_op.f("ix_custody_events_created_at"))
@@ -105,3 +108,31 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_evidence_files_case_id"))
 
     op.drop_table("evidence_files")
+
+
+def create_custody_guard():
+    """The chain of custody is append-only, like the audit log: the database refuses changes."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION custody_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'custody_events is append-only'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER custody_events_no_change BEFORE UPDATE OR DELETE ON custody_events "
+            "FOR EACH ROW EXECUTE FUNCTION custody_events_append_only()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER custody_events_no_{verb.lower()} BEFORE {verb} ON custody_events "
+                "BEGIN SELECT RAISE(ABORT, 'custody_events is append-only'); END"
+            )
+
+
+def drop_custody_guard():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER custody_events_no_change ON custody_events")
+        op.execute("DROP FUNCTION custody_events_append_only()")
+    else:
+        op.execute("DROP TRIGGER custody_events_no_update")
+        op.execute("DROP TRIGGER custody_events_no_delete")

@@ -49,6 +49,22 @@ def test_audit_log_is_append_only_in_the_database(app, factories):
     assert db.session.scalar(sa.text("SELECT summary FROM audit_entries")) == "something happened"
 
 
+def test_chain_of_custody_is_append_only_in_the_database(app, factories):
+    from ipdesk.evidence.models import CustodyEvent, CustodyKind
+    from tests.factories import make_case, make_evidence_file
+
+    case = make_case("evidence")
+    file = make_evidence_file(case, factories.staff())
+    db.session.add(CustodyEvent(file_id=file.id, case_id=case.id, kind=CustodyKind.uploaded))
+    db.session.commit()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.text("UPDATE custody_events SET note = 'rewritten'"))
+    db.session.rollback()
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        db.session.execute(sa.text("DELETE FROM custody_events"))
+    db.session.rollback()
+
+
 def test_check_constraints_hold(app, factories):
     """An exporter without a company, or a company approved without a time, is refused by the database."""
     company = factories.CompanyFactory()

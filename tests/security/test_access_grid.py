@@ -14,7 +14,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from tests.conftest import running_app
-from tests.factories import make_case
+from tests.factories import make_case, make_evidence_file
 
 ACTORS = ["exporter_a", "exporter_b", "staff_x", "staff_y", "manager", "admin"]
 STAFF_SIDE = {"staff_x", "staff_y", "manager", "admin"}
@@ -108,35 +108,12 @@ def world(app, factories, make_client, login):
         clients[name] = make_client()
         assert login(clients[name], user).status_code == 302
     case = make_case("intake", company=own, author=people["exporter_a"], country="CN")
-    file = _evidence_file(case, people["staff_x"])
+    file = make_evidence_file(case, people["staff_x"])
     objects = {"file_id": file.id, "case_id": case.id, "company_id": company_a.id, "invitation_id": invitation.id,
                "user_id": people["staff_x"].id,
                "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")), "code": "CN",
                "token": "not-a-token"}
     return {"clients": clients, "objects": objects, "company_a": company_a, "own": own}
-
-
-def _evidence_file(case, uploader):
-    """A real stored file on the case, as an upload would have left it."""
-    import hashlib
-
-    from ipdesk.cases.models import EvidenceItem, EvidenceKind
-    from ipdesk.evidence.models import EvidenceFile
-    from ipdesk.evidence.storage import get_storage
-
-    content = b"evidence text\n"
-    pending = get_storage().create()
-    pending.write(content)
-    key = pending.commit()
-    item = EvidenceItem(case_id=case.id, kind=EvidenceKind.document, description="note", created_by_id=uploader.id)
-    db.session.add(item)
-    db.session.flush()
-    file = EvidenceFile(item_id=item.id, case_id=case.id, storage_key=key, original_name="note.txt",
-                        content_type="text/plain", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                        uploaded_by_id=uploader.id)
-    db.session.add(file)
-    db.session.commit()
-    return file
 
 
 def test_every_route_has_a_rule(app):
