@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from ipdesk.auth.views import bp as auth_bp
     from ipdesk.cases.views import bp as cases_bp
     from ipdesk.companies.views import bp as companies_bp
+    from ipdesk.deadlines.views import bp as deadlines_bp
     from ipdesk.evidence.views import bp as evidence_bp
     from ipdesk.main.views import bp as main_bp
     from ipdesk.network.views import bp as network_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(network_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(deadlines_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

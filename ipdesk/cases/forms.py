@@ -212,6 +212,7 @@ class CaseFilterForm(FlaskForm):
     assignee = SelectField(_l("Assigned to"), validators=[Optional()])
     date_from = DateField(_l("Submitted from"), validators=[Optional()])
     date_to = DateField(_l("Submitted until"), validators=[Optional()])
+    overdue = BooleanField(_l("Only with overdue deadlines"))
     sort = SelectField(_l("Sort"), choices=select_choices(SORTS.items()), default="newest", validators=[Optional()])
 
     def __init__(self, *args, country_choices, hub_choices, assignee_choices, **kwargs):

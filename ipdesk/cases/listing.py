@@ -48,6 +48,12 @@ def case_query(user, form):
         stmt = stmt.where(Case.submitted_at >= datetime.combine(data["date_from"], time.min, UTC))
     if data.get("date_to") and data["date_to"] < date.max:
         stmt = stmt.where(Case.submitted_at < datetime.combine(data["date_to"] + timedelta(days=1), time.min, UTC))
+    if data.get("overdue"):
+        from ipdesk.core.i18n import local_today
+        from ipdesk.deadlines.models import Deadline
+
+        stmt = stmt.where(sa.exists().where(Deadline.case_id == Case.id, ~Deadline.is_done,
+                                            Deadline.due_on < local_today()))
     if data.get("q"):
         like = f"%{data['q'].strip().lower()}%"
         stmt = stmt.where(sa.or_(*(sa.func.lower(column).like(like) for column in (

@@ -42,8 +42,11 @@ from ipdesk.cases.services import (
 from ipdesk.cases.stages import BY_NAME, missing_for_submission, transitions_for
 from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.errors import ServiceError, check_version
-from ipdesk.core.i18n import country_choices
+from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
+from ipdesk.deadlines.forms import DeadlineForm
+from ipdesk.deadlines.models import Deadline
+from ipdesk.deadlines.services import active_rules
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
@@ -224,6 +227,8 @@ def _case_page(case: Case, status: int = 200, **forms):
     for file in db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
                                    .order_by(EvidenceFile.id)):
         files_by_item.setdefault(file.item_id, []).append(file)
+    deadlines = db.session.scalars(sa.select(Deadline).where(Deadline.case_id == case.id)
+                                   .order_by(Deadline.is_done, Deadline.due_on, Deadline.id)).all()
     consultations = db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
                                        .options(selectinload(Consultation.created_by))
                                        .order_by(Consultation.consulted_on, Consultation.id)).all()
@@ -233,6 +238,8 @@ def _case_page(case: Case, status: int = 200, **forms):
     context = {
         "case": case, "messages": messages, "timeline": timeline, "evidence": evidence,
         "consultations": consultations, "moves": moves, "staff_side": staff_side, "files_by_item": files_by_item,
+        "deadlines": deadlines, "today": local_today(),
+        "deadline_form": forms.get("deadline_form") or DeadlineForm(formdata=None, rules=active_rules()),
         "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
         if case.stage in (Stage.draft, Stage.returned) else [],
         "message_form": forms.get("message_form") or MessageForm(formdata=None),

@@ -16,6 +16,15 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def local_today():
+    """Today's date where the user is: due dates are calendar dates."""
+    from datetime import datetime
+
+    from flask_babel import get_timezone
+
+    return datetime.now(get_timezone()).date()
+
+
 def select_timezone() -> str | None:
     if current_user and current_user.is_authenticated:
         return current_user.timezone

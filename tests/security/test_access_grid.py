@@ -11,6 +11,7 @@ from flask import url_for
 
 from ipdesk.companies.models import Invitation
 from ipdesk.core.db import utcnow
+from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from tests.conftest import running_app
@@ -71,6 +72,8 @@ EXPECTED = {
     "evidence.custody": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "evidence.verify": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "evidence.bundle": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "deadlines.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "deadlines.done": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
 }
 SKIP = {"static", "bootstrap.static"}
 NOT_FOUND_BY_DESIGN = {"auth.accept_invite"}  # a made-up invitation token is a 404 for everyone
@@ -109,7 +112,12 @@ def world(app, factories, make_client, login):
         assert login(clients[name], user).status_code == 302
     case = make_case("intake", company=own, author=people["exporter_a"], country="CN")
     file = make_evidence_file(case, people["staff_x"])
-    objects = {"file_id": file.id, "case_id": case.id, "company_id": company_a.id, "invitation_id": invitation.id,
+    deadline = Deadline(case_id=case.id, what="Opposition", due_on=case.first_noticed_on,
+                        source=DeadlineSource.manual, created_by_id=people["staff_x"].id)
+    db.session.add(deadline)
+    db.session.commit()
+    objects = {"deadline_id": deadline.id, "file_id": file.id, "case_id": case.id, "company_id": company_a.id,
+               "invitation_id": invitation.id,
                "user_id": people["staff_x"].id,
                "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")), "code": "CN",
                "token": "not-a-token"}

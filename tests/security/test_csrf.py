@@ -8,7 +8,8 @@ from tests.conftest import PASSWORD, running_app
 
 pytestmark = pytest.mark.csrf
 
-PLACEHOLDERS = {"file_id": 1, "case_id": 1, "company_id": 1, "invitation_id": 1, "user_id": 1, "hub_id": 1,
+PLACEHOLDERS = {"deadline_id": 1, "file_id": 1, "case_id": 1, "company_id": 1, "invitation_id": 1, "user_id": 1,
+                "hub_id": 1,
                 "code": "CN",
                 "token": "x"}
 

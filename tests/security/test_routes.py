@@ -3,7 +3,8 @@ import pytest
 
 PUBLIC = {"auth.logout", "auth.login", "auth.register", "auth.accept_invite", "main.privacy", "main.healthz", "static",
           "bootstrap.static", "main.set_language"}
-PLACEHOLDERS = {"file_id": 1, "case_id": 1, "company_id": 1, "invitation_id": 1, "user_id": 1, "hub_id": 1,
+PLACEHOLDERS = {"deadline_id": 1, "file_id": 1, "case_id": 1, "company_id": 1, "invitation_id": 1, "user_id": 1,
+                "hub_id": 1,
                 "code": "CN",
                 "token": "x",
                 "filename": "css/bootstrap.min.css"}

@@ -1,0 +1,1 @@
+"""Deadlines: manual ones, and ones computed from rules per jurisdiction and procedure."""

@@ -1,0 +1,77 @@
+"""Deadline rules (admin reference data) and the deadlines of cases."""
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ipdesk.core.db import UTCDateTime, enum_column, utcnow
+from ipdesk.core.enums import LabelledEnum
+from ipdesk.core.i18n import localized
+from ipdesk.extensions import db
+
+
+class DeadlineSource(LabelledEnum):
+    manual = "manual", _l("Entered by hand")
+    rule = "rule", _l("Computed from a rule")
+
+
+class DeadlineRule(db.Model):
+    """A time limit of a procedure in a jurisdiction, counted from a trigger date."""
+
+    __tablename__ = "deadline_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jurisdiction: Mapped[str] = mapped_column(sa.String(2), index=True)  # a country code, or EU
+    procedure_en: Mapped[str] = mapped_column(sa.String(200))
+    procedure_ko: Mapped[str] = mapped_column(sa.String(200))
+    trigger_en: Mapped[str] = mapped_column(sa.String(100))
+    trigger_ko: Mapped[str] = mapped_column(sa.String(100))
+    months: Mapped[int] = mapped_column(default=0)
+    days: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(sa.String(300))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        sa.CheckConstraint("months >= 0 AND days >= 0 AND months + days > 0", name="some_period"),
+        sa.UniqueConstraint("jurisdiction", "procedure_en", name="uq_deadline_rules_jurisdiction_procedure"),
+    )
+
+    @property
+    def procedure(self) -> str:
+        return localized(self, "procedure")
+
+    @property
+    def trigger(self) -> str:
+        return localized(self, "trigger")
+
+
+class Deadline(db.Model):
+    """A due date of a case (a calendar date, not a moment)."""
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    what: Mapped[str] = mapped_column(sa.String(300))
+    due_on: Mapped[date] = mapped_column(sa.Date, index=True)
+    source: Mapped[DeadlineSource] = mapped_column(enum_column(DeadlineSource, "deadline_source"))
+    rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deadline_rules.id"))
+    trigger_on: Mapped[date | None] = mapped_column(sa.Date)
+    is_done: Mapped[bool] = mapped_column(default=False, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    rule: Mapped[DeadlineRule | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("(source = 'rule') = (rule_id IS NOT NULL AND trigger_on IS NOT NULL)",
+                           name="rule_has_trigger"),
+        sa.CheckConstraint("is_done = (done_at IS NOT NULL)", name="done_has_time"),
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        return not self.is_done and self.due_on < today

@@ -1,0 +1,54 @@
+"""Adding deadlines to cases and marking them done."""
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ipdesk.audit.services import log_event
+from ipdesk.core.db import utcnow
+from ipdesk.core.errors import ServiceError
+from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
+from ipdesk.deadlines.rules import due_date
+from ipdesk.extensions import db
+
+
+def active_rules() -> list[DeadlineRule]:
+    return list(db.session.scalars(sa.select(DeadlineRule).where(DeadlineRule.is_active)
+                                   .order_by(DeadlineRule.jurisdiction, DeadlineRule.procedure_en)))
+
+
+def add_deadline(case, data: dict, actor) -> Deadline:
+    """A manual deadline (what + due date), or one computed from a rule and its trigger date."""
+    rule_id = data.get("rule_id") or None
+    if rule_id:
+        rule = db.session.get(DeadlineRule, rule_id)
+        if rule is None or not rule.is_active:
+            raise ServiceError(_("Choose a rule."), field="rule_id")
+        if not data.get("trigger_on"):
+            raise ServiceError(_("Give the date the period counts from (%(trigger)s).", trigger=rule.trigger),
+                               field="trigger_on")
+        deadline = Deadline(case_id=case.id, what=(data.get("what") or "").strip() or
+                            f"{rule.jurisdiction} · {rule.procedure}", source=DeadlineSource.rule, rule_id=rule.id,
+                            trigger_on=data["trigger_on"],
+                            due_on=due_date(data["trigger_on"], rule.months, rule.days), created_by_id=actor.id)
+    else:
+        if not (data.get("what") or "").strip():
+            raise ServiceError(_("Say what is due."), field="what")
+        if not data.get("due_on"):
+            raise ServiceError(_("Give the due date."), field="due_on")
+        deadline = Deadline(case_id=case.id, what=data["what"].strip(), due_on=data["due_on"],
+                            source=DeadlineSource.manual, created_by_id=actor.id)
+    db.session.add(deadline)
+    db.session.flush()
+    log_event("deadline.added", f"Deadline {deadline.due_on.isoformat()} on case {case.display_reference}",
+              actor=actor, obj=deadline, data={"case_id": case.id, "due_on": deadline.due_on.isoformat(),
+                                               "rule_id": deadline.rule_id})
+    return deadline
+
+
+def complete_deadline(deadline: Deadline, actor) -> None:
+    if deadline.is_done:
+        return
+    deadline.is_done = True
+    deadline.done_at = utcnow()
+    db.session.flush()
+    log_event("deadline.done", f"Deadline {deadline.id} done", actor=actor, obj=deadline,
+              data={"case_id": deadline.case_id})

@@ -1,0 +1,46 @@
+"""Adding deadlines to a case and marking them done."""
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ipdesk.core.errors import ServiceError
+from ipdesk.deadlines.forms import DeadlineForm
+from ipdesk.deadlines.models import Deadline
+from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
+from ipdesk.extensions import db
+from ipdesk.policy import get_case
+
+bp = Blueprint("deadlines", __name__)
+
+
+@bp.post("/cases/<int:case_id>/deadlines")
+@login_required
+def add(case_id: int):
+    from ipdesk.cases.views import _case_page
+
+    case = get_case(case_id, "case.consultation")  # staff of the hub and managers
+    form = DeadlineForm(rules=active_rules())
+    if not form.validate_on_submit():
+        return _case_page(case, 422, deadline_form=form)
+    try:
+        deadline = add_deadline(case, form.data, current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
+        return _case_page(get_case(case_id), 422, deadline_form=form)
+    flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.what, date=format_date(deadline.due_on)),
+          "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))
+
+
+@bp.post("/cases/<int:case_id>/deadlines/<int:deadline_id>/done")
+@login_required
+def done(case_id: int, deadline_id: int):
+    case = get_case(case_id, "case.consultation")
+    deadline = db.session.get(Deadline, deadline_id)
+    if deadline is None or deadline.case_id != case.id:
+        abort(404)
+    complete_deadline(deadline, current_user)
+    flash(_("Marked as done."), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))

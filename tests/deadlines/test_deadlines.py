@@ -1,0 +1,97 @@
+"""Deadlines: computation from rules (month-end clamping), on the case page, overdue in lists."""
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
+from ipdesk.deadlines.rules import add_months, due_date, load_shipped_rules
+from ipdesk.extensions import db
+from tests.factories import make_case
+
+
+@pytest.mark.db_independent
+@pytest.mark.parametrize("start, months, days, expected", [
+    (date(2026, 1, 31), 1, 0, date(2026, 2, 28)),   # clamps to the shorter month
+    (date(2028, 1, 31), 1, 0, date(2028, 2, 29)),   # leap year
+    (date(2026, 11, 30), 3, 0, date(2027, 2, 28)),  # across a year, clamped
+    (date(2026, 3, 15), 3, 0, date(2026, 6, 15)),
+    (date(2026, 12, 31), 2, 0, date(2027, 2, 28)),
+    (date(2026, 8, 31), 0, 30, date(2026, 9, 30)),  # days only (the US 30 days)
+    (date(2026, 5, 31), 1, 1, date(2026, 7, 1)),    # months first, then days
+])
+def test_due_dates(start, months, days, expected):
+    assert due_date(start, months, days) == expected
+
+
+@pytest.mark.db_independent
+def test_add_months_keeps_the_day_when_it_exists():
+    assert add_months(date(2026, 1, 15), 13) == date(2027, 2, 15)
+
+
+def test_shipped_rules_are_loaded_once(app):
+    assert load_shipped_rules() == 4
+    assert load_shipped_rules() == 0
+    cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
+    assert (cn.months, cn.days) == (3, 0) and "Art. 33" in cn.source
+    us = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "US"))
+    assert (us.months, us.days) == (0, 30)
+
+
+def test_staff_add_a_cn_opposition_deadline_computed_from_the_rule(client, make_client, factories, login_as,
+                                                                      login):
+    load_shipped_rules()
+    db.session.commit()
+    exporter = factories.exporter()
+    case = make_case("action", company=exporter.company, author=exporter, country="CN")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
+    response = client.post(f"/cases/{case.id}/deadlines", data={"rule_id": str(cn.id), "trigger_on": "2026-11-30"})
+    assert response.status_code == 302
+    deadline = db.session.scalar(sa.select(Deadline))
+    assert deadline.due_on == date(2027, 2, 28) and deadline.source is DeadlineSource.rule
+    assert deadline.what == "CN · Trademark opposition"
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Feb 28, 2027" in page and "PRC Trademark Law" in page
+    korean = client.get(f"/cases/{case.id}", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "2027. 2. 28." in korean and "상표 이의신청" in korean
+    # the exporter sees the deadline but cannot add one
+    exporter_client = make_client()
+    login(exporter_client, exporter)
+    assert "Feb 28, 2027" in exporter_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert exporter_client.post(f"/cases/{case.id}/deadlines", data={"what": "x", "due_on": "2027-01-01"}
+                                ).status_code == 403
+
+
+def test_manual_deadline_needs_what_and_when(client, factories, login_as):
+    case = make_case("evidence")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    response = client.post(f"/cases/{case.id}/deadlines", data={"what": "Answer the court", "due_on": ""})
+    assert response.status_code == 422
+    assert "Give the due date." in response.get_data(as_text=True)
+    assert 'value="Answer the court"' in response.get_data(as_text=True)
+    assert client.post(f"/cases/{case.id}/deadlines", data={"what": "Answer the court",
+                                                            "due_on": "2027-01-15"}).status_code == 302
+    deadline = db.session.scalar(sa.select(Deadline))
+    assert deadline.source is DeadlineSource.manual and deadline.due_on == date(2027, 1, 15)
+
+
+def test_overdue_deadlines_stand_out_and_filter_the_list(client, factories, login_as):
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    late = make_case("action", title="Late case")
+    fine = make_case("action", title="Fine case")
+    officer_id = late.created_by_id
+    db.session.add_all([
+        Deadline(case_id=late.id, what="Opposition", due_on=date.today() - timedelta(days=3),
+                 source=DeadlineSource.manual, created_by_id=officer_id),
+        Deadline(case_id=fine.id, what="Hearing", due_on=date.today() + timedelta(days=30),
+                 source=DeadlineSource.manual, created_by_id=officer_id),
+    ])
+    db.session.commit()
+    page = client.get(f"/cases/{late.id}").get_data(as_text=True)
+    assert "Overdue" in page
+    listing = client.get("/cases?overdue=y").get_data(as_text=True)
+    assert "Late case" in listing and "Fine case" not in listing
+    deadline = db.session.scalar(sa.select(Deadline).where(Deadline.case_id == late.id))
+    assert client.post(f"/cases/{late.id}/deadlines/{deadline.id}/done").status_code == 302
+    assert "Late case" not in client.get("/cases?overdue=y").get_data(as_text=True)
