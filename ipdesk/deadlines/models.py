@@ -66,6 +66,7 @@ class Deadline(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rule: Mapped[DeadlineRule | None] = relationship()
+    case: Mapped["Case"] = relationship()  # noqa: F821
 
     __table_args__ = (
         sa.CheckConstraint("(source = 'rule') = (rule_id IS NOT NULL AND trigger_on IS NOT NULL)",

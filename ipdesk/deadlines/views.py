@@ -1,15 +1,20 @@
 """Adding deadlines to a case and marking them done."""
-from flask import Blueprint, abort, flash, redirect, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import contains_eager
 
+from ipdesk.cases.models import Case, Stage
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.i18n import local_today
+from ipdesk.core.pagination import paginate
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
 from ipdesk.extensions import db
-from ipdesk.policy import get_case
+from ipdesk.policy import get_case, requires, visible_cases_clause
 
 bp = Blueprint("deadlines", __name__)
 
@@ -44,3 +49,22 @@ def done(case_id: int, deadline_id: int):
     complete_deadline(deadline, current_user)
     flash(_("Marked as done."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))
+
+
+def open_deadlines_query(user, *, mine: bool = False):
+    """Open deadlines of the cases ``user`` may see, soonest (so overdue) first."""
+    stmt = (sa.select(Deadline).join(Case, Case.id == Deadline.case_id)
+            .where(~Deadline.is_done, visible_cases_clause(user), Case.stage != Stage.closed)
+            .options(contains_eager(Deadline.case)).order_by(Deadline.due_on, Deadline.id))
+    if mine:
+        stmt = stmt.where(Case.assignee_id == user.id)
+    return stmt
+
+
+@bp.get("/deadlines")
+@login_required
+@requires("case.list")
+def mine():
+    only_mine = request.args.get("mine") == "1"
+    page = paginate(open_deadlines_query(current_user, mine=only_mine))
+    return render_template("deadlines/list.html", page=page, only_mine=only_mine, today=local_today())

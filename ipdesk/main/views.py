@@ -16,7 +16,9 @@ from sqlalchemy.orm import selectinload
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import OPEN_STAGES, Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus
+from ipdesk.core.i18n import local_today
 from ipdesk.core.urls import safe_next
+from ipdesk.deadlines.views import open_deadlines_query
 from ipdesk.extensions import csrf, db
 from ipdesk.network.models import Hub
 from ipdesk.policy import visible_cases_clause
@@ -39,6 +41,9 @@ def index():
         context["pending_companies"] = db.session.scalar(
             sa.select(sa.func.count()).where(Company.status == CompanyStatus.pending)
         )
+    if current_user.role is not Role.admin:
+        context["deadlines"] = db.session.scalars(open_deadlines_query(current_user).limit(8)).all()
+        context["today"] = local_today()
     if current_user.role is Role.exporter:
         context["my_cases"] = _recent_cases(sa.case((Case.stage == Stage.returned, 0), else_=1))
     elif current_user.role is Role.staff:

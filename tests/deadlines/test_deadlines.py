@@ -95,3 +95,22 @@ def test_overdue_deadlines_stand_out_and_filter_the_list(client, factories, logi
     deadline = db.session.scalar(sa.select(Deadline).where(Deadline.case_id == late.id))
     assert client.post(f"/cases/{late.id}/deadlines/{deadline.id}/done").status_code == 302
     assert "Late case" not in client.get("/cases?overdue=y").get_data(as_text=True)
+
+
+def test_my_deadlines_and_home_show_only_visible_cases(client, make_client, factories, login_as, login):
+    officer = factories.staff(hub_codes=("cn-north",))
+    login_as(officer)
+    mine = make_case("action", title="Mine", assignee_id=officer.id)
+    other_hub = make_case("action", country="TH", title="Bangkok")
+    for case, days in ((mine, -2), (other_hub, 5)):
+        db.session.add(Deadline(case_id=case.id, what=f"Due for {case.title}", due_on=date.today() + timedelta(days),
+                                source=DeadlineSource.manual, created_by_id=officer.id))
+    db.session.commit()
+    page = client.get("/deadlines").get_data(as_text=True)
+    assert "Due for Mine" in page and "Overdue" in page and "Due for Bangkok" not in page
+    assert "Due for Mine" in client.get("/deadlines?mine=1").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "Coming deadlines" in home and "Due for Mine" in home and "Due for Bangkok" not in home
+    outsider = make_client()
+    login(outsider, factories.exporter())
+    assert "Due for" not in outsider.get("/deadlines").get_data(as_text=True)

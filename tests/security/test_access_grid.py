@@ -73,6 +73,7 @@ EXPECTED = {
     "evidence.verify": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "evidence.bundle": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "deadlines.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "deadlines.mine": (EVERYONE - {"admin"}, set()),
     "deadlines.done": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
 }
 SKIP = {"static", "bootstrap.static"}
