@@ -60,7 +60,8 @@ def permits(user, action: str, obj=None) -> bool:
         return False
     role = user.role
     match action:
-        case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "audit.view":
+        case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "audit.view" \
+                | "deadline_rule.manage":
             return role is Role.admin
         case "company.list":
             return role in STAFF_SIDE

@@ -23,6 +23,9 @@ from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.i18n import all_country_codes, country_choices
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import form_error
+from ipdesk.deadlines.forms import DeadlineRuleForm
+from ipdesk.deadlines.models import DeadlineRule
+from ipdesk.deadlines.services import save_rule
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 from ipdesk.network.services import add_country, create_hub, update_country, update_hub
@@ -245,3 +248,40 @@ def audit():
             stmt = stmt.where(AuditEntry.created_at < datetime.combine(form.date_to.data + timedelta(days=1),
                                                                        time.min, UTC))
     return render_template("admin/audit.html", page=paginate(stmt), form=form)
+
+
+# --- deadline rules --------------------------------------------------------------------------
+
+def _jurisdictions() -> list[tuple[str, str]]:
+    codes = db.session.scalars(sa.select(Country.code)).all()
+    return [("EU", _("European Union")), *country_choices(codes)]
+
+
+@bp.get("/deadline-rules")
+@login_required
+@requires("deadline_rule.manage")
+def deadline_rules():
+    rules = db.session.scalars(sa.select(DeadlineRule).order_by(DeadlineRule.jurisdiction,
+                                                                DeadlineRule.procedure_en)).all()
+    return render_template("admin/deadline_rules.html", rules=rules)
+
+
+@bp.route("/deadline-rules/new", methods=["GET", "POST"])
+@bp.route("/deadline-rules/<int:rule_id>", methods=["GET", "POST"])
+@login_required
+@requires("deadline_rule.manage")
+def edit_deadline_rule(rule_id: int | None = None):
+    rule = db.session.get(DeadlineRule, rule_id) if rule_id else None
+    if rule_id and rule is None:
+        abort(404)
+    form = DeadlineRuleForm(obj=rule if request.method == "GET" else None, jurisdiction_choices=_jurisdictions())
+    if form.validate_on_submit():
+        if rule is not None:
+            check_version(rule, form.version.data, url_for("admin.edit_deadline_rule", rule_id=rule.id))
+        try:
+            save_rule(rule, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/deadline_rule_form.html", rule=rule)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.deadline_rules"))
+    return render_template("admin/deadline_rule_form.html", form=form, rule=rule), 422 if form.errors else 200

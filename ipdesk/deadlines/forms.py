@@ -2,8 +2,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField
-from wtforms.validators import Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.core.forms import select_choices
 
@@ -32,3 +40,27 @@ def rule_label(rule) -> str:
     if rule.days:
         parts.append(ngettext("%(num)d day", "%(num)d days", rule.days))
     return f"{rule.jurisdiction} · {rule.procedure} · {rule.trigger} + {' + '.join(parts)}"
+
+
+class DeadlineRuleForm(FlaskForm):
+    """An admin's deadline rule: where, which procedure, counted from what, how long, on what authority."""
+
+    jurisdiction = SelectField(_l("Jurisdiction"), validators=[DataRequired()])
+    procedure_ko = StringField(_l("Procedure (Korean)"), validators=[DataRequired(), Length(max=200)])
+    procedure_en = StringField(_l("Procedure (English)"), validators=[DataRequired(), Length(max=200)])
+    trigger_ko = StringField(_l("Counted from (Korean)"), validators=[DataRequired(), Length(max=100)])
+    trigger_en = StringField(_l("Counted from (English)"), validators=[DataRequired(), Length(max=100)])
+    months = IntegerField(_l("Months"), default=0, validators=[InputRequired(), NumberRange(min=0, max=120)])
+    days = IntegerField(_l("Days"), default=0, validators=[InputRequired(), NumberRange(min=0, max=3650)])
+    source = StringField(_l("Source (law, article)"), validators=[DataRequired(), Length(max=300)])
+    is_active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, jurisdiction_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jurisdiction.choices = select_choices(jurisdiction_choices)
+
+    def validate_days(self, field):
+        if (self.months.data or 0) + (field.data or 0) <= 0:
+            raise ValidationError(_l("Give a period of at least one day or one month."))

@@ -114,3 +114,34 @@ def test_my_deadlines_and_home_show_only_visible_cases(client, make_client, fact
     outsider = make_client()
     login(outsider, factories.exporter())
     assert "Due for" not in outsider.get("/deadlines").get_data(as_text=True)
+
+
+RULE = {"jurisdiction": "VN", "procedure_ko": "상표 이의신청", "procedure_en": "Trademark opposition",
+        "trigger_ko": "공고일", "trigger_en": "publication", "months": "0", "days": "0",
+        "source": "Vietnam IP Law, Art. 112a", "is_active": "y"}
+
+
+def test_admin_edits_deadline_rules(client, factories, login_as):
+    login_as(factories.admin())
+    refused = client.post("/admin/deadline-rules/new", data=RULE)
+    assert refused.status_code == 422
+    assert "Give a period of at least one day or one month." in refused.get_data(as_text=True)
+    assert 'value="Vietnam IP Law, Art. 112a"' in refused.get_data(as_text=True)
+    assert client.post("/admin/deadline-rules/new", data={**RULE, "months": "5"}).status_code == 302
+    duplicate = client.post("/admin/deadline-rules/new", data={**RULE, "months": "5"})
+    assert duplicate.status_code == 422 and "already has a rule" in duplicate.get_data(as_text=True)
+    rule = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "VN"))
+    assert (rule.months, rule.days) == (5, 0)
+    edit = {**RULE, "months": "4", "version": str(rule.version)}
+    assert client.post(f"/admin/deadline-rules/{rule.id}", data=edit).status_code == 302
+    assert client.post(f"/admin/deadline-rules/{rule.id}", data=edit).status_code == 409  # stale
+    db.session.refresh(rule)
+    assert rule.months == 4
+    listing = client.get("/admin/deadline-rules", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "4개월" in listing and "상표 이의신청" in listing
+
+
+def test_only_admins_edit_rules(client, factories, login_as):
+    login_as(factories.manager())
+    assert client.get("/admin/deadline-rules").status_code == 403
+    assert client.post("/admin/deadline-rules/new", data={**RULE, "months": "1"}).status_code == 403

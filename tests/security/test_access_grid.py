@@ -3,6 +3,7 @@
 A new route without a row in EXPECTED fails the test, so no page ships without a rule.
 Expected answers: 200/302 where allowed, 403 beyond the role, 404 for another company's object.
 """
+
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from flask import url_for
 
 from ipdesk.companies.models import Invitation
 from ipdesk.core.db import utcnow
-from ipdesk.deadlines.models import Deadline, DeadlineSource
+from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
+from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from tests.conftest import running_app
@@ -56,6 +58,8 @@ EXPECTED = {
     "admin.new_country": ({"admin"}, set()),
     "admin.edit_country": ({"admin"}, set()),
     "admin.audit": ({"admin"}, set()),
+    "admin.deadline_rules": ({"admin"}, set()),
+    "admin.edit_deadline_rule": ({"admin"}, set()),
     # the case belongs to exporter A's company and to hub X (China North)
     "cases.list_cases": (EVERYONE - {"admin"}, set()),
     "cases.export_cases": (EVERYONE - {"admin"}, set()),
@@ -103,8 +107,13 @@ def world(app, factories, make_client, login):
     # exporter A's own company is approved; the pending company A' stands for "company A" objects
     # that staff act on. Exporter A's invitation is the tenant object for revoke.
     own = people["exporter_a"].company
-    invitation = Invitation(company=own, email="new@a.example", token_hash="0" * 64,
-                            invited_by_id=people["exporter_a"].id, expires_at=utcnow() + timedelta(days=7))
+    invitation = Invitation(
+        company=own,
+        email="new@a.example",
+        token_hash="0" * 64,
+        invited_by_id=people["exporter_a"].id,
+        expires_at=utcnow() + timedelta(days=7),
+    )
     db.session.add(invitation)
     db.session.commit()
     clients = {}
@@ -113,15 +122,29 @@ def world(app, factories, make_client, login):
         assert login(clients[name], user).status_code == 302
     case = make_case("intake", company=own, author=people["exporter_a"], country="CN")
     file = make_evidence_file(case, people["staff_x"])
-    deadline = Deadline(case_id=case.id, what="Opposition", due_on=case.first_noticed_on,
-                        source=DeadlineSource.manual, created_by_id=people["staff_x"].id)
+    deadline = Deadline(
+        case_id=case.id,
+        what="Opposition",
+        due_on=case.first_noticed_on,
+        source=DeadlineSource.manual,
+        created_by_id=people["staff_x"].id,
+    )
     db.session.add(deadline)
     db.session.commit()
-    objects = {"deadline_id": deadline.id, "file_id": file.id, "case_id": case.id, "company_id": company_a.id,
-               "invitation_id": invitation.id,
-               "user_id": people["staff_x"].id,
-               "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")), "code": "CN",
-               "token": "not-a-token"}
+    load_shipped_rules()
+    db.session.commit()
+    objects = {
+        "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),
+        "deadline_id": deadline.id,
+        "file_id": file.id,
+        "case_id": case.id,
+        "company_id": company_a.id,
+        "invitation_id": invitation.id,
+        "user_id": people["staff_x"].id,
+        "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")),
+        "code": "CN",
+        "token": "not-a-token",
+    }
     return {"clients": clients, "objects": objects, "company_a": company_a, "own": own}
 
 

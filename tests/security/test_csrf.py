@@ -1,4 +1,5 @@
 """With CSRF protection on, every state-changing route refuses a request without a token."""
+
 import pytest
 import sqlalchemy as sa
 
@@ -8,10 +9,18 @@ from tests.conftest import PASSWORD, running_app
 
 pytestmark = pytest.mark.csrf
 
-PLACEHOLDERS = {"deadline_id": 1, "file_id": 1, "case_id": 1, "company_id": 1, "invitation_id": 1, "user_id": 1,
-                "hub_id": 1,
-                "code": "CN",
-                "token": "x"}
+PLACEHOLDERS = {
+    "rule_id": 1,
+    "deadline_id": 1,
+    "file_id": 1,
+    "case_id": 1,
+    "company_id": 1,
+    "invitation_id": 1,
+    "user_id": 1,
+    "hub_id": 1,
+    "code": "CN",
+    "token": "x",
+}
 
 
 @pytest.fixture
@@ -24,8 +33,11 @@ def state_changing_urls(app) -> list[str]:
     with app.test_request_context():
         from flask import url_for
 
-        return [url_for(rule.endpoint, **{a: PLACEHOLDERS[a] for a in rule.arguments})
-                for rule in app.url_map.iter_rules() if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}]
+        return [
+            url_for(rule.endpoint, **{a: PLACEHOLDERS[a] for a in rule.arguments})
+            for rule in app.url_map.iter_rules()
+            if rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
+        ]
 
 
 def test_every_post_route_is_found(csrf_app):

@@ -1,13 +1,31 @@
 """Every page needs a signed-in user, except the few an anonymous visitor may see."""
+
 import pytest
 
-PUBLIC = {"auth.logout", "auth.login", "auth.register", "auth.accept_invite", "main.privacy", "main.healthz", "static",
-          "bootstrap.static", "main.set_language"}
-PLACEHOLDERS = {"deadline_id": 1, "file_id": 1, "case_id": 1, "company_id": 1, "invitation_id": 1, "user_id": 1,
-                "hub_id": 1,
-                "code": "CN",
-                "token": "x",
-                "filename": "css/bootstrap.min.css"}
+PUBLIC = {
+    "auth.logout",
+    "auth.login",
+    "auth.register",
+    "auth.accept_invite",
+    "main.privacy",
+    "main.healthz",
+    "static",
+    "bootstrap.static",
+    "main.set_language",
+}
+PLACEHOLDERS = {
+    "rule_id": 1,
+    "deadline_id": 1,
+    "file_id": 1,
+    "case_id": 1,
+    "company_id": 1,
+    "invitation_id": 1,
+    "user_id": 1,
+    "hub_id": 1,
+    "code": "CN",
+    "token": "x",
+    "filename": "css/bootstrap.min.css",
+}
 
 
 def rules(app):
@@ -44,8 +62,11 @@ def test_security_headers(client, url):
 def test_assets_are_served_by_the_app_itself(client):
     html = client.get("/login").get_data(as_text=True)
     assert "cdn" not in html.lower() and "https://" not in html
-    for asset in ("/bootstrap/static/css/bootstrap.min.css", "/bootstrap/static/js/bootstrap.min.js",
-                  "/static/app.css"):
+    for asset in (
+        "/bootstrap/static/css/bootstrap.min.css",
+        "/bootstrap/static/js/bootstrap.min.js",
+        "/static/app.css",
+    ):
         response = client.get(asset)
         response.close()
         assert response.status_code == 200, asset
