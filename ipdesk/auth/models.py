@@ -38,6 +38,8 @@ class User(UserMixin, db.Model):
     privacy_policy_version: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret of the user's deadline calendar feed, stored hashed; rotating it kills the old link.
+    calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     company: Mapped[Company | None] = relationship(back_populates="users", foreign_keys=[company_id])

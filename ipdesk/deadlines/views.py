@@ -1,12 +1,20 @@
 """Adding deadlines to a case and marking them done."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+import icalendar
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
+from ipdesk.audit.services import log_event
+from ipdesk.auth.models import User
 from ipdesk.cases.models import Case, Stage
+from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import local_today
 from ipdesk.core.pagination import paginate
@@ -14,7 +22,11 @@ from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
 from ipdesk.extensions import db
-from ipdesk.policy import get_case, requires, visible_cases_clause
+from ipdesk.policy import account_gate, get_case, permits, requires, visible_cases_clause
+
+
+def permits_case_list(user) -> bool:
+    return permits(user, "case.list")
 
 bp = Blueprint("deadlines", __name__)
 
@@ -68,3 +80,44 @@ def mine():
     only_mine = request.args.get("mine") == "1"
     page = paginate(open_deadlines_query(current_user, mine=only_mine))
     return render_template("deadlines/list.html", page=page, only_mine=only_mine, today=local_today())
+
+
+@bp.post("/account/calendar")
+@login_required
+@requires("case.list")
+def rotate_calendar():
+    """A new secret link for the user's deadline calendar; the previous one stops working."""
+    token = secrets.token_urlsafe(32)
+    db.session.execute(sa.update(User).where(User.id == current_user.id)
+                       .values(calendar_token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    log_event("calendar.rotated", f"{current_user.email} made a new calendar link", actor=current_user)
+    flash(_("Your new calendar link is below. Add it to your calendar app; the previous link no longer works."),
+          "success")
+    return render_template("deadlines/calendar_link.html",
+                           link=url_for("deadlines.calendar_feed", token=token, _external=True))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The open deadlines of the cases the token's owner may see, as all-day events (no sign-in)."""
+    user = db.session.scalar(sa.select(User).where(User.calendar_token_hash == hashlib.sha256(token.encode())
+                                                   .hexdigest(), User.is_active)
+                             .options(selectinload(User.hubs), selectinload(User.company)))
+    if user is None or account_gate(user) or not permits_case_list(user):
+        abort(404)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//ipdesk//deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "ipdesk")
+    stamp = utcnow()
+    for deadline in db.session.scalars(open_deadlines_query(user).limit(5000)):
+        event = icalendar.Event()
+        event.add("uid", f"deadline-{deadline.id}@ipdesk")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", deadline.due_on)
+        event.add("dtend", deadline.due_on + timedelta(days=1))
+        event.add("summary", f"{deadline.case.display_reference}: {deadline.what}")
+        event.add("url", url_for("cases.view_case", case_id=deadline.case_id, _external=True))
+        calendar.add_component(event)
+    return Response(calendar.to_ical(), mimetype="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": "private, max-age=300"})

@@ -145,3 +145,29 @@ def test_only_admins_edit_rules(client, factories, login_as):
     login_as(factories.manager())
     assert client.get("/admin/deadline-rules").status_code == 403
     assert client.post("/admin/deadline-rules/new", data={**RULE, "months": "1"}).status_code == 403
+
+
+def test_calendar_feed_by_secret_link(client, make_client, factories, login_as):
+    import re
+
+    from icalendar import Calendar
+
+    officer = factories.staff(hub_codes=("cn-north",))
+    login_as(officer)
+    visible = make_case("action", title="Visible")
+    hidden = make_case("action", country="TH", title="Hidden")
+    for case in (visible, hidden):
+        db.session.add(Deadline(case_id=case.id, what=f"Opposition {case.title}", due_on=date(2027, 2, 28),
+                                source=DeadlineSource.manual, created_by_id=officer.id))
+    db.session.commit()
+    page = client.post("/account/calendar").get_data(as_text=True)
+    link = re.search(r'id="calendar-link"[^>]*value="([^"]+)"', page).group(1).replace("http://ipdesk.test", "")
+    stranger = make_client()  # the feed needs no sign-in, only the secret
+    feed = stranger.get(link)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    events = [c for c in Calendar.from_ical(feed.get_data()).walk("VEVENT")]
+    assert [str(e["summary"]) for e in events] == [f"{visible.reference}: Opposition Visible"]
+    assert events[0].decoded("dtstart") == date(2027, 2, 28)
+    client.post("/account/calendar")  # a new link: the old one stops working
+    assert stranger.get(link).status_code == 404
+    assert stranger.get("/calendar/not-a-token.ics").status_code == 404

@@ -78,10 +78,15 @@ EXPECTED = {
     "evidence.bundle": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "deadlines.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "deadlines.mine": (EVERYONE - {"admin"}, set()),
+    "deadlines.rotate_calendar": (EVERYONE - {"admin"}, set()),
+    "deadlines.calendar_feed": (EVERYONE, set()),  # by secret token, no sign-in: a made-up one is a 404
     "deadlines.done": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
 }
 SKIP = {"static", "bootstrap.static"}
-NOT_FOUND_BY_DESIGN = {"auth.accept_invite"}  # a made-up invitation token is a 404 for everyone
+NOT_FOUND_BY_DESIGN = {
+    "auth.accept_invite",
+    "deadlines.calendar_feed",
+}  # made-up tokens are a 404 for everyone
 
 
 @pytest.fixture

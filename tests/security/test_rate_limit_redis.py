@@ -1,4 +1,5 @@
 """With REDIS_URL set, sign-in attempts are counted in Redis, shared by every worker process."""
+
 import uuid
 
 import pytest
@@ -20,16 +21,21 @@ def redis_available():
 
 def test_two_workers_share_the_login_limit(database_url, redis_available):
     prefix = f"test-{uuid.uuid4().hex}"
-    settings = {"REDIS_URL": REDIS_URL, "RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_KEY_PREFIX": prefix,
-                "LOGIN_RATE_LIMIT": "4 per minute"}
+    settings = {
+        "REDIS_URL": REDIS_URL,
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "LOGIN_RATE_LIMIT": "4 per minute",
+    }
     worker_a = make_app(database_url, **settings)
     worker_b = make_app(database_url, **settings)
     codes = []
     for attempt in range(5):
         app = worker_a if attempt % 2 == 0 else worker_b
         with app.app_context():
-            codes.append(app.test_client().post(
-                "/login", data={"email": "someone@x.example", "password": "guess"}).status_code)
+            codes.append(
+                app.test_client().post("/login", data={"email": "someone@x.example", "password": "guess"}).status_code
+            )
             db.session.remove()
     assert codes == [200, 200, 200, 200, 429]
     keys = redis.Redis.from_url(REDIS_URL).keys(f"*{prefix}*")

@@ -12,6 +12,7 @@ PUBLIC = {
     "static",
     "bootstrap.static",
     "main.set_language",
+    "deadlines.calendar_feed",
 }
 PLACEHOLDERS = {
     "rule_id": 1,
