@@ -44,6 +44,7 @@ from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
+from ipdesk.core.views import attach_error
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules
@@ -179,13 +180,9 @@ def _error_status(error) -> int:
 
 def _field_error(form, error) -> None:
     if isinstance(error, UploadRefused):
-        form.files.errors = [*form.files.errors, error.message]
-        return
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
+        attach_error(form, error.message, "files")
     else:
-        form.form_errors.append(error.message)
+        attach_error(form, error.message, error.field)
 
 
 def _flash_saved(case: Case) -> None:
@@ -204,10 +201,10 @@ def _flash_saved(case: Case) -> None:
 @login_required
 def view_case(case_id: int):
     case = get_case(case_id)
-    return _case_page(case)
+    return case_page(case)
 
 
-def _case_page(case: Case, status: int = 200, **forms):
+def case_page(case: Case, status: int = 200, **forms):
     staff_side = can(current_user, "case.internal_note", case)
     messages_stmt = sa.select(Message).where(Message.case_id == case.id).options(selectinload(Message.author))
     if not staff_side:
@@ -269,7 +266,7 @@ def move(case_id: int):
         shown = MoveForm(outcomes=transition.outcomes)
         shown.process(request.form)
         shown.validate()
-        return _case_page(case, 422, **{f"move_{transition.name}": shown})
+        return case_page(case, 422, **{f"move_{transition.name}": shown})
     check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
     try:
         move_case(case, transition.name, current_user, note=form.note.data or "", outcome=form.outcome.data)
@@ -281,7 +278,7 @@ def move(case_id: int):
         shown = MoveForm(outcomes=transition.outcomes)
         _field_error(shown, error)
         flash(error.message, "danger")
-        return _case_page(case, 422, **{f"move_{transition.name}": shown})
+        return case_page(case, 422, **{f"move_{transition.name}": shown})
     flash(_("Case %(ref)s: %(stage)s.", ref=case.display_reference, stage=case.stage.title), "success")
     return redirect(url_for("cases.view_case", case_id=case.id))
 
@@ -292,14 +289,14 @@ def assign(case_id: int):
     case = get_case(case_id, "case.assign")
     form = AssignForm(staff_choices=[(u.id, u.name) for u in assignable_staff(case)])
     if not form.validate_on_submit():
-        return _case_page(case, 422, assign_form=form)
+        return case_page(case, 422, assign_form=form)
     check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
     assignee = db.session.get(User, form.assignee_id.data) if form.assignee_id.data else None
     try:
         assign_case(case, assignee, current_user)
     except ServiceError as error:
         db.session.rollback()
-        return _case_page(get_case(case_id), 422, assign_form=_with_error(form, error))
+        return case_page(get_case(case_id), 422, assign_form=_with_error(form, error))
     flash(_("Assigned to %(name)s.", name=assignee.name) if assignee else _("Nobody is assigned now."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id))
 
@@ -311,14 +308,14 @@ def transfer(case_id: int):
     others = [h for h in case.country.hubs if h.id != case.hub_id and h.is_active]
     form = TransferForm(hub_choices=[(h.id, h.name) for h in others])
     if not form.validate_on_submit():
-        return _case_page(case, 422, transfer_form=form)
+        return case_page(case, 422, transfer_form=form)
     check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
     hub = db.session.get(Hub, form.hub_id.data)
     try:
         transfer_case(case, hub, form.reason.data, current_user)
     except ServiceError as error:
         db.session.rollback()
-        return _case_page(get_case(case_id), 422, transfer_form=_with_error(form, error))
+        return case_page(get_case(case_id), 422, transfer_form=_with_error(form, error))
     flash(_("The case is transferred to %(hub)s.", hub=hub.name), "success")
     if can(current_user, "case.view", case):
         return redirect(url_for("cases.view_case", case_id=case.id))
@@ -331,7 +328,7 @@ def message(case_id: int):
     case = get_case(case_id, "case.message")
     form = MessageForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, message_form=form)
+        return case_page(case, 422, message_form=form)
     internal = bool(form.internal.data) and can(current_user, "case.internal_note", case)
     post_message(case, form.body.data, current_user, internal=internal)
     flash(_("Your internal note is saved.") if internal else _("Your message is sent."), "success")
@@ -344,16 +341,16 @@ def evidence(case_id: int):
     case = get_case(case_id, "case.evidence")
     form = EvidenceForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, evidence_form=form)
+        return case_page(case, 422, evidence_form=form)
     try:
         add_evidence_item(case, form.data, current_user, request.files.getlist(form.files.name))
     except ServiceError as error:
         db.session.rollback()
-        return _case_page(get_case(case_id), 422, evidence_form=_with_error(form, error))
+        return case_page(get_case(case_id), 422, evidence_form=_with_error(form, error))
     except UploadRefused as refusal:
         db.session.rollback()
         form.files.errors = [*form.files.errors, refusal.message]
-        return _case_page(get_case(case_id), 413 if refusal.too_large else 422, evidence_form=form)
+        return case_page(get_case(case_id), 413 if refusal.too_large else 422, evidence_form=form)
     flash(_("The evidence item is added."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 
@@ -364,12 +361,12 @@ def consultation(case_id: int):
     case = get_case(case_id, "case.consultation")
     form = ConsultationForm()
     if not form.validate_on_submit():
-        return _case_page(case, 422, consultation_form=form)
+        return case_page(case, 422, consultation_form=form)
     try:
         add_consultation(case, form.data, current_user)
     except ServiceError as error:
         db.session.rollback()
-        return _case_page(get_case(case_id), 422, consultation_form=_with_error(form, error))
+        return case_page(get_case(case_id), 422, consultation_form=_with_error(form, error))
     flash(_("The consultation of %(date)s is recorded.", date=format_date(form.consulted_on.data)), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="consultations"))
 

@@ -5,12 +5,17 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
 
 
+def attach_error(form, message: str, field_name: str | None = None) -> None:
+    """Show ``message`` next to the named field, or above the form when there is no such field."""
+    field = getattr(form, field_name, None) if field_name else None
+    if field is not None:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
 def form_error(form, error: ServiceError, template: str, **context):
     """Undo the failed change, show the rule's message next to its field, keep what was typed."""
     db.session.rollback()
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    attach_error(form, error.message, error.field)
     return render_template(template, form=form, **context), 422

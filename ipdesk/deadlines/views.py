@@ -18,6 +18,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import local_today
 from ipdesk.core.pagination import paginate
+from ipdesk.core.views import attach_error
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
@@ -34,18 +35,18 @@ bp = Blueprint("deadlines", __name__)
 @bp.post("/cases/<int:case_id>/deadlines")
 @login_required
 def add(case_id: int):
-    from ipdesk.cases.views import _case_page
+    from ipdesk.cases.views import case_page
 
     case = get_case(case_id, "case.consultation")  # staff of the hub and managers
     form = DeadlineForm(rules=active_rules())
     if not form.validate_on_submit():
-        return _case_page(case, 422, deadline_form=form)
+        return case_page(case, 422, deadline_form=form)
     try:
         deadline = add_deadline(case, form.data, current_user)
     except ServiceError as error:
         db.session.rollback()
-        getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
-        return _case_page(get_case(case_id), 422, deadline_form=form)
+        attach_error(form, error.message, error.field)
+        return case_page(get_case(case_id), 422, deadline_form=form)
     flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.what, date=format_date(deadline.due_on)),
           "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))

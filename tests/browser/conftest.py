@@ -92,3 +92,15 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+SIGN_IN_LABELS = {"ko": ("이메일", "비밀번호", "로그인"), "en": ("E-mail", "Password", "Sign in")}
+
+
+def sign_in(page, base: str, email: str, lang: str) -> None:
+    """Sign in through the form, finding it by its visible labels in ``lang``."""
+    email_label, password_label, button = SIGN_IN_LABELS[lang]
+    page.goto(base + "/login")
+    page.get_by_label(email_label).fill(email)
+    page.get_by_label(password_label).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=button, exact=True).click()

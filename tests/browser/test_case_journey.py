@@ -4,15 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
-
-
-def sign_in(page, base, email, lang):
-    labels = {"ko": ("이메일", "비밀번호", "로그인"), "en": ("E-mail", "Password", "Sign in")}[lang]
-    page.goto(base + "/login")
-    page.get_by_label(labels[0]).fill(email)
-    page.get_by_label(labels[1]).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=labels[2], exact=True).click()
+from tests.browser.conftest import sign_in
 
 
 def test_case_from_intake_to_closed(live_server, new_page):

@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ipdesk.demo import DEMO_USERS
-from tests.browser.conftest import DEMO_PASSWORD
+from tests.browser.conftest import sign_in
 
 TEXT = {
     "ko": {"email": "이메일", "password": "비밀번호", "sign_in": "로그인", "sign_out": "로그아웃",
@@ -13,19 +13,11 @@ TEXT = {
 }
 
 
-def sign_in(page, base, lang, email):
-    t = TEXT[lang]
-    page.goto(base + "/login")
-    page.get_by_label(t["email"]).fill(email)
-    page.get_by_label(t["password"]).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=t["sign_in"], exact=True).click()
-
-
 @pytest.mark.parametrize("lang", ["ko", "en"])
 @pytest.mark.parametrize("email, name", [(u[0], u[1]) for u in DEMO_USERS])
 def test_demo_account_signs_in(live_server, new_page, lang, email, name):
     page = new_page(lang)
-    sign_in(page, live_server, lang, email)
+    sign_in(page, live_server, email, lang)
     t = TEXT[lang]
     if email.startswith("pending"):
         expect(page.get_by_role("heading", level=1)).to_have_text(t["pending"])
@@ -37,7 +29,7 @@ def test_demo_account_signs_in(live_server, new_page, lang, email, name):
 
 def test_switching_language_in_the_middle_keeps_the_user_where_they_are(live_server, new_page):
     page = new_page("ko")
-    sign_in(page, live_server, "ko", "manager@ipdesk.example")
+    sign_in(page, live_server, "manager@ipdesk.example", "ko")
     page.goto(live_server + "/network")
     expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")
     page.get_by_role("button", name="English").click()
