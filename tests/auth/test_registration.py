@@ -49,6 +49,7 @@ def test_pending_exporter_sees_only_the_awaiting_approval_page(client):
     page = client.get("/awaiting-approval", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     assert "Your company is awaiting approval" in page.get_data(as_text=True)
+    assert 'href="/company"' not in page.get_data(as_text=True)  # no menu leading nowhere
     for url in ("/", "/company", "/network", "/account"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].endswith("/awaiting-approval"), url
