@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -74,10 +74,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from ipdesk.actions.views import bp as actions_bp
     from ipdesk.admin.views import bp as admin_bp
     from ipdesk.auth.views import bp as auth_bp
     from ipdesk.cases.views import bp as cases_bp
     from ipdesk.companies.views import bp as companies_bp
+    from ipdesk.costs.views import bp as costs_bp
     from ipdesk.deadlines.views import bp as deadlines_bp
     from ipdesk.evidence.views import bp as evidence_bp
     from ipdesk.main.views import bp as main_bp
@@ -90,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(deadlines_bp)
+    app.register_blueprint(actions_bp)
+    app.register_blueprint(costs_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -254,6 +258,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = lambda value: format_percent(value / 100, "#,##0.##%")
     app.jinja_env.filters["filesize"] = lambda size: (
         f"{format_decimal(size / 1024 / 1024, '#,##0.0')} MB" if size >= 1024 * 1024
         else f"{format_decimal(size / 1024, '#,##0.0')} KB")

@@ -48,13 +48,16 @@ def translate_compile() -> None:
 @click.command("seed-network")
 def seed_network() -> None:
     """Load the shipped network of hubs and countries (adds only what is missing)."""
+    from ipdesk.costs.services import load_shipped_cost_rules
     from ipdesk.deadlines.rules import load_shipped_rules
     from ipdesk.network.reference import load_reference_network
 
     added = load_reference_network()
     rules = load_shipped_rules()
+    cost_rules = load_shipped_cost_rules()
     db.session.commit()
-    click.echo(f"Network: {added['hubs']} hubs and {added['countries']} countries added; {rules} deadline rules.")
+    click.echo(f"Network: {added['hubs']} hubs and {added['countries']} countries added; {rules} deadline rules "
+               f"and {cost_rules} cost-share rules added.")
 
 
 @click.command("seed-demo")
@@ -70,10 +73,12 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
 
     if current_app.config["ENV_NAME"] == "production" and not os.environ.get("DEMO_PASSWORD"):
         raise click.UsageError("Refusing to create demo accounts in production without DEMO_PASSWORD.")
+    from ipdesk.costs.services import load_shipped_cost_rules
     from ipdesk.deadlines.rules import load_shipped_rules
 
     load_reference_network()
     load_shipped_rules()
+    load_shipped_cost_rules()
     added = load_demo_data(password)
     db.session.commit()
     click.echo(f"Demo data: {added['companies']} companies and {added['users']} accounts added.")

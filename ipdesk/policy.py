@@ -61,7 +61,7 @@ def permits(user, action: str, obj=None) -> bool:
     role = user.role
     match action:
         case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "audit.view" \
-                | "deadline_rule.manage":
+                | "deadline_rule.manage" | "cost_rule.manage":
             return role is Role.admin
         case "company.list":
             return role in STAFF_SIDE
@@ -89,7 +89,8 @@ def permits(user, action: str, obj=None) -> bool:
             return obj is not None and case_visible(user, obj) and _on_exporter_side(user, obj)
         case "case.message":
             return obj is not None and case_visible(user, obj) and role is not Role.admin
-        case "case.internal_note" | "case.assign" | "case.transfer" | "case.consultation":
+        case "case.internal_note" | "case.assign" | "case.transfer" | "case.consultation" | "case.action" \
+                | "case.cost":
             return obj is not None and case_visible(user, obj) and _handles(user, obj)
         case "case.evidence":
             return obj is not None and case_visible(user, obj) and (_handles(user, obj) or

@@ -125,12 +125,14 @@ def database_url(migrated_database, tmp_path):
 
 @contextmanager
 def running_app(database_url: str, **overrides):
-    """An app with the shipped network loaded, inside its app context; disposed afterwards."""
+    """An app with the shipped network and cost-share rules loaded, inside its app context; disposed afterwards."""
+    from ipdesk.costs.services import load_shipped_cost_rules
     from ipdesk.network.reference import load_reference_network
 
     app = make_app(database_url, **overrides)
     with app.app_context():
         load_reference_network()
+        load_shipped_cost_rules()
         db.session.commit()
         yield app
         db.session.remove()

@@ -23,6 +23,9 @@ from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.i18n import all_country_codes, country_choices
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import form_error
+from ipdesk.costs.forms import CostShareRuleForm
+from ipdesk.costs.models import CostShareRule
+from ipdesk.costs.services import save_cost_rule
 from ipdesk.deadlines.forms import DeadlineRuleForm
 from ipdesk.deadlines.models import DeadlineRule
 from ipdesk.deadlines.services import save_rule
@@ -285,3 +288,34 @@ def edit_deadline_rule(rule_id: int | None = None):
         flash(_("Saved."), "success")
         return redirect(url_for("admin.deadline_rules"))
     return render_template("admin/deadline_rule_form.html", form=form, rule=rule), 422 if form.errors else 200
+
+
+@bp.get("/cost-rules")
+@login_required
+@requires("cost_rule.manage")
+def cost_rules():
+    rules = db.session.scalars(sa.select(CostShareRule).order_by(CostShareRule.company_size)).all()
+    return render_template("admin/cost_rules.html", rules=rules)
+
+
+@bp.route("/cost-rules/new", methods=["GET", "POST"])
+@bp.route("/cost-rules/<int:cost_rule_id>", methods=["GET", "POST"])
+@login_required
+@requires("cost_rule.manage")
+def edit_cost_rule(cost_rule_id: int | None = None):
+    rule = db.session.get(CostShareRule, cost_rule_id) if cost_rule_id else None
+    if cost_rule_id and rule is None:
+        abort(404)
+    form = CostShareRuleForm(obj=rule if request.method == "GET" else None)
+    if request.method == "GET" and rule is not None:
+        form.version.data = rule.version
+    if form.validate_on_submit():
+        if rule is not None:
+            check_version(rule, form.version.data, url_for("admin.edit_cost_rule", cost_rule_id=rule.id))
+        try:
+            save_cost_rule(rule, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/cost_rule_form.html", rule=rule)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.cost_rules"))
+    return render_template("admin/cost_rule_form.html", form=form, rule=rule), 422 if form.errors else 200

@@ -20,6 +20,7 @@ from ipdesk.cases.models import DisputeType, EvidenceKind, IPRight, Outcome, Rou
 from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
 from ipdesk.core.forms import finite_amount, select_choices
+from ipdesk.costs.models import Payer
 
 FILES_HELP = _l("Images (PNG, JPEG, WebP), PDF and text up to 25 MB each; audio (MP3, M4A) up to 100 MB; "
                 "video (MP4, WebM) up to 500 MB.")
@@ -176,6 +177,10 @@ class ConsultationForm(FlaskForm):
                                     validators=[InputRequired()])
     cost_amount = DecimalField(_l("Cost"), places=2, validators=[Optional(), finite_amount])
     cost_currency = SelectField(_l("Currency of the cost"), default="")
+    cost_krw_rate = DecimalField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional()],
+                                 description=_l("Not needed for a cost in won."))
+    cost_payer = SelectField(_l("Cost paid by"), choices=Payer.choices(), coerce=Payer.coerce,
+                             validators=[InputRequired()])
     submit = SubmitField(_l("Record consultation"))
 
     def __init__(self, *args, **kwargs):
@@ -185,6 +190,13 @@ class ConsultationForm(FlaskForm):
     def validate_cost_currency(self, field):
         if self.cost_amount.data is not None and not field.data:
             raise ValidationError(_l("Choose the currency of the cost."))
+
+    def validate_cost_krw_rate(self, field):
+        from ipdesk.costs.forms import positive_rate, validate_rate
+
+        positive_rate(self, field)
+        if self.cost_amount.data is not None:
+            validate_rate(self.cost_currency, field)
 
 
 SORTS = {

@@ -256,6 +256,9 @@ def add_consultation(case: Case, data: dict, actor: User) -> Consultation:
         raise ServiceError(_("Consultations cannot be added to a closed case."))
     if (data.get("cost_amount") is None) != (not data.get("cost_currency")):
         raise ServiceError(_("Give both the cost and its currency, or neither."), field="cost_currency")
+    if data.get("cost_currency") not in (None, "", "KRW") and not data.get("cost_krw_rate"):
+        raise ServiceError(_("Give the rate that converts the amount to won (KRW per 1 %(currency)s).",
+                             currency=data["cost_currency"]), field="cost_krw_rate")
     consultation = Consultation(
         case_id=case.id, firm=data["firm"].strip(), lawyer=(data.get("lawyer") or "").strip(),
         consulted_on=data["consulted_on"], summary=data["summary"].strip(),
@@ -265,6 +268,14 @@ def add_consultation(case: Case, data: dict, actor: User) -> Consultation:
     db.session.add(consultation)
     case.updated_at = utcnow()
     db.session.flush()
+    if consultation.cost_amount is not None:
+        from ipdesk.costs.models import CostCategory
+        from ipdesk.costs.services import record_cost
+
+        record_cost(case, {"category": CostCategory.counsel, "description": consultation.firm,
+                           "payer": data["cost_payer"], "amount": consultation.cost_amount,
+                           "currency": consultation.cost_currency, "krw_rate": data.get("cost_krw_rate"),
+                           "incurred_on": consultation.consulted_on}, actor, consultation_id=consultation.id)
     log_event("consultation.added", f"Consultation {consultation.id} on case {case.display_reference}",
               actor=actor, obj=consultation, data={"case_id": case.id})
     return consultation

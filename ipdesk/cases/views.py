@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from ipdesk.actions.forms import ActionForm, LitigationForm
+from ipdesk.actions.services import case_actions, rules_for
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.forms import (
     AssignForm,
@@ -45,6 +47,8 @@ from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error
+from ipdesk.costs.forms import CostForm
+from ipdesk.costs.services import case_subsidy
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules
@@ -229,6 +233,7 @@ def case_page(case: Case, status: int = 200, **forms):
     consultations = db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
                                        .options(selectinload(Consultation.created_by))
                                        .order_by(Consultation.consulted_on, Consultation.id)).all()
+    recorded = case_actions(case)
     moves = [(t, refusal, forms.get(f"move_{t.name}") or MoveForm(formdata=None, transition=t.name,
                                                                   version=case.version, outcomes=t.outcomes))
              for t, refusal in transitions_for(current_user, case)]
@@ -242,7 +247,12 @@ def case_page(case: Case, status: int = 200, **forms):
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(formdata=None),
         "consultation_form": forms.get("consultation_form") or ConsultationForm(formdata=None),
+        "actions": recorded.actions, "suits": recorded.suits, "subsidy": case_subsidy(case),
     }
+    if can(current_user, "case.action", case) and case.stage not in (Stage.draft, Stage.closed):
+        context["action_form"] = forms.get("action_form") or ActionForm(formdata=None, rules=rules_for(case))
+        context["litigation_form"] = forms.get("litigation_form") or LitigationForm(formdata=None)
+        context["cost_form"] = forms.get("cost_form") or CostForm(formdata=None, incurred_on=local_today())
     if can(current_user, "case.assign", case) and case.stage is not Stage.draft:
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             formdata=None, assignee_id=case.assignee_id or 0, version=case.version,

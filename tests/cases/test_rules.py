@@ -28,7 +28,8 @@ def test_evidence_guard_and_consultation_guard(client, factories, login_as):
     assert move(client, case, "to_action").status_code == 422
     client.post(f"/cases/{case.id}/consultations", data={
         "firm": "北京知识产权律师事务所", "consulted_on": "2026-11-20", "summary": "File a complaint with AMR.",
-        "recommended_route": "administrative", "cost_amount": "3000", "cost_currency": "CNY"})
+        "recommended_route": "administrative", "cost_amount": "3000", "cost_currency": "CNY",
+        "cost_krw_rate": "190.5", "cost_payer": "company"})
     db.session.refresh(case)
     assert move(client, case, "to_action").status_code == 302
     db.session.refresh(case)

@@ -10,7 +10,9 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
+from ipdesk.actions.models import ActionKind, AdministrativeAction, Litigation
 from ipdesk.companies.models import Invitation
+from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
 from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
@@ -60,6 +62,8 @@ EXPECTED = {
     "admin.audit": ({"admin"}, set()),
     "admin.deadline_rules": ({"admin"}, set()),
     "admin.edit_deadline_rule": ({"admin"}, set()),
+    "admin.cost_rules": ({"admin"}, set()),
+    "admin.edit_cost_rule": ({"admin"}, set()),
     # the case belongs to exporter A's company and to hub X (China North)
     "cases.list_cases": (EVERYONE - {"admin"}, set()),
     "cases.export_cases": (EVERYONE - {"admin"}, set()),
@@ -77,6 +81,13 @@ EXPECTED = {
     "evidence.verify": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "evidence.bundle": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "deadlines.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "actions.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "actions.edit": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "actions.add_suit": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "actions.edit_suit": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "actions.hearing": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "costs.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "costs.remove": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "deadlines.mine": (EVERYONE - {"admin"}, set()),
     "deadlines.rotate_calendar": (EVERYONE - {"admin"}, set()),
     "deadlines.calendar_feed": (EVERYONE, set()),  # by secret token, no sign-in: a made-up one is a 404
@@ -87,6 +98,7 @@ NOT_FOUND_BY_DESIGN = {
     "auth.accept_invite",
     "deadlines.calendar_feed",
 }  # made-up tokens are a 404 for everyone
+ONE_SHOT = {"costs.remove"}  # once an allowed actor removed the object, it is gone for the next one too
 
 
 @pytest.fixture
@@ -135,11 +147,21 @@ def world(app, factories, make_client, login):
         created_by_id=people["staff_x"].id,
     )
     db.session.add(deadline)
+    action = AdministrativeAction(case_id=case.id, kind=ActionKind.opposition, authority="CNIPA",
+                                  created_by_id=people["staff_x"].id)
+    suit = Litigation(case_id=case.id, court="Beijing IP Court", created_by_id=people["staff_x"].id)
+    cost = Cost(case_id=case.id, category=CostCategory.counsel, payer=Payer.company, amount=100, currency="KRW",
+                krw_rate=1, amount_krw=100, incurred_on=case.first_noticed_on, created_by_id=people["staff_x"].id)
+    db.session.add_all([action, suit, cost])
     db.session.commit()
     load_shipped_rules()
     db.session.commit()
     objects = {
         "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),
+        "cost_rule_id": db.session.scalar(sa.select(CostShareRule.id).limit(1)),
+        "action_id": action.id,
+        "suit_id": suit.id,
+        "cost_id": cost.id,
         "deadline_id": deadline.id,
         "file_id": file.id,
         "case_id": case.id,
@@ -162,6 +184,7 @@ def test_every_route_has_a_rule(app):
 def test_access_grid(app, world):
     leaks = []
     checked = 0
+    consumed = set()
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.endpoint in SKIP:
             continue
@@ -185,8 +208,12 @@ def test_access_grid(app, world):
                     expected_ok = status in (403, 404) if rule.arguments else status == 403
                 elif method == "GET" and rule.endpoint not in NOT_FOUND_BY_DESIGN:
                     expected_ok = status < 400
+                elif rule.endpoint in consumed:
+                    expected_ok = status == 404
                 else:  # an allowed action may still be refused by the object's state or the input
                     expected_ok = status not in (401, 403, 404) or rule.endpoint in NOT_FOUND_BY_DESIGN
+                    if rule.endpoint in ONE_SHOT and status < 400:
+                        consumed.add(rule.endpoint)
                 if not expected_ok:
                     leaks.append(f"{method} {target} as {actor}: {status}")
     assert checked > 200

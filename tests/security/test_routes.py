@@ -16,6 +16,10 @@ PUBLIC = {
 }
 PLACEHOLDERS = {
     "rule_id": 1,
+    "cost_rule_id": 1,
+    "action_id": 1,
+    "suit_id": 1,
+    "cost_id": 1,
     "deadline_id": 1,
     "file_id": 1,
     "case_id": 1,

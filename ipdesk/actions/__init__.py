@@ -1,0 +1,1 @@
+"""Administrative actions and civil litigation: the damage-relief routes of a case."""

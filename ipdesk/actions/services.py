@@ -1,0 +1,171 @@
+"""Recording administrative actions, suits and hearings; a rule-computed deadline follows its action."""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ipdesk.actions.models import AdministrativeAction, Hearing, Litigation
+from ipdesk.audit.services import log_event
+from ipdesk.cases.models import Case, Stage
+from ipdesk.core.db import bump_version, utcnow
+from ipdesk.core.errors import ServiceError
+from ipdesk.deadlines.models import DeadlineRule
+from ipdesk.deadlines.rules import due_date
+from ipdesk.deadlines.services import active_rules, add_deadline
+from ipdesk.extensions import db
+
+ACTION_FIELDS = ("kind", "authority", "status", "filed_on", "reference", "trigger_on", "result", "quantity_seized",
+                 "penalty_amount", "penalty_currency")
+LITIGATION_FIELDS = ("court", "court_case_number", "status", "filed_on", "preservation_orders", "judgment",
+                     "judged_on", "damages_currency", "damages_awarded", "damages_recovered")
+
+
+def _check_open(case: Case) -> None:
+    if case.stage in (Stage.draft, Stage.closed):
+        raise ServiceError(_("Actions can be recorded only on a submitted, open case."))
+
+
+def _clean(data: dict, fields) -> dict:
+    values = {}
+    for name in fields:
+        value = data.get(name)
+        values[name] = value.strip() if isinstance(value, str) else value
+    return values
+
+
+def _plain(values: dict) -> dict:
+    """Values as the audit log stores them (JSON)."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else getattr(v, "name", None) or
+                (str(v) if v is not None and not isinstance(v, (int, str)) else v)) for k, v in values.items()}
+
+
+def rules_for(case: Case) -> list[DeadlineRule]:
+    """Active rules, those of the case's jurisdiction first."""
+    rules = active_rules()
+    return sorted(rules, key=lambda r: (r.jurisdiction != case.country_code, r.jurisdiction, r.procedure_en))
+
+
+def add_action(case: Case, data: dict, actor) -> AdministrativeAction:
+    """Record an administrative action; with a rule, its deadline is computed from the trigger date."""
+    _check_open(case)
+    values = _clean(data, ACTION_FIELDS)
+    values["penalty_currency"] = values["penalty_currency"] or None
+    _check_penalty(values)
+    action = AdministrativeAction(case_id=case.id, created_by_id=actor.id, **values)
+    db.session.add(action)
+    db.session.flush()
+    if data.get("deadline_rule_id"):
+        _attach_deadline(case, action, data["deadline_rule_id"], actor)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("action.added", f"Administrative action {action.kind.name} on case {case.display_reference}",
+              actor=actor, obj=action, data={"case_id": case.id, **_plain(values),
+                                             "deadline_id": action.deadline_id})
+    return action
+
+
+def update_action(action: AdministrativeAction, case: Case, data: dict, actor) -> AdministrativeAction:
+    """Change an action (usually its status and result); a rule deadline moves with a new trigger date."""
+    _check_open(case)
+    values = _clean(data, ACTION_FIELDS)
+    values["penalty_currency"] = values["penalty_currency"] or None
+    _check_penalty(values)
+    before = _plain({f: getattr(action, f) for f in ACTION_FIELDS})
+    for name, value in values.items():
+        setattr(action, name, value)
+    action.updated_at = utcnow()
+    bump_version(action)
+    deadline = action.deadline
+    if deadline is not None and deadline.rule is not None and not deadline.is_done and action.trigger_on \
+            and action.trigger_on != deadline.trigger_on:
+        deadline.trigger_on = action.trigger_on
+        deadline.due_on = due_date(action.trigger_on, deadline.rule.months, deadline.rule.days)
+    elif deadline is None and data.get("deadline_rule_id"):
+        _attach_deadline(case, action, data["deadline_rule_id"], actor)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("action.updated", f"Administrative action {action.id} on case {case.display_reference} updated",
+              actor=actor, obj=action, data={"case_id": case.id, "before": before, "after": _plain(values)})
+    return action
+
+
+def _check_penalty(values: dict) -> None:
+    if (values["penalty_amount"] is None) != (values["penalty_currency"] is None):
+        raise ServiceError(_("Give both the penalty and its currency, or neither."), field="penalty_currency")
+
+
+def _attach_deadline(case: Case, action: AdministrativeAction, rule_id: int, actor) -> None:
+    if not action.trigger_on:
+        raise ServiceError(_("Give the date the rule counts from."), field="trigger_on")
+    deadline = add_deadline(case, {"rule_id": rule_id, "trigger_on": action.trigger_on,
+                                   "what": f"{action.kind.title} · {action.authority}"}, actor)
+    action.deadline_id = deadline.id
+    action.deadline = deadline
+
+
+def add_litigation(case: Case, data: dict, actor) -> Litigation:
+    _check_open(case)
+    values = _check_damages(_clean(data, LITIGATION_FIELDS))
+    suit = Litigation(case_id=case.id, created_by_id=actor.id, **values)
+    db.session.add(suit)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("litigation.added", f"Suit at {suit.court} on case {case.display_reference}", actor=actor, obj=suit,
+              data={"case_id": case.id, **_plain(values)})
+    return suit
+
+
+def update_litigation(suit: Litigation, case: Case, data: dict, actor) -> Litigation:
+    _check_open(case)
+    values = _check_damages(_clean(data, LITIGATION_FIELDS))
+    before = _plain({f: getattr(suit, f) for f in LITIGATION_FIELDS})
+    for name, value in values.items():
+        setattr(suit, name, value)
+    suit.updated_at = utcnow()
+    bump_version(suit)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("litigation.updated", f"Suit {suit.id} on case {case.display_reference} updated", actor=actor,
+              obj=suit, data={"case_id": case.id, "before": before, "after": _plain(values)})
+    return suit
+
+
+def _check_damages(values: dict) -> dict:
+    values["damages_currency"] = values["damages_currency"] or None
+    if values["damages_currency"] is None and (values["damages_awarded"] is not None or
+                                               values["damages_recovered"] is not None):
+        raise ServiceError(_("Choose the currency of the damages."), field="damages_currency")
+    if values["damages_currency"] is not None and values["damages_awarded"] is None \
+            and values["damages_recovered"] is None:
+        values["damages_currency"] = None  # a currency alone says nothing
+    return values
+
+
+def add_hearing(suit: Litigation, case: Case, data: dict, actor) -> Hearing:
+    _check_open(case)
+    hearing = Hearing(litigation_id=suit.id, held_on=data["held_on"], note=(data.get("note") or "").strip(),
+                      created_by_id=actor.id)
+    db.session.add(hearing)
+    case.updated_at = utcnow()
+    db.session.flush()
+    log_event("hearing.added", f"Hearing {hearing.held_on.isoformat()} of suit {suit.id}", actor=actor, obj=hearing,
+              data={"case_id": case.id, "litigation_id": suit.id})
+    return hearing
+
+
+@dataclass
+class CaseActions:
+    actions: list[AdministrativeAction]
+    suits: list[Litigation]
+
+
+def case_actions(case: Case) -> CaseActions:
+    """The actions and suits of a case for its page, in two queries plus one for hearings."""
+    actions = db.session.scalars(sa.select(AdministrativeAction).where(AdministrativeAction.case_id == case.id)
+                                 .options(selectinload(AdministrativeAction.deadline))
+                                 .order_by(AdministrativeAction.created_at, AdministrativeAction.id)).all()
+    suits = db.session.scalars(sa.select(Litigation).where(Litigation.case_id == case.id)
+                               .options(selectinload(Litigation.hearings))
+                               .order_by(Litigation.created_at, Litigation.id)).all()
+    return CaseActions(actions=list(actions), suits=list(suits))

@@ -1,0 +1,1 @@
+"""Costs of cases and the programme's cost-share rules (the subsidy)."""

@@ -1,0 +1,66 @@
+"""The cost form of the case page and the admin's cost-share rule form."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ipdesk.cases.forms import currency_choices
+from ipdesk.companies.models import CompanySize
+from ipdesk.core.forms import finite_amount
+from ipdesk.costs.models import CostCategory, Payer
+
+MAX_RATE = 10_000_000
+
+
+def validate_rate(currency_field, rate_field) -> None:
+    """A cost in another currency than won needs its conversion rate."""
+    if currency_field.data and currency_field.data != "KRW" and rate_field.data is None:
+        raise ValidationError(_l("Give the rate that converts the amount to won (KRW per 1 %(currency)s).",
+                                 currency=currency_field.data))
+
+
+def positive_rate(form, field):
+    if field.data is not None and (not field.data.is_finite() or field.data <= 0 or field.data > MAX_RATE):
+        raise ValidationError(_l("Enter a rate above 0."))
+
+
+class CostForm(FlaskForm):
+    category = SelectField(_l("What for"), choices=CostCategory.choices(), coerce=CostCategory.coerce,
+                           validators=[InputRequired()])
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
+    payer = SelectField(_l("Paid by"), choices=Payer.choices(), coerce=Payer.coerce, validators=[InputRequired()])
+    amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), finite_amount])
+    currency = SelectField(_l("Currency"), validators=[DataRequired()])
+    krw_rate = DecimalField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional(), positive_rate],
+                            description=_l("Not needed for amounts in won."))
+    incurred_on = DateField(_l("Date"), validators=[DataRequired()])
+    submit = SubmitField(_l("Add cost"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="cost", **kwargs)
+        self.currency.choices = currency_choices(_l("Choose…"))
+
+    def validate_krw_rate(self, field):
+        validate_rate(self.currency, field)
+
+
+class CostShareRuleForm(FlaskForm):
+    company_size = SelectField(_l("Company size"), choices=CompanySize.choices(), coerce=CompanySize.coerce,
+                               validators=[InputRequired()])
+    share_percent = DecimalField(_l("Programme's share (%)"), places=2,
+                                 validators=[InputRequired(), NumberRange(min=0, max=100)])
+    annual_cap_krw = IntegerField(_l("Cap per company per year (KRW)"),
+                                  validators=[InputRequired(), NumberRange(min=0, max=10**15)])
+    source = StringField(_l("Source (programme, year)"), validators=[DataRequired(), Length(max=300)])
+    is_active = BooleanField(_l("Active"), default=True)
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
