@@ -54,9 +54,12 @@ class ActionForm(FlaskForm):
         if self.penalty_amount.data is not None and not field.data:
             raise ValidationError(_l("Choose the currency of the penalty."))
 
-    def validate_trigger_on(self, field):
-        if self.deadline_rule_id.data and not field.data:
-            raise ValidationError(_l("Give the date the rule counts from."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.deadline_rule_id.data and not self.trigger_on.data and not self.trigger_on.errors:
+            self.trigger_on.errors = [*self.trigger_on.errors, _l("Give the date the rule counts from.")]
+            valid = False
+        return valid
 
 
 class LitigationForm(FlaskForm):

@@ -26,11 +26,16 @@ def _check_open(case: Case) -> None:
         raise ServiceError(_("Actions can be recorded only on a submitted, open case."))
 
 
+TEXT_FIELDS = {"authority", "reference", "result", "court", "court_case_number", "preservation_orders", "judgment"}
+
+
 def _clean(data: dict, fields) -> dict:
     values = {}
     for name in fields:
         value = data.get(name)
-        values[name] = value.strip() if isinstance(value, str) else value
+        if name in TEXT_FIELDS:
+            value = (value or "").strip()
+        values[name] = value
     return values
 
 

@@ -28,6 +28,14 @@ def _case_page(case, **forms):
     return case_page(case, 422, **forms)
 
 
+def _show_error(form, error: ServiceError) -> None:
+    """Next to its field; a refusal about the case itself goes on top of the page."""
+    if error.field:
+        attach_error(form, error.message, error.field)
+    else:
+        flash(error.message, "danger")
+
+
 def _owned(model, object_id: int, case):
     """A record of ``case``; another case's record is not found here."""
     obj = db.session.get(model, object_id)
@@ -47,7 +55,7 @@ def add(case_id: int):
         action = add_action(case, form.data, current_user)
     except ServiceError as error:
         db.session.rollback()
-        attach_error(form, error.message, error.field)
+        _show_error(form, error)
         return _case_page(get_case(case_id), action_form=form)
     flash(_("The action is recorded: %(kind)s.", kind=action.kind.title), "success")
     if action.deadline is not None:
@@ -87,7 +95,7 @@ def add_suit(case_id: int):
         add_litigation(case, form.data, current_user)
     except ServiceError as error:
         db.session.rollback()
-        attach_error(form, error.message, error.field)
+        _show_error(form, error)
         return _case_page(get_case(case_id), litigation_form=form)
     flash(_("The suit is recorded."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="litigation"))

@@ -27,7 +27,10 @@ def add(case_id: int):
         record_cost(case, form.data, current_user)
     except ServiceError as error:
         db.session.rollback()
-        attach_error(form, error.message, error.field)
+        if error.field:
+            attach_error(form, error.message, error.field)
+        else:
+            flash(error.message, "danger")
         return case_page(get_case(case_id), 422, cost_form=form)
     flash(_("The cost is added."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="costs"))
