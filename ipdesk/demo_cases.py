@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from babel.dates import get_timezone
 from flask import current_app
 
+from ipdesk.actions.models import ActionKind, ActionStatus, AdministrativeAction, Litigation, LitigationStatus
 from ipdesk.audit.models import AuditEntry
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password
@@ -35,6 +36,7 @@ from ipdesk.cases.models import (
 from ipdesk.companies.models import Company, CompanySector, CompanySize, CompanyStatus, Sector
 from ipdesk.companies.registration_number import check_digit
 from ipdesk.core.db import utcnow
+from ipdesk.costs.models import Cost, CostCategory, Payer
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub, staff_hubs
 
@@ -84,6 +86,11 @@ def _country_weights(codes: list[str]) -> dict[str, float]:
     return {**{c: v for c, v in MAJOR_SHARES.items() if c in codes}, **{c: rest / len(others) for c in others}}
 
 
+# rows that hang off a case, inserted in this order (actions and costs after the case's consultations)
+CHILD_MODELS = (StageChange, EvidenceItem, Consultation, AdministrativeAction, Litigation, Cost, Message, AuditEntry)
+USD_KRW = Decimal("1385.20")
+
+
 def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) -> int:
     """Add synthetic cases until there are ``target`` cases in all; returns how many were added."""
     existing = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
@@ -113,7 +120,7 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
                 plan["case"]["reference"] = f"{key[0]}-{key[1]}-{sequences[key]:05d}"
         ids = db.session.execute(sa.insert(Case).returning(Case.id, sort_by_parameter_order=True),
                                  [p["case"] for p in plans]).scalars().all()
-        children = {StageChange: [], EvidenceItem: [], Consultation: [], Message: [], AuditEntry: []}
+        children = {model: [] for model in CHILD_MODELS}
         for case_id, plan in zip(ids, plans, strict=True):
             for model, rows in plan["children"].items():
                 children[model].extend({**row, **({"case_id": case_id} if model is not AuditEntry else
@@ -259,7 +266,7 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) -> 
         and rng.random() < 0.7 and handler in staff_by_hub.get(hub_id, []) else None,
     }
     case["damages_currency"] = currency if case["damages_amount"] is not None else None
-    children = {StageChange: [], EvidenceItem: [], Consultation: [], Message: [], AuditEntry: []}
+    children = {model: [] for model in CHILD_MODELS}
     when = created
     for name, source, target in path:
         when = min(now, when + timedelta(days=rng.uniform(0.2, 40)))
@@ -292,12 +299,38 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) -> 
                 "collected_on": when.date(), "collected_by": "IP centre", "created_by_id": handler,
                 "created_at": when + timedelta(hours=2)})
         if name == "to_consultation":
+            fee = Decimal(rng.randrange(500, 5000))
             children[Consultation].append({
                 "firm": f"{rng.choice(NAME_SEEDS)} IP Law", "lawyer": "Local counsel", "consulted_on": when.date(),
                 "summary": "Send a cease-and-desist letter, then file a complaint with the platform or regulator.",
                 "recommended_route": rng.choice([Route.administrative, Route.civil, Route.both]),
-                "cost_amount": Decimal(rng.randrange(500, 5000)), "cost_currency": "USD",
+                "cost_amount": fee, "cost_currency": "USD",
                 "created_by_id": handler, "created_at": when + timedelta(days=1)})
+            children[Cost].append({
+                "category": CostCategory.counsel, "description": "Local counsel's advice", "payer": Payer.company,
+                "amount": fee, "currency": "USD", "krw_rate": USD_KRW, "amount_krw": int(fee * USD_KRW),
+                "incurred_on": when.date(), "created_by_id": handler, "created_at": when + timedelta(days=1)})
+        if name == "to_action":
+            kind = rng.choice([ActionKind.platform_takedown, ActionKind.regulator_complaint, ActionKind.opposition,
+                               ActionKind.customs_seizure, ActionKind.raid])
+            done = target is not Stage.action or rng.random() < 0.5
+            children[AdministrativeAction].append({
+                "kind": kind, "authority": f"{case['country_code']} {kind.name.replace('_', ' ')} authority",
+                "status": rng.choice([ActionStatus.succeeded, ActionStatus.partly, ActionStatus.failed])
+                if done else ActionStatus.filed, "filed_on": when.date(), "reference": f"A-{rng.randrange(10**5):05d}",
+                "result": "Listings removed and stock seized." if done else "", "trigger_on": None,
+                "quantity_seized": rng.randrange(20, 5000) if kind in (ActionKind.raid, ActionKind.customs_seizure)
+                else None, "penalty_amount": None, "penalty_currency": None, "created_by_id": handler,
+                "created_at": when, "updated_at": when, "version": 1})
+            if rng.random() < 0.15:
+                awarded = Decimal(rng.randrange(10, 500) * 1000) if done else None
+                children[Litigation].append({
+                    "court": f"{case['country_code']} IP court", "court_case_number": f"C-{rng.randrange(10**6)}",
+                    "status": LitigationStatus.won if done else LitigationStatus.pending, "filed_on": when.date(),
+                    "preservation_orders": "", "judgment": "Infringement found." if done else "",
+                    "judged_on": when.date() if done else None, "damages_currency": "USD" if done else None,
+                    "damages_awarded": awarded, "damages_recovered": awarded / 2 if awarded else None,
+                    "created_by_id": handler, "created_at": when, "updated_at": when, "version": 1})
     case.setdefault("submitted_at", None)
     case["stage_changed_at"] = when
     case["updated_at"] = when
