@@ -112,6 +112,7 @@ def test_admins_change_the_rules_and_the_subsidy_follows(client, factories, logi
     login_as(factories.admin())
     rule = db.session.scalar(sa.select(CostShareRule).where(CostShareRule.company_size == CompanySize.sme))
     url = f"/admin/cost-rules/{rule.id}"
+    assert f'href="{url}"' in client.get("/admin/cost-rules").get_data(as_text=True)
     assert "Overseas IP dispute consulting" in client.get(url).get_data(as_text=True)
     data = {"company_size": "sme", "share_percent": "80", "annual_cap_krw": "30000000",
             "source": "Programme notice 2027", "is_active": "y", "version": str(rule.version)}
