@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from ipdesk.companies.views import bp as companies_bp
     from ipdesk.deadlines.views import bp as deadlines_bp
     from ipdesk.evidence.views import bp as evidence_bp
+    from ipdesk.infringers.views import bp as infringers_bp
     from ipdesk.main.views import bp as main_bp
     from ipdesk.network.views import bp as network_bp
 
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(deadlines_bp)
+    app.register_blueprint(infringers_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -51,6 +51,7 @@ from ipdesk.deadlines.services import active_rules
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
+from ipdesk.infringers.services import case_panel
 from ipdesk.network.models import Country, Hub
 from ipdesk.policy import can, get_case, get_company, requires
 
@@ -242,6 +243,7 @@ def case_page(case: Case, status: int = 200, **forms):
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(formdata=None),
         "consultation_form": forms.get("consultation_form") or ConsultationForm(formdata=None),
+        "infringers": case_panel(case) if staff_side else None,  # records span companies: staff side only
     }
     if can(current_user, "case.assign", case) and case.stage is not Stage.draft:
         context["assign_form"] = forms.get("assign_form") or AssignForm(

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.csrf
 PLACEHOLDERS = {
     "rule_id": 1,
     "deadline_id": 1,
+    "infringer_id": 1,
     "file_id": 1,
     "case_id": 1,
     "company_id": 1,
