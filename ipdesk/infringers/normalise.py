@@ -6,8 +6,9 @@ forms (ＡＢＣ１２３, ：) match their ASCII twins and decomposed Vietnames
 
 Kinds and forms:
 
-- ``seller_id``: casefolded, whitespace and a leading ``@`` stripped, runs of separators
-  (spaces, ``-``, ``_``, ``.``, ``·``, ``/``, ``|``) collapsed to one ``-``.
+- ``seller_id``: casefolded, a leading ``@`` stripped, separators (spaces, ``-``, ``_``, ``.``, ``·``,
+  ``/``, ``|``) collapsed away, so "Lucky-Star", "lucky_star" and "@LuckyStar" match: sellers vary
+  them between platforms, and a suggestion is only offered, never linked by itself.
 - ``url_host``: the host of each web address (``https://``, ``http://`` or none at all), lowercase
   and in IDNA (punycode) form, without port, ``www.`` or ``m.``. On the big marketplaces and social
   platforms in :data:`PLATFORMS` a host says nothing about the seller (every Taobao shop lives on
@@ -79,8 +80,8 @@ def split_values(text: str | None) -> list[str]:
 
 def seller_id(value: str) -> str:
     """One shop or seller id in its matching form ('' when nothing is left)."""
-    value = unicodedata.normalize("NFKC", value).casefold().strip().lstrip("@").strip()
-    return SELLER_SEPARATORS.sub("-", value).strip("-")
+    value = unicodedata.normalize("NFKC", value).casefold().strip().lstrip("@")
+    return SELLER_SEPARATORS.sub("", value)
 
 
 def seller_ids(text: str | None) -> set[str]:
