@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ipdesk.cases.views import case_page
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import form_error
@@ -80,8 +81,6 @@ def edit_infringer(infringer_id: int):
 @bp.post("/cases/<int:case_id>/infringers")
 @login_required
 def link(case_id: int):
-    from ipdesk.cases.views import case_page
-
     case = get_case(case_id, "case.consultation")  # staff of the hub and managers
     form = LinkForm()
     if not form.validate_on_submit() or not (form.create.data or form.infringer_id.data):
