@@ -19,7 +19,7 @@ from ipdesk.infringers.services import (
     unlink_case,
     update_infringer,
 )
-from ipdesk.policy import get_case, get_infringer, requires
+from ipdesk.policy import authorize, get_case, get_infringer, requires
 
 bp = Blueprint("infringers", __name__)
 
@@ -82,6 +82,7 @@ def edit_infringer(infringer_id: int):
 @login_required
 def link(case_id: int):
     case = get_case(case_id, "case.consultation")  # staff of the hub and managers
+    authorize("infringer.manage")
     form = LinkForm()
     if not form.validate_on_submit() or not (form.create.data or form.infringer_id.data):
         flash(_("Choose a record to link."), "danger")
