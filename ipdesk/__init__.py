@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from ipdesk.costs.views import bp as costs_bp
     from ipdesk.deadlines.views import bp as deadlines_bp
     from ipdesk.evidence.views import bp as evidence_bp
+    from ipdesk.infringers.views import bp as infringers_bp
     from ipdesk.main.views import bp as main_bp
     from ipdesk.network.views import bp as network_bp
 
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(deadlines_bp)
     app.register_blueprint(actions_bp)
     app.register_blueprint(costs_bp)
+    app.register_blueprint(infringers_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -68,7 +68,7 @@ def seed_network() -> None:
 @click.option("--seed", "seed", type=int, default=2026, show_default=True, help="Random seed of the synthetic data.")
 def seed_demo(password: str, cases: int, seed: int) -> None:
     """Load the network and the demo companies and accounts (adds only what is missing)."""
-    from ipdesk.demo import DEMO_USERS, load_demo_data
+    from ipdesk.demo import DEMO_USERS, load_demo_data, load_demo_infringers
     from ipdesk.network.reference import load_reference_network
 
     if current_app.config["ENV_NAME"] == "production" and not os.environ.get("DEMO_PASSWORD"):
@@ -91,6 +91,8 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
         made = generate_cases(cases, password=password, seed=seed)
         click.echo(f"Synthetic cases: {made:,} added in {time.perf_counter() - started:.1f} s "
                    f"({cases:,} wanted in all).")
+    click.echo(f"Infringer records: {load_demo_infringers()} added.")
+    db.session.commit()
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
     for email, _name, role, _company, _hubs in DEMO_USERS:
         click.echo(f"  {role.name:<9} {email}")

@@ -1,8 +1,9 @@
-"""Demo accounts and companies for `make run`; loading twice adds nothing."""
+"""Demo accounts, companies and infringer records for `make run`; loading twice adds nothing."""
 import sqlalchemy as sa
 
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password
+from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import (
     Company,
     CompanySector,
@@ -73,3 +74,39 @@ def load_demo_data(password: str) -> dict[str, int]:
         added["users"] += 1
     db.session.flush()
     return added
+
+
+DEMO_INFRINGER = {
+    "name": "Golden Dragon Beauty Trading", "aliases": "金龙美妆贸易有限公司\nร้านโกลเด้นดรากอน",
+    "urls": "https://goldendragon.tmall.com\nhttps://shopee.co.th/goldendragon.th",
+    "contacts": "WeChat: goldendragon88\n+86 138 0013 8000",
+    "notes": "Sells copies of Korean cosmetics and foods on several marketplaces.",
+}
+
+
+def load_demo_infringers() -> int:
+    """One seller in cases of two demo companies, and suggested on a third case (needs demo cases)."""
+    from ipdesk.infringers.models import Infringer
+    from ipdesk.infringers.services import create_infringer, link_case
+
+    if db.session.scalar(sa.select(Infringer.id).where(Infringer.name == DEMO_INFRINGER["name"])) is not None:
+        return 0
+    manager = db.session.scalar(sa.select(User).where(User.email == "manager@ipdesk.example"))
+    numbers = [demo_registration_number(first_nine) for first_nine, *_ in DEMO_COMPANIES[:2]]
+    companies = db.session.scalars(sa.select(Company.id).where(Company.registration_number.in_(numbers))).all()
+    cases = [_demo_case(Case.company_id == company_id) for company_id in companies]
+    if manager is None or len(companies) < 2 or None in cases:
+        return 0
+    # A case of another company that the record is not linked to: its page suggests the record.
+    third = _demo_case(Case.company_id.not_in(companies))
+    shop_ids = [c.infringer_shop_id for c in [*cases, third] if c is not None]
+    infringer = create_infringer({**DEMO_INFRINGER, "shop_ids": "\n".join(shop_ids)}, manager)
+    for case in cases:
+        link_case(case, infringer, manager)
+    return 1
+
+
+def _demo_case(condition) -> Case | None:
+    """A submitted case matching ``condition``, in China if there is one (the demo China officer sees it)."""
+    return db.session.scalar(sa.select(Case).where(condition, Case.stage != Stage.draft, Case.infringer_shop_id != "")
+                             .order_by((Case.country_code == "CN").desc(), Case.id).limit(1))

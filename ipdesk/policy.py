@@ -77,6 +77,8 @@ def permits(user, action: str, obj=None) -> bool:
             return role is Role.exporter and obj is not None and obj.company_id == user.company_id
         case "network.view":
             return True
+        case "infringer.view" | "infringer.manage":  # records span companies: never the exporters'
+            return role in (Role.staff, Role.manager)
         case "case.list" | "case.export":
             return role is not Role.admin
         case "case.create":
@@ -243,3 +245,15 @@ def get_case(case_id: int, action: str = "case.view"):
     if case is None:
         abort(404)
     return authorize(action, case)
+
+
+def get_infringer(infringer_id: int, action: str = "infringer.view"):
+    """Load an infringer record for ``action``; beyond the role is a 403 whether or not it exists."""
+    from ipdesk.infringers.models import Infringer
+
+    if not permits(current_user, action):
+        abort(403)
+    infringer = db.session.get(Infringer, infringer_id)
+    if infringer is None:
+        abort(404)
+    return infringer

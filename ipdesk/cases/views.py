@@ -55,6 +55,7 @@ from ipdesk.deadlines.services import active_rules
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
+from ipdesk.infringers.services import case_panel
 from ipdesk.network.models import Country, Hub
 from ipdesk.policy import can, get_case, get_company, requires
 
@@ -248,6 +249,7 @@ def case_page(case: Case, status: int = 200, **forms):
         "evidence_form": forms.get("evidence_form") or EvidenceForm(formdata=None),
         "consultation_form": forms.get("consultation_form") or ConsultationForm(formdata=None),
         "actions": recorded.actions, "suits": recorded.suits, "subsidy": case_subsidy(case),
+        "infringers": case_panel(case) if staff_side else None,  # records span companies: staff side only
     }
     if can(current_user, "case.action", case) and case.stage not in (Stage.draft, Stage.closed):
         context["action_form"] = forms.get("action_form") or ActionForm(formdata=None, rules=rules_for(case))

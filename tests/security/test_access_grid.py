@@ -17,6 +17,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
+from ipdesk.infringers.services import create_infringer
 from ipdesk.network.models import Hub
 from tests.conftest import running_app
 from tests.factories import make_case, make_evidence_file
@@ -92,6 +93,13 @@ EXPECTED = {
     "deadlines.rotate_calendar": (EVERYONE - {"admin"}, set()),
     "deadlines.calendar_feed": (EVERYONE, set()),  # by secret token, no sign-in: a made-up one is a 404
     "deadlines.done": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    # infringer records span companies: staff of every hub and managers, never exporters or admins
+    "infringers.list_infringers": ({"staff_x", "staff_y", "manager"}, set()),
+    "infringers.view_infringer": ({"staff_x", "staff_y", "manager"}, set()),
+    "infringers.new_infringer": ({"staff_x", "staff_y", "manager"}, set()),
+    "infringers.edit_infringer": ({"staff_x", "staff_y", "manager"}, set()),
+    "infringers.link": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "infringers.unlink": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
 }
 SKIP = {"static", "bootstrap.static"}
 NOT_FOUND_BY_DESIGN = {
@@ -155,8 +163,10 @@ def world(app, factories, make_client, login):
     db.session.add_all([action, suit, cost])
     db.session.commit()
     load_shipped_rules()
+    infringer = create_infringer({"name": "Lucky Star", "shop_ids": "luckystar"}, people["staff_x"], case=case)
     db.session.commit()
     objects = {
+        "infringer_id": infringer.id,
         "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),
         "cost_rule_id": db.session.scalar(sa.select(CostShareRule.id).limit(1)),
         "action_id": action.id,

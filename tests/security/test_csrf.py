@@ -16,6 +16,7 @@ PLACEHOLDERS = {
     "suit_id": 1,
     "cost_id": 1,
     "deadline_id": 1,
+    "infringer_id": 1,
     "file_id": 1,
     "case_id": 1,
     "company_id": 1,
