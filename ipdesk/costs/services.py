@@ -5,14 +5,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import CompanySize
-from ipdesk.core.db import bump_version, utcnow
+from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.reference import save_reference_row
 from ipdesk.costs.models import Cost, CostShareRule, Payer
 from ipdesk.extensions import db
 
@@ -169,22 +169,12 @@ def load_shipped_cost_rules() -> int:
 
 def save_cost_rule(rule: CostShareRule | None, data: dict, actor) -> CostShareRule:
     """Create a rule (``rule`` None) or change one; subsidies are computed with the rules as they are now."""
-    values = {f: data[f].strip() if isinstance(data[f], str) else data[f] for f in RULE_FIELDS}
-    before = {f: _plain(getattr(rule, f)) for f in RULE_FIELDS} if rule else None
-    if rule is None:
-        rule = CostShareRule(**values)
-        db.session.add(rule)
-    else:
-        for name, value in values.items():
-            setattr(rule, name, value)
-        bump_version(rule)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise ServiceError(_("This company size already has a rule."), field="company_size") from None
+    rule, before, values = save_reference_row(
+        CostShareRule, rule, data, RULE_FIELDS, duplicate_field="company_size",
+        duplicate_message=_("This company size already has a rule."))
     log_event("cost_rule.saved", f"Cost-share rule for {rule.company_size.name} saved", actor=actor, obj=rule,
-              data={"before": before, "after": {f: _plain(v) for f, v in values.items()}})
+              data={"before": before and {f: _plain(v) for f, v in before.items()},
+                    "after": {f: _plain(v) for f, v in values.items()}})
     return rule
 
 

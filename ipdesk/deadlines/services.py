@@ -1,11 +1,11 @@
 """Adding deadlines to cases and marking them done."""
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from ipdesk.audit.services import log_event
-from ipdesk.core.db import bump_version, utcnow
+from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.reference import save_reference_row
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import due_date
 from ipdesk.extensions import db
@@ -61,21 +61,9 @@ RULE_FIELDS = ("jurisdiction", "procedure_en", "procedure_ko", "trigger_en", "tr
 
 def save_rule(rule: DeadlineRule | None, data: dict, actor) -> DeadlineRule:
     """Create a rule (``rule`` None) or change one; deadlines already computed keep their dates."""
-    values = {f: data[f].strip() if isinstance(data[f], str) else data[f] for f in RULE_FIELDS}
-    before = {f: getattr(rule, f) for f in RULE_FIELDS} if rule else None
-    if rule is None:
-        rule = DeadlineRule(**values)
-        db.session.add(rule)
-    else:
-        for field, value in values.items():
-            setattr(rule, field, value)
-        bump_version(rule)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise ServiceError(_("This jurisdiction already has a rule for this procedure."),
-                           field="procedure_en") from None
+    rule, before, values = save_reference_row(
+        DeadlineRule, rule, data, RULE_FIELDS, duplicate_field="procedure_en",
+        duplicate_message=_("This jurisdiction already has a rule for this procedure."))
     log_event("deadline_rule.saved", f"Deadline rule {rule.jurisdiction} {rule.procedure_en} saved", actor=actor,
               obj=rule, data={"before": before, "after": values})
     return rule

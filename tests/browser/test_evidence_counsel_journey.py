@@ -91,7 +91,9 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     expect(exporter.get_by_text("지급할 지원금: ₩400,050")).to_be_visible()
     page = exporter.content()
     assert "Squatter linked to three other filings." not in page
-    for staff_tool in ("행정 조치 기록", "소송 기록", "비용 추가", "기한 추가", "상태와 결과 갱신", "침해자 기록", "일치 후보"):
+    staff_tools = ("행정 조치 기록", "소송 기록", "비용 추가", "기한 추가", "상태와 결과 갱신",
+                   "침해자 기록", "일치 후보")
+    for staff_tool in staff_tools:
         assert staff_tool not in page
     edit_url = re.search(r'href="(/cases/\d+/actions/\d+)"', staff.content()).group(1)
     response = exporter.goto(live_server + edit_url)

@@ -12,8 +12,8 @@ from flask import url_for
 
 from ipdesk.actions.models import ActionKind, AdministrativeAction, Litigation
 from ipdesk.companies.models import Invitation
-from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
 from ipdesk.core.db import utcnow
+from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
