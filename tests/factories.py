@@ -113,7 +113,8 @@ def make_case(stage="intake", company=None, country="CN", author=None, closed_fr
     return case
 
 
-def make_evidence_file(case, uploader, content: bytes = b"evidence text\n"):
+def make_evidence_file(case, uploader, content: bytes = b"evidence text\n", *, name="note.txt",
+                       content_type="text/plain"):
     """A real stored file on the case, as an upload would have left it."""
     import hashlib
 
@@ -127,8 +128,8 @@ def make_evidence_file(case, uploader, content: bytes = b"evidence text\n"):
     item = EvidenceItem(case_id=case.id, kind=EvidenceKind.document, description="note", created_by_id=uploader.id)
     db.session.add(item)
     db.session.flush()
-    file = EvidenceFile(item_id=item.id, case_id=case.id, storage_key=key, original_name="note.txt",
-                        content_type="text/plain", size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+    file = EvidenceFile(item_id=item.id, case_id=case.id, storage_key=key, original_name=name,
+                        content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
                         uploaded_by_id=uploader.id)
     db.session.add(file)
     db.session.commit()

@@ -89,6 +89,7 @@ EXPECTED = {
     "actions.hearing": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "costs.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "costs.remove": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "documents.case_file": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "deadlines.mine": (EVERYONE - {"admin"}, set()),
     "deadlines.rotate_calendar": (EVERYONE - {"admin"}, set()),
     "deadlines.calendar_feed": (EVERYONE, set()),  # by secret token, no sign-in: a made-up one is a 404

@@ -1,0 +1,1 @@
+"""Documents (PDF case files, country summaries, the all-country pack) and dashboards."""
