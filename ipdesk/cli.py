@@ -122,8 +122,49 @@ def evidence_verify() -> None:
         raise SystemExit(1)
 
 
+reports = AppGroup("reports", help="Documents made in the background.")
+
+
+@reports.command("pack")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day (YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day (YYYY-MM-DD).")
+@click.option("--lang", type=click.Choice(["ko", "en"]), default="ko", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="Where to write the PDF.")
+def reports_pack(start, end, lang: str, out: str) -> None:
+    """Make the all-country pack (every country's summary, contents and bookmarks) with a progress bar."""
+    from ipdesk.reports.jobs import active_country_codes, render_summaries
+    from ipdesk.reports.pack import assemble_pack
+
+    start, end = start.date(), end.date()
+    if end < start:
+        raise click.BadParameter("--to is before --from")
+    codes = active_country_codes()
+    with click.progressbar(length=len(codes), label="Country summaries", show_pos=True) as bar:
+        summaries = render_summaries(codes, start, end, lang, on_done=lambda _code: bar.update(1))
+    pdf, pages = assemble_pack(summaries, start, end, lang)
+    with open(out, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"{out}: {pages} pages, {len(pdf):,} bytes, {len(codes)} countries.")
+
+
+@reports.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def reports_worker(burst: bool) -> None:
+    """Run the RQ worker that makes all-country packs (needs REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        raise click.UsageError("REDIS_URL is not set: without it, the web process makes packs itself.")
+    connection = Redis.from_url(url)
+    Worker([Queue(current_app.config["REPORT_QUEUE"], connection=connection)], connection=connection).work(
+        burst=burst)
+
+
 def register_cli(app) -> None:
     app.cli.add_command(evidence)
+    app.cli.add_command(reports)
     app.cli.add_command(translate)
     app.cli.add_command(seed_network)
     app.cli.add_command(seed_demo)

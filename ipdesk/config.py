@@ -78,6 +78,12 @@ class Config:
         self.PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
         self.ITEMS_PER_PAGE = _int("ITEMS_PER_PAGE", 25)
 
+        # Documents made in the background (the all-country pack): where they are kept, and how many
+        # processes render country summaries side by side (one per core by default).
+        self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_PATH / "reports")
+        self.REPORT_PROCESSES = _int("REPORT_PROCESSES", os.cpu_count() or 2)
+        self.REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "ipdesk-reports")
+
         # Evidence files: stored outside static/, limits by type (MB), and a pixel cap for images.
         self.EVIDENCE_STORAGE_DIR = os.environ.get("EVIDENCE_STORAGE_DIR") or str(INSTANCE_PATH / "evidence")
         self.EVIDENCE_MAX_MB_DOCUMENT = _int("EVIDENCE_MAX_MB_DOCUMENT", 25)  # documents and images

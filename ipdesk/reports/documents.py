@@ -1,12 +1,24 @@
-"""Downloading documents: the case file PDF of a case, for anyone who may see the case."""
-from flask import Blueprint, Response, render_template
+"""Documents: the case file PDF for anyone who may see the case; country summaries and the all-country
+pack for managers."""
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.core.db import writes_on_get
-from ipdesk.policy import get_case
+from ipdesk.core.i18n import country_choices, local_today
+from ipdesk.core.pagination import paginate
+from ipdesk.extensions import db
+from ipdesk.network.models import Country
+from ipdesk.policy import get_case, get_country, requires
 from ipdesk.reports.context import case_file_context
+from ipdesk.reports.forms import CountrySummaryForm, PackForm, year_to_date
+from ipdesk.reports.jobs import pack_path, request_pack
+from ipdesk.reports.models import JobStatus, ReportJob
 from ipdesk.reports.pdf import render_pdf
+from ipdesk.reports.summary import country_summary_pdf
 
 bp = Blueprint("documents", __name__)
 
@@ -30,3 +42,84 @@ def case_file(case_id: int):
               data={"staff_side": context["staff_side"], "bytes": len(pdf)})
     name = case.reference or f"draft-{case.id}"
     return pdf_response(pdf, f"{name}.pdf")
+
+
+# --- country summaries and the all-country pack (managers) ------------------------------------
+
+def _summary_form(**kwargs) -> CountrySummaryForm:
+    codes = db.session.scalars(sa.select(Country.code).where(Country.is_active)).all()
+    return CountrySummaryForm(request.args, country_choices=country_choices(codes), **kwargs)
+
+
+@bp.get("/reports")
+@login_required
+@requires("report.view")
+def reports():
+    today = local_today()
+    summary_form = _summary_form(data=year_to_date(today))
+    pack_form = PackForm(formdata=None, data={**year_to_date(today), "lang": str(get_locale())})
+    return _reports_page(summary_form, pack_form)
+
+
+def _reports_page(summary_form, pack_form, status: int = 200):
+    jobs = paginate(sa.select(ReportJob).where(ReportJob.requested_by_id == current_user.id)
+                    .order_by(ReportJob.created_at.desc()))
+    return render_template("reports/index.html", summary_form=summary_form, pack_form=pack_form, jobs=jobs), status
+
+
+@bp.get("/reports/country-summary.pdf")
+@login_required
+@requires("report.view")
+@writes_on_get
+def country_summary():
+    form = _summary_form()
+    if not form.validate():
+        pack_form = PackForm(formdata=None, data={**year_to_date(local_today()), "lang": str(get_locale())})
+        return _reports_page(form, pack_form, 422)
+    code = get_country(form.country.data, "report.view").code
+    pdf = country_summary_pdf(code, form.start.data, form.end.data)
+    log_event("report.country_printed", f"Country summary {code} {form.start.data}..{form.end.data}",
+              actor=current_user, data={"country": code, "start": form.start.data.isoformat(),
+                                        "end": form.end.data.isoformat()})
+    return pdf_response(pdf, f"ipdesk-{code}-{form.start.data.isoformat()}-{form.end.data.isoformat()}.pdf")
+
+
+@bp.post("/reports/pack")
+@login_required
+@requires("report.view")
+def make_pack():
+    form = PackForm()
+    if not form.validate_on_submit():
+        return _reports_page(_summary_form(data=year_to_date(local_today())), form, 422)
+    job = request_pack(current_user, form.start.data, form.end.data, form.lang.data)
+    flash(_("The all-country pack is being made. This page shows how far it got."), "info")
+    return redirect(url_for("documents.pack_job", job_id=job.id))
+
+
+def _own_job(job_id: str) -> ReportJob:
+    job = db.session.get(ReportJob, job_id)
+    if job is None or job.requested_by_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/reports/jobs/<job_id>")
+@login_required
+@requires("report.view")
+def pack_job(job_id: str):
+    job = _own_job(job_id)
+    return render_template("reports/job.html", job=job)
+
+
+@bp.get("/reports/jobs/<job_id>/pack.pdf")
+@login_required
+@requires("report.view")
+@writes_on_get
+def pack_download(job_id: str):
+    job = _own_job(job_id)
+    path = pack_path(job)
+    if job.status is not JobStatus.done or not path.exists():
+        abort(404)
+    log_event("report.pack_downloaded", f"All-country pack {job.id} downloaded", actor=current_user, obj=job)
+    return pdf_response(path.read_bytes(), f"ipdesk-all-countries-{job.period_start.isoformat()}-"
+                                           f"{job.period_end.isoformat()}-{job.lang}.pdf")

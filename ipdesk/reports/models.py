@@ -1,0 +1,51 @@
+"""Documents made in the background: what was asked, by whom, how far it got, and where the result is."""
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ipdesk.core.db import UTCDateTime, enum_column, utcnow
+from ipdesk.core.enums import LabelledEnum
+from ipdesk.extensions import db
+
+
+class JobStatus(LabelledEnum):
+    queued = "queued", _l("Waiting to start")
+    running = "running", _l("Being made")
+    done = "done", _l("Ready")
+    failed = "failed", _l("Failed")
+
+
+class ReportJob(db.Model):
+    """One all-country pack: its period and language, its progress by country, and the finished file."""
+
+    __tablename__ = "report_jobs"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=lambda: secrets.token_hex(16))
+    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, "job_status"), default=JobStatus.queued)
+    lang: Mapped[str] = mapped_column(sa.String(5))
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    period_end: Mapped[date] = mapped_column(sa.Date)
+    backend: Mapped[str] = mapped_column(sa.String(10))  # "rq" or "local"
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    result_size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    pages: Mapped[int | None] = mapped_column()
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requested_by: Mapped["User"] = relationship()  # noqa: F821
+
+    __table_args__ = (
+        sa.CheckConstraint("done >= 0 AND done <= total OR total = 0", name="progress_in_range"),
+        sa.CheckConstraint("period_start <= period_end", name="period_in_order"),
+    )
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

@@ -1,0 +1,57 @@
+"""The all-country pack: a cover with a table of contents, then every country's summary, with a bookmark each."""
+import io
+from datetime import date
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from pypdf import PdfReader, PdfWriter
+
+from ipdesk.core.db import utcnow
+from ipdesk.core.i18n import country_name
+from ipdesk.reports.context import page_header
+from ipdesk.reports.pdf import render_pdf
+
+
+def assemble_pack(summaries: dict[str, bytes], start: date, end: date, lang: str) -> tuple[bytes, int]:
+    """One PDF of the summaries in the order of the countries' names in ``lang``; returns it and its page count."""
+    with force_locale(lang):
+        names = {code: country_name(code) for code in summaries}
+        order = sorted(summaries, key=lambda code: names[code])
+        readers = {code: PdfReader(io.BytesIO(summaries[code])) for code in order}
+        toc_pages = 1
+        while True:  # the contents' own length moves every start page
+            first_pages, page = {}, toc_pages + 1
+            for code in order:
+                first_pages[code] = page
+                page += len(readers[code].pages)
+            contents = _contents_pdf(order, names, first_pages, start, end, lang)
+            length = len(PdfReader(io.BytesIO(contents)).pages)
+            if length == toc_pages:
+                break
+            toc_pages = length
+        title = _("All-country pack, %(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(contents)))
+    writer.add_outline_item(_contents_title(lang), 0)
+    for code in order:
+        at = len(writer.pages)
+        writer.append(readers[code])
+        writer.add_outline_item(names[code], at)
+    writer.add_metadata({"/Title": title, "/Author": "ipdesk", "/Producer": "ipdesk",
+                         "/CreationDate": utcnow().strftime("D:%Y%m%d%H%M%SZ")})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(writer.pages)
+
+
+def _contents_title(lang: str) -> str:
+    with force_locale(lang):
+        return _("Contents")
+
+
+def _contents_pdf(order, names, first_pages, start: date, end: date, lang: str) -> bytes:
+    entries = [{"code": code, "name": names[code], "page": first_pages[code]} for code in order]
+    html = render_template("reports/pdf/pack_contents.html", lang=lang, entries=entries, start=start, end=end,
+                           generated_at=utcnow(), header=page_header(_("All-country pack")))
+    return render_pdf(html)

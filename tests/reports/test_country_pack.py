@@ -1,0 +1,160 @@
+"""Country summaries and the all-country pack, read back: text, fonts, bookmarks, page counts; the pack is
+made in the background (a thread of the web process, or RQ on the real Redis) with visible progress."""
+import io
+import time
+import uuid
+import pytest
+import redis
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from ipdesk.extensions import db
+from ipdesk.network.models import Country
+from ipdesk.reports.models import JobStatus, ReportJob
+from tests.conftest import PASSWORD, running_app
+from tests.factories import make_case
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+PACK_COUNTRIES = ("CN", "TH", "VN")
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    with running_app(database_url, REPORTS_DIR=str(tmp_path / "reports"), REPORT_PROCESSES=2,
+                     SECRET_KEY="pack-test-secret") as app:
+        yield app
+
+
+def _few_countries():
+    """A pack of three countries keeps the test quick; the pack code is the same for forty."""
+    db.session.execute(sa.update(Country).where(Country.code.not_in(PACK_COUNTRIES)).values(is_active=False))
+    db.session.commit()
+
+
+def _outline_titles(reader: PdfReader) -> list[tuple[str, int]]:
+    return [(item.title, reader.get_destination_page_number(item)) for item in reader.outline]
+
+
+def test_a_manager_prints_a_country_summary_in_both_languages(client, factories, login_as):
+    exporter = factories.exporter()
+    for n in range(3):
+        make_case("evidence" if n else "intake", company=exporter.company, author=exporter, country="CN",
+                  infringer_name="深圳市美妆贸易有限公司")
+    login_as(factories.manager())
+    url = "/reports/country-summary.pdf?country=CN&start=2026-01-01&end=2026-12-31"
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Country summary: China" in text and f"Page 1 of {len(reader.pages)}" in text
+    assert "Evidence collection" in text and "New cases per month" in text
+    assert len(reader.pages) <= 4 and "China" in reader.metadata.title
+    korean = client.get(url, headers={"Accept-Language": "ko"})
+    ko_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(korean.data)).pages)
+    assert "국가 요약: 중국" in ko_text and "증거 수집" in ko_text
+
+
+def test_a_bad_period_comes_back_with_what_was_typed(client, factories, login_as):
+    login_as(factories.manager())
+    response = client.get("/reports/country-summary.pdf?country=TH&start=2026-06-01&end=2026-01-31")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "The period ends before it starts." in page
+    assert 'value="2026-06-01"' in page and '<option selected value="TH">' in page
+
+
+@pytest.mark.parametrize("role", ["exporter", "staff", "admin"])
+def test_only_managers_print_summaries_and_packs(client, factories, login_as, role):
+    login_as({"exporter": factories.exporter, "staff": factories.staff, "admin": factories.admin}[role]())
+    assert client.get("/reports").status_code == 403
+    assert client.get("/reports/country-summary.pdf?country=CN&start=2026-01-01&end=2026-12-31").status_code == 403
+    assert client.post("/reports/pack", data={"start": "2026-01-01", "end": "2026-12-31", "lang": "en"}
+                       ).status_code == 403
+
+
+def _wait_for(job_id: str, seconds: float = 180) -> ReportJob:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        job = db.session.get(ReportJob, job_id)
+        if job.status in (JobStatus.done, JobStatus.failed):
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"the pack job did not finish: {job.status}, {job.done}/{job.total}")
+
+
+def _check_pack(data: bytes, lang: str):
+    reader = PdfReader(io.BytesIO(data))
+    titles = _outline_titles(reader)
+    names = {"en": ["China", "Thailand", "Vietnam"], "ko": ["베트남", "중국", "태국"]}[lang]
+    assert [t for t, _page in titles[1:]] == names  # sorted by name in the reader's language
+    assert titles[0] == ({"en": "Contents", "ko": "목차"}[lang], 0)
+    contents = reader.pages[0].extract_text()
+    for (name, page_index) in titles[1:]:
+        assert name in contents and str(page_index + 1) in contents  # the contents give each first page
+        assert name in reader.pages[page_index].extract_text()
+    return reader
+
+
+def test_the_pack_is_made_in_the_background_with_progress(client, factories, login_as, app):
+    _few_countries()
+    exporter = factories.exporter()
+    make_case("intake", company=exporter.company, author=exporter, country="TH")
+    manager = factories.manager()
+    login_as(manager)
+    response = client.post("/reports/pack", data={"start": "2026-01-01", "end": "2026-12-31", "lang": "en"})
+    assert response.status_code == 302
+    job_url = response.headers["Location"]
+    job_id = job_url.rsplit("/", 1)[-1]
+    first = client.get(job_url).get_data(as_text=True)
+    assert 'http-equiv="refresh"' in first or "Download the pack" in first
+    job = _wait_for(job_id)
+    assert job.status is JobStatus.done, job.error
+    assert (job.done, job.total, job.backend) == (3, 3, "local")
+    page = client.get(job_url).get_data(as_text=True)
+    assert "Download the pack (PDF)" in page and 'http-equiv="refresh"' not in page
+    pdf = client.get(f"{job_url}/pack.pdf")
+    assert pdf.status_code == 200
+    reader = _check_pack(pdf.data, "en")
+    assert len(reader.pages) == job.pages and "All-country pack" in reader.metadata.title
+    client.post("/logout")
+    login_as(factories.manager())  # a job is its requester's
+    assert client.get(job_url).status_code == 404 and client.get(f"{job_url}/pack.pdf").status_code == 404
+
+
+def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    from rq import Queue, SimpleWorker
+
+    queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
+    with running_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://", REPORT_QUEUE=queue_name,
+                     REPORTS_DIR=str(tmp_path / "reports"), REPORT_PROCESSES=2, SECRET_KEY="pack-test-secret") as app:
+        from tests import factories
+
+        _few_countries()
+        manager = factories.manager()
+        client = app.test_client()
+        assert client.post("/login", data={"email": manager.email, "password": PASSWORD}).status_code == 302
+        response = client.post("/reports/pack", data={"start": "2026-01-01", "end": "2026-12-31", "lang": "ko"})
+        assert response.status_code == 302
+        job_id = response.headers["Location"].rsplit("/", 1)[-1]
+        connection = redis.Redis.from_url(REDIS_URL)
+        queue = Queue(queue_name, connection=connection)
+        assert queue.count == 1
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        queue.delete(delete_jobs=True)
+        job = _wait_for(job_id, 5)
+        assert job.status is JobStatus.done and job.backend == "rq", job.error
+        _check_pack(client.get(f"/reports/jobs/{job_id}/pack.pdf").data, "ko")
+
+
+def test_the_command_line_makes_the_pack_with_a_progress_bar(app, tmp_path):
+    _few_countries()
+    out = tmp_path / "pack.pdf"
+    result = app.test_cli_runner().invoke(args=["reports", "pack", "--from", "2026-01-01", "--to", "2026-12-31",
+                                                "--lang", "en", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Country summaries" in result.output and "3 countries" in result.output
+    _check_pack(out.read_bytes(), "en")
