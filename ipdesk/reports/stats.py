@@ -447,10 +447,9 @@ def _amounts(rows) -> list[Amount]:
 
 def _new_per_month(scope, starts: list[date], end: date) -> list[MonthCount]:
     """Cases submitted per month; ``scope`` must keep ``submitted_at`` within [starts[0], end)."""
-    bounds = [*starts[1:], end]
-    bucket = sa.case(*((Case.submitted_at < _midnight(b), sa.literal_column(str(i)))
-                       for i, b in enumerate(bounds[:-1])),
-                     else_=sa.literal_column(str(len(bounds) - 1))).label("bucket")
+    last = sa.literal_column(str(len(starts) - 1))
+    whens = [(Case.submitted_at < _midnight(b), sa.literal_column(str(i))) for i, b in enumerate(starts[1:])]
+    bucket = (sa.case(*whens, else_=last) if whens else last).label("bucket")
     inner = sa.select(bucket).where(scope, Case.submitted_at < _midnight(end)).subquery()
     counts = dict(db.session.execute(sa.select(inner.c.bucket, sa.func.count()).group_by(inner.c.bucket)).all())
     locale = get_locale()

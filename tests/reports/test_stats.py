@@ -10,7 +10,6 @@ from ipdesk.companies.models import Sector
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from ipdesk.reports.stats import Amount, country_summary, exporter_overview, network_overview
-from tests.factories import make_case
 from tests.reports.conftest import at
 
 pytestmark = pytest.mark.usefixtures("english")
