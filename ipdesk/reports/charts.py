@@ -74,8 +74,13 @@ def stacked_bar_chart(rows: Sequence[tuple[str, Sequence[Number]]], series: Sequ
     return _svg(title, legend_height + 8 + len(rows) * ROW, parts)
 
 
-def column_chart(items: Sequence[tuple[str, Number]], *, title: str) -> Markup:
-    """Vertical columns, one per (label, value), e.g. new cases per month; labels thin out when crowded."""
+def column_chart(items: Sequence[tuple[str, Number]], *, title: str,
+                 axis_labels: Sequence[str] | None = None) -> Markup:
+    """Vertical columns, one per (label, value), e.g. new cases per month; labels thin out when crowded.
+
+    :param axis_labels: shorter labels under the columns (e.g. "Mar" for "Mar 2026"); the full ones
+        stay in each column's title.
+    """
     if not items:
         return _empty(title)
     plot_top, plot_height, left = 20, 160, 16
@@ -88,7 +93,8 @@ def column_chart(items: Sequence[tuple[str, Number]], *, title: str) -> Markup:
         height = plot_height * value / top
         x = left + i * slot
         middle = x + slot / 2
-        shown_label = _text(middle, baseline + 16, _fit(label, 10), anchor="middle") if i % every == 0 else ""
+        axis_label = axis_labels[i] if axis_labels else label
+        shown_label = _text(middle, baseline + 16, _fit(axis_label, 8), anchor="middle") if i % every == 0 else ""
         shown_value = (_text(middle, baseline - height - 4, _number(value), anchor="middle", size=11)
                        if len(items) <= 24 else "")
         parts.append(
