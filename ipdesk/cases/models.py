@@ -119,7 +119,7 @@ class Case(db.Model):
     closed_from: Mapped[Stage | None] = mapped_column(enum_column(Stage, "closed_from_stage"))
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "outcome"), index=True)
     closing_note: Mapped[str | None] = mapped_column(sa.Text)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # dashboards count recent closings
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -144,6 +144,7 @@ class Case(db.Model):
         sa.CheckConstraint("damages_amount IS NULL OR damages_amount >= 0", name="damages_not_negative"),
         sa.Index("ix_cases_hub_id_stage", "hub_id", "stage"),
         sa.Index("ix_cases_company_id_stage", "company_id", "stage"),
+        sa.Index("ix_cases_country_code_submitted_at", "country_code", "submitted_at"),  # country summaries
     )
 
     @property

@@ -1,1 +1,1 @@
-"""Documents (PDF case files, country summaries, the all-country pack) and dashboards."""
+"""Documents (PDF case files, country summaries, the all-country pack), statistics, charts and dashboards."""

@@ -101,6 +101,8 @@ EXPECTED = {
     "infringers.edit_infringer": ({"staff_x", "staff_y", "manager"}, set()),
     "infringers.link": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "infringers.unlink": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    # the network's numbers (staff: their hubs'), or the exporter's own company's; admins see no cases
+    "reports.dashboard": (EVERYONE - {"admin"}, set()),
 }
 SKIP = {"static", "bootstrap.static"}
 NOT_FOUND_BY_DESIGN = {

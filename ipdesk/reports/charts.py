@@ -1,0 +1,163 @@
+"""Server-side SVG charts as strings: basic SVG only, so browsers and WeasyPrint draw them alike.
+
+Each chart is an ``<svg role="img">`` with a ``<title>`` and an ``aria-label``; every label is escaped;
+the same inputs give the same bytes. Text inherits the page's font (no font is fetched). Pages show
+the numbers as a table next to each chart too.
+"""
+import math
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+WIDTH = 640
+ROW = 24  # height of one bar's row
+BAR = 16
+LABEL_WIDTH = 200  # room for category labels left of the bars
+VALUE_ROOM = 60  # room for the number right of the longest bar
+TEXT = "#212529"
+MUTED = "#6c757d"
+# Okabe-Ito: told apart by people with the common colour-vision deficiencies
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+Number = int | Decimal
+
+
+def bar_chart(items: Sequence[tuple[str, Number]], *, title: str) -> Markup:
+    """Horizontal bars, one per (label, value), in the given order."""
+    if not items:
+        return _empty(title)
+    top = max(max(value for _label, value in items), 1)
+    span = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    parts = []
+    for i, (label, value) in enumerate(items):
+        y = 4 + i * ROW
+        width = span * value / top
+        parts.append(
+            f'<g><title>{escape(label)}: {_number(value)}</title>'
+            f'{_text(LABEL_WIDTH - 8, y + 13, _fit(label, 30), anchor="end")}'
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR}" fill="{PALETTE[0]}"/>'
+            f'{_text(LABEL_WIDTH + width + 6, y + 13, _number(value))}</g>'
+        )
+    return _svg(title, 8 + len(items) * ROW, parts)
+
+
+def stacked_bar_chart(rows: Sequence[tuple[str, Sequence[Number]]], series: Sequence[str], *,
+                      title: str) -> Markup:
+    """Horizontal stacked bars: one per (label, values), the values split by ``series`` (a legend above)."""
+    if not rows:
+        return _empty(title)
+    legend, legend_height = _legend(series)
+    top = max(max(sum(values) for _label, values in rows), 1)
+    span = WIDTH - LABEL_WIDTH - VALUE_ROOM
+    parts = [legend]
+    for i, (label, values) in enumerate(rows):
+        y = legend_height + 4 + i * ROW
+        x = float(LABEL_WIDTH)
+        segments = []
+        for j, value in enumerate(values):
+            width = span * value / top
+            if width > 0:
+                segments.append(
+                    f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="{BAR}" fill="{_colour(j)}">'
+                    f'<title>{escape(label)}, {escape(series[j])}: {_number(value)}</title></rect>'
+                )
+            x += width
+        parts.append(
+            f'<g><title>{escape(label)}: {_number(sum(values))}</title>'
+            f'{_text(LABEL_WIDTH - 8, y + 13, _fit(label, 30), anchor="end")}{"".join(segments)}'
+            f'{_text(x + 6, y + 13, _number(sum(values)))}</g>'
+        )
+    return _svg(title, legend_height + 8 + len(rows) * ROW, parts)
+
+
+def column_chart(items: Sequence[tuple[str, Number]], *, title: str,
+                 axis_labels: Sequence[str] | None = None) -> Markup:
+    """Vertical columns, one per (label, value), e.g. new cases per month; labels thin out when crowded.
+
+    :param axis_labels: shorter labels under the columns (e.g. "Mar" for "Mar 2026"); the full ones
+        stay in each column's title.
+    """
+    if not items:
+        return _empty(title)
+    plot_top, plot_height, left = 20, 160, 16
+    top = max(max(value for _label, value in items), 1)
+    slot = (WIDTH - 2 * left) / len(items)
+    every = math.ceil(len(items) / 12)  # at most about twelve labels along the axis
+    baseline = plot_top + plot_height
+    parts = [f'<line x1="{left}" y1="{baseline}" x2="{WIDTH - left}" y2="{baseline}" stroke="{MUTED}"/>']
+    for i, (label, value) in enumerate(items):
+        height = plot_height * value / top
+        x = left + i * slot
+        middle = x + slot / 2
+        axis_label = axis_labels[i] if axis_labels else label
+        shown_label = _text(middle, baseline + 16, _fit(axis_label, 8), anchor="middle") if i % every == 0 else ""
+        shown_value = (_text(middle, baseline - height - 4, _number(value), anchor="middle", size=11)
+                       if len(items) <= 24 else "")
+        parts.append(
+            f'<g><title>{escape(label)}: {_number(value)}</title>'
+            f'<rect x="{x + slot * 0.15:.1f}" y="{baseline - height:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{height:.1f}" fill="{PALETTE[0]}"/>{shown_value}{shown_label}</g>'
+        )
+    return _svg(title, baseline + 24, parts)
+
+
+# --- pieces ----------------------------------------------------------------------------------
+
+def _svg(title: str, height: int, parts: list[str]) -> Markup:
+    label = escape(title)
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
+        f'role="img" aria-label="{label}" class="chart"><title>{label}</title>{"".join(parts)}</svg>'
+    )
+
+
+def _empty(title: str) -> Markup:
+    return _svg(title, 40, [_text(WIDTH / 2, 24, _("No data"), anchor="middle", fill=MUTED)])
+
+
+def _legend(series: Sequence[str]) -> tuple[str, int]:
+    """Swatches and names in lines that fit the width; returns the markup and its height."""
+    items, x, y = [], 8.0, 4
+    for j, name in enumerate(series):
+        width = 18 + _units(name) * 6.5 + 14
+        if x + width > WIDTH and x > 8:
+            x, y = 8.0, y + 18
+        items.append(f'<rect x="{x:.1f}" y="{y + 2}" width="12" height="12" fill="{_colour(j)}"/>'
+                     f'{_text(x + 16, y + 12, name)}')
+        x += width
+    return f'<g>{"".join(items)}</g>', y + 22
+
+
+def _text(x: float, y: float, content, *, anchor: str = "start", size: int = 12, fill: str = TEXT) -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" text-anchor="{anchor}">'
+            f'{escape(content)}</text>')
+
+
+def _colour(j: int) -> str:
+    return PALETTE[j % len(PALETTE)]
+
+
+def _number(value: Number) -> str:
+    return format_decimal(value)
+
+
+def _units(text: str) -> int:
+    """Width in half-em units: Hangul, kana and Han characters are twice as wide as Latin ones."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fit(text: str, units: int) -> str:
+    """``text`` cut to about ``units`` half-ems with an ellipsis (the full label is in the bar's title)."""
+    if _units(text) <= units:
+        return text
+    cut, used = [], 0
+    for c in text:
+        used += _units(c)
+        if used > units - 1:
+            break
+        cut.append(c)
+    return "".join(cut).rstrip() + "…"

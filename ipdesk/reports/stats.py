@@ -1,0 +1,483 @@
+"""Statistics for dashboards and country summaries, as plain data from a few aggregate queries.
+
+Every function returns frozen dataclasses holding only str, int, Decimal, date and datetime values
+(never ORM objects), so PDF templates and dashboards can use them alike. Categories come as
+:class:`Count` with a stable ``key`` (an enum name, a country code, a hub code) and a ``label``
+translated when the function is called: call it in the reader's locale (``force_locale`` for a PDF).
+
+Periods are calendar dates taken in UTC, as the case list's date filter takes them: a case
+"submitted in [start, end]" has ``submitted_at`` from ``start`` 00:00 UTC up to ``end`` 24:00 UTC.
+"""
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from babel.dates import format_skeleton
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ipdesk.actions.models import Litigation
+from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome, Stage, StageChange
+from ipdesk.companies.models import Company, Sector
+from ipdesk.core.db import UTCDateTime
+from ipdesk.core.i18n import country_name
+from ipdesk.deadlines.models import Deadline
+from ipdesk.extensions import db
+from ipdesk.infringers.models import CaseInfringer, Infringer
+from ipdesk.network.models import Hub
+from ipdesk.policy import visible_cases_clause
+
+OPEN_CASES_SHOWN = 50  # the full list is the case list's CSV export
+MOST_OVERDUE_SHOWN = 5
+REPEAT_INFRINGERS_SHOWN = 20
+NOT_GIVEN = "none"  # the key of cases that leave an optional category empty
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: date  # the first day of the month
+    label: str  # "Mar 2026" / "2026년 3월"
+    short_label: str  # "Mar" / "3월"
+    count: int
+
+
+@dataclass(frozen=True)
+class Amount:
+    currency: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class StageDuration:
+    key: str
+    label: str
+    median_days: Decimal | None  # None when no case has left the stage yet
+    stays: int  # how many completed stays the median is taken over
+
+
+@dataclass(frozen=True)
+class OverdueDeadline:
+    case_id: int
+    reference: str
+    what: str
+    due_on: date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class RepeatInfringer:
+    infringer_id: int
+    name: str
+    cases: int
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    case_id: int
+    reference: str
+    title: str
+    company: str
+    stage: str
+    stage_label: str
+    submitted_on: date
+    days_open: int
+    overdue_what: str | None  # the most overdue open deadline of the case, if any
+    overdue_due_on: date | None
+
+
+@dataclass(frozen=True)
+class CountrySummary:
+    country_code: str
+    country: str
+    start: date
+    end: date
+    today: date
+    total: int
+    by_stage: list[Count]
+    by_sector: list[Count]
+    by_ip_right: list[Count]
+    by_dispute_type: list[Count]
+    by_outcome: list[Count]
+    median_days: list[StageDuration]
+    overdue_deadlines: int
+    most_overdue: list[OverdueDeadline]
+    damages_claimed: list[Amount]
+    damages_awarded: list[Amount]
+    damages_recovered: list[Amount]
+    repeat_infringers: list[RepeatInfringer]
+    open_cases_total: int
+    overdue_open_cases: int
+    open_cases: list[OpenCase]  # overdue first (most overdue first), then the oldest; at most 50
+    new_per_month: list[MonthCount]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One country or hub of the network overview."""
+
+    key: str  # the country code, or the hub code
+    label: str
+    hub_id: int | None  # for links to the hub's cases
+    open_by_stage: tuple[int, ...]  # aligned with NetworkOverview.stages
+    open_total: int
+    overdue_deadlines: int
+    closed: int  # closed since the overview's first month
+
+
+@dataclass(frozen=True)
+class NetworkOverview:
+    today: date
+    since: date  # the first day of the earliest month shown
+    stages: list[Count]  # the open stages (the series), with the network's totals
+    by_country: list[GroupRow]
+    by_hub: list[GroupRow]
+    new_per_month: list[MonthCount]
+    outcomes: list[Count]  # of cases closed since ``since``
+    open_total: int
+    overdue_deadlines: int
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    case_id: int
+    reference: str
+    what: str
+    due_on: date
+    is_overdue: bool
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_id: int
+    reference: str
+    title: str
+    since: date
+
+
+@dataclass(frozen=True)
+class Activity:
+    case_id: int
+    reference: str
+    from_stage: str
+    from_label: str
+    to_stage: str
+    to_label: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ExporterOverview:
+    today: date
+    drafts: int
+    open_by_stage: list[Count]
+    open_total: int
+    closed_by_outcome: list[Count]
+    closed_total: int
+    next_deadlines: list[DeadlineRow]
+    waiting_on_us: list[CaseRow]  # returned for information: the company's move
+    recent_activity: list[Activity]
+
+
+# --- the country summary ---------------------------------------------------------------------
+
+def country_summary(country_code: str, start: date, end: date, *, today: date) -> CountrySummary:
+    """The cases of one country submitted in [start, end] (UTC dates), in eight queries.
+
+    Every section is about those cases: their deadlines, damages and infringers. Overdue means
+    an open deadline due before ``today`` on a case that is not closed.
+    """
+    scope = sa.and_(Case.country_code == country_code, Case.submitted_at >= _midnight(start),
+                    Case.submitted_at < _midnight(end + timedelta(days=1)))
+    in_scope = sa.select(Case.id).where(scope)
+
+    # one query for five breakdowns: the combinations are few (at most a few thousand rows)
+    by = {name: Counter() for name in ("stage", "sector", "ip_right", "dispute_type", "outcome")}
+    for stage, sector, right, dispute, outcome, n in db.session.execute(
+            sa.select(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome, sa.func.count())
+            .where(scope).group_by(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome)):
+        for name, value in zip(by, (stage, sector, right, dispute, outcome), strict=True):
+            if name != "outcome" or value is not None:
+                by[name][value] += n
+
+    most_overdue, overdue_count = _overdue_deadlines(scope, today)
+    open_cases, open_total, overdue_open = _open_cases(scope, today)
+    return CountrySummary(
+        country_code=country_code, country=country_name(country_code), start=start, end=end, today=today,
+        total=sum(by["stage"].values()),
+        by_stage=_counts([s for s in Stage if s is not Stage.draft], by["stage"]),
+        by_sector=_counts(list(Sector), by["sector"]),
+        by_ip_right=_counts(list(IPRight), by["ip_right"]),
+        by_dispute_type=_counts(list(DisputeType), by["dispute_type"]),
+        by_outcome=_counts(list(Outcome), by["outcome"]),
+        median_days=_median_days(in_scope),
+        overdue_deadlines=overdue_count, most_overdue=most_overdue,
+        damages_claimed=_amounts(db.session.execute(
+            sa.select(Case.damages_currency, sa.func.sum(Case.damages_amount))
+            .where(scope, Case.damages_amount.is_not(None)).group_by(Case.damages_currency))),
+        **_litigation_damages(in_scope),
+        repeat_infringers=_repeat_infringers(in_scope),
+        open_cases_total=open_total, overdue_open_cases=overdue_open, open_cases=open_cases,
+        new_per_month=_new_per_month(scope, _month_starts(start, end), end + timedelta(days=1)),
+    )
+
+
+def _median_days(in_scope) -> list[StageDuration]:
+    """Median days per open stage: a stay runs from the change that entered the stage to the next one.
+
+    One query returns each completed stay's two timestamps (a window over the case's changes);
+    the medians are taken here, so it runs alike on SQLite and PostgreSQL.
+    """
+    changes = sa.select(
+        StageChange.to_stage.label("stage"), StageChange.created_at.label("entered_at"),
+        sa.func.lead(StageChange.created_at, type_=UTCDateTime())
+        .over(partition_by=StageChange.case_id, order_by=(StageChange.created_at, StageChange.id))
+        .label("left_at"),
+    ).where(StageChange.case_id.in_(in_scope)).subquery()
+    stays = defaultdict(list)
+    for stage, entered, left in db.session.execute(
+            sa.select(changes.c.stage, changes.c.entered_at, changes.c.left_at)
+            .where(changes.c.left_at.is_not(None), changes.c.stage.in_(OPEN_STAGES))):
+        stays[stage].append((left - entered).total_seconds() / 86400)
+    return [StageDuration(key=stage.name, label=stage.title,
+                          median_days=(Decimal(statistics.median(stays[stage])).quantize(Decimal("0.1"))
+                                       if stays[stage] else None),
+                          stays=len(stays[stage]))
+            for stage in OPEN_STAGES]
+
+
+def _overdue_deadlines(scope, today: date) -> tuple[list[OverdueDeadline], int]:
+    """The most overdue open deadlines, and how many there are in all (a window count, one query)."""
+    rows = db.session.execute(
+        sa.select(Case.id, Case.reference, Deadline.what, Deadline.due_on, sa.func.count().over())
+        .join(Case, Case.id == Deadline.case_id)
+        .where(scope, Case.stage != Stage.closed, ~Deadline.is_done, Deadline.due_on < today)
+        .order_by(Deadline.due_on, Deadline.id).limit(MOST_OVERDUE_SHOWN)
+    ).all()
+    return ([OverdueDeadline(case_id=case_id, reference=reference, what=what, due_on=due_on,
+                             days_overdue=(today - due_on).days)
+             for case_id, reference, what, due_on, _total in rows],
+            rows[0][4] if rows else 0)
+
+
+def _open_cases(scope, today: date) -> tuple[list[OpenCase], int, int]:
+    """The open cases with an overdue deadline (most overdue first), then the oldest; at most 50.
+
+    Also how many open cases and overdue open cases there are in all, by window sums in the same query.
+    """
+    ranked = sa.select(
+        Deadline.case_id, Deadline.what, Deadline.due_on,
+        sa.func.row_number().over(partition_by=Deadline.case_id, order_by=(Deadline.due_on, Deadline.id))
+        .label("rank"),
+    ).where(~Deadline.is_done, Deadline.due_on < today).subquery()
+    rows = db.session.execute(
+        sa.select(Case.id, Case.reference, Case.title, Company.name_ko, Company.name_en, Case.stage,
+                  Case.submitted_at, ranked.c.what, ranked.c.due_on, sa.func.count().over(),
+                  sa.func.count(ranked.c.due_on).over())
+        .join(Company, Company.id == Case.company_id)
+        .outerjoin(ranked, sa.and_(ranked.c.case_id == Case.id, ranked.c.rank == 1))
+        .where(scope, Case.stage.in_(OPEN_STAGES))
+        .order_by(sa.case((ranked.c.due_on.is_(None), 1), else_=0), ranked.c.due_on, Case.submitted_at, Case.id)
+        .limit(OPEN_CASES_SHOWN)
+    ).all()
+    cases = [OpenCase(case_id=case_id, reference=reference, title=title, company=_localized(name_ko, name_en),
+                      stage=stage.name, stage_label=stage.title,
+                      submitted_on=submitted_at.date(), days_open=(today - submitted_at.date()).days,
+                      overdue_what=what, overdue_due_on=due_on)
+             for case_id, reference, title, name_ko, name_en, stage, submitted_at, what, due_on, _n, _o in rows]
+    return cases, rows[0][9] if rows else 0, rows[0][10] if rows else 0
+
+
+def _litigation_damages(in_scope) -> dict[str, list[Amount]]:
+    awarded, recovered = {}, {}
+    for currency, awarded_sum, recovered_sum in db.session.execute(
+            sa.select(Litigation.damages_currency, sa.func.sum(Litigation.damages_awarded),
+                      sa.func.sum(Litigation.damages_recovered))
+            .where(Litigation.case_id.in_(in_scope), Litigation.damages_currency.is_not(None))
+            .group_by(Litigation.damages_currency)):
+        if awarded_sum is not None:
+            awarded[currency] = awarded_sum
+        if recovered_sum is not None:
+            recovered[currency] = recovered_sum
+    return {"damages_awarded": _amounts(awarded.items()), "damages_recovered": _amounts(recovered.items())}
+
+
+def _repeat_infringers(in_scope) -> list[RepeatInfringer]:
+    """Infringer records linked to two or more of the cases, most cases first."""
+    n = sa.func.count(CaseInfringer.case_id)
+    return [RepeatInfringer(infringer_id=infringer_id, name=name, cases=cases)
+            for infringer_id, name, cases in db.session.execute(
+                sa.select(Infringer.id, Infringer.name, n)
+                .join(CaseInfringer, CaseInfringer.infringer_id == Infringer.id)
+                .where(CaseInfringer.case_id.in_(in_scope))
+                .group_by(Infringer.id, Infringer.name).having(n >= 2)
+                .order_by(n.desc(), Infringer.name, Infringer.id).limit(REPEAT_INFRINGERS_SHOWN))]
+
+
+# --- the network overview --------------------------------------------------------------------
+
+def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
+    """Open cases, overdue deadlines and closings per country and per hub, and new cases per month,
+    over the cases ``user`` may see, in five queries."""
+    starts = _month_starts(_add_months(today.replace(day=1), -(months - 1)), today)
+    since = starts[0]
+    visible = visible_cases_clause(user)
+    stage_index = {stage: i for i, stage in enumerate(OPEN_STAGES)}
+
+    open_counts = defaultdict(lambda: [0] * len(OPEN_STAGES))  # (country, hub) -> per stage
+    for code, hub_id, stage, n in db.session.execute(
+            sa.select(Case.country_code, Case.hub_id, Case.stage, sa.func.count())
+            .where(visible, Case.stage.in_(OPEN_STAGES)).group_by(Case.country_code, Case.hub_id, Case.stage)):
+        open_counts[code, hub_id][stage_index[stage]] += n
+    overdue = {(code, hub_id): n for code, hub_id, n in db.session.execute(
+        sa.select(Case.country_code, Case.hub_id, sa.func.count())
+        .join(Deadline, Deadline.case_id == Case.id)
+        .where(visible, Case.stage.in_(OPEN_STAGES), ~Deadline.is_done, Deadline.due_on < today)
+        .group_by(Case.country_code, Case.hub_id))}
+    closed, outcomes = Counter(), Counter()
+    for code, hub_id, outcome, n in db.session.execute(
+            sa.select(Case.country_code, Case.hub_id, Case.outcome, sa.func.count())
+            .where(visible, Case.stage == Stage.closed, Case.closed_at >= _midnight(since))
+            .group_by(Case.country_code, Case.hub_id, Case.outcome)):
+        closed[code, hub_id] += n
+        outcomes[outcome] += n
+    keys = open_counts.keys() | overdue.keys() | closed.keys()
+    hubs = {hub_id: (code, _localized(name_ko, name_en)) for hub_id, code, name_ko, name_en in db.session.execute(
+        sa.select(Hub.id, Hub.code, Hub.name_ko, Hub.name_en).where(Hub.id.in_({hub for _code, hub in keys})))}
+
+    def rows(position: int, key_of, label_of, hub_id_of) -> list[GroupRow]:
+        """One row per country (position 0 of the keys) or per hub (position 1)."""
+        groups = defaultdict(list)
+        for key in keys:
+            groups[key[position]].append(key)
+        made = [GroupRow(key=key_of(group), label=label_of(group), hub_id=hub_id_of(group),
+                         open_by_stage=tuple(sum(open_counts[k][i] for k in members if k in open_counts)
+                                             for i in range(len(OPEN_STAGES))),
+                         open_total=sum(sum(open_counts[k]) for k in members if k in open_counts),
+                         overdue_deadlines=sum(overdue.get(k, 0) for k in members),
+                         closed=sum(closed[k] for k in members))
+                for group, members in groups.items()]
+        return sorted(made, key=lambda row: (-row.open_total, -row.overdue_deadlines, row.label))
+
+    by_country = rows(0, str, country_name, lambda code: None)
+    return NetworkOverview(
+        today=today, since=since,
+        stages=[Count(key=stage.name, label=stage.title, count=sum(row.open_by_stage[i] for row in by_country))
+                for i, stage in enumerate(OPEN_STAGES)],
+        by_country=by_country,
+        by_hub=rows(1, lambda hub_id: hubs[hub_id][0], lambda hub_id: hubs[hub_id][1], int),
+        new_per_month=_new_per_month(sa.and_(visible, Case.submitted_at >= _midnight(since)), starts,
+                                     _add_months(starts[-1], 1)),
+        outcomes=_counts(list(Outcome), outcomes),
+        open_total=sum(row.open_total for row in by_country),
+        overdue_deadlines=sum(overdue.values()),
+    )
+
+
+# --- the exporter's overview -----------------------------------------------------------------
+
+RECENT_ACTIVITY_SHOWN = 10
+NEXT_DEADLINES_SHOWN = 5
+WAITING_SHOWN = 10
+
+
+def exporter_overview(user, *, today: date) -> ExporterOverview:
+    """The cases of the exporter's company at a glance (what ``user`` may see of them), in four queries."""
+    visible = visible_cases_clause(user)
+    by_stage, by_outcome = Counter(), Counter()
+    for stage, outcome, n in db.session.execute(
+            sa.select(Case.stage, Case.outcome, sa.func.count()).where(visible).group_by(Case.stage, Case.outcome)):
+        by_stage[stage] += n
+        if outcome is not None:
+            by_outcome[outcome] += n
+    deadlines = [DeadlineRow(case_id=case_id, reference=reference, what=what, due_on=due_on,
+                             is_overdue=due_on < today)
+                 for case_id, reference, what, due_on in db.session.execute(
+                     sa.select(Case.id, Case.reference, Deadline.what, Deadline.due_on)
+                     .join(Case, Case.id == Deadline.case_id)
+                     .where(visible, Case.stage.in_(OPEN_STAGES), ~Deadline.is_done)
+                     .order_by(Deadline.due_on, Deadline.id).limit(NEXT_DEADLINES_SHOWN))]
+    waiting = [CaseRow(case_id=case_id, reference=reference, title=title, since=changed_at.date())
+               for case_id, reference, title, changed_at in db.session.execute(
+                   sa.select(Case.id, Case.reference, Case.title, Case.stage_changed_at)
+                   .where(visible, Case.stage == Stage.returned)
+                   .order_by(Case.stage_changed_at, Case.id).limit(WAITING_SHOWN))]
+    activity = [Activity(case_id=case_id, reference=reference, from_stage=source.name, from_label=source.title,
+                         to_stage=target.name, to_label=target.title, at=at)
+                for case_id, reference, source, target, at in db.session.execute(
+                    sa.select(Case.id, Case.reference, StageChange.from_stage, StageChange.to_stage,
+                              StageChange.created_at)
+                    .join(Case, Case.id == StageChange.case_id).where(visible)
+                    .order_by(StageChange.created_at.desc(), StageChange.id.desc()).limit(RECENT_ACTIVITY_SHOWN))]
+    open_by_stage = _counts(list(OPEN_STAGES), by_stage)
+    closed_by_outcome = _counts(list(Outcome), by_outcome)
+    return ExporterOverview(
+        today=today, drafts=by_stage[Stage.draft], open_by_stage=open_by_stage,
+        open_total=sum(c.count for c in open_by_stage), closed_by_outcome=closed_by_outcome,
+        closed_total=sum(c.count for c in closed_by_outcome), next_deadlines=deadlines, waiting_on_us=waiting,
+        recent_activity=activity,
+    )
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _counts(members: list, counter: Counter) -> list[Count]:
+    """Every member in order, zeros included; then "not given" when some cases leave it empty."""
+    counts = [Count(key=m.name, label=m.title, count=counter.get(m, 0)) for m in members]
+    if counter.get(None):
+        counts.append(Count(key=NOT_GIVEN, label=_("Not given"), count=counter[None]))
+    return counts
+
+
+def _amounts(rows) -> list[Amount]:
+    """Totals per currency, by currency code; SQLite sums in floating point, so round to cents."""
+    return [Amount(currency=currency, amount=Decimal(total).quantize(CENT))
+            for currency, total in sorted(rows, key=lambda row: row[0])]
+
+
+def _new_per_month(scope, starts: list[date], end: date) -> list[MonthCount]:
+    """Cases submitted per month; ``scope`` must keep ``submitted_at`` within [starts[0], end)."""
+    last = sa.literal_column(str(len(starts) - 1))
+    whens = [(Case.submitted_at < _midnight(b), sa.literal_column(str(i))) for i, b in enumerate(starts[1:])]
+    bucket = (sa.case(*whens, else_=last) if whens else last).label("bucket")
+    inner = sa.select(bucket).where(scope, Case.submitted_at < _midnight(end)).subquery()
+    counts = dict(db.session.execute(sa.select(inner.c.bucket, sa.func.count()).group_by(inner.c.bucket)).all())
+    locale = get_locale()
+    return [MonthCount(month=month.replace(day=1), label=format_skeleton("yMMM", month, locale=locale),
+                       short_label=format_skeleton("MMM", month, locale=locale), count=counts.get(i, 0))
+            for i, month in enumerate(starts)]
+
+
+def _localized(korean: str, english: str) -> str:
+    """The name in the viewer's language, falling back to the other (as ``core.i18n.localized``)."""
+    return (korean or english) if str(get_locale()) == "ko" else (english or korean)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, UTC)
+
+
+def _add_months(month: date, n: int) -> date:
+    """The first day of the month ``n`` months after ``month``'s."""
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_starts(first: date, last: date) -> list[date]:
+    """The first day of every month from ``first``'s month to ``last``'s (the first one clamped to ``first``)."""
+    starts = [first]
+    month = _add_months(first.replace(day=1), 1)
+    while month <= last:
+        starts.append(month)
+        month = _add_months(month, 1)
+    return starts

@@ -1,0 +1,60 @@
+"""The dashboards: the network's (a staff member's hubs') numbers, or an exporter's own cases at a glance."""
+from flask import Blueprint, render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ipdesk.auth.models import Role
+from ipdesk.core.i18n import local_today
+from ipdesk.policy import requires
+from ipdesk.reports.charts import bar_chart, column_chart, stacked_bar_chart
+from ipdesk.reports.stats import GroupRow, exporter_overview, network_overview
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.get("/dashboard")
+@login_required
+@requires("dashboard.view")
+def dashboard():
+    today = local_today()
+    if current_user.role is Role.exporter:
+        overview = exporter_overview(current_user, today=today)
+        return render_template("reports/exporter_dashboard.html", overview=overview, charts={
+            "open": bar_chart([(c.label, c.count) for c in overview.open_by_stage],
+                              title=_("Open cases by stage")),
+            "closed": bar_chart([(c.label, c.count) for c in overview.closed_by_outcome],
+                                title=_("Closed cases by outcome")),
+        })
+    by = "hub" if request.args.get("by") == "hub" else "country"
+    overview = network_overview(current_user, today=today)
+    groups = overview.by_hub if by == "hub" else overview.by_country
+    since = format_date(overview.since)
+    return render_template("reports/dashboard.html", overview=overview, by=by, groups=groups, charts={
+        "open": stacked_bar_chart(_largest(groups, by), [s.label for s in overview.stages],
+                                  title=_("Open cases by stage, per country") if by == "country"
+                                  else _("Open cases by stage, per hub")),
+        "months": column_chart([(m.label, m.count) for m in overview.new_per_month],
+                               axis_labels=[m.short_label for m in overview.new_per_month],
+                               title=_("New cases per month since %(date)s", date=since)),
+        "outcomes": bar_chart([(c.label, c.count) for c in overview.outcomes],
+                              title=_("Outcomes of the cases closed since %(date)s", date=since)),
+        "overdue": bar_chart([(g.label, g.overdue_deadlines) for g in groups if g.overdue_deadlines],
+                             title=_("Overdue deadlines, per country") if by == "country"
+                             else _("Overdue deadlines, per hub")),
+    })
+
+
+CHART_ROWS = 15  # the table below the chart lists every country
+
+
+def _largest(groups: list[GroupRow], by: str) -> list[tuple[str, tuple[int, ...]]]:
+    """The groups with most open cases for the chart, the rest summed into one bar."""
+    shown = [g for g in groups if g.open_total]
+    rows = [(g.label, g.open_by_stage) for g in shown[:CHART_ROWS]]
+    rest = shown[CHART_ROWS:]
+    if rest:
+        label = (_("Other countries (%(n)d)", n=len(rest)) if by == "country"
+                 else _("Other hubs (%(n)d)", n=len(rest)))
+        rows.append((label, tuple(map(sum, zip(*(g.open_by_stage for g in rest), strict=True)))))
+    return rows
