@@ -85,11 +85,8 @@ def register_blueprints(app: Flask) -> None:
     from ipdesk.infringers.views import bp as infringers_bp
     from ipdesk.main.views import bp as main_bp
     from ipdesk.network.views import bp as network_bp
-<<<<<<< HEAD
     from ipdesk.reports.documents import bp as documents_bp
-=======
     from ipdesk.reports.views import bp as reports_bp
->>>>>>> dashboards
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

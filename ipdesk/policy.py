@@ -79,13 +79,10 @@ def permits(user, action: str, obj=None) -> bool:
             return True
         case "infringer.view" | "infringer.manage":  # records span companies: never the exporters'
             return role in (Role.staff, Role.manager)
-<<<<<<< HEAD
         case "report.view":  # country summaries and the all-country pack
             return role is Role.manager
-=======
         case "dashboard.view":  # the network's (of the hubs, for staff), or the own company's
             return role in (Role.exporter, Role.staff, Role.manager)
->>>>>>> dashboards
         case "case.list" | "case.export":
             return role is not Role.admin
         case "case.create":

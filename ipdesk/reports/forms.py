@@ -36,7 +36,8 @@ class CountrySummaryForm(PeriodForm):
 
 
 class PackForm(PeriodForm):
-    lang = SelectField(_l("Language"), choices=[("ko", "한국어"), ("en", "English")], validators=[DataRequired()])
+    lang = SelectField(_l("Language"), choices=select_choices([("ko", "한국어"), ("en", "English")]),
+                       validators=[DataRequired()])
     submit = SubmitField(_l("Make the all-country pack"))
 
 

@@ -2,7 +2,7 @@
 import io
 from datetime import date
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from pypdf import PdfReader, PdfWriter
@@ -14,8 +14,11 @@ from ipdesk.reports.pdf import render_pdf
 
 
 def assemble_pack(summaries: dict[str, bytes], start: date, end: date, lang: str) -> tuple[bytes, int]:
-    """One PDF of the summaries in the order of the countries' names in ``lang``; returns it and its page count."""
-    with force_locale(lang):
+    """One PDF of the summaries in the order of the countries' names in ``lang``; returns it and its page count.
+
+    It runs in a job or a command, not a request: the contents are rendered in a request context of their own.
+    """
+    with current_app.test_request_context(headers={"Accept-Language": lang}), force_locale(lang):
         names = {code: country_name(code) for code in summaries}
         order = sorted(summaries, key=lambda code: names[code])
         readers = {code: PdfReader(io.BytesIO(summaries[code])) for code in order}
@@ -31,23 +34,19 @@ def assemble_pack(summaries: dict[str, bytes], start: date, end: date, lang: str
                 break
             toc_pages = length
         title = _("All-country pack, %(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
+        contents_title = _("Contents")
     writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(contents)))
-    writer.add_outline_item(_contents_title(lang), 0)
+    writer.append(PdfReader(io.BytesIO(contents)), import_outline=False)
+    writer.add_outline_item(title=contents_title, page_number=0)
     for code in order:
         at = len(writer.pages)
-        writer.append(readers[code])
-        writer.add_outline_item(names[code], at)
+        writer.append(readers[code], import_outline=False)
+        writer.add_outline_item(title=names[code], page_number=at)
     writer.add_metadata({"/Title": title, "/Author": "ipdesk", "/Producer": "ipdesk",
                          "/CreationDate": utcnow().strftime("D:%Y%m%d%H%M%SZ")})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), len(writer.pages)
-
-
-def _contents_title(lang: str) -> str:
-    with force_locale(lang):
-        return _("Contents")
 
 
 def _contents_pdf(order, names, first_pages, start: date, end: date, lang: str) -> bytes:

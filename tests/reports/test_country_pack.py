@@ -3,6 +3,7 @@ made in the background (a thread of the web process, or RQ on the real Redis) wi
 import io
 import time
 import uuid
+
 import pytest
 import redis
 import sqlalchemy as sa
@@ -78,6 +79,7 @@ def _wait_for(job_id: str, seconds: float = 180) -> ReportJob:
         job = db.session.get(ReportJob, job_id)
         if job.status in (JobStatus.done, JobStatus.failed):
             return job
+        db.session.rollback()  # outside a request SQLite begins for writing: let the job commit its progress
         time.sleep(0.3)
     raise AssertionError(f"the pack job did not finish: {job.status}, {job.done}/{job.total}")
 

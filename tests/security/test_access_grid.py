@@ -4,7 +4,7 @@ A new route without a row in EXPECTED fails the test, so no page ships without a
 Expected answers: 200/302 where allowed, 403 beyond the role, 404 for another company's object.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +19,8 @@ from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
 from ipdesk.infringers.services import create_infringer
 from ipdesk.network.models import Hub
+from ipdesk.reports.jobs import pack_path
+from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import running_app
 from tests.factories import make_case, make_evidence_file
 
@@ -90,6 +92,11 @@ EXPECTED = {
     "costs.add": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "costs.remove": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "documents.case_file": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "documents.reports": ({"manager"}, set()),
+    "documents.country_summary": ({"manager"}, set()),
+    "documents.make_pack": ({"manager"}, set()),
+    "documents.pack_job": ({"manager"}, set()),  # the manager's own job
+    "documents.pack_download": ({"manager"}, set()),
     "deadlines.mine": (EVERYONE - {"admin"}, set()),
     "deadlines.rotate_calendar": (EVERYONE - {"admin"}, set()),
     "deadlines.calendar_feed": (EVERYONE, set()),  # by secret token, no sign-in: a made-up one is a 404
@@ -109,13 +116,16 @@ NOT_FOUND_BY_DESIGN = {
     "auth.accept_invite",
     "deadlines.calendar_feed",
 }  # made-up tokens are a 404 for everyone
-ONE_SHOT = {"costs.remove"}  # once an allowed actor removed the object, it is gone for the next one too
+# once an allowed actor removed the object, it is gone for the next one too
+ONE_SHOT = {"costs.remove"}
+# pages that read a form from the query string
+QUERY = {"documents.country_summary": {"country": "CN", "start": "2026-01-01", "end": "2026-06-30"}}
 
 
 @pytest.fixture
-def app(database_url):
+def app(database_url, tmp_path):
     """The grid signs many people in from one address: lift the sign-in limits for it."""
-    with running_app(database_url, LOGIN_RATE_LIMIT="1000 per minute") as app:
+    with running_app(database_url, LOGIN_RATE_LIMIT="1000 per minute", REPORTS_DIR=str(tmp_path)) as app:
         yield app
 
 
@@ -163,8 +173,12 @@ def world(app, factories, make_client, login):
     suit = Litigation(case_id=case.id, court="Beijing IP Court", created_by_id=people["staff_x"].id)
     cost = Cost(case_id=case.id, category=CostCategory.counsel, payer=Payer.company, amount=100, currency="KRW",
                 krw_rate=1, amount_krw=100, incurred_on=case.first_noticed_on, created_by_id=people["staff_x"].id)
-    db.session.add_all([action, suit, cost])
+    job = ReportJob(lang="en", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), backend="local",
+                    status=JobStatus.done, pages=1, result_size=5, requested_by_id=people["manager"].id)
+    db.session.add_all([action, suit, cost, job])
     db.session.commit()
+    with app.test_request_context():
+        pack_path(job).write_bytes(b"%PDF-")  # the finished pack the download serves
     load_shipped_rules()
     infringer = create_infringer({"name": "Lucky Star", "shop_ids": "luckystar"}, people["staff_x"], case=case)
     db.session.commit()
@@ -175,6 +189,7 @@ def world(app, factories, make_client, login):
         "action_id": action.id,
         "suit_id": suit.id,
         "cost_id": cost.id,
+        "job_id": job.id,
         "deadline_id": deadline.id,
         "file_id": file.id,
         "case_id": case.id,
@@ -198,13 +213,14 @@ def test_access_grid(app, world):
     leaks = []
     checked = 0
     consumed = set()
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+    # signing out goes last, so every other route is tried signed in
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint == "auth.logout", r.rule)):
         if rule.endpoint in SKIP:
             continue
         allowed, hidden = EXPECTED[rule.endpoint]
         args = {a: world["objects"][a] for a in rule.arguments}
         with app.test_request_context():
-            url = url_for(rule.endpoint, **args)
+            url = url_for(rule.endpoint, **args, **QUERY.get(rule.endpoint, {}))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for actor in ACTORS:
                 target = url

@@ -20,6 +20,7 @@ PLACEHOLDERS = {
     "action_id": 1,
     "suit_id": 1,
     "cost_id": 1,
+    "job_id": "0" * 32,
     "deadline_id": 1,
     "infringer_id": 1,
     "file_id": 1,
