@@ -23,9 +23,10 @@ from ipdesk.reports.summary import country_summary_pdf
 bp = Blueprint("documents", __name__)
 
 
-def pdf_response(pdf: bytes, filename: str) -> Response:
+def pdf_response(pdf: bytes, filename: str, *, attachment: bool = True) -> Response:
+    """A PDF we made; a case file opens in the browser to be read and printed, reports are saved."""
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = f'{"attachment" if attachment else "inline"}; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -41,7 +42,7 @@ def case_file(case_id: int):
     log_event("case.printed", f"Case file PDF of {case.display_reference}", actor=current_user, obj=case,
               data={"staff_side": context["staff_side"], "bytes": len(pdf)})
     name = case.reference or f"draft-{case.id}"
-    return pdf_response(pdf, f"{name}.pdf")
+    return pdf_response(pdf, f"{name}.pdf", attachment=False)
 
 
 # --- country summaries and the all-country pack (managers) ------------------------------------

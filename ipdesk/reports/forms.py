@@ -40,6 +40,9 @@ class PackForm(PeriodForm):
                        validators=[DataRequired()])
     submit = SubmitField(_l("Make the all-country pack"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="pack", **kwargs)  # its dates must not share ids with the summary's
+
 
 def year_to_date(today: date) -> dict:
     return {"start": date(today.year, 1, 1), "end": today}

@@ -3,6 +3,7 @@ made in the background (a thread of the web process, or RQ on the real Redis) wi
 import io
 import time
 import uuid
+from datetime import date
 
 import pytest
 import redis
@@ -68,7 +69,7 @@ def test_only_managers_print_summaries_and_packs(client, factories, login_as, ro
     login_as({"exporter": factories.exporter, "staff": factories.staff, "admin": factories.admin}[role]())
     assert client.get("/reports").status_code == 403
     assert client.get("/reports/country-summary.pdf?country=CN&start=2026-01-01&end=2026-12-31").status_code == 403
-    assert client.post("/reports/pack", data={"start": "2026-01-01", "end": "2026-12-31", "lang": "en"}
+    assert client.post("/reports/pack", data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "en"}
                        ).status_code == 403
 
 
@@ -103,7 +104,7 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     make_case("intake", company=exporter.company, author=exporter, country="TH")
     manager = factories.manager()
     login_as(manager)
-    response = client.post("/reports/pack", data={"start": "2026-01-01", "end": "2026-12-31", "lang": "en"})
+    response = client.post("/reports/pack", data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "en"})
     assert response.status_code == 302
     job_url = response.headers["Location"]
     job_id = job_url.rsplit("/", 1)[-1]
@@ -139,7 +140,7 @@ def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
         manager = factories.manager()
         client = app.test_client()
         assert client.post("/login", data={"email": manager.email, "password": PASSWORD}).status_code == 302
-        response = client.post("/reports/pack", data={"start": "2026-01-01", "end": "2026-12-31", "lang": "ko"})
+        response = client.post("/reports/pack", data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "ko"})
         assert response.status_code == 302
         job_id = response.headers["Location"].rsplit("/", 1)[-1]
         connection = redis.Redis.from_url(REDIS_URL)
@@ -160,3 +161,26 @@ def test_the_command_line_makes_the_pack_with_a_progress_bar(app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Country summaries" in result.output and "3 countries" in result.output
     _check_pack(out.read_bytes(), "en")
+
+
+def test_the_summary_gets_plain_data_and_hostile_titles_stay_text(app, factories):
+    from flask import render_template
+
+    from ipdesk.reports.context import is_plain
+    from ipdesk.reports.pdf import DocumentFetcher, render_pdf
+    from ipdesk.reports.summary import country_summary_context
+    from tests.reports.test_case_file_pdf import HOSTILE
+
+    exporter = factories.exporter(company=factories.CompanyFactory(name_en='<img src="file:///etc/passwd">'))
+    make_case("intake", company=exporter.company, author=exporter, country="CN", title=HOSTILE[:190])
+    fetcher = DocumentFetcher()
+    with app.test_request_context():
+        context = country_summary_context("CN", date(2026, 1, 1), date(2026, 12, 31))
+        data = render_pdf(render_template("reports/pdf/country_summary.html", **context), fetcher=fetcher)
+    assert is_plain({k: v for k, v in context.items() if k != "charts"})
+    assert all(isinstance(svg, str) for svg in context["charts"].values())
+    assert fetcher.requested == []
+    reader = PdfReader(io.BytesIO(data))
+    text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
+    assert "<img src=" in text and "@import" in text
+    assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
