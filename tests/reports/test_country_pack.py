@@ -104,7 +104,8 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     make_case("intake", company=exporter.company, author=exporter, country="TH")
     manager = factories.manager()
     login_as(manager)
-    response = client.post("/reports/pack", data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "en"})
+    response = client.post("/reports/pack",
+                           data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "en"})
     assert response.status_code == 302
     job_url = response.headers["Location"]
     job_id = job_url.rsplit("/", 1)[-1]
@@ -140,7 +141,8 @@ def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
         manager = factories.manager()
         client = app.test_client()
         assert client.post("/login", data={"email": manager.email, "password": PASSWORD}).status_code == 302
-        response = client.post("/reports/pack", data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "ko"})
+        response = client.post("/reports/pack",
+                               data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "ko"})
         assert response.status_code == 302
         job_id = response.headers["Location"].rsplit("/", 1)[-1]
         connection = redis.Redis.from_url(REDIS_URL)
