@@ -37,6 +37,7 @@ from ipdesk.companies.models import Company, CompanySector, CompanySize, Company
 from ipdesk.companies.registration_number import check_digit
 from ipdesk.core.db import utcnow
 from ipdesk.costs.models import Cost, CostCategory, Payer
+from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub, staff_hubs
 
@@ -87,7 +88,8 @@ def _country_weights(codes: list[str]) -> dict[str, float]:
 
 
 # rows that hang off a case, inserted in this order (actions and costs after the case's consultations)
-CHILD_MODELS = (StageChange, EvidenceItem, Consultation, AdministrativeAction, Litigation, Cost, Message, AuditEntry)
+CHILD_MODELS = (StageChange, EvidenceItem, Consultation, AdministrativeAction, Litigation, Cost, Deadline, Message,
+                AuditEntry)
 USD_KRW = Decimal("1385.20")
 
 
@@ -322,6 +324,13 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) -> 
                 "quantity_seized": rng.randrange(20, 5000) if kind in (ActionKind.raid, ActionKind.customs_seizure)
                 else None, "penalty_amount": None, "penalty_currency": None, "created_by_id": handler,
                 "created_at": when, "updated_at": when, "version": 1})
+            due = (when + timedelta(days=rng.randrange(20, 120))).date()
+            finished = target is not Stage.action or rng.random() < 0.6
+            children[Deadline].append({
+                "what": f"{kind.name.replace('_', ' ').capitalize()}: file the reply to the authority", "due_on": due,
+                "source": DeadlineSource.manual, "rule_id": None, "trigger_on": None, "is_done": finished,
+                "done_at": min(now, when + timedelta(days=10)) if finished else None, "created_by_id": handler,
+                "created_at": when})
             if rng.random() < 0.15:
                 awarded = Decimal(rng.randrange(10, 500) * 1000) if done else None
                 children[Litigation].append({
