@@ -1,6 +1,7 @@
 """Accepting an uploaded file: its type from its content, size limits by type, a pixel cap for
 images, SHA-256 computed while the file streams to storage."""
 import hashlib
+import os
 import unicodedata
 from dataclasses import dataclass
 
@@ -57,6 +58,38 @@ def clean_name(name: str | None) -> str:
     return name[:255] or "file"
 
 
+# Inside an image or a PDF, these betray a second file (a polyglot: an archive or a web page riding
+# along, which another program would open as such) or active content.
+ARCHIVE_MARKS = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")
+MARKUP_MARKS = (b"<script", b"<html", b"<!doctype html", b"<?php", b"<svg", b"<iframe", b"javascript:")
+PDF_ACTIVE_MARKS = (b"/javascript", b"/js ", b"/js(", b"/js<", b"/launch", b"/richmedia")
+WINDOW = 64  # bytes kept between chunks so a mark split across two chunks is still seen
+
+
+class ContentScanner:
+    """Looks through a file as it streams by for marks of a second file or of active content."""
+
+    def __init__(self, group: str, content_type: str):
+        marks = []
+        if group == "image" or content_type == "application/pdf":
+            marks += [(m, "archive") for m in ARCHIVE_MARKS] + [(m, "markup") for m in MARKUP_MARKS]
+        if content_type == "application/pdf":
+            marks += [(m, "script") for m in PDF_ACTIVE_MARKS]
+        self.marks = marks
+        self.tail = b""
+        self.found: str | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.marks or self.found:
+            return
+        window = (self.tail + chunk).lower()
+        for mark, kind in self.marks:
+            if mark.lower() in window:
+                self.found = kind
+                return
+        self.tail = window[-WINDOW:]
+
+
 def detect_type(head: bytes) -> str:
     content_type = magic.from_buffer(head, mime=True)
     if content_type == "text/plain" and b"\x00" in head:
@@ -70,6 +103,9 @@ def accept_upload(upload) -> StoredFile:
     The file is registered for removal should the request's transaction not commit.
     """
     name = clean_name(upload.filename)
+    if any(unicodedata.category(ch) == "Cc" for ch in upload.filename or ""):
+        raise UploadRefused(_("The name of the file %(name)s contains control characters. Rename the file and "
+                              "upload it again.", name=name))
     stream = upload.stream
     head = stream.read(CHUNK)
     if not head:
@@ -81,6 +117,7 @@ def accept_upload(upload) -> StoredFile:
                               "Accepted: images (PNG, JPEG, WebP), PDF, plain text, video (MP4, WebM) and "
                               "audio (MP3, M4A).", name=name, type=content_type))
     limit = limit_for(group)
+    scanner = ContentScanner(group, content_type)
     pending = get_storage().create()
     digest = hashlib.sha256()
     size = 0
@@ -92,18 +129,49 @@ def accept_upload(upload) -> StoredFile:
                 raise UploadRefused(_("The file %(name)s is larger than %(mb)d MB, the limit for this type.",
                                       name=name, mb=limit // (1024 * 1024)), too_large=True)
             digest.update(chunk)
+            scanner.feed(chunk)
             pending.write(chunk)
             chunk = stream.read(CHUNK)
         pending.handle.flush()
+        if scanner.found:
+            raise UploadRefused(_("The file %(name)s is refused: besides a %(type)s it holds another file or "
+                                  "active content (a script or an archive). Save the picture or document again "
+                                  "on its own and upload that.", name=name, type=content_type))
         width = height = None
         if group == "image":
             width, height = _check_image(pending.path, name)
+            if _trailing_bytes(pending.path, content_type):
+                raise UploadRefused(_("The file %(name)s is refused: data follows the end of the image. Save the "
+                                      "picture again on its own and upload that.", name=name))
         key = pending.commit()
     except BaseException:
         pending.discard()
         raise
     g.setdefault("stored_files", []).append(key)
     return StoredFile(key, name, content_type, size, digest.hexdigest(), width, height)
+
+
+def _trailing_bytes(path, content_type: str) -> bool:
+    """Whether bytes follow the end of a PNG (its IEND chunk) or a JPEG (its last end-of-image mark)."""
+    with open(path, "rb") as handle:
+        if content_type == "image/png":
+            handle.seek(8)
+            while True:
+                header = handle.read(8)
+                if len(header) < 8:
+                    return False  # truncated: Pillow's check reports it
+                length, kind = int.from_bytes(header[:4], "big"), header[4:]
+                handle.seek(length + 4, os.SEEK_CUR)  # the chunk's data and CRC
+                if kind == b"IEND":
+                    return handle.read(1) != b""
+        if content_type == "image/jpeg":
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - CHUNK))
+            tail = handle.read()
+            end = tail.rfind(b"\xff\xd9")
+            return end >= 0 and tail[end + 2:].strip(b"\x00\r\n ") != b""
+    return False
 
 
 def _check_image(path, name: str) -> tuple[int, int]:

