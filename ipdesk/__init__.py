@@ -106,6 +106,8 @@ def register_blueprints(app: Flask) -> None:
 # Pages an exporter whose company is not approved may still reach.
 GATE_EXEMPT = frozenset({"auth.logout", "auth.awaiting_approval", "main.set_language", "main.healthz",
                          "main.privacy", "static", "bootstrap.static"})
+# Pages a manager or admin without two-factor sign-in may reach: they must set it up first.
+ENROLMENT_EXEMPT = GATE_EXEMPT | {"auth.two_factor"}
 
 
 def _referrer_path() -> str | None:
@@ -154,6 +156,18 @@ def register_request_hooks(app: Flask) -> None:
         if current_user.is_authenticated and account_gate(current_user):
             if request.method == "GET":
                 return redirect(url_for("auth.awaiting_approval"))
+            abort(403)
+        return None
+
+    @app.before_request
+    def two_factor_gate():
+        from ipdesk.auth.twofactor import needs_enrolment
+
+        if request.endpoint is None or request.endpoint in ENROLMENT_EXEMPT:
+            return None
+        if current_user.is_authenticated and needs_enrolment(current_user):
+            if request.method == "GET":
+                return redirect(url_for("auth.two_factor"))
             abort(403)
         return None
 

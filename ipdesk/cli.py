@@ -96,6 +96,20 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
     for email, _name, role, _company, _hubs in DEMO_USERS:
         click.echo(f"  {role.name:<9} {email}")
+    from ipdesk.demo import demo_totp_secret
+
+    click.echo("The manager and the admin also give a code from an authenticator app: add the key "
+               + click.style(demo_totp_secret(), bold=True) + " to one, or run `flask demo-code` for the current code.")
+
+
+@click.command("demo-code")
+def demo_code() -> None:
+    """Print the current two-factor code of the demo manager and admin (their shared demo key)."""
+    import pyotp
+
+    from ipdesk.demo import demo_totp_secret
+
+    click.echo(pyotp.TOTP(demo_totp_secret()).now())
 
 
 evidence = AppGroup("evidence", help="Evidence files.")
@@ -168,3 +182,4 @@ def register_cli(app) -> None:
     app.cli.add_command(translate)
     app.cli.add_command(seed_network)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_code)

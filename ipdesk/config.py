@@ -1,6 +1,7 @@
 """Settings from the environment; production refuses to start without a real secret key."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +52,12 @@ class Config:
 
         # Sessions: the signed cookie carries only a session id that the server can revoke.
         self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+        # "Remember me" keeps a session through idle periods for at most this many days.
+        self.REMEMBER_DAYS = _int("REMEMBER_DAYS", 14)
+        self.PERMANENT_SESSION_LIFETIME = timedelta(days=self.REMEMBER_DAYS)
+        # Two-factor sign-in (an authenticator app) is required for these roles, optional for others.
+        self.TOTP_REQUIRED_ROLES = os.environ.get("TOTP_REQUIRED_ROLES", "manager,admin")
+        self.TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "ipdesk")
         self.SESSION_COOKIE_NAME = "ipdesk_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

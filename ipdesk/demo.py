@@ -1,4 +1,6 @@
 """Demo accounts, companies and infringer records for `make run`; loading twice adds nothing."""
+import os
+
 import sqlalchemy as sa
 
 from ipdesk.auth.models import Role, User
@@ -36,6 +38,15 @@ DEMO_USERS = [
 ]
 
 
+# Managers and admins sign in with a second step; the demo ones share this authenticator key
+# (DEMO_TOTP_SECRET overrides it), which `flask seed-demo` prints and `flask demo-code` turns into a code.
+DEMO_TOTP_SECRET_DEFAULT = "IPDESKDEMOTWOFACTORKEYFORMAKERUN"
+
+
+def demo_totp_secret() -> str:
+    return os.environ.get("DEMO_TOTP_SECRET") or DEMO_TOTP_SECRET_DEFAULT
+
+
 def demo_registration_number(first_nine: str) -> str:
     return first_nine + str(check_digit(first_nine))
 
@@ -70,6 +81,8 @@ def load_demo_data(password: str) -> dict[str, int]:
             privacy_consent_at=now if role is Role.exporter else None,
             privacy_policy_version="demo" if role is Role.exporter else None,
         )
+        if role in (Role.manager, Role.admin):
+            user.totp_secret, user.totp_enabled_at = demo_totp_secret(), now
         db.session.add(user)
         added["users"] += 1
     db.session.flush()

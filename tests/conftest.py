@@ -74,6 +74,9 @@ def make_app(database_url: str, **overrides):
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "ipdesk.test",
         "EVIDENCE_STORAGE_DIR": tempfile.mkdtemp(prefix="ipdesk-evidence-"),
+        # Two-factor sign-in is required of managers and admins in production; the suites that are
+        # about it turn it on (tests/auth/test_two_factor.py), the rest sign them in with a password.
+        "TOTP_REQUIRED_ROLES": "",
     }
     config.update(overrides)
     app = create_app(config)

@@ -1,4 +1,5 @@
 """Sign-in, registration, invitation and account forms."""
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -32,8 +33,29 @@ class LoginForm(FlaskForm):
                         render_kw={"autocomplete": "username", "type": "email"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
                              render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in on this computer"))
     next = HiddenField()
     submit = SubmitField(_l("Sign in"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remember.description = _l("For up to %(days)d days. Not on a shared computer.",
+                                        days=current_app.config["REMEMBER_DAYS"])
+
+
+class TwoFactorForm(FlaskForm):
+    """The second step of signing in, and the confirmation of changes to two-factor sign-in."""
+
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "off"})
+    submit = SubmitField(_l("Continue"))
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("The six-digit code your app shows now"), validators=[DataRequired(), Length(max=10)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Turn on two-factor sign-in"))
 
 
 class NewPasswordMixin:

@@ -40,6 +40,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The secret of the user's deadline calendar feed, stored hashed; rotating it kills the old link.
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
+    # Two-factor sign-in with an authenticator app (TOTP): the shared secret once confirmed, and the
+    # last time step used, so a code cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     version: Mapped[int] = mapped_column(default=1)
 
     company: Mapped[Company | None] = relationship(back_populates="users", foreign_keys=[company_id])
@@ -52,6 +57,10 @@ class User(UserMixin, db.Model):
             "role <> 'exporter' OR privacy_consent_at IS NOT NULL", name="exporter_consented"
         ),
     )
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_exporter(self) -> bool:
@@ -77,7 +86,21 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "Remember me": the session outlives idle periods, but never this moment.
+    remember_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,11 +31,12 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def sign_in(user: User) -> None:
-    start_session(user)
+def sign_in(user: User, *, remember: bool = False) -> None:
+    start_session(user, remember=remember)
     # bookkeeping, not an edit: a plain UPDATE that leaves the row's version alone
     db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
-    log_event("auth.login", f"{user.email} signed in", actor=user, obj=user)
+    log_event("auth.login", f"{user.email} signed in", actor=user, obj=user,
+              data={"remember": remember, "two_factor": user.has_two_factor})
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -21,8 +21,12 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User) -> UserSession:
-    """Sign ``user`` in with a brand-new session id (the old cookie's contents are dropped)."""
+def start_session(user: User, *, remember: bool = False) -> UserSession:
+    """Sign ``user`` in with a brand-new session id (the old cookie's contents are dropped).
+
+    ``remember`` keeps the session through idle periods and the browser's restarts, but only for
+    ``REMEMBER_DAYS``; without it, the session ends after ``SESSION_IDLE_MINUTES`` unused.
+    """
     if hasattr(user, "_get_current_object"):  # current_user: keep the user, not the proxy
         user = user._get_current_object()
     keep_lang = session.get("lang")
@@ -33,11 +37,13 @@ def start_session(user: User) -> UserSession:
     row = UserSession(
         user=user,
         token_hash=_hash(token),
+        remember_until=utcnow() + timedelta(days=current_app.config["REMEMBER_DAYS"]) if remember else None,
         ip_address=request.remote_addr,
         user_agent=(request.user_agent.string or "")[:255],
     )
     db.session.add(row)
     session[SESSION_KEY] = token
+    session.permanent = remember  # the cookie outlives the browser only when remembered, and as long
     login_user(user)
     return row
 
@@ -86,7 +92,8 @@ def load_user(user_id: str) -> User | None:
     if row is None or row.revoked_at is not None or not row.user.is_active:
         g.session_ended = True
         return None
-    if now - row.last_seen_at > idle:
+    if row.remember_until is not None and now > row.remember_until or \
+            row.remember_until is None and now - row.last_seen_at > idle:
         g.session_ended = True
         _write_now(sa.update(UserSession).where(UserSession.id == row.id).values(revoked_at=now))
         return None

@@ -1,4 +1,5 @@
-"""Sign-in and sign-out, registration, invitations, and the user's own account."""
+"""Sign-in (with its second step) and sign-out, registration, invitations, and the user's own account."""
+import time
 import zoneinfo
 
 from flask import (
@@ -8,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -15,13 +17,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from ipdesk.audit.services import log_event
+from ipdesk.auth import twofactor
 from ipdesk.auth.forms import (
+    EnrolForm,
     InvitationAcceptForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     RegistrationForm,
+    TwoFactorForm,
 )
+from ipdesk.auth.models import User
 from ipdesk.auth.services import authenticate, change_password, sign_in, update_profile
 from ipdesk.auth.sessions import end_session
 from ipdesk.companies.services import (
@@ -32,7 +39,7 @@ from ipdesk.companies.services import (
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.urls import safe_next
 from ipdesk.core.views import form_error
-from ipdesk.extensions import limiter
+from ipdesk.extensions import db, limiter
 from ipdesk.policy import account_gate
 
 bp = Blueprint("auth", __name__)
@@ -56,9 +63,48 @@ def login():
         if user is None:
             form.password.errors.append(_("The e-mail address or the password is not correct."))
             return render_template("auth/login.html", form=form), 200
-        sign_in(user)
+        if user.has_two_factor:  # the password was right; the second step decides
+            session[PENDING] = {"user_id": user.id, "at": time.time(), "remember": bool(form.remember.data),
+                                "next": safe_next(form.next.data)}
+            return redirect(url_for("auth.login_code"))
+        sign_in(user, remember=form.remember.data)
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
+
+
+PENDING = "2fa_pending"
+PENDING_SECONDS = 300
+
+
+def _pending_key() -> str:
+    pending = session.get(PENDING) or {}
+    return f"login-code:{pending.get('user_id')}"
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_pending_key,
+               deduct_when=lambda response: response.status_code != 302)
+def login_code():
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    pending = session.get(PENDING)
+    user = db.session.get(User, pending["user_id"]) if pending else None
+    if user is None or not user.is_active or not user.has_two_factor or \
+            time.time() - pending["at"] > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("auth.login"))
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        if twofactor.check(user, form.code.data):
+            session.pop(PENDING, None)
+            sign_in(user, remember=pending["remember"])
+            return redirect(pending.get("next") or url_for("main.index"))
+        log_event("auth.2fa_failed", f"Wrong second-step code for {user.email}", obj=user,
+                  data={"user_id": user.id})
+        form.code.errors.append(_("That code is not correct, or was already used."))
+        return render_template("auth/login_code.html", form=form), 200
+    return render_template("auth/login_code.html", form=form)
 
 
 @bp.post("/logout")
@@ -143,3 +189,64 @@ def password():
         flash(_("Your password is changed. You have been signed out everywhere else."), "success")
         return redirect(url_for("auth.account"))
     return render_template("auth/password.html", form=form), 422 if form.errors else 200
+
+
+# --- two-factor sign-in ------------------------------------------------------------------------
+
+SETUP = "2fa_setup_secret"
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Set up two-factor sign-in (a new secret shown as a QR code, confirmed by a code), or manage it."""
+    if current_user.has_two_factor:
+        return render_template("auth/two_factor.html", form=TwoFactorForm(), user=current_user,
+                               codes_left=twofactor.recovery_codes_left(current_user),
+                               required=twofactor.required_for(current_user))
+    secret = session.get(SETUP) or twofactor.new_secret()
+    session[SETUP] = secret
+    form = EnrolForm()
+    if form.validate_on_submit():
+        try:
+            codes = twofactor.enable(current_user, secret, form.code.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+        else:
+            session.pop(SETUP, None)
+            flash(_("Two-factor sign-in is on."), "success")
+            return render_template("auth/recovery_codes.html", codes=codes)
+    uri = twofactor.provisioning_uri(current_user, secret)
+    return render_template("auth/two_factor_setup.html", form=form, secret=secret, qr=twofactor.qr_svg(uri),
+                           required=twofactor.required_for(current_user)), 422 if form.errors else 200
+
+
+@bp.post("/account/two-factor/off")
+@login_required
+def two_factor_off():
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            twofactor.disable(current_user, form.code.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            flash(_("Two-factor sign-in is off."), "success")
+    return redirect(url_for("auth.two_factor"))
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+def recovery_codes():
+    form = TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = twofactor.regenerate_recovery_codes(current_user, form.code.data)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            return render_template("auth/recovery_codes.html", codes=codes)
+    return redirect(url_for("auth.two_factor"))

@@ -42,6 +42,10 @@ EXPECTED = {
     "auth.awaiting_approval": (EVERYONE, set()),
     "auth.account": (EVERYONE, set()),
     "auth.password": (EVERYONE, set()),
+    "auth.login_code": (EVERYONE, set()),  # without a pending sign-in it sends you back to sign in
+    "auth.two_factor": (EVERYONE, set()),
+    "auth.two_factor_off": (EVERYONE, set()),
+    "auth.recovery_codes": (EVERYONE, set()),
     "companies.my_company": (EVERYONE, set()),  # staff are sent to the company list
     "companies.create_invitation": ({"exporter_a", "exporter_b"} | STAFF_SIDE, set()),  # own company only
     "companies.revoke_invite": ({"exporter_a"}, {"exporter_b"}),
