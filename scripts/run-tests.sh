@@ -65,6 +65,15 @@ for report in sorted(Path(sys.argv[1]).glob("*.xml")):
     print(f"{report.stem}: {passed} passed, {failures + errors} failed, {skipped} skipped")
     for key, value in (("passed", passed), ("failed", failures + errors), ("skipped", skipped)):
         total[key] += value
+    groups = {}  # tests/<group>/...: how many ran and passed in each folder of the suite
+    for case in suite.iter("testcase"):
+        group = (case.get("classname") or "").split(".")[1:2] or ["?"]
+        ran, ok = groups.get(group[0], (0, 0))
+        outcome = {child.tag for child in case}
+        if "skipped" in outcome:
+            continue
+        groups[group[0]] = (ran + 1, ok + (not outcome & {"failure", "error"}))
+    print("  " + ", ".join(f"{name} {ok}/{ran}" for name, (ran, ok) in sorted(groups.items())))
 print(f"total: {total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
 PYEOF
 exit $status

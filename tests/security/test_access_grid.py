@@ -251,3 +251,42 @@ def test_access_grid(app, world):
                     leaks.append(f"{method} {target} as {actor}: {status}")
     assert checked > 200
     assert leaks == [], "\n".join(leaks)
+
+
+# Tables a GET may add to: the audit log, an evidence file's chain of custody (a download is a custody
+# event), and the session's last-seen time.
+GET_MAY_WRITE = {"audit_entries", "custody_events", "user_sessions"}
+
+
+def _state() -> dict:
+    db.session.rollback()
+    state = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in GET_MAY_WRITE:
+            continue
+        state[table.name] = db.session.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        if "version" in table.c:
+            state[f"{table.name}.version"] = db.session.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(table.c.version), 0))).scalar()
+        if "updated_at" in table.c:
+            state[f"{table.name}.updated_at"] = str(db.session.execute(sa.select(sa.func.max(table.c.updated_at)))
+                                                     .scalar())
+    db.session.rollback()
+    return state
+
+
+def test_no_get_changes_anything(app, world):
+    """Every GET route, by every actor: row counts, versions and update times of the data stay the same."""
+    before = _state()
+    checked = 0
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in SKIP or "GET" not in rule.methods or rule.endpoint == "auth.logout":
+            continue
+        args = {a: world["objects"][a] for a in rule.arguments}
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **args, **QUERY.get(rule.endpoint, {}))
+        for actor in ACTORS:
+            world["clients"][actor].get(url).close()
+            checked += 1
+    assert checked > 300
+    assert _state() == before
