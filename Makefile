@@ -10,7 +10,7 @@ IPDESK_ENV ?= development
 export FLASK_APP := wsgi
 export IPDESK_ENV
 
-.PHONY: run test setup setup-dev system-deps system-deps-test translations db demo lint format \
+.PHONY: run test setup setup-dev axe screenshots system-deps system-deps-test translations db demo lint format \
         translate-extract translate-update translate-compile clean
 
 run: setup db demo
@@ -21,7 +21,10 @@ test: setup-dev
 	scripts/run-tests.sh
 
 setup: system-deps $(VENV)/.installed translations
-setup-dev: system-deps-test $(VENV)/.installed-dev translations
+setup-dev: system-deps-test $(VENV)/.installed-dev translations axe
+
+axe:  # axe-core for the accessibility checks of the browser tests, from the npm registry
+	@$(PYTHON) scripts/fetch-axe.py
 
 system-deps:
 	@scripts/install-system-deps.sh

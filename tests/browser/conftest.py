@@ -30,7 +30,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, request):
     """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does.
 
     One per test module, so one module's journey (which saves, say, a language choice on an
@@ -43,7 +43,9 @@ def live_server(tmp_path_factory):
     env.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
-    subprocess.run([*flask, "seed-demo"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    cases = str(getattr(request.module, "LIVE_DEMO_CASES", 0))  # a module may want synthetic cases to look at
+    subprocess.run([*flask, "seed-demo", "--cases", cases], env=env, cwd=PROJECT_ROOT, check=True,
+                   capture_output=True)
     port = _free_port()
     log = open(folder / "server.log", "wb")
     server = subprocess.Popen(

@@ -1,0 +1,50 @@
+"""The main pages of ipdesk, as each kind of user reaches them: checked by axe in the browser tests and
+photographed by `make screenshots`."""
+import re
+
+# who signs in (None: nobody), the page, a short name for files. "{case}" is the first case the user's
+# case list shows, "{infringer}" the first infringer record, "{company}" the first company.
+TOUR = [
+    (None, "/login", "sign-in"),
+    (None, "/register", "register"),
+    (None, "/privacy", "privacy"),
+    ("exporter@ipdesk.example", "/", "home-exporter"),
+    ("exporter@ipdesk.example", "/cases", "cases-exporter"),
+    ("exporter@ipdesk.example", "/cases/new", "intake"),
+    ("exporter@ipdesk.example", "{case}", "case-exporter"),
+    ("exporter@ipdesk.example", "/dashboard", "dashboard-exporter"),
+    ("exporter@ipdesk.example", "/company", "our-company"),
+    ("exporter@ipdesk.example", "/account", "account"),
+    ("staff.china@ipdesk.example", "/", "home-staff"),
+    ("staff.china@ipdesk.example", "/cases", "cases-staff"),
+    ("staff.china@ipdesk.example", "{case}", "case-staff"),
+    ("staff.china@ipdesk.example", "/deadlines", "my-deadlines"),
+    ("staff.china@ipdesk.example", "/infringers", "infringers"),
+    ("staff.china@ipdesk.example", "{infringer}", "infringer"),
+    ("staff.china@ipdesk.example", "/companies", "companies"),
+    ("staff.china@ipdesk.example", "{company}", "company"),
+    ("manager@ipdesk.example", "/", "home-manager"),
+    ("manager@ipdesk.example", "/dashboard", "dashboard-manager"),
+    ("manager@ipdesk.example", "/dashboard?by=hub", "dashboard-by-hub"),
+    ("manager@ipdesk.example", "/reports", "reports"),
+    ("manager@ipdesk.example", "/network", "network"),
+    ("manager@ipdesk.example", "/account/two-factor", "two-factor"),
+    ("admin@ipdesk.example", "/admin/", "admin"),
+    ("admin@ipdesk.example", "/admin/users", "admin-users"),
+    ("admin@ipdesk.example", "/admin/hubs", "admin-hubs"),
+    ("admin@ipdesk.example", "/admin/countries", "admin-countries"),
+    ("admin@ipdesk.example", "/admin/deadline-rules", "admin-deadline-rules"),
+    ("admin@ipdesk.example", "/admin/cost-rules", "admin-cost-rules"),
+    ("admin@ipdesk.example", "/admin/audit", "admin-audit"),
+]
+FIND = {"{case}": ("/cases", r'href="(/cases/\d+)"'), "{infringer}": ("/infringers", r'href="(/infringers/\d+)"'),
+        "{company}": ("/companies", r'href="(/companies/\d+)"')}
+
+
+def resolve(page, base: str, path: str) -> str:
+    """The URL of ``path``; a placeholder becomes the first matching link of its list page."""
+    if path not in FIND:
+        return base + path
+    list_path, pattern = FIND[path]
+    page.goto(base + list_path)
+    return base + re.search(pattern, page.content()).group(1)
