@@ -23,6 +23,9 @@ test: setup-dev
 setup: system-deps $(VENV)/.installed translations
 setup-dev: system-deps-test $(VENV)/.installed-dev translations axe
 
+screenshots: setup-dev  # every main page in both languages, as PNGs in screenshots/
+	$(BIN)/python scripts/screenshots.py
+
 axe:  # axe-core for the accessibility checks of the browser tests, from the npm registry
 	@$(PYTHON) scripts/fetch-axe.py
 
