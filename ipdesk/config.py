@@ -70,7 +70,8 @@ class Config:
         # Rate limits: Redis when REDIS_URL is set, so all workers share the counts.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
-        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "ipdesk")
+        if os.environ.get("RATELIMIT_KEY_PREFIX"):  # to keep several deployments apart in one Redis
+            self.RATELIMIT_KEY_PREFIX = os.environ["RATELIMIT_KEY_PREFIX"]
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
         self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
