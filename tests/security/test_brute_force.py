@@ -20,7 +20,8 @@ def redis_available():
         pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
 
 
-def test_one_attempt_past_the_limit_across_two_workers_is_429(database_url, app, redis_available, tmp_path):
+def _attack(database_url, tmp_path) -> tuple[list[int], set[str]]:
+    """One attempt past the limit, all released at once; the statuses and the workers that answered."""
     prefix = f"brute-{uuid.uuid4().hex}"
     with gunicorn(database_url, tmp_path, workers=2, REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
                   LOGIN_RATE_LIMIT=f"{LIMIT} per minute", LOGIN_ACCOUNT_RATE_LIMIT="1000 per hour") as (base, log):
@@ -42,7 +43,20 @@ def test_one_attempt_past_the_limit_across_two_workers_is_429(database_url, app,
             thread.start()
         for thread in threads:
             thread.join()
-    assert sorted(statuses) == [200] * LIMIT + [429], statuses
-    workers = {line.split()[0] for line in log.read_text().splitlines() if "POST /login" in line}
-    assert len(workers) == 2, "the attempts should have reached both workers"
-    redis.Redis.from_url(REDIS_URL).delete(*redis.Redis.from_url(REDIS_URL).keys(f"{prefix}*") or ["none"])
+        workers = {line.split()[0] for line in log.read_text().splitlines() if "POST /login" in line}
+    connection = redis.Redis.from_url(REDIS_URL)
+    keys = connection.keys(f"*{prefix}*")
+    assert keys, "the counts live in Redis"
+    connection.delete(*keys)
+    return statuses, workers
+
+
+def test_one_attempt_past_the_limit_across_two_workers_is_429(database_url, app, redis_available, tmp_path):
+    for round_ in range(4):  # the kernel decides which worker accepts: go again until both took a share
+        folder = tmp_path / str(round_)
+        folder.mkdir()
+        statuses, workers = _attack(database_url, folder)
+        assert sorted(statuses) == [200] * LIMIT + [429], statuses
+        if len(workers) == 2:
+            break
+    assert len(workers) == 2, "the attempts never reached both workers"
