@@ -73,6 +73,9 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "ipdesk.test",
+        "BASE_URL": "http://ipdesk.test",
+        "NOTIFY_SENDER": "cron",  # tests send the outbox themselves, when they mean to
+        "MAIL_BACKEND": "console",
         "EVIDENCE_STORAGE_DIR": tempfile.mkdtemp(prefix="ipdesk-evidence-"),
     }
     config.update(overrides)
