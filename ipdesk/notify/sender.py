@@ -47,18 +47,22 @@ def _claimable(now: datetime):
 def claim_batch(now: datetime, size: int = BATCH_SIZE) -> tuple[str, list[OutgoingMail]]:
     """Claim up to ``size`` due messages for this sender and commit the claim."""
     token = secrets.token_hex(16)
-    due = (sa.select(Notification.id).where(_claimable(now))
-           .order_by(Notification.next_attempt_at, Notification.id).limit(size)
-           .with_for_update(skip_locked=True))  # PostgreSQL; SQLite serialises writers instead
+    # First lock the rows, then update them: PostgreSQL may run a LIMIT ... SKIP LOCKED subquery of an
+    # UPDATE more than once and claim more rows than asked for.
+    ids = db.session.scalars(
+        sa.select(Notification.id).where(_claimable(now))
+        .order_by(Notification.next_attempt_at, Notification.id).limit(size)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers instead
+    ).all()
     rows = db.session.execute(
         sa.update(Notification)
-        .where(Notification.id.in_(due), _claimable(now))
+        .where(Notification.id.in_(ids), _claimable(now))
         .values(email_status=EmailStatus.sending, claim_token=token, claimed_at=now,
                 attempts=Notification.attempts + 1)
         .returning(Notification.id, Notification.email_to, Notification.subject, Notification.body,
                    Notification.language)
         .execution_options(synchronize_session=False)
-    ).all()
+    ).all() if ids else []
     db.session.commit()
     return token, sorted((OutgoingMail(*row) for row in rows), key=lambda mail: mail.id)
 

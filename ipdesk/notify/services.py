@@ -69,7 +69,10 @@ def _wake_after_commit() -> None:
 
     def wake(committed_session):
         committed_session.info.pop("notify_wake", None)
-        wake_sender(app)
+        try:
+            wake_sender(app)
+        except Exception:  # the change is committed and its mail is in the outbox: cron sends it
+            app.logger.exception("could not hand new e-mail to the sender")
 
     sa.event.listen(session, "after_commit", wake, once=True)
 
@@ -111,7 +114,7 @@ def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str]
     statement = insert(Notification).values(**values)
     if dedupe_key:
         statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
-    added = db.session.execute(statement).rowcount == 1
+    added = db.session.execute(statement.returning(Notification.id)).scalar_one_or_none() is not None
     if added and by_email:
         _wake_after_commit()
     return added

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
+from ipdesk.notify import sender as sender_module
 from ipdesk.notify.mail import SMTPTransport
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind
-from ipdesk.notify.sender import local_sender, send_pending
+from ipdesk.notify.sender import claim_batch, local_sender, send_pending
 from ipdesk.notify.services import notify
-from tests.conftest import PASSWORD, running_app
+from tests.conftest import IS_POSTGRES, PASSWORD, running_app
 from tests.factories import make_case
 from tests.notify.conftest import mail_settings
 
@@ -121,6 +122,15 @@ def test_two_senders_at_once_never_send_the_same_message_twice(app, factories, s
         sent_by[threading.current_thread().name] += 1
 
     monkeypatch.setattr(SMTPTransport, "send", slow_send)
+    claim = sender_module.claim_batch
+    claimed = []
+
+    def recorded_claim(now, size):
+        token, batch = claim(now, size)
+        claimed.append(len(batch))
+        return token, batch
+
+    monkeypatch.setattr(sender_module, "claim_batch", recorded_claim)
     sent_by = {"sender-1": 0, "sender-2": 0, "sender-3": 0}
     start = threading.Barrier(len(sent_by))
     errors = []
@@ -143,8 +153,22 @@ def test_two_senders_at_once_never_send_the_same_message_twice(app, factories, s
     ids = [m["Message-ID"] for m in smtp_server.messages()]
     assert len(ids) == 80 and len(set(ids)) == 80
     assert sum(sent_by.values()) == 80 and min(sent_by.values()) > 0, sent_by  # all three really took part
+    assert max(claimed) == 3 and sum(claimed) == 80  # never more than a batch at a time
     rows = _rows()
     assert {r.email_status for r in rows} == {EmailStatus.sent} and {r.attempts for r in rows} == {1}
+
+
+def test_on_postgresql_a_sender_skips_the_rows_another_one_holds(app, factories):
+    if not IS_POSTGRES:
+        pytest.skip("SQLite lets one writer at a time: a second sender waits for the first one's claim")
+    _many_notifications(factories, 6)
+    first_three = [r.id for r in _rows()[:3]]
+    with db.engine.connect() as other_sender:
+        other_sender.execute(sa.text("SET lock_timeout = '2s'"))
+        other_sender.execute(sa.select(Notification.id).where(Notification.id.in_(first_three)).with_for_update())
+        _token, batch = claim_batch(utcnow(), 5)  # does not wait for the other sender's lock
+        other_sender.rollback()
+    assert [mail.id for mail in batch] == [r.id for r in _rows()[3:]]
 
 
 def test_a_claim_left_by_a_dead_sender_lapses_and_a_live_one_is_respected(app, factories, smtp_server):
@@ -245,3 +269,17 @@ def test_without_a_mail_server_development_keeps_mail_in_a_folder_or_prints_it(a
     app.config["MAIL_BACKEND"] = "console"
     assert send_pending().sent == 1
     assert "Subject: Message 0" in capsys.readouterr().out
+
+
+def test_an_unreachable_redis_does_not_fail_the_change(database_url, smtp_server, factories, caplog):
+    with running_app(database_url, **mail_settings(smtp_server), REDIS_URL="redis://127.0.0.1:9/0",
+                     RATELIMIT_STORAGE_URI="memory://", NOTIFY_SENDER="rq") as app:
+        client = app.test_client()
+        exporter = factories.exporter(locale="en")
+        staff = factories.staff(hub_codes=("cn-north",), locale="en")
+        case = make_case("intake", company=exporter.company, author=exporter, assignee_id=staff.id)
+        assert client.post("/login", data={"email": staff.email, "password": PASSWORD}).status_code == 302
+        response = client.post(f"/cases/{case.id}/move", data={"transition": "accept", "version": case.version})
+        assert response.status_code == 302
+        assert "could not hand new e-mail to the sender" in caplog.text
+        assert send_pending().sent == 1  # cron's turn
