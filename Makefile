@@ -13,9 +13,11 @@ export IPDESK_ENV
 .PHONY: run test setup setup-dev axe screenshots system-deps system-deps-test translations db demo lint format \
         translate-extract translate-update translate-compile clean
 
+# Mail is printed here (MAIL_BACKEND=console), or kept as .eml files in instance/mail with
+# MAIL_BACKEND=folder; a thread of the server sends it right after each change.
 run: setup db demo
-	@echo "ipdesk is starting on http://127.0.0.1:$(PORT)"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads
+	@echo "ipdesk is starting on http://127.0.0.1:$(PORT); e-mail goes to $${MAIL_BACKEND:-the console}"
+	BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads
 
 test: setup-dev
 	scripts/run-tests.sh

@@ -71,6 +71,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     import ipdesk.auth.sessions  # noqa: F401  (registers the user loader)
+    from ipdesk.notify.sender import init_sender
+
+    init_sender(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -85,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from ipdesk.infringers.views import bp as infringers_bp
     from ipdesk.main.views import bp as main_bp
     from ipdesk.network.views import bp as network_bp
+    from ipdesk.notify.views import bp as notify_bp
     from ipdesk.reports.documents import bp as documents_bp
     from ipdesk.reports.views import bp as reports_bp
 
@@ -100,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_bp)
     app.register_blueprint(infringers_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(notify_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -291,4 +296,6 @@ def register_template_helpers(app: Flask) -> None:
             "can": lambda action, obj=None: can(current_user, action, obj),
             "languages": app.config["LANGUAGES"],
             "open_stages": OPEN_STAGES,
+            # counted when the session is looked up (reading current_user does that)
+            "unread_notifications": g.get("unread_notifications", 0) if current_user.is_authenticated else 0,
         }

@@ -176,7 +176,48 @@ def reports_worker(burst: bool) -> None:
         burst=burst)
 
 
+notify = AppGroup("notify", help="E-mail and in-app notifications.")
+
+
+@notify.command("send")
+def notify_send() -> None:
+    """Send every e-mail of the outbox that is due (for cron; retries back off, nothing is sent twice)."""
+    from ipdesk.notify.sender import send_pending
+
+    report = send_pending()
+    click.echo(f"E-mails: {report.sent} sent, {report.retrying} to retry later, {report.failed} given up.")
+
+
+@notify.command("due")
+def notify_due() -> None:
+    """Add deadline reminders and the staff's daily digests to the outbox (run it as often as you like)."""
+    from ipdesk.core.db import utcnow
+    from ipdesk.notify.services import daily_digests, deadline_reminders
+
+    now = utcnow()
+    reminders = deadline_reminders(now)
+    digests = daily_digests(now)
+    db.session.commit()
+    click.echo(f"Notifications added: {reminders} deadline reminders, {digests} daily digests.")
+
+
+@notify.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def notify_worker(burst: bool) -> None:
+    """Run the RQ worker that sends e-mail right after the changes that made it (needs REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config["REDIS_URL"]
+    if not url:
+        raise click.UsageError("REDIS_URL is not set: without it, the web process sends e-mail itself.")
+    connection = Redis.from_url(url)
+    Worker([Queue(current_app.config["NOTIFY_QUEUE"], connection=connection)], connection=connection).work(
+        burst=burst)
+
+
 def register_cli(app) -> None:
+    app.cli.add_command(notify)
     app.cli.add_command(evidence)
     app.cli.add_command(reports)
     app.cli.add_command(translate)

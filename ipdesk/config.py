@@ -93,6 +93,35 @@ class Config:
         self.REPORT_PROCESSES = _int("REPORT_PROCESSES", os.cpu_count() or 2)
         self.REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "ipdesk-reports")
 
+        # Links in e-mails point here (the address people open the site at).
+        self.BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}"
+        # Mail: "smtp" delivers over SMTP; "console" prints each message; "folder" writes .eml files.
+        self.MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or ("smtp" if self.ENV_NAME == "production" else "console")
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_PORT = _int("MAIL_PORT", 465 if self.MAIL_USE_SSL else 587 if self.MAIL_USE_TLS else 25)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "ipdesk <no-reply@localhost>")
+        self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 30)
+        self.MAIL_FOLDER = os.environ.get("MAIL_FOLDER") or str(INSTANCE_PATH / "mail")
+        # The outbox sender: "rq" (a job per change, for `flask notify worker`), "thread" (a thread of the
+        # web process), or "cron" (only `flask notify send`). Retries back off exponentially.
+        self.NOTIFY_SENDER = os.environ.get("NOTIFY_SENDER") or ("rq" if self.REDIS_URL else "thread")
+        self.NOTIFY_QUEUE = os.environ.get("NOTIFY_QUEUE", "ipdesk-notify")
+        self.NOTIFY_POLL_SECONDS = _int("NOTIFY_POLL_SECONDS", 60)
+        self.NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 12)
+        self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 60)
+        self.NOTIFY_RETRY_MAX_SECONDS = _int("NOTIFY_RETRY_MAX_SECONDS", 6 * 3600)
+        self.NOTIFY_CLAIM_TIMEOUT_SECONDS = _int("NOTIFY_CLAIM_TIMEOUT_SECONDS", 600)
+        self.NOTIFY_REMINDER_DAYS = tuple(sorted(
+            {int(d) for d in os.environ.get("NOTIFY_REMINDER_DAYS", "7,1").split(",") if d.strip()}))
+        self.NOTIFY_OVERDUE_DAYS = _int("NOTIFY_OVERDUE_DAYS", 7)
+        self.PASSWORD_RESET_MINUTES = _int("PASSWORD_RESET_MINUTES", 60)
+        self.PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
+        self.PASSWORD_RESET_ACCOUNT_RATE_LIMIT = os.environ.get("PASSWORD_RESET_ACCOUNT_RATE_LIMIT", "3 per hour")
+
         # Evidence files: stored outside static/, limits by type (MB), and a pixel cap for images.
         self.EVIDENCE_STORAGE_DIR = os.environ.get("EVIDENCE_STORAGE_DIR") or str(INSTANCE_PATH / "evidence")
         self.EVIDENCE_MAX_MB_DOCUMENT = _int("EVIDENCE_MAX_MB_DOCUMENT", 25)  # documents and images

@@ -61,8 +61,10 @@ def permits(user, action: str, obj=None) -> bool:
     role = user.role
     match action:
         case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "audit.view" \
-                | "deadline_rule.manage" | "cost_rule.manage":
+                | "deadline_rule.manage" | "cost_rule.manage" | "outbox.manage":
             return role is Role.admin
+        case "notification.view":  # one's own notifications and their settings
+            return True
         case "company.list":
             return role in STAFF_SIDE
         case "company.view":
@@ -261,3 +263,15 @@ def get_infringer(infringer_id: int, action: str = "infringer.view"):
     if infringer is None:
         abort(404)
     return infringer
+
+
+def get_notification(notification_id: int):
+    """One of the user's own notifications; anyone else's is a 404."""
+    from ipdesk.notify.models import Notification
+
+    if not permits(current_user, "notification.view"):
+        abort(403)
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id or not notification.in_app:
+        abort(404)
+    return notification

@@ -73,6 +73,9 @@ def make_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": "ipdesk.test",
+        "BASE_URL": "http://ipdesk.test",
+        "NOTIFY_SENDER": "cron",  # tests send the outbox themselves, when they mean to
+        "MAIL_BACKEND": "console",
         "EVIDENCE_STORAGE_DIR": tempfile.mkdtemp(prefix="ipdesk-evidence-"),
         # Two-factor sign-in is required of managers and admins in production; the suites that are
         # about it turn it on (tests/auth/test_two_factor.py), the rest sign them in with a password.

@@ -32,6 +32,8 @@ from ipdesk.deadlines.services import save_rule
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 from ipdesk.network.services import add_country, create_hub, update_country, update_hub
+from ipdesk.notify.models import EmailStatus, Notification
+from ipdesk.notify.services import retry_failed
 from ipdesk.policy import get_country, get_hub, get_user, requires
 
 bp = Blueprint("admin", __name__)
@@ -319,3 +321,30 @@ def edit_cost_rule(cost_rule_id: int | None = None):
         flash(_("Saved."), "success")
         return redirect(url_for("admin.cost_rules"))
     return render_template("admin/cost_rule_form.html", form=form, rule=rule), 422 if form.errors else 200
+
+
+# --- the outbox ----------------------------------------------------------------------------
+
+@bp.get("/outbox")
+@login_required
+@requires("outbox.manage")
+def outbox():
+    """How many e-mails wait, were sent or were given up, and the ones that had trouble."""
+    counts = dict(db.session.execute(
+        sa.select(Notification.email_status, sa.func.count()).group_by(Notification.email_status)).all())
+    stmt = (sa.select(Notification).options(selectinload(Notification.user))
+            .where(Notification.email_status.in_([EmailStatus.failed, EmailStatus.pending, EmailStatus.sending]),
+                   Notification.attempts > 0)
+            .order_by(Notification.email_status, Notification.id.desc()))
+    return render_template("admin/outbox.html", counts=counts, statuses=list(EmailStatus), page=paginate(stmt),
+                           failed=counts.get(EmailStatus.failed, 0))
+
+
+@bp.post("/outbox/retry")
+@login_required
+@requires("outbox.manage")
+def retry_outbox():
+    count = retry_failed(current_user)
+    flash(_("%(count)d e-mails will be tried again.", count=count), "success")
+    return redirect(url_for("admin.outbox"))
+

@@ -1,10 +1,15 @@
 """Every change to user accounts: sign-in records, passwords, profiles and administration."""
+import hashlib
+import secrets
+from datetime import timedelta
+
 import sqlalchemy as sa
+from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ipdesk.audit.services import log_event
-from ipdesk.auth.models import Role, User
+from ipdesk.auth.models import PasswordResetToken, Role, User
 from ipdesk.auth.passwords import hash_password, needs_rehash, verify_password
 from ipdesk.auth.sessions import revoke_all_sessions, start_session
 from ipdesk.core.db import bump_version, utcnow
@@ -48,6 +53,59 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
     start_session(user)
     log_event("auth.password_changed", f"{user.email} changed their password", actor=user, obj=user)
+
+
+def _reset_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a single-use reset link to the active account with this address, if there is one.
+
+    The caller answers the same whether or not there is: the page must not tell who has an account.
+    """
+    from ipdesk.notify.services import password_reset_requested
+
+    email = (email or "").strip().lower()[:254]
+    user = db.session.scalar(sa.select(User).where(User.email == email, User.is_active))
+    log_event("auth.password_reset_requested", f"Password reset asked for {email}", actor=user, obj=user,
+              data={"email": email, "user_id": user.id if user else None})
+    if user is None:
+        return
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(PasswordResetToken(
+        user_id=user.id, token_hash=_reset_hash(token), created_at=now,
+        expires_at=now + timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
+        ip_address=request.remote_addr if has_request_context() else None))
+    db.session.flush()
+    password_reset_requested(user, token)
+
+
+def find_password_reset(token: str) -> PasswordResetToken | None:
+    """The open reset of this link (not used, not expired, its account active), or None."""
+    reset = db.session.scalar(sa.select(PasswordResetToken).where(PasswordResetToken.token_hash == _reset_hash(token)))
+    if reset is None or not reset.is_open(utcnow()) or not reset.user.is_active:
+        return None
+    return reset
+
+
+def complete_password_reset(reset: PasswordResetToken, new_password: str) -> bool:
+    """Set the new password and end every session of the account; False if the link was used meanwhile."""
+    now = utcnow()
+    # the link works once, even for two submissions at the same moment: only one UPDATE finds it unused
+    unused = sa.update(PasswordResetToken).where(PasswordResetToken.used_at.is_(None)).values(used_at=now) \
+        .execution_options(synchronize_session=False)
+    if not db.session.execute(unused.where(PasswordResetToken.id == reset.id)).rowcount:
+        return False
+    db.session.execute(unused.where(PasswordResetToken.user_id == reset.user_id))  # older links die too
+    user = reset.user
+    user.password_hash = hash_password(new_password)
+    revoke_all_sessions(user)
+    db.session.flush()
+    log_event("auth.password_reset", f"{user.email} reset their password", actor=user, obj=user,
+              data={"reset_id": reset.id})
+    return True
 
 
 def update_profile(user: User, data: dict) -> None:

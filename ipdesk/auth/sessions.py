@@ -79,14 +79,20 @@ def load_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     if not token or not user_id.isdigit():
         return None
-    row = db.session.scalar(
-        sa.select(UserSession)
+    from ipdesk.notify.models import Notification
+
+    # The bell's unread count rides along with the session lookup, so no page pays a query for it.
+    unread = (sa.select(sa.func.count()).where(Notification.user_id == UserSession.user_id, Notification.in_app,
+                                               Notification.read_at.is_(None))
+              .correlate(UserSession).scalar_subquery())
+    row, g.unread_notifications = db.session.execute(
+        sa.select(UserSession, unread)
         .where(UserSession.token_hash == _hash(token), UserSession.user_id == int(user_id))
         .options(
             joinedload(UserSession.user).joinedload(User.company),
             joinedload(UserSession.user).selectinload(User.hubs),
         )
-    )
+    ).first() or (None, 0)
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if row is None or row.revoked_at is not None or not row.user.is_active:

@@ -21,15 +21,25 @@ from ipdesk.audit.services import log_event
 from ipdesk.auth import twofactor
 from ipdesk.auth.forms import (
     EnrolForm,
+    ForgotPasswordForm,
     InvitationAcceptForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
     RegistrationForm,
+    ResetPasswordForm,
     TwoFactorForm,
 )
 from ipdesk.auth.models import User
-from ipdesk.auth.services import authenticate, change_password, sign_in, update_profile
+from ipdesk.auth.services import (
+    authenticate,
+    change_password,
+    complete_password_reset,
+    find_password_reset,
+    request_password_reset,
+    sign_in,
+    update_profile,
+)
 from ipdesk.auth.sessions import end_session
 from ipdesk.companies.services import (
     accept_invitation,
@@ -105,6 +115,46 @@ def login_code():
         form.code.errors.append(_("That code is not correct, or was already used."))
         return render_template("auth/login_code.html", form=form), 200
     return render_template("auth/login_code.html", form=form)
+
+
+def _reset_email_key() -> str:
+    return "password-reset:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_ACCOUNT_RATE_LIMIT"], methods=["POST"],
+               key_func=_reset_email_key)
+def forgot_password():
+    if current_user.is_authenticated:
+        return redirect(url_for("auth.password"))
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        # the same answer whether or not the address has an account
+        flash(_("If an account uses this address, a link to choose a new password is on its way. "
+                "It works once, for %(minutes)d minutes.", minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
+              "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if current_user.is_authenticated:
+        flash(_("Sign out first to reset the password of an account."), "warning")
+        return redirect(url_for("main.index"))
+    reset = find_password_reset(token)
+    if reset is None:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if not complete_password_reset(reset, form.password.data):
+            return render_template("auth/reset_invalid.html"), 404
+        flash(_("Your password is changed, and every session of your account has ended. Sign in with the new "
+                "password."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/logout")

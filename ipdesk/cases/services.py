@@ -25,6 +25,7 @@ from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
+from ipdesk.notify import services as notifications
 
 INTAKE_FIELDS = ("title", "sector", "ip_right", "dispute_type", "found_where", "infringer_name",
                  "infringer_shop_id", "infringer_urls", "infringer_contacts", "registration_numbers",
@@ -169,6 +170,7 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
               actor=actor, obj=case,
               data={"from": source.name, "to": target.name, "transition": name,
                     "outcome": case.outcome.name if case.outcome else None})
+    notifications.stage_changed(case, change, actor)
     return change
 
 
@@ -193,6 +195,8 @@ def assign_case(case: Case, assignee: User | None, actor: User) -> None:
     db.session.flush()
     log_event("case.assigned", f"Case {case.display_reference} assigned to {assignee.email if assignee else 'nobody'}",
               actor=actor, obj=case, data={"from": previous, "to": case.assignee_id})
+    if case.assignee_id != previous:
+        notifications.case_assigned(case, assignee, actor)
 
 
 def transfer_case(case: Case, hub: Hub, reason: str, actor: User) -> CaseTransfer:
@@ -230,6 +234,7 @@ def post_message(case: Case, body: str, actor: User, *, internal: bool = False) 
     log_event("case.note_added" if internal else "case.message_posted",
               f"{'Internal note' if internal else 'Message'} on case {case.display_reference}",
               actor=actor, obj=case, data={"message_id": message.id})
+    notifications.message_posted(case, message, actor)
     return message
 
 

@@ -17,6 +17,7 @@ from ipdesk.companies.registration_number import normalize_registration_number
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
+from ipdesk.notify import services as notifications
 
 
 def email_taken(email: str) -> bool:
@@ -90,6 +91,7 @@ def approve_company(company: Company, actor: User) -> None:
     bump_version(company)
     db.session.flush()
     log_event("company.approved", f"Company {company.name_en} approved", actor=actor, obj=company)
+    notifications.company_status_changed(company, "approved")
 
 
 def suspend_company(company: Company, reason: str, actor: User) -> None:
@@ -109,6 +111,7 @@ def suspend_company(company: Company, reason: str, actor: User) -> None:
         "company.suspended", f"Company {company.name_en} suspended", actor=actor, obj=company,
         data={"reason": reason.strip()},
     )
+    notifications.company_status_changed(company, "suspended")
 
 
 def reinstate_company(company: Company, actor: User) -> None:
@@ -122,6 +125,7 @@ def reinstate_company(company: Company, actor: User) -> None:
         company.approved_at = utcnow()
         db.session.flush()
     log_event("company.reinstated", f"Company {company.name_en} reinstated", actor=actor, obj=company)
+    notifications.company_status_changed(company, "reinstated")
 
 
 def _token_hash(token: str) -> str:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ipdesk.actions.models import ActionKind, AdministrativeAction, Litigation
+from ipdesk.cases.services import post_message
 from ipdesk.companies.models import Invitation
 from ipdesk.core.db import utcnow
 from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
@@ -19,6 +20,7 @@ from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
 from ipdesk.infringers.services import create_infringer
 from ipdesk.network.models import Hub
+from ipdesk.notify.models import Notification
 from ipdesk.reports.jobs import pack_path
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import running_app
@@ -46,6 +48,8 @@ EXPECTED = {
     "auth.two_factor": (EVERYONE, set()),
     "auth.two_factor_off": (EVERYONE, set()),
     "auth.recovery_codes": (EVERYONE, set()),
+    "auth.forgot_password": (EVERYONE, set()),  # signed-in users are sent to "change password"
+    "auth.reset_password": (EVERYONE, set()),  # signed-in users are told to sign out first
     "companies.my_company": (EVERYONE, set()),  # staff are sent to the company list
     "companies.create_invitation": ({"exporter_a", "exporter_b"} | STAFF_SIDE, set()),  # own company only
     "companies.revoke_invite": ({"exporter_a"}, {"exporter_b"}),
@@ -71,6 +75,13 @@ EXPECTED = {
     "admin.edit_deadline_rule": ({"admin"}, set()),
     "admin.cost_rules": ({"admin"}, set()),
     "admin.edit_cost_rule": ({"admin"}, set()),
+    "admin.outbox": ({"admin"}, set()),
+    "admin.retry_outbox": ({"admin"}, set()),
+    # one's own notifications: exporter A's is nobody else's business
+    "notify.list_notifications": (EVERYONE, set()),
+    "notify.read": ({"exporter_a"}, EVERYONE - {"exporter_a"}),
+    "notify.read_all": (EVERYONE, set()),
+    "notify.preferences": (EVERYONE, set()),
     # the case belongs to exporter A's company and to hub X (China North)
     "cases.list_cases": (EVERYONE - {"admin"}, set()),
     "cases.export_cases": (EVERYONE - {"admin"}, set()),
@@ -118,6 +129,7 @@ EXPECTED = {
 SKIP = {"static", "bootstrap.static"}
 NOT_FOUND_BY_DESIGN = {
     "auth.accept_invite",
+    "auth.reset_password",
     "deadlines.calendar_feed",
 }  # made-up tokens are a 404 for everyone
 # once an allowed actor removed the object, it is gone for the next one too
@@ -185,8 +197,11 @@ def world(app, factories, make_client, login):
         pack_path(job).write_bytes(b"%PDF-")  # the finished pack the download serves
     load_shipped_rules()
     infringer = create_infringer({"name": "Lucky Star", "shop_ids": "luckystar"}, people["staff_x"], case=case)
+    post_message(case, "A question about our case", people["staff_x"])  # exporter A hears of it
     db.session.commit()
+    notification = db.session.scalar(sa.select(Notification).where(Notification.user_id == people["exporter_a"].id))
     objects = {
+        "notification_id": notification.id,
         "infringer_id": infringer.id,
         "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),
         "cost_rule_id": db.session.scalar(sa.select(CostShareRule.id).limit(1)),

@@ -13,6 +13,8 @@ PUBLIC = {
     "bootstrap.static",
     "main.set_language",
     "deadlines.calendar_feed",
+    "auth.forgot_password",
+    "auth.reset_password",
 }
 PLACEHOLDERS = {
     "rule_id": 1,
@@ -23,6 +25,7 @@ PLACEHOLDERS = {
     "job_id": "0" * 32,
     "deadline_id": 1,
     "infringer_id": 1,
+    "notification_id": 1,
     "file_id": 1,
     "case_id": 1,
     "company_id": 1,

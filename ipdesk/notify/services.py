@@ -1,0 +1,338 @@
+"""Who hears of what: notifications rendered in each recipient's language, added to the outbox in the
+transaction of the change that caused them (services flush, never commit), plus reminders, digests,
+preferences and read marks."""
+import zoneinfo
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from ipdesk.audit.services import log_event
+from ipdesk.auth.models import Role, User
+from ipdesk.cases.models import OPEN_STAGES, Case, Message, Stage, StageChange
+from ipdesk.companies.models import Company
+from ipdesk.core.db import utcnow
+from ipdesk.deadlines.models import Deadline
+from ipdesk.extensions import db
+from ipdesk.network.models import staff_hubs
+from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
+from ipdesk.policy import can
+
+K = NotificationKind
+
+# What each role can be told of, in the order the preferences page lists them.
+KINDS_BY_ROLE = {
+    Role.exporter: (K.company_status, K.case_received, K.stage_changed, K.info_requested, K.new_message, K.deadline,
+                    K.password_reset),
+    Role.staff: (K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest, K.password_reset),
+    Role.manager: (K.password_reset,),
+    Role.admin: (K.password_reset,),
+}
+
+
+# --- links and channels --------------------------------------------------------------------
+
+def site_link(endpoint: str, **values) -> tuple[str, str]:
+    """The path of a page on this site and its absolute URL under ``BASE_URL``, without a request."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, url_scheme=base.scheme or "https")
+    path = adapter.build(endpoint, values)
+    return path, base.scheme + "://" + base.netloc + base.path.rstrip("/") + path
+
+
+def channels(user: User, kind: NotificationKind) -> tuple[bool, bool]:
+    """Whether ``user`` wants ``kind`` (by e-mail, in the app); essential kinds always go out."""
+    if kind.is_essential:
+        return True, True
+    preference = db.session.get(NotificationPreference, (user.id, kind))
+    return (preference.email, preference.in_app) if preference else (True, True)
+
+
+def _language(user: User) -> str:
+    config = current_app.config
+    return user.locale if user.locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+
+
+def _wake_after_commit() -> None:
+    """Hand new e-mail to the sender once this transaction commits (never before: it may roll back)."""
+    from ipdesk.notify.sender import wake_sender
+
+    session = db.session()
+    if session.info.get("notify_wake"):
+        return
+    session.info["notify_wake"] = True
+    app = current_app._get_current_object()
+
+    def wake(committed_session):
+        committed_session.info.pop("notify_wake", None)
+        try:
+            wake_sender(app)
+        except Exception:  # the change is committed and its mail is in the outbox: cron sends it
+            app.logger.exception("could not hand new e-mail to the sender")
+
+    sa.event.listen(session, "after_commit", wake, once=True)
+
+
+def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str] | None = None,
+           case: Case | None = None, dedupe_key: str | None = None, **context) -> bool:
+    """Add one notification of ``user`` to the outbox, rendered in their language; whether it was added.
+
+    :param subject: a lazy string (``_l`` with its placeholders), rendered in the recipient's language;
+        it is also the line shown in the app.
+    :param link: ``site_link(...)`` of the page the notification is about.
+    :param dedupe_key: for reminders and digests: a second notification with the same key is not added.
+    :param context: values for the template ``notify/email/<kind>.txt``.
+    """
+    if not user.is_active:
+        return False
+    by_email, in_app = channels(user, kind)
+    in_app = in_app and kind is not K.password_reset  # a reset link lives in the mailbox only
+    if not (by_email or in_app):
+        return False
+    language = _language(user)
+    path, url = link or (None, None)
+    _prefs_path, preferences_url = site_link("notify.preferences")
+    with force_locale(language):
+        subject_text = " ".join(str(subject).split())[:300]  # one line: never a header injection
+        # straight from the environment: no context processor brings the acting user's request in
+        body = current_app.jinja_env.get_template(f"notify/email/{kind.name}.txt").render(
+            user=user, link=url, case=case, preferences_url=preferences_url, essential=kind.is_essential, **context)
+    now = utcnow()
+    values = dict(user_id=user.id, kind=kind, case_id=case.id if case else None, language=language,
+                  subject=subject_text, body=body, link_path=path, dedupe_key=dedupe_key, created_at=now,
+                  in_app=in_app, email_to=user.email if by_email else None,
+                  email_status=EmailStatus.pending if by_email else EmailStatus.off,
+                  next_attempt_at=now if by_email else None, attempts=0, last_error="")
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Notification).values(**values)
+    if dedupe_key:
+        statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    added = db.session.execute(statement.returning(Notification.id)).scalar_one_or_none() is not None
+    if added and by_email:
+        _wake_after_commit()
+    return added
+
+
+# --- who hears of a case -------------------------------------------------------------------
+
+def _company_users(company_id: int) -> list[User]:
+    return list(db.session.scalars(
+        sa.select(User).where(User.company_id == company_id, User.role == Role.exporter, User.is_active)
+        .options(selectinload(User.company)).order_by(User.id)))
+
+
+def _handlers(case: Case) -> list[User]:
+    """The assigned staff member; while nobody is assigned, the staff of the case's hub."""
+    if case.assignee_id is not None:
+        assignee = db.session.get(User, case.assignee_id)
+        if assignee is not None and assignee.is_active:
+            return [assignee]
+    return list(db.session.scalars(
+        sa.select(User).join(staff_hubs, staff_hubs.c.user_id == User.id)
+        .where(staff_hubs.c.hub_id == case.hub_id, User.role == Role.staff, User.is_active)
+        .options(selectinload(User.hubs)).order_by(User.id)))
+
+
+def _people_of(case: Case, *, exporters: bool = True, staff: bool = True, besides: User | None = None) -> list[User]:
+    """The case's people who may see it now, except ``besides`` (who did what they would hear of)."""
+    people = ([*_company_users(case.company_id)] if exporters else []) + (_handlers(case) if staff else [])
+    seen = {besides.id} if besides is not None else set()
+    chosen = []
+    for user in people:
+        if user.id not in seen and can(user, "case.view", case):  # the policy has the last word
+            seen.add(user.id)
+            chosen.append(user)
+    return chosen
+
+
+def _case_link(case: Case, anchor: str | None = None) -> tuple[str, str]:
+    path, url = site_link("cases.view_case", case_id=case.id)
+    return (path + f"#{anchor}", url + f"#{anchor}") if anchor else (path, url)
+
+
+def case_received(case: Case) -> None:
+    """The receipt of a submitted case, to its company's users."""
+    for user in _people_of(case, staff=False):
+        notify(user, K.case_received, _l("Case %(ref)s received: %(title)s", ref=case.reference, title=case.title),
+               case=case, link=_case_link(case))
+
+
+def stage_changed(case: Case, change: StageChange, actor: User) -> None:
+    """Tell the case's people of a move: a receipt, a request for information, or the new stage."""
+    if change.transition == "submit":
+        case_received(case)
+    elif change.transition == "return":
+        for user in _people_of(case, staff=False, besides=actor):
+            notify(user, K.info_requested,
+                   _l("Case %(ref)s: the IP centre asks for more information", ref=case.reference),
+                   case=case, link=_case_link(case, "messages"))
+    else:
+        for user in _people_of(case, besides=actor):
+            notify(user, K.stage_changed, _l("Case %(ref)s is now at the stage: %(stage)s", ref=case.reference,
+                                             stage=change.to_stage.title),
+                   case=case, link=_case_link(case), change=change)
+
+
+def message_posted(case: Case, message: Message, actor: User) -> None:
+    """A message reaches the case's other people; an internal note only the staff side."""
+    if case.stage is Stage.draft:
+        return
+    for user in _people_of(case, exporters=not message.is_internal, besides=actor):
+        subject = (_l("Case %(ref)s: a new internal note", ref=case.reference) if message.is_internal
+                   else _l("Case %(ref)s: a new message", ref=case.reference))
+        notify(user, K.new_message, subject, case=case, link=_case_link(case, "messages"),
+               internal=message.is_internal)
+
+
+def case_assigned(case: Case, assignee: User | None, actor: User) -> None:
+    if assignee is None or assignee.id == actor.id:
+        return
+    notify(assignee, K.case_assigned, _l("Case %(ref)s is assigned to you", ref=case.reference), case=case,
+           link=_case_link(case))
+
+
+def company_status_changed(company: Company, event: str) -> None:
+    """Tell a company's users that it was approved, suspended or reinstated (``event``)."""
+    for user in _company_users(company.id):
+        name = company.name_ko if _language(user) == "ko" else company.name_en
+        subject = {
+            "approved": _l("%(company)s is approved: you can file cases now", company=name),
+            "suspended": _l("The account of %(company)s is suspended", company=name),
+            "reinstated": _l("The account of %(company)s is active again", company=name),
+        }[event]
+        notify(user, K.company_status, subject, link=site_link("companies.my_company"), company_name=name,
+               event=event)
+
+
+def password_reset_requested(user: User, token: str) -> None:
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    notify(user, K.password_reset, _l("Reset your ipdesk password"), link=site_link("auth.reset_password", token=token),
+           minutes=minutes)
+
+
+# --- reminders and digests -----------------------------------------------------------------
+
+def _zone_of(user: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def _today_of(user: User, now: datetime) -> date:
+    return now.astimezone(_zone_of(user)).date()
+
+
+def _reminder_tier(days_left: int) -> str | None:
+    """Which reminder a deadline ``days_left`` away gets: the nearest of ``NOTIFY_REMINDER_DAYS`` at or
+    above it (so a missed day is caught up), "overdue" for a recently passed one, or none."""
+    config = current_app.config
+    if days_left < 0:
+        return "overdue" if -days_left <= config["NOTIFY_OVERDUE_DAYS"] else None
+    tiers = [days for days in config["NOTIFY_REMINDER_DAYS"] if days >= days_left]
+    return str(min(tiers)) if tiers else None
+
+
+def deadline_reminders(now: datetime) -> int:
+    """Reminders of open deadlines coming up or just passed; each is made once (by its dedupe key)."""
+    config = current_app.config
+    reference_day = now.date()
+    window = (reference_day - timedelta(days=config["NOTIFY_OVERDUE_DAYS"] + 1),
+              reference_day + timedelta(days=max(config["NOTIFY_REMINDER_DAYS"], default=0) + 1))
+    deadlines = db.session.scalars(
+        sa.select(Deadline).join(Case, Case.id == Deadline.case_id)
+        .where(~Deadline.is_done, Case.stage.in_(OPEN_STAGES), Deadline.due_on.between(*window))
+        .options(selectinload(Deadline.case)).order_by(Deadline.due_on, Deadline.id))
+    made = 0
+    for deadline in deadlines:
+        case = deadline.case
+        for user in _people_of(case):
+            days_left = (deadline.due_on - _today_of(user, now)).days
+            tier = _reminder_tier(days_left)
+            if tier is None:
+                continue
+            if tier == "overdue":
+                subject = _l("Case %(ref)s: a deadline has passed", ref=case.reference)
+            else:
+                subject = _l("Case %(ref)s: a deadline is coming up", ref=case.reference)
+            made += notify(user, K.deadline, subject, case=case, link=_case_link(case, "deadlines"),
+                           dedupe_key=f"deadline:{deadline.id}:{deadline.due_on.isoformat()}:{tier}:{user.id}",
+                           due_on=deadline.due_on, days_left=days_left)
+    return made
+
+
+def daily_digests(now: datetime) -> int:
+    """For each staff member, yesterday's (in their time zone) new cases of their hubs, once per day."""
+    made = 0
+    staff = db.session.scalars(sa.select(User).where(User.role == Role.staff, User.is_active)
+                               .options(selectinload(User.hubs)).order_by(User.id))
+    for user in staff:
+        hub_ids = [hub.id for hub in user.hubs]
+        if not hub_ids:
+            continue
+        day = _today_of(user, now) - timedelta(days=1)
+        start = datetime.combine(day, datetime.min.time(), _zone_of(user))
+        cases = db.session.scalars(
+            sa.select(Case).where(Case.hub_id.in_(hub_ids), Case.stage != Stage.draft,
+                                  Case.submitted_at >= start, Case.submitted_at < start + timedelta(days=1))
+            .order_by(Case.submitted_at, Case.id)).all()
+        if not cases:
+            continue
+        made += notify(user, K.daily_digest, _l("New cases of your IP centre: %(count)d", count=len(cases)),
+                       link=site_link("cases.list_cases"), dedupe_key=f"digest:{user.id}:{day.isoformat()}",
+                       cases=[(c.reference, c.title, site_link("cases.view_case", case_id=c.id)[1]) for c in cases],
+                       day=day)
+    return made
+
+
+# --- the user's side -----------------------------------------------------------------------
+
+def kinds_for(user: User) -> tuple[NotificationKind, ...]:
+    return KINDS_BY_ROLE[user.role]
+
+
+def save_preferences(user: User, choices: dict[NotificationKind, tuple[bool, bool]]) -> None:
+    """Record which kinds ``user`` wants by e-mail and in the app; essential kinds stay on."""
+    for kind, (by_email, in_app) in choices.items():
+        if kind.is_essential or kind not in kinds_for(user):
+            continue
+        preference = db.session.get(NotificationPreference, (user.id, kind))
+        if preference is None:
+            preference = NotificationPreference(user_id=user.id, kind=kind)
+            db.session.add(preference)
+        preference.email, preference.in_app = by_email, in_app
+    db.session.flush()
+    log_event("user.notifications_changed", f"{user.email} changed their notification settings", actor=user,
+              obj=user, data={kind.name: list(pair) for kind, pair in choices.items() if not kind.is_essential})
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.flush()
+
+
+def mark_all_read(user: User) -> int:
+    return db.session.execute(
+        sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+
+
+def retry_failed(actor: User) -> int:
+    """Give every given-up e-mail a fresh series of attempts (after the mail settings were fixed)."""
+    count = db.session.execute(
+        sa.update(Notification).where(Notification.email_status == EmailStatus.failed)
+        .values(email_status=EmailStatus.pending, attempts=0, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    log_event("notify.retry_failed", f"{actor.email} retried {count} failed e-mails", actor=actor,
+              data={"count": count})
+    if count:
+        _wake_after_commit()
+    return count

@@ -1,0 +1,1 @@
+"""Tests of notifications: the outbox, its sender, reminders, preferences, the bell and password reset."""
