@@ -112,10 +112,11 @@ def test_messages_reach_the_other_side_and_internal_notes_only_staff(client, log
     assert SECRET_NOTE not in everything and MESSAGE_TEXT not in everything
     (note, message) = smtp_server.to("li@centre.example")
     assert "internal note" in note["Subject"] and "a new message" in message["Subject"]
-    for address in ("alice@areum.example", "minji@areum.example"):
+    for address, subject in (("alice@areum.example", f"Case {case.reference}: a new message"),
+                             ("minji@areum.example", f"사건 {case.reference}: 새 메시지")):  # each in their language
         (only,) = smtp_server.to(address)  # the message, never the internal note
-        assert "internal" not in only.as_string().lower()
-        assert only["Subject"] == f"Case {case.reference}: a new message"
+        assert "internal" not in only.as_string().lower() and "내부" not in only.get_payload(decode=True).decode()
+        assert only["Subject"] == subject
     assert not smtp_server.to("wang@centre.example")  # not told of one's own words
     assert not smtp_server.to("bob@other.example") and not smtp_server.to("somchai@centre.example")
     # the exporter's in-app list does not hold the note either

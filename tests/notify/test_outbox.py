@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import redis
 import sqlalchemy as sa
+from flask import current_app
 
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
@@ -26,7 +27,10 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 
 def _rows():
     db.session.commit()  # a fresh look at what the senders wrote
-    return db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
+    # read as a GET would: outside a request SQLite begins for writing, and a poll holding the write
+    # lock would race the sender thread it is watching
+    with current_app.test_request_context():
+        return db.session.scalars(sa.select(Notification).order_by(Notification.id)).all()
 
 
 def _wait_for(condition, seconds: float = 15):
