@@ -102,12 +102,24 @@ evidence = AppGroup("evidence", help="Evidence files.")
 
 
 @evidence.command("verify")
-def evidence_verify() -> None:
-    """Re-hash every stored evidence file; report mismatches and missing files (exit 1 if any)."""
+@click.option("--repair", is_flag=True,
+              help="Delete temporary files of uploads abandoned longer than --older-than; nothing else.")
+@click.option("--older-than", "older_than", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Minutes without a write after which a temporary upload file counts as abandoned.")
+def evidence_verify(repair: bool, older_than: int) -> None:
+    """Re-hash every stored evidence file; report mismatches, missing files, stored files without a
+    row and temporary files of abandoned uploads (exit 1 if any remains)."""
+    from datetime import timedelta
+
     import sqlalchemy as sa
 
     from ipdesk.evidence.models import EvidenceFile
-    from ipdesk.evidence.services import verify_file
+    from ipdesk.evidence.services import (
+        abandoned_uploads,
+        discard_abandoned_upload,
+        unreferenced_keys,
+        verify_file,
+    )
 
     counts = {"ok": 0, "mismatch": 0, "missing": 0}
     for file in db.session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)):
@@ -117,8 +129,27 @@ def evidence_verify() -> None:
             click.echo(f"{result.upper()}: file {file.id} of case {file.case_id} ({file.original_name}), "
                        f"expected sha256 {file.sha256}")
     db.session.commit()  # the failures are recorded in the chain of custody
-    click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing.")
-    if counts["mismatch"] or counts["missing"]:
+    unreferenced = 0
+    for key in unreferenced_keys():  # never deleted here: only a person can tell what it was
+        unreferenced += 1
+        click.echo(f"NO ROW: stored file {key} belongs to no evidence file (an upload that never committed); "
+                   "kept for inspection")
+    stale, recent = abandoned_uploads(timedelta(minutes=older_than))
+    for path, age in recent:
+        click.echo(f"IN PROGRESS: temporary file {path.name}, last written {age // timedelta(minutes=1)} min ago; "
+                   "left alone")
+    for path, age in stale:
+        if repair and discard_abandoned_upload(path, timedelta(minutes=older_than)):
+            click.echo(f"REMOVED: temporary file {path.name} of an abandoned upload ({age // timedelta(minutes=1)} "
+                       "min old)")
+        else:
+            click.echo(f"ABANDONED: temporary file {path.name} of an upload that stopped "
+                       f"{age // timedelta(minutes=1)} min ago (--repair deletes it)")
+    left = sum(path.exists() for path, _age in stale)
+    click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing; "
+               f"{unreferenced} stored without a row; temporary files: {len(recent)} recent, {len(stale)} abandoned, "
+               f"{len(stale) - left} of them removed.")
+    if counts["mismatch"] or counts["missing"] or unreferenced or left:
         raise SystemExit(1)
 
 
