@@ -177,6 +177,42 @@ def audit_verify() -> None:
         raise SystemExit(1)
 
 
+@click.command("backup")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new (or empty) directory for the backup.")
+def backup_command(out: Path) -> None:
+    """Back up the database and the evidence files, with a manifest of rows per table and SHA-256 hashes."""
+    from ipdesk.core.backup import BackupError, make_backup
+
+    try:
+        manifest = make_backup(out)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{out}: {manifest['database']['file']} ({manifest['database']['size']:,} bytes, "
+               f"{sum(manifest['tables'].values()):,} rows in {len(manifest['tables'])} tables), "
+               f"{len(manifest['evidence']):,} evidence files, manifest.json.")
+
+
+@click.command("restore")
+@click.option("--from", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="A directory made by `flask backup`.")
+@click.option("--force", is_flag=True, help="Overwrite a database and storage that are not empty.")
+def restore_command(source: Path, force: bool) -> None:
+    """Restore a backup whose files match its manifest into an empty database and storage, then verify it."""
+    from ipdesk.core.backup import BackupError, restore_backup
+
+    try:
+        report = restore_backup(source, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}")
+    click.echo(f"Restored from {source}: {report.tables} tables, {report.files:,} evidence files, "
+               f"{report.audit_entries:,} audit entries; {len(report.problems)} problem(s) after verifying.")
+    if report.problems:
+        raise SystemExit(1)
+
+
 reports = AppGroup("reports", help="Documents made in the background.")
 
 
@@ -219,6 +255,8 @@ def reports_worker(burst: bool) -> None:
 
 def register_cli(app) -> None:
     app.cli.add_command(audit)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(evidence)
     app.cli.add_command(reports)
     app.cli.add_command(translate)
