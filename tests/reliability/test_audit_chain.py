@@ -1,6 +1,7 @@
 """The audit log: written with its change or not at all, append-only, chained by hash, never forked."""
 import hashlib
 import threading
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 
 from ipdesk.audit.chain import CHAINED_FIELDS, GENESIS, ChainReport, entry_hash, verify_chain
 from ipdesk.audit.models import AuditEntry
-from ipdesk.audit.services import log_event
+from ipdesk.audit.services import lock_chain, log_event
 from ipdesk.companies.models import CompanyStatus
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
@@ -72,6 +73,24 @@ def test_a_request_that_fails_keeps_neither_the_change_nor_its_entry(app, client
     assert len(entries()) == before
     db.session.refresh(company)
     assert company.status is CompanyStatus.pending
+
+
+def test_entries_follow_their_savepoint_and_their_transaction(app):
+    log_event("test.kept", "before the savepoints")
+    with db.session.begin_nested():
+        log_event("test.kept", "in a savepoint that was released")
+    try:
+        with db.session.begin_nested():
+            log_event("test.dropped", "in a savepoint that rolled back")
+            raise ValueError
+    except ValueError:
+        pass
+    db.session.commit()
+    log_event("test.dropped", "in a transaction that rolled back")
+    db.session.rollback()
+    db.session.commit()
+    assert [e.summary for e in entries()] == ["before the savepoints", "in a savepoint that was released"]
+    assert problems() == []
 
 
 # --- append-only ---------------------------------------------------------------------------------
@@ -226,7 +245,7 @@ def test_a_second_writer_waits_for_the_first_and_chains_after_it(app, database_u
         try:
             with own_app(database_url):
                 log_event("test.first", "first writer")
-                db.session.flush()
+                lock_chain()  # as its commit does: from here to the commit, the chain is its own
                 first_in.set()
                 release.wait(10)
                 db.session.commit()
@@ -257,6 +276,48 @@ def test_a_second_writer_waits_for_the_first_and_chains_after_it(app, database_u
     rows = [e for e in entries() if e.action.startswith("test.")]
     assert [r.action for r in rows] == ["test.first", "test.second"]
     assert rows[1].prev_hash == rows[0].entry_hash
+    assert problems() == []
+
+
+def test_the_chain_lock_never_closes_a_deadlock(app, database_url, factories):
+    """A logs an event, then waits for a row that B holds; B then logs and commits. Were the chain
+    locked when A logged, B would wait for A and A for B. It is locked only at commit."""
+    company_id = factories.CompanyFactory().id
+    a_logged, b_holds_row = threading.Event(), threading.Event()
+    errors = []
+    rename = sa.text("UPDATE companies SET name_en = :name WHERE id = :id")
+
+    def a():
+        try:
+            with own_app(database_url):
+                log_event("test.a", "A logged first")
+                a_logged.set()
+                assert b_holds_row.wait(10)
+                db.session.execute(rename, {"name": "renamed by A", "id": company_id})  # waits for B
+                db.session.commit()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def b():
+        try:
+            with own_app(database_url):
+                assert a_logged.wait(10)
+                db.session.execute(rename, {"name": "renamed by B", "id": company_id})
+                b_holds_row.set()
+                time.sleep(0.5)  # A is now waiting for the row
+                log_event("test.b", "B logged second")
+                db.session.commit()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    db.session.commit()
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert [e.action for e in entries() if e.action.startswith("test.")] == ["test.b", "test.a"]
     assert problems() == []
 
 
