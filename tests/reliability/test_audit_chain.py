@@ -16,10 +16,15 @@ from ipdesk.extensions import db
 from tests.conftest import IS_POSTGRES, make_app
 
 
+def worker_apps(database_url: str, count: int) -> list:
+    """Apps for other workers, each with its own engine and session. Made here, in the main thread:
+    Werkzeug compiles URL rules with ``ast``, which CPython 3.11 cannot do in several threads at once."""
+    return [make_app(database_url) for _ in range(count)]
+
+
 @contextmanager
-def own_app(database_url: str):
-    """Another worker: an app of its own, with its own engine and session."""
-    app = make_app(database_url)
+def own_app(app):
+    """Work as another worker would: in ``app``'s own context, engine and session."""
     with app.app_context():
         yield app
         db.session.remove()
@@ -238,12 +243,13 @@ def test_verify_finds_an_inserted_entry(app, chain, link):
 # --- appends are serialised ------------------------------------------------------------------------
 
 def test_a_second_writer_waits_for_the_first_and_chains_after_it(app, database_url):
+    first_app, second_app = worker_apps(database_url, 2)
     first_in, release, second_done = threading.Event(), threading.Event(), threading.Event()
     errors = []
 
     def first():
         try:
-            with own_app(database_url):
+            with own_app(first_app):
                 log_event("test.first", "first writer")
                 lock_chain()  # as its commit does: from here to the commit, the chain is its own
                 first_in.set()
@@ -255,7 +261,7 @@ def test_a_second_writer_waits_for_the_first_and_chains_after_it(app, database_u
 
     def second():
         try:
-            with own_app(database_url):
+            with own_app(second_app):
                 log_event("test.second", "second writer")
                 db.session.commit()
         except Exception as exc:  # pragma: no cover - reported below
@@ -282,6 +288,7 @@ def test_a_second_writer_waits_for_the_first_and_chains_after_it(app, database_u
 def test_the_chain_lock_never_closes_a_deadlock(app, database_url, factories):
     """A logs an event, then waits for a row that B holds; B then logs and commits. Were the chain
     locked when A logged, B would wait for A and A for B. It is locked only at commit."""
+    app_a, app_b = worker_apps(database_url, 2)
     company_id = factories.CompanyFactory().id
     a_logged, b_holds_row = threading.Event(), threading.Event()
     errors = []
@@ -289,7 +296,7 @@ def test_the_chain_lock_never_closes_a_deadlock(app, database_url, factories):
 
     def a():
         try:
-            with own_app(database_url):
+            with own_app(app_a):
                 log_event("test.a", "A logged first")
                 a_logged.set()
                 assert b_holds_row.wait(10)
@@ -300,7 +307,7 @@ def test_the_chain_lock_never_closes_a_deadlock(app, database_url, factories):
 
     def b():
         try:
-            with own_app(database_url):
+            with own_app(app_b):
                 assert a_logged.wait(10)
                 db.session.execute(rename, {"name": "renamed by B", "id": company_id})
                 b_holds_row.set()
@@ -323,12 +330,13 @@ def test_the_chain_lock_never_closes_a_deadlock(app, database_url, factories):
 
 def test_concurrent_writers_leave_a_chain_that_verifies(app, database_url):
     writers, each = 4, 15
+    apps = worker_apps(database_url, writers)
     errors = []
     start = threading.Barrier(writers)
 
     def write(n):
         try:
-            with own_app(database_url):
+            with own_app(apps[n]):
                 start.wait(10)
                 for i in range(each):
                     log_event("test.concurrent", f"writer {n}, entry {i}", data={"writer": n, "i": i})
