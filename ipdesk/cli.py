@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, g
 from flask.cli import AppGroup
 
 from ipdesk.config import PROJECT_ROOT
@@ -116,12 +116,24 @@ evidence = AppGroup("evidence", help="Evidence files.")
 
 
 @evidence.command("verify")
-def evidence_verify() -> None:
-    """Re-hash every stored evidence file; report mismatches and missing files (exit 1 if any)."""
+@click.option("--repair", is_flag=True,
+              help="Delete temporary files of uploads abandoned longer than --older-than; nothing else.")
+@click.option("--older-than", "older_than", type=click.IntRange(min=1), default=60, show_default=True,
+              help="Minutes without a write after which a temporary upload file counts as abandoned.")
+def evidence_verify(repair: bool, older_than: int) -> None:
+    """Re-hash every stored evidence file; report mismatches, missing files, stored files without a
+    row and temporary files of abandoned uploads (exit 1 if any remains)."""
+    from datetime import timedelta
+
     import sqlalchemy as sa
 
     from ipdesk.evidence.models import EvidenceFile
-    from ipdesk.evidence.services import verify_file
+    from ipdesk.evidence.services import (
+        abandoned_uploads,
+        discard_abandoned_upload,
+        unreferenced_keys,
+        verify_file,
+    )
 
     counts = {"ok": 0, "mismatch": 0, "missing": 0}
     for file in db.session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)):
@@ -131,8 +143,87 @@ def evidence_verify() -> None:
             click.echo(f"{result.upper()}: file {file.id} of case {file.case_id} ({file.original_name}), "
                        f"expected sha256 {file.sha256}")
     db.session.commit()  # the failures are recorded in the chain of custody
-    click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing.")
-    if counts["mismatch"] or counts["missing"]:
+    unreferenced = 0
+    for key in unreferenced_keys():  # never deleted here: only a person can tell what it was
+        unreferenced += 1
+        click.echo(f"NO ROW: stored file {key} belongs to no evidence file (an upload that never committed); "
+                   "kept for inspection")
+    stale, recent = abandoned_uploads(timedelta(minutes=older_than))
+    for path, age in recent:
+        click.echo(f"IN PROGRESS: temporary file {path.name}, last written {age // timedelta(minutes=1)} min ago; "
+                   "left alone")
+    for path, age in stale:
+        if repair and discard_abandoned_upload(path, timedelta(minutes=older_than)):
+            click.echo(f"REMOVED: temporary file {path.name} of an abandoned upload ({age // timedelta(minutes=1)} "
+                       "min old)")
+        else:
+            click.echo(f"ABANDONED: temporary file {path.name} of an upload that stopped "
+                       f"{age // timedelta(minutes=1)} min ago (--repair deletes it)")
+    left = sum(path.exists() for path, _age in stale)
+    click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing; "
+               f"{unreferenced} stored without a row; temporary files: {len(recent)} recent, {len(stale)} abandoned, "
+               f"{len(stale) - left} of them removed.")
+    if counts["mismatch"] or counts["missing"] or unreferenced or left:
+        raise SystemExit(1)
+
+
+audit = AppGroup("audit", help="The audit log.")
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries (exit 1 if any)."""
+    from ipdesk.audit.chain import ChainReport, verify_chain
+
+    report = ChainReport()
+    problems = 0
+    g.write_intent = False  # a read-only walk: on SQLite, writers carry on meanwhile
+    try:
+        with db.engine.connect() as connection:
+            for problem in verify_chain(connection, report):
+                problems += 1
+                click.echo(f"{problem.kind.upper()}: {problem.message}")
+    finally:
+        g.pop("write_intent")
+    click.echo(f"Audit log: {report.entries:,} entries, {problems} problem(s); last entry "
+               f"#{report.last_id} with hash {report.last_hash}.")
+    if problems:
+        raise SystemExit(1)
+
+
+@click.command("backup")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new (or empty) directory for the backup.")
+def backup_command(out: Path) -> None:
+    """Back up the database and the evidence files, with a manifest of rows per table and SHA-256 hashes."""
+    from ipdesk.core.backup import BackupError, make_backup
+
+    try:
+        manifest = make_backup(out)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{out}: {manifest['database']['file']} ({manifest['database']['size']:,} bytes, "
+               f"{sum(manifest['tables'].values()):,} rows in {len(manifest['tables'])} tables), "
+               f"{len(manifest['evidence']):,} evidence files, manifest.json.")
+
+
+@click.command("restore")
+@click.option("--from", "source", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True,
+              help="A directory made by `flask backup`.")
+@click.option("--force", is_flag=True, help="Overwrite a database and storage that are not empty.")
+def restore_command(source: Path, force: bool) -> None:
+    """Restore a backup whose files match its manifest into an empty database and storage, then verify it."""
+    from ipdesk.core.backup import BackupError, restore_backup
+
+    try:
+        report = restore_backup(source, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for problem in report.problems:
+        click.echo(f"PROBLEM: {problem}")
+    click.echo(f"Restored from {source}: {report.tables} tables, {report.files:,} evidence files, "
+               f"{report.audit_entries:,} audit entries; {len(report.problems)} problem(s) after verifying.")
+    if report.problems:
         raise SystemExit(1)
 
 
@@ -218,6 +309,9 @@ def notify_worker(burst: bool) -> None:
 
 def register_cli(app) -> None:
     app.cli.add_command(notify)
+    app.cli.add_command(audit)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(evidence)
     app.cli.add_command(reports)
     app.cli.add_command(translate)

@@ -16,6 +16,7 @@ from flask import current_app
 
 from ipdesk.actions.models import ActionKind, ActionStatus, AdministrativeAction, Litigation, LitigationStatus
 from ipdesk.audit.models import AuditEntry
+from ipdesk.audit.services import insert_entries
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password
 from ipdesk.cases.models import (
@@ -125,11 +126,13 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
         children = {model: [] for model in CHILD_MODELS}
         for case_id, plan in zip(ids, plans, strict=True):
             for model, rows in plan["children"].items():
-                children[model].extend({**row, **({"case_id": case_id} if model is not AuditEntry else
-                                                  {"object_id": str(case_id)})} for row in rows)
+                children[model].extend({**row, "case_id": case_id, **({"object_id": str(case_id)}
+                                                                       if model is AuditEntry else {})} for row in rows)
+        audit_rows = children.pop(AuditEntry)
         for model, rows in children.items():
             if rows:
                 db.session.execute(sa.insert(model), rows)
+        insert_entries(audit_rows)  # last: the chain's lock is held only until this batch commits
         added += size
         db.session.commit()
         echo(f"  {existing + added:,} cases")

@@ -6,7 +6,6 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -19,6 +18,7 @@ from wtforms.validators import (
     Length,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from ipdesk.auth.models import Role
@@ -101,8 +101,13 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    actor = StringField(_l("Who (e-mail or user number)"), validators=[Optional(), Length(max=254)])
     action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
-    actor = IntegerField(_l("Actor (user number)"), validators=[Optional()])
+    case = StringField(_l("Case (reference or number)"), validators=[Optional(), Length(max=20)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end of the period is before its start."))

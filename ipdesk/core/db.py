@@ -3,7 +3,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -85,10 +85,11 @@ def writes_on_get(view):
 
 
 def transaction_will_write() -> bool:
-    """Whether a transaction starting now is expected to write (safe requests are read-only)."""
-    if not has_request_context():
-        return True
-    return g.get("write_intent", request.method not in SAFE_METHODS)
+    """Whether a transaction starting now is expected to write (safe requests are read-only; a
+    command that only reads sets ``g.write_intent = False``)."""
+    if has_request_context():
+        return g.get("write_intent", request.method not in SAFE_METHODS)
+    return g.get("write_intent", True) if has_app_context() else True
 
 
 @sa.event.listens_for(Engine, "connect")

@@ -25,6 +25,18 @@ def local_today():
     return datetime.now(get_timezone()).date()
 
 
+def start_of_day(day):
+    """The instant (in UTC) at which ``day`` begins where the user is."""
+    from datetime import UTC, datetime, time
+
+    from flask_babel import get_timezone
+
+    tz = get_timezone()
+    midnight = datetime.combine(day, time.min)
+    local = tz.localize(midnight) if hasattr(tz, "localize") else midnight.replace(tzinfo=tz)  # pytz or zoneinfo
+    return local.astimezone(UTC)
+
+
 def select_timezone() -> str | None:
     if current_user and current_user.is_authenticated:
         return current_user.timezone

@@ -2,7 +2,11 @@
 import hashlib
 import json
 import tempfile
+import time
 import zipfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -63,6 +67,40 @@ def verify_file(file: EvidenceFile, actor=None) -> str:
     record_custody(file, CustodyKind.mismatch, actor,
                    note=f"{result}: expected {file.sha256}, found {current or 'no file'}")
     return result
+
+
+def unreferenced_keys() -> Iterator[str]:
+    """Stored files that no evidence_files row names (an upload whose process died before its
+    transaction committed); one storage subfolder and one query at a time."""
+    storage = get_storage()
+    for prefix, keys in storage.key_folders():
+        if not keys:
+            continue
+        known = set(db.session.scalars(sa.select(EvidenceFile.storage_key).where(
+            EvidenceFile.storage_key >= prefix, EvidenceFile.storage_key < prefix + "g")))
+        yield from (key for key in keys if key not in known)
+
+
+def abandoned_uploads(older_than: timedelta) -> tuple[list[tuple[Path, timedelta]], list[tuple[Path, timedelta]]]:
+    """Temporary upload files as (stale, recent), each with its age: a stale one has not been
+    written to for ``older_than``, so its upload is over (the process died); a recent one may be live."""
+    now = time.time()
+    stale, recent = [], []
+    for path in get_storage().pending_files():
+        age = timedelta(seconds=max(0.0, now - path.stat().st_mtime))
+        (stale if age >= older_than else recent).append((path, age))
+    return stale, recent
+
+
+def discard_abandoned_upload(path: Path, older_than: timedelta) -> bool:
+    """Delete a temporary upload file if it is still one that nothing has written to for ``older_than``."""
+    try:
+        if time.time() - path.stat().st_mtime < older_than.total_seconds():
+            return False
+    except FileNotFoundError:
+        return False
+    path.unlink(missing_ok=True)
+    return True
 
 
 def verify_case(case: Case, actor) -> dict[str, list[EvidenceFile]]:

@@ -1,4 +1,5 @@
-"""Migrations: empty → head → base → head on this database, and the models match the schema."""
+"""Migrations: empty → head → base → head, and step by step down and up again with data in every table,
+on this database; the models match the schema. (The audit log's guard: tests/reliability/test_audit_chain.py.)"""
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -33,20 +34,6 @@ def test_upgrade_downgrade_upgrade(empty_database):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         db.engine.dispose()
-
-
-def test_audit_log_is_append_only_in_the_database(app, factories):
-    from ipdesk.audit.services import log_event
-
-    log_event("test.event", "something happened")
-    db.session.commit()
-    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-        db.session.execute(sa.text("UPDATE audit_entries SET summary = 'forged'"))
-    db.session.rollback()
-    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-        db.session.execute(sa.text("DELETE FROM audit_entries"))
-    db.session.rollback()
-    assert db.session.scalar(sa.text("SELECT summary FROM audit_entries")) == "something happened"
 
 
 def test_chain_of_custody_is_append_only_in_the_database(app, factories):
@@ -88,3 +75,87 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _row_counts(engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {name: conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar()
+                for name in _tables(engine)}
+
+
+def _fill_every_table(app) -> None:
+    """Demo data through the seed command, then the few kinds of rows it does not make."""
+    from datetime import date, timedelta
+
+    from ipdesk.actions.models import Hearing, Litigation
+    from ipdesk.auth.models import Role, User, UserSession
+    from ipdesk.cases.models import Case, CaseTransfer
+    from ipdesk.companies.models import Invitation
+    from ipdesk.core.db import utcnow
+    from ipdesk.evidence.models import CustodyEvent, CustodyKind
+    from ipdesk.network.models import Hub
+    from ipdesk.reports.models import ReportJob
+    from tests.factories import make_evidence_file
+
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "120", "--password", "demo pass 123"])
+    assert result.exit_code == 0, result.output
+    officer = db.session.scalar(sa.select(User).where(User.role == Role.staff).limit(1))
+    exporter = db.session.scalar(sa.select(User).where(User.role == Role.exporter).limit(1))
+    case = db.session.scalar(sa.select(Case).where(Case.reference.is_not(None)).limit(1))
+    other_hub = db.session.scalar(sa.select(Hub).where(Hub.id != case.hub_id).limit(1))
+    file = make_evidence_file(case, officer)
+    litigation = db.session.scalar(sa.select(Litigation).limit(1))
+    now = utcnow()
+    db.session.add_all([
+        CustodyEvent(file_id=file.id, case_id=case.id, kind=CustodyKind.uploaded, actor_id=officer.id),
+        Hearing(litigation_id=litigation.id, held_on=date(2026, 6, 1), note="first hearing", created_by_id=officer.id),
+        CaseTransfer(case_id=case.id, actor_id=officer.id, from_hub_id=case.hub_id, to_hub_id=other_hub.id,
+                     reason="closer to the market"),
+        Invitation(company_id=exporter.company_id, email="colleague@example.com", token_hash="a" * 64,
+                   invited_by_id=exporter.id, expires_at=now + timedelta(days=7)),
+        UserSession(user_id=exporter.id, token_hash="b" * 64),
+        ReportJob(lang="ko", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), backend="local",
+                  requested_by_id=officer.id),
+    ])
+    db.session.commit()
+
+
+def _assert_audit_guard(engine) -> None:
+    for statement in ("UPDATE audit_entries SET summary = 'forged'", "DELETE FROM audit_entries"):
+        with engine.connect() as conn, pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            conn.execute(sa.text(statement))
+
+
+def test_downgrade_and_upgrade_with_data_in_place(empty_database):
+    """Every migration steps down with rows in every table and keeps the rows of the tables it
+    leaves; from the first revision, with its tables still full, upgrading again backfills the
+    audit chain; then down to nothing and up once more."""
+    from alembic.script import ScriptDirectory
+
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade()
+        _fill_every_table(app)
+        full = _row_counts(db.engine)
+        assert [name for name, count in full.items() if count == 0] == []
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        for revision in script.walk_revisions():  # head first
+            if revision.down_revision is None:
+                break
+            downgrade(revision=revision.down_revision)
+            kept = _row_counts(db.engine)
+            assert kept == {name: full[name] for name in kept}, f"rows lost going below {revision.revision}"
+            if "audit_entries" in kept:
+                _assert_audit_guard(db.engine)
+        first = _row_counts(db.engine)
+        assert "audit_entries" in first and "cases" not in first
+        upgrade()
+        assert {name: count for name, count in _row_counts(db.engine).items() if name in first} == first
+        result = app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert result.exit_code == 0 and "0 problem(s)" in result.output, result.output
+        _assert_audit_guard(db.engine)
+        downgrade(revision="base")
+        assert _tables(db.engine) == set()
+        upgrade()
+        assert {"cases", "audit_entries", "report_jobs"} <= _tables(db.engine)
+        db.engine.dispose()

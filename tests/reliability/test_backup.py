@@ -1,0 +1,147 @@
+"""`flask backup` and `flask restore`: a round trip brings every row and file back, and a backup
+that does not match its manifest, or a target that is not empty, is refused."""
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ipdesk.core.backup import BackupError, sha256_of
+from ipdesk.extensions import db
+from tests.conftest import IS_POSTGRES, create_database, make_app
+from tests.factories import make_case, make_evidence_file
+
+
+def row_counts() -> dict[str, int]:
+    with db.engine.connect() as connection:
+        return {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar()
+                for name in sa.inspect(connection).get_table_names()}
+
+
+def stored_files(root) -> dict[str, str]:
+    return {p.name: sha256_of(p) for p in Path(root).glob("??/*")}
+
+
+@pytest.fixture
+def source(app, factories):
+    """A database with demo cases, evidence files and their custody, and its backup."""
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "40", "--password", "demo pass 123"])
+    assert result.exit_code == 0, result.output
+    officer = factories.staff()
+    case = make_case("evidence")
+    for content in (b"first evidence\n", "두 번째 증거\n".encode()):
+        make_evidence_file(case, officer, content)
+    client = app.test_client()
+    client.post("/login", data={"email": officer.email, "password": "correct horse battery staple"})
+    assert client.post(f"/cases/{case.id}/evidence/verify").status_code == 302  # audit entries
+    db.session.commit()
+    return app
+
+
+@pytest.fixture
+def backup_dir(source, tmp_path):
+    out = tmp_path / "backup"
+    result = source.test_cli_runner().invoke(args=["backup", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def target(tmp_path, worker):
+    """An empty database (no tables at all) and an empty storage."""
+    url = create_database(worker, "restore") if IS_POSTGRES else f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+    app = make_app(url, EVIDENCE_STORAGE_DIR=tempfile.mkdtemp(prefix="ipdesk-restored-"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def restore(app, backup, *args):
+    db.session.commit()
+    with app.app_context():
+        return app.test_cli_runner().invoke(args=["restore", "--from", str(backup), *args])
+
+
+def test_backup_writes_a_manifest_of_rows_and_hashes(source, backup_dir):
+    import json
+
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    assert manifest["tables"] == row_counts()
+    assert manifest["tables"]["cases"] > 40 and manifest["tables"]["audit_entries"] > 40
+    assert {f["key"]: f["sha256"] for f in manifest["evidence"]} == stored_files(source.config["EVIDENCE_STORAGE_DIR"])
+    assert len(manifest["evidence"]) == 2
+    database = backup_dir / manifest["database"]["file"]
+    assert sha256_of(database) == manifest["database"]["sha256"]
+    assert database.name == ("database.dump" if IS_POSTGRES else "database.sqlite3")
+    result = source.test_cli_runner().invoke(args=["backup", "--out", str(backup_dir)])
+    assert result.exit_code == 1 and "is not empty" in result.output
+
+
+def test_round_trip_brings_back_every_row_and_file(source, backup_dir, target):
+    before, files = row_counts(), stored_files(source.config["EVIDENCE_STORAGE_DIR"])
+    result = restore(target, backup_dir)
+    assert result.exit_code == 0, result.output
+    assert "0 problem(s) after verifying" in result.output
+    with target.app_context():
+        assert row_counts() == before
+        assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == files
+        verified = target.test_cli_runner().invoke(args=["audit", "verify"])
+        assert verified.exit_code == 0 and "0 problem(s)" in verified.output, verified.output
+        verified = target.test_cli_runner().invoke(args=["evidence", "verify"])
+        assert verified.exit_code == 0 and "2 ok" in verified.output, verified.output
+        # and the restored application works: a sign-in writes an audit entry onto the chain
+        client = target.test_client()
+        assert client.post("/login", data={"email": "admin@ipdesk.example", "password": "demo pass 123"}
+                           ).status_code == 302
+        assert target.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
+
+
+@pytest.mark.parametrize("damage", ["an evidence file", "the database", "a missing file"])
+def test_a_tampered_backup_is_refused_and_nothing_restored(source, backup_dir, target, damage):
+    if damage == "the database":
+        path = next(backup_dir.glob("database.*"))
+    else:
+        path = next((backup_dir / "evidence").glob("??/*"))
+    if damage == "a missing file":
+        path.unlink()
+    else:
+        with path.open("r+b") as handle:
+            handle.seek(path.stat().st_size // 2)
+            byte = handle.read(1)
+            handle.seek(-1, os.SEEK_CUR)
+            handle.write(bytes([byte[0] ^ 1]))
+    result = restore(target, backup_dir)
+    assert result.exit_code == 1
+    assert "does not match its manifest, nothing was restored" in result.output
+    assert path.name in result.output
+    with target.app_context():
+        assert sum(n for name, n in row_counts().items() if name != "alembic_version") == 0
+    assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == {}
+
+
+def test_a_target_that_is_not_empty_is_refused_without_force(source, backup_dir, factories):
+    """Restoring over the live database needs --force; with it, the backup's state comes back."""
+    before = row_counts()
+    make_evidence_file(make_case("evidence"), factories.staff(), b"after the backup\n")
+    result = source.test_cli_runner().invoke(args=["restore", "--from", str(backup_dir)])
+    assert result.exit_code == 1 and "the target is not empty" in result.output
+    assert row_counts() != before
+    db.session.commit()
+    result = source.test_cli_runner().invoke(args=["restore", "--from", str(backup_dir), "--force"])
+    assert result.exit_code == 0, result.output
+    assert row_counts() == before
+
+
+def test_pg_dump_of_another_major_version_is_refused_with_a_reason(app, tmp_path, monkeypatch):
+    if not IS_POSTGRES:
+        pytest.skip("pg_dump is PostgreSQL's")
+    fake = tmp_path / "bin" / "pg_dump"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    from ipdesk.core.backup import make_backup
+
+    with pytest.raises(BackupError, match=r"pg_dump is version 9 but the server is PostgreSQL \d+"):
+        make_backup(tmp_path / "backup")
