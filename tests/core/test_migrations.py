@@ -88,12 +88,13 @@ def _fill_every_table(app) -> None:
     from datetime import date, timedelta
 
     from ipdesk.actions.models import Hearing, Litigation
-    from ipdesk.auth.models import Role, User, UserSession
+    from ipdesk.auth.models import PasswordResetToken, RecoveryCode, Role, User, UserSession
     from ipdesk.cases.models import Case, CaseTransfer
     from ipdesk.companies.models import Invitation
     from ipdesk.core.db import utcnow
     from ipdesk.evidence.models import CustodyEvent, CustodyKind
     from ipdesk.network.models import Hub
+    from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
     from ipdesk.reports.models import ReportJob
     from tests.factories import make_evidence_file
 
@@ -116,6 +117,12 @@ def _fill_every_table(app) -> None:
         UserSession(user_id=exporter.id, token_hash="b" * 64),
         ReportJob(lang="ko", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), backend="local",
                   requested_by_id=officer.id),
+        RecoveryCode(user_id=officer.id, code_hash="c" * 64),
+        PasswordResetToken(user_id=exporter.id, token_hash="d" * 64, expires_at=now + timedelta(hours=1)),
+        NotificationPreference(user_id=exporter.id, kind=NotificationKind.new_message, email=False),
+        Notification(user_id=exporter.id, kind=NotificationKind.stage_changed, case_id=case.id, language="ko",
+                     subject="Case moved", body="Open the case", link_path=f"/cases/{case.id}",
+                     email_to=exporter.email, email_status=EmailStatus.pending, next_attempt_at=now),
     ])
     db.session.commit()
 
