@@ -327,8 +327,11 @@ def sign_in(client) -> None:
     page = client.get("/login").get_data(as_text=True)
     response = client.post("/login", data={"email": MANAGER, "password": PASSWORD, "csrf_token": _csrf(page)})
     if response.status_code == 302 and response.headers["Location"].startswith("/login/code"):
-        page = client.get("/login/code").get_data(as_text=True)
-        response = client.post("/login/code", data={"code": _totp_code(), "csrf_token": _csrf(page)})
+        for _attempt in range(3):  # a code used by another process this half-minute is refused: take the next
+            page = client.get("/login/code").get_data(as_text=True)
+            response = client.post("/login/code", data={"code": _totp_code(), "csrf_token": _csrf(page)})
+            if response.status_code == 302:
+                break
     if response.status_code != 302 or response.headers["Location"].startswith("/login"):
         raise RuntimeError(f"sign-in failed: {response.status_code} {response.headers.get('Location')}")
 
@@ -615,8 +618,13 @@ def _http_sign_in(base: str) -> str:
         raise RuntimeError(f"POST {path} did not redirect")
 
     target = post("/login", {"email": MANAGER, "password": PASSWORD})
-    if target.startswith("/login/code"):
-        target = post("/login/code", {"code": _totp_code()})
+    for _attempt in range(3):  # as in sign_in: a refused code is retried with the next one
+        if not target.startswith("/login/code"):
+            break
+        try:
+            target = post("/login/code", {"code": _totp_code()})
+        except RuntimeError:
+            continue
     if target.startswith("/login"):
         raise RuntimeError(f"sign-in over HTTP failed: {target}")
     return "; ".join(f"{c.name}={c.value}" for c in jar)
