@@ -425,7 +425,7 @@ def measure_pages(app, client, counter, setup, lines) -> None:
                 before = counter.count
                 call("GET", variants[name], 200)
                 other = counter.count - before
-                fixed = other == min(line.queries)
+                fixed = min(line.queries) <= other  # the bigger shape needs no more queries than the smaller
                 line.note = f"{min(line.queries)} queries; {other} on {'the last page' if 'list' in name else 'a small case'}"
             elif not name.startswith("CSV"):
                 line.note = f"{min(line.queries)} queries"
