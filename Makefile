@@ -23,7 +23,7 @@ test: setup-dev
 setup: system-deps $(VENV)/.installed translations
 setup-dev: system-deps-test $(VENV)/.installed-dev translations axe
 
-bench: setup  # speed and memory at network scale beside their floors; writes bench/RESULTS.md (bench/README.md)
+bench: setup-dev  # speed and memory at network scale beside their floors; writes bench/RESULTS.md (bench/README.md)
 	@scripts/install-system-deps.sh --bench
 	$(BIN)/python -m bench.run
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages ipdesk needs (fonts, WeasyPrint's libraries, PDF tools) when missing.
 # Usage: scripts/install-system-deps.sh [--browser | --bench]   (--browser adds Debian's chromium for browser tests,
-# --bench Debian's wrk for the load lines of `make bench`)
+# --bench Debian's wrk and GNU time for `make bench`)
 set -euo pipefail
 
 packages=(
@@ -19,7 +19,7 @@ if [ "${1:-}" = "--browser" ]; then
   packages+=(chromium)
 fi
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(wrk)
+  packages+=(wrk time)
 fi
 
 missing=()
