@@ -10,7 +10,7 @@ IPDESK_ENV ?= development
 export FLASK_APP := wsgi
 export IPDESK_ENV
 
-.PHONY: run test setup setup-dev axe screenshots system-deps system-deps-test translations db demo lint format \
+.PHONY: run test bench setup setup-dev axe screenshots system-deps system-deps-test translations db demo lint format \
         translate-extract translate-update translate-compile clean
 
 # Mail is printed here (MAIL_BACKEND=console), or kept as .eml files in instance/mail with
@@ -24,6 +24,10 @@ test: setup-dev
 
 setup: system-deps $(VENV)/.installed translations
 setup-dev: system-deps-test $(VENV)/.installed-dev translations axe
+
+bench: setup-dev  # speed and memory at network scale beside their floors; writes bench/RESULTS.md (bench/README.md)
+	@scripts/install-system-deps.sh --bench
+	$(BIN)/python -m bench.run
 
 screenshots: setup-dev  # every main page in both languages, as PNGs in screenshots/
 	$(BIN)/python scripts/screenshots.py

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages ipdesk needs (fonts, WeasyPrint's libraries, PDF tools) when missing.
-# Usage: scripts/install-system-deps.sh [--browser]   (--browser adds Debian's chromium for browser tests)
+# Usage: scripts/install-system-deps.sh [--browser | --bench]   (--browser adds Debian's chromium for browser tests,
+# --bench Debian's wrk and GNU time for `make bench`)
 set -euo pipefail
 
 packages=(
@@ -16,6 +17,9 @@ packages=(
 )
 if [ "${1:-}" = "--browser" ]; then
   packages+=(chromium)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(wrk time)
 fi
 
 missing=()

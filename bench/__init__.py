@@ -1,0 +1,1 @@
+"""Benchmarks at network scale: `make bench` runs bench/run.py (see bench/README.md)."""

@@ -1,0 +1,237 @@
+"""Floor endpoints for the benchmark: the same rows as the real pages, as JSON from hand-written SQL.
+
+They sit behind the same login, session, approval and two-factor checks as every page (the app's
+before-request hooks and ``login_required``), and exist only in the benchmark's app
+(:func:`bench.app.create_bench_app` with ``BENCH_FLOORS`` on). Each runs one query per table the
+page shows, with the same filter, order and page as the page itself, and the visibility rule of a
+manager (the benchmark's user) written out in SQL.
+"""
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask_login import current_user, login_required
+
+from ipdesk.auth.models import Role
+from ipdesk.core.db import UTCDateTime, utcnow
+from ipdesk.extensions import db
+from ipdesk.policy import requires
+
+bp = Blueprint("bench_floors", __name__, url_prefix="/bench/floor")
+
+# The manager's visibility rule (ipdesk.policy.visible_cases_clause), written out.
+VISIBLE = "(c.stage <> 'draft' OR c.filed_on_behalf)"
+OPEN = "('intake', 'returned', 'evidence', 'consultation', 'action')"
+
+
+def _rows(sql: str, **params) -> list[dict]:
+    statement = sa.text(sql)
+    for name, value in params.items():
+        if isinstance(value, datetime):
+            statement = statement.bindparams(sa.bindparam(name, type_=UTCDateTime))
+    return [dict(row._mapping) for row in db.session.execute(statement, params)]
+
+
+def _ids(rows: list[dict], key: str) -> list[int]:
+    return sorted({row[key] for row in rows if row[key] is not None}) or [0]
+
+
+def _in(ids: list[int]) -> str:
+    return ",".join(str(int(i)) for i in ids)
+
+
+def _manager_only() -> None:
+    if current_user.role is not Role.manager:
+        abort(403)  # the floors write out a manager's visibility rule only
+
+
+def _case_filter() -> tuple[str, dict]:
+    """The filters the benchmark uses (country, stage, date_from), as the case list applies them."""
+    where, params = [VISIBLE], {}
+    if request.args.get("country"):
+        where.append("c.country_code = :country")
+        params["country"] = request.args["country"]
+    if request.args.get("stage"):
+        where.append("c.stage = :stage")
+        params["stage"] = request.args["stage"]
+    if request.args.get("date_from"):
+        where.append("c.submitted_at >= :date_from")
+        params["date_from"] = datetime.combine(date.fromisoformat(request.args["date_from"]),
+                                               datetime.min.time(), UTC)
+    return " AND ".join(where), params
+
+
+ORDER = "c.submitted_at DESC NULLS FIRST, c.id DESC"  # the list's default sort, "newest"
+
+
+@bp.get("/cases")
+@login_required
+@requires("case.list")
+def case_list():
+    """The case list's rows: the count, one page of cases, and their companies, hubs and assignees."""
+    _manager_only()
+    where, params = _case_filter()
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    page = request.args.get("page", 1, type=int)
+    total = db.session.execute(sa.text(f"SELECT count(*) FROM cases c WHERE {where}"), params).scalar_one()
+    cases = _rows(f"SELECT c.id, c.reference, c.title, c.company_id, c.country_code, c.hub_id, c.assignee_id, "
+                  f"c.stage, c.urgency, c.submitted_at, c.updated_at FROM cases c WHERE {where} ORDER BY {ORDER} "
+                  f"LIMIT {per_page} OFFSET {(page - 1) * per_page}", **params)
+    companies = _rows(f"SELECT id, name_ko, name_en FROM companies WHERE id IN ({_in(_ids(cases, 'company_id'))})")
+    hubs = _rows(f"SELECT id, code, name_ko, name_en FROM hubs WHERE id IN ({_in(_ids(cases, 'hub_id'))})")
+    users = _rows(f"SELECT id, name FROM users WHERE id IN ({_in(_ids(cases, 'assignee_id'))})")
+    return jsonify(total=total, cases=cases, companies=companies, hubs=hubs, users=users)
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def case_page(case_id: int):
+    """Everything the case page shows, one query per table."""
+    _manager_only()
+    case = _rows(f"SELECT c.* FROM cases c WHERE c.id = :id AND {VISIBLE}", id=case_id)
+    if not case:
+        abort(404)
+    case = case[0]
+    by_case = {"id": case_id}
+    out = {
+        "case": case,
+        "company": _rows("SELECT * FROM companies WHERE id = :id", id=case["company_id"]),
+        "hub": _rows("SELECT * FROM hubs WHERE id = :id", id=case["hub_id"]),
+        "country": _rows("SELECT * FROM countries WHERE code = :code", code=case["country_code"]),
+        "messages": _rows("SELECT * FROM messages WHERE case_id = :id ORDER BY created_at, id", **by_case),
+        "stage_changes": _rows("SELECT * FROM stage_changes WHERE case_id = :id ORDER BY created_at, id", **by_case),
+        "transfers": _rows("SELECT * FROM case_transfers WHERE case_id = :id ORDER BY created_at, id", **by_case),
+        "evidence_items": _rows("SELECT * FROM evidence_items WHERE case_id = :id ORDER BY created_at, id",
+                                **by_case),
+        "evidence_files": _rows("SELECT * FROM evidence_files WHERE case_id = :id ORDER BY id", **by_case),
+        "deadlines": _rows("SELECT * FROM deadlines WHERE case_id = :id ORDER BY is_done, due_on, id", **by_case),
+        "consultations": _rows("SELECT * FROM consultations WHERE case_id = :id ORDER BY consulted_on, id",
+                               **by_case),
+        "actions": _rows("SELECT * FROM administrative_actions WHERE case_id = :id ORDER BY id", **by_case),
+        "suits": _rows("SELECT * FROM litigations WHERE case_id = :id ORDER BY id", **by_case),
+        "costs": _rows("SELECT * FROM costs WHERE case_id = :id ORDER BY incurred_on, id", **by_case),
+        "infringers": _rows("SELECT i.* FROM infringers i JOIN case_infringers ci ON ci.infringer_id = i.id "
+                            "WHERE ci.case_id = :id", **by_case),
+    }
+    people = {case["assignee_id"], case["created_by_id"]}
+    for key, column in (("messages", "author_id"), ("stage_changes", "actor_id"), ("transfers", "actor_id"),
+                        ("evidence_items", "created_by_id"), ("consultations", "created_by_id")):
+        people |= {row[column] for row in out[key]}
+    out["users"] = _rows(f"SELECT id, name, email, role FROM users WHERE id IN ({_in(sorted(people - {None}) or [0])})")
+    return jsonify(out)
+
+
+@bp.get("/dashboard")
+@login_required
+@requires("dashboard.view")
+def dashboard():
+    """The manager dashboard's numbers: the same five aggregates as ipdesk.reports.stats.network_overview."""
+    _manager_only()
+    today = date.today()
+    starts = []
+    year, month = today.year, today.month
+    for _ in range(12):
+        starts.insert(0, datetime(year, month, 1, tzinfo=UTC))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    since = starts[0]
+    whens = " ".join(f"WHEN c.submitted_at < :b{i} THEN {i}" for i in range(len(starts) - 1))
+    bounds = {f"b{i}": start for i, start in enumerate(starts[1:])}
+    out = {
+        "open": _rows(f"SELECT c.country_code, c.hub_id, c.stage, count(*) AS n FROM cases c WHERE {VISIBLE} "
+                      f"AND c.stage IN {OPEN} GROUP BY c.country_code, c.hub_id, c.stage"),
+        "overdue": _rows(f"SELECT c.country_code, c.hub_id, count(*) AS n FROM cases c JOIN deadlines d "
+                         f"ON d.case_id = c.id WHERE {VISIBLE} AND c.stage IN {OPEN} AND NOT d.is_done "
+                         f"AND d.due_on < :today GROUP BY c.country_code, c.hub_id", today=today),
+        "closed": _rows(f"SELECT c.country_code, c.hub_id, c.outcome, count(*) AS n FROM cases c WHERE {VISIBLE} "
+                        f"AND c.stage = 'closed' AND c.closed_at >= :since GROUP BY c.country_code, c.hub_id, "
+                        f"c.outcome", since=since),
+        "hubs": _rows("SELECT id, code, name_ko, name_en FROM hubs"),
+        "new_per_month": _rows(f"SELECT bucket, count(*) AS n FROM (SELECT CASE {whens} ELSE {len(starts) - 1} "
+                               f"END AS bucket FROM cases c WHERE {VISIBLE} AND c.submitted_at >= :since) AS b "
+                               f"GROUP BY bucket", since=since, **bounds),
+    }
+    return jsonify(out)
+
+
+@bp.get("/home")
+@login_required
+def home():
+    """The manager's home page: open cases by country and stage, and the first open deadlines."""
+    _manager_only()
+    return jsonify(
+        open=_rows(f"SELECT c.country_code, c.stage, count(*) AS n FROM cases c WHERE c.stage IN {OPEN} "
+                   f"GROUP BY c.country_code, c.stage"),
+        deadlines=_rows(f"SELECT d.*, c.reference, c.title FROM deadlines d JOIN cases c ON c.id = d.case_id "
+                        f"WHERE NOT d.is_done AND {VISIBLE} AND c.stage <> 'closed' ORDER BY d.due_on, d.id "
+                        f"LIMIT 8"),
+        pending=db.session.execute(sa.text("SELECT count(*) FROM companies WHERE status = 'pending'")).scalar_one(),
+    )
+
+
+@bp.get("/cases.csv")
+@login_required
+@requires("case.export")
+def export_csv():
+    """Python's csv writer over the rows of the export's query (with company, hub and assignee names)."""
+    _manager_only()
+    where, params = _case_filter()
+    statement = sa.text(
+        f"SELECT c.reference, c.title, co.name_ko, c.country_code, c.stage, c.sector, c.ip_right, c.dispute_type, "
+        f"c.urgency, c.infringer_name, c.infringer_shop_id, c.damages_amount, c.damages_currency, c.submitted_at, "
+        f"c.outcome, h.name_ko AS hub, u.name AS assignee FROM cases c JOIN companies co ON co.id = c.company_id "
+        f"JOIN hubs h ON h.id = c.hub_id LEFT JOIN users u ON u.id = c.assignee_id WHERE {where} ORDER BY {ORDER}")
+    if "date_from" in params:
+        statement = statement.bindparams(sa.bindparam("date_from", type_=UTCDateTime))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerows(db.session.execute(statement, params))
+    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), mimetype="text/csv; charset=utf-8")
+
+
+@bp.post("/intake")
+@login_required
+@requires("case.create")
+def intake():
+    """A submitted case by hand-written SQL: its reference, the case, its stage change and its audit entry."""
+    _manager_only()
+    form = request.form
+    now = utcnow()
+    code = form["country_code"]
+    stamp = sa.bindparam("now", type_=UTCDateTime)
+    hub_id = db.session.execute(sa.text("SELECT primary_hub_id FROM countries WHERE code = :code"),
+                                {"code": code}).scalar_one()
+    db.session.execute(sa.text("INSERT INTO case_sequences (country_code, year, last_value) VALUES (:code, :year, 0) "
+                               "ON CONFLICT DO NOTHING"), {"code": code, "year": now.year})
+    number = db.session.execute(sa.text("UPDATE case_sequences SET last_value = last_value + 1 WHERE country_code "
+                                        "= :code AND year = :year RETURNING last_value"),
+                                {"code": code, "year": now.year}).scalar_one()
+    case_id = db.session.execute(sa.text(
+        "INSERT INTO cases (reference, company_id, country_code, hub_id, created_by_id, filed_on_behalf, title, "
+        "sector, ip_right, dispute_type, found_where, infringer_name, infringer_shop_id, infringer_urls, "
+        "infringer_contacts, registration_numbers, urgency, description, first_noticed_on, stage, created_at, "
+        "submitted_at, stage_changed_at, updated_at, version) VALUES (:reference, :company_id, :code, :hub_id, :user, "
+        ":behalf, :title, :sector, :ip_right, :dispute_type, :found_where, '', '', '', '', '', :urgency, "
+        ":description, :first_noticed_on, 'intake', :now, :now, :now, :now, 1) RETURNING id").bindparams(stamp),
+        {"reference": f"{code}-{now.year}-{number:05d}", "company_id": int(form["company_id"]), "code": code,
+         "hub_id": hub_id, "user": current_user.id, "behalf": True, "title": form["title"],
+         "sector": form["sector"], "ip_right": form["ip_right"], "dispute_type": form["dispute_type"],
+         "found_where": form["found_where"], "urgency": form["urgency"], "description": form["description"],
+         "first_noticed_on": date.fromisoformat(form["first_noticed_on"]), "now": now}).scalar_one()
+    db.session.execute(sa.text("INSERT INTO stage_changes (case_id, actor_id, from_stage, to_stage, transition, note, "
+                               "created_at) VALUES (:case_id, :user, 'draft', 'intake', 'submit', '', :now)")
+                       .bindparams(stamp), {"case_id": case_id, "user": current_user.id, "now": now})
+    db.session.execute(sa.text("INSERT INTO audit_entries (created_at, actor_id, action, object_type, object_id, "
+                               "summary, data) VALUES (:now, :user, 'case.submitted', 'cases', :case_id, :summary, "
+                               "'{}')").bindparams(stamp),
+                       {"now": now, "user": current_user.id, "case_id": str(case_id),
+                        "summary": f"Case {case_id} submitted (benchmark floor)"})
+    return jsonify(id=case_id), 201
+
+
+def register_floors(app) -> None:
+    """Add the floor endpoints when ``BENCH_FLOORS`` is on; otherwise the routes do not exist."""
+    if app.config.get("BENCH_FLOORS"):
+        app.register_blueprint(bp)
+

@@ -1,0 +1,28 @@
+"""Run in a fresh process: render one country summary (or the one-page floor) and print the peak RSS in KiB."""
+import resource
+import sys
+from datetime import date
+
+
+def main() -> None:
+    what = sys.argv[1]
+    if what == "floor":
+        from bench.documents import static_html
+        from ipdesk.reports.pdf import render_pdf
+
+        pdf = render_pdf(static_html(1))
+    else:
+        from flask_babel import force_locale
+
+        from bench.wsgi import create_bench_app
+        from ipdesk.reports.summary import country_summary_pdf
+
+        app = create_bench_app()
+        code, start, end = sys.argv[2], date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])
+        with app.app_context(), app.test_request_context(headers={"Accept-Language": "ko"}), force_locale("ko"):
+            pdf = country_summary_pdf(code, start, end)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(pdf))
+
+
+if __name__ == "__main__":
+    main()

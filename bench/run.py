@@ -1,0 +1,730 @@
+"""`make bench`: pages, documents, load and memory at network scale, each beside its floor, in one table.
+
+Usage: .venv/bin/python -m bench.run   (from the repository's root; `make bench` does it)
+
+Environment: BENCH_CASES (100000), BENCH_REPEAT (5), BENCH_LOAD_SECONDS (30), BENCH_CONNECTIONS (32),
+DATABASE_URL (default: a SQLite file under ~/.cache/ipdesk-bench, kept between runs), BENCH_DIR (that folder).
+Always exits 0: a line that cannot be measured says so in the table.
+"""
+import io
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = int(os.environ.get("BENCH_CASES") or 100_000)
+REPEAT = max(1, int(os.environ.get("BENCH_REPEAT") or 5))
+LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS") or 30)
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS") or 32)
+CACHE = Path(os.environ.get("BENCH_DIR") or Path.home() / ".cache" / "ipdesk-bench")
+PASSWORD = os.environ.get("DEMO_PASSWORD") or "ipdesk-demo-2026"
+MANAGER = "manager@ipdesk.example"
+SUMMARY_CASES = 5_000
+CSV_ROWS = 10_000
+BIG_CASE_REFERENCE = "VN-BENCH-00001"  # the case with 50 evidence items and 30 timeline events
+RESULTS = ROOT / "bench" / "RESULTS.md"
+
+
+def bench_env() -> dict:
+    """The environment of every process of the run: the bench database, no 2FA, generous sign-in limits."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{CACHE / f'bench-{CASES}.sqlite3'}"
+    env = {**os.environ, "IPDESK_ENV": "bench", "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-secret",
+           "DATABASE_URL": url, "FLASK_APP": "wsgi", "BENCH_FLOORS": "1", "TOTP_REQUIRED_ROLES": "",
+           "LOGIN_RATE_LIMIT": "100000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per hour",
+           "EVIDENCE_STORAGE_DIR": str(CACHE / "evidence"), "REPORTS_DIR": str(CACHE / "reports"),
+           "DEMO_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+    env.pop("REDIS_URL", None)  # packs in this process's pool, rate limits in memory
+    return env
+
+
+# --- the database -------------------------------------------------------------------------------
+
+def prepare_database(env: dict) -> str:
+    """Upgrade the schema and top the cases up to BENCH_CASES (seed-demo adds only what is missing)."""
+    flask = [sys.executable, "-m", "flask"]
+    url = env["DATABASE_URL"]
+    fresh_sqlite = url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()
+    if fresh_sqlite:  # seed into a side file, so an interrupted seeding is never taken for a seeded database
+        final = Path(url[len("sqlite:///"):])
+        part = final.with_suffix(".part")
+        for leftover in part.parent.glob(part.name + "*"):
+            leftover.unlink()
+        env = {**env, "DATABASE_URL": f"sqlite:///{part}"}
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    count = _count_cases(env)
+    note = f"reused ({count:,} cases)"
+    if count < CASES:
+        print(f"Seeding {CASES:,} cases into {_safe_url(env['DATABASE_URL'])} (about 155 s per 100,000 on SQLite)...",
+              flush=True)
+        started = time.perf_counter()
+        subprocess.run([*flask, "seed-demo", "--cases", str(CASES)], env=env, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+        note = f"seeded {CASES - count:,} cases in {time.perf_counter() - started:.0f} s"
+    if fresh_sqlite:
+        part.rename(final)
+    return note
+
+
+def _count_cases(env: dict) -> int:
+    code = "import sqlalchemy as sa, sys; e = sa.create_engine(sys.argv[1]); " \
+           "print(e.connect().execute(sa.text('SELECT count(*) FROM cases')).scalar())"
+    out = subprocess.run([sys.executable, "-c", code, env["DATABASE_URL"]], capture_output=True, text=True,
+                         check=True)
+    return int(out.stdout.strip())
+
+
+def _safe_url(url: str) -> str:
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+class Line:
+    """One line of the table: a measurement beside its floor, and the budget between them."""
+
+    def __init__(self, name: str, floor_name: str, budget: str, unit: str = "s"):
+        self.name, self.floor_name, self.budget, self.unit = name, floor_name, budget, unit
+        self.times: list[float] = []
+        self.floor_times: list[float] = []
+        self.queries: list[int] = []
+        self.value: float | None = None  # for lines that are not medians of times (memory, cores, load)
+        self.floor_value: float | None = None
+        self.passed: bool | None = None
+        self.note = ""
+        self.error = ""
+
+    @property
+    def median(self):
+        return self.value if self.value is not None else (statistics.median(self.times) if self.times else None)
+
+    @property
+    def floor(self):
+        if self.floor_value is not None:
+            return self.floor_value
+        return statistics.median(self.floor_times) if self.floor_times else None
+
+    @property
+    def ratio(self):
+        if self.median is None or not self.floor:
+            return None
+        return self.median / self.floor
+
+
+class QueryCounter:
+    def __init__(self, engine):
+        import sqlalchemy as sa
+
+        self.count = 0
+        sa.event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args, **kwargs):
+        self.count += 1
+
+
+def timed(call) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+def main() -> None:
+    started = time.time()
+    lines: list[Line] = []
+    facts: dict[str, str] = {}
+    try:
+        run(lines, facts)
+    except Exception:  # the table still prints; the error goes with it
+        facts["error"] = traceback.format_exc()
+        traceback.print_exc()
+    facts["duration"] = f"{time.time() - started:.0f} s"
+    table = render_table(lines)
+    print()
+    print(table)
+    try:
+        write_results(lines, facts, table)
+        print(f"\nWritten to {RESULTS.relative_to(ROOT)}.")
+    except Exception:
+        traceback.print_exc()
+    sys.exit(0)
+
+
+def run(lines: list[Line], facts: dict) -> None:
+    env = bench_env()
+    facts["database"] = _safe_url(env["DATABASE_URL"])
+    facts["seeding"] = prepare_database(env)
+    os.environ.update(env)  # the in-process app reads its settings from the environment
+    from bench.wsgi import create_bench_app
+    from ipdesk.extensions import db
+
+    app = create_bench_app()
+    with app.app_context():
+        facts.update(machine(db))
+        setup = prepare_fixtures(app, db)
+        facts.update(setup["facts"])
+        counter = QueryCounter(db.engine)
+    client = app.test_client()
+    sign_in(client)
+
+    skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))  # for working on one part
+    for part, measure in (("pages", lambda: measure_pages(app, client, counter, setup, lines)),
+                          ("documents", lambda: measure_documents(app, client, setup, lines)),
+                          ("memory", lambda: measure_memory(env, setup, lines)),
+                          ("pack", lambda: measure_pack(env, setup, lines)),
+                          ("load", lambda: measure_load(env, setup, lines))):
+        if part not in skip:
+            measure()
+
+
+def machine(db) -> dict:
+    import sqlite3
+
+    import weasyprint
+
+    memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal:")), 0)
+    facts = {"cores": str(os.cpu_count()), "memory": f"{memory / 1024 / 1024:.1f} GiB",
+             "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+             "weasyprint": weasyprint.__version__, "os": platform.platform()}
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name == "postgresql":
+        facts["postgresql"] = db.session.execute(sa.text("SHOW server_version")).scalar()
+    wrk = shutil.which("wrk")
+    if wrk:
+        out = subprocess.run([wrk, "-v"], capture_output=True, text=True)
+        facts["wrk"] = (out.stdout + out.stderr).strip().splitlines()[0] if (out.stdout + out.stderr) else "?"
+    return facts
+
+
+def prepare_fixtures(app, db) -> dict:
+    """The case with 50 evidence items and 30 timeline events, and the filters that give the sizes wanted."""
+    import sqlalchemy as sa
+
+    from ipdesk.auth.models import User
+    from ipdesk.cases.models import (
+        Case,
+        Consultation,
+        DisputeType,
+        EvidenceItem,
+        EvidenceKind,
+        IPRight,
+        Message,
+        Route,
+        Stage,
+        StageChange,
+        Urgency,
+    )
+    from ipdesk.companies.models import Company, CompanyStatus, Sector
+    from ipdesk.core.db import utcnow
+    from ipdesk.network.models import Country
+
+    manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))
+    big = db.session.scalar(sa.select(Case).where(Case.reference == BIG_CASE_REFERENCE))
+    if big is None:  # made once through the ORM, kept in the bench database
+        company = db.session.scalar(sa.select(Company).where(Company.status == CompanyStatus.approved)
+                                    .order_by(Company.id))
+        country = db.session.get(Country, "VN")
+        now = utcnow()
+        opened = now - timedelta(days=200)
+        big = Case(reference=BIG_CASE_REFERENCE, company_id=company.id, country_code="VN",
+                   hub_id=country.primary_hub_id, assignee_id=None, created_by_id=manager.id, filed_on_behalf=True,
+                   title="Counterfeit serum on Shopee Vietnam (benchmark case)", sector=Sector.beauty,
+                   ip_right=IPRight.trademark, dispute_type=list(DisputeType)[0],
+                   found_where="Shopee Vietnam, three shops", infringer_name="Cửa hàng Mỹ phẩm Ngọc Bích",
+                   infringer_shop_id="ngocbich.beauty", infringer_urls="https://shopee.vn/ngocbich.beauty",
+                   urgency=Urgency.high, description="Benchmark case: 50 evidence items, 30 timeline events.",
+                   first_noticed_on=opened.date(), stage=Stage.action, created_at=opened, submitted_at=opened,
+                   stage_changed_at=now - timedelta(days=3), updated_at=now)
+        db.session.add(big)
+        db.session.flush()
+        path = [Stage.draft, Stage.intake, Stage.evidence, Stage.returned, Stage.evidence, Stage.consultation,
+                Stage.action]
+        for i in range(30):  # back and forth, ending in action
+            source, target = (path[i], path[i + 1]) if i < len(path) - 1 else \
+                ((Stage.action, Stage.consultation) if i % 2 else (Stage.consultation, Stage.action))
+            if i == 29:
+                source, target = Stage.consultation, Stage.action
+            db.session.add(StageChange(case_id=big.id, actor_id=manager.id, from_stage=source, to_stage=target,
+                                       transition="bench", note=f"Step {i + 1}",
+                                       created_at=opened + timedelta(days=6 * i)))
+        kinds = list(EvidenceKind)
+        for i in range(50):
+            db.session.add(EvidenceItem(case_id=big.id, kind=kinds[i % len(kinds)],
+                                        description=f"Listing {i + 1}: counterfeit serum, photos of the packaging",
+                                        collected_on=opened.date() + timedelta(days=i), collected_by="Hanoi centre",
+                                        source=f"https://shopee.vn/item/{1000 + i}", created_by_id=manager.id,
+                                        created_at=opened + timedelta(days=i)))
+        db.session.add(Consultation(case_id=big.id, firm="Hanoi IP Law", lawyer="Nguyễn Văn An",
+                                    consulted_on=opened.date() + timedelta(days=60), summary="Administrative route.",
+                                    recommended_route=Route.administrative, created_by_id=manager.id))
+        for i in range(5):
+            db.session.add(Message(case_id=big.id, author_id=manager.id, body=f"Message {i + 1}",
+                                   created_at=opened + timedelta(days=10 * i)))
+        db.session.commit()
+    small = db.session.scalar(sa.select(Case.id).where(Case.stage == Stage.action, Case.id != big.id)
+                              .order_by(Case.id))
+
+    facts = {}
+    # The list: China's closed cases, newest first, page 1 and the last page.
+    visible = sa.or_(Case.stage != Stage.draft, Case.filed_on_behalf)
+    list_filter = {"country": "CN", "stage": "closed"}
+    total = db.session.scalar(sa.select(sa.func.count()).where(visible, Case.country_code == "CN",
+                                                               Case.stage == Stage.closed))
+    last_page = max(1, -(-total // app.config["ITEMS_PER_PAGE"]))
+    facts["case list"] = f"country=CN&stage=closed: {total:,} cases, deep page = last page ({last_page:,})"
+    # The export: every case submitted since the day that gives about 10,000 rows.
+    nth = db.session.scalar(sa.select(Case.submitted_at).where(visible, Case.submitted_at.is_not(None))
+                            .order_by(Case.submitted_at.desc()).offset(CSV_ROWS - 1).limit(1))
+    csv_from = (nth or datetime(2000, 1, 1, tzinfo=UTC)).date() + timedelta(days=1)
+    csv_rows = db.session.scalar(sa.select(sa.func.count()).where(visible, Case.submitted_at >= datetime.combine(
+        csv_from, datetime.min.time(), UTC)))
+    facts["CSV export"] = f"date_from={csv_from}: {csv_rows:,} rows"
+    # The country summary: the country with fewest cases among those with at least 5,000 (else the largest),
+    # over the period that holds about 5,000 of them.
+    counts = db.session.execute(sa.select(Case.country_code, sa.func.count()).where(Case.submitted_at.is_not(None))
+                                .group_by(Case.country_code)).all()
+    big_enough = sorted((n, code) for code, n in counts if n >= SUMMARY_CASES)
+    n_country, code = big_enough[0] if big_enough else max((n, code) for code, n in counts)
+    end = datetime.now(UTC).date()
+    nth = db.session.scalar(sa.select(Case.submitted_at).where(Case.country_code == code,
+                                                               Case.submitted_at.is_not(None))
+                            .order_by(Case.submitted_at.desc()).offset(min(SUMMARY_CASES, n_country) - 1).limit(1))
+    start = nth.date()
+    in_period = db.session.scalar(sa.select(sa.func.count()).where(
+        Case.country_code == code, Case.submitted_at >= datetime.combine(start, datetime.min.time(), UTC),
+        Case.submitted_at < datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)))
+    facts["country summary"] = (f"{code} ({n_country:,} cases in all), {start}..{end}: {in_period:,} cases "
+                                f"in the period")
+    facts["pack"] = f"all 40 countries, {start}..{end}, Korean"
+    sample = list(db.session.scalars(sa.select(Case.id).where(Case.stage != Stage.draft).order_by(Case.id)
+                                     .limit(8 * 997).execution_options(yield_per=1000)))[::997]
+    company = db.session.scalar(sa.select(Company.id).where(Company.status == CompanyStatus.approved)
+                                .order_by(Company.id))
+    return {"big": big.id, "small": small, "list_filter": list_filter, "last_page": last_page,
+            "csv_from": csv_from.isoformat(), "csv_rows": csv_rows, "summary": (code, start, end),
+            "in_period": in_period, "sample_cases": [big.id, *sample], "company": company, "facts": facts}
+
+
+def sign_in(client) -> None:
+    """Sign the manager in through the login form, with the demo key's code when two-factor sign-in is on."""
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"email": MANAGER, "password": PASSWORD, "csrf_token": _csrf(page)})
+    if response.status_code == 302 and response.headers["Location"].startswith("/login/code"):
+        for _attempt in range(3):  # a code used by another process this half-minute is refused: take the next
+            page = client.get("/login/code").get_data(as_text=True)
+            response = client.post("/login/code", data={"code": _totp_code(), "csrf_token": _csrf(page)})
+            if response.status_code == 302:
+                break
+    if response.status_code != 302 or response.headers["Location"].startswith("/login"):
+        raise RuntimeError(f"sign-in failed: {response.status_code} {response.headers.get('Location')}")
+
+
+_used_codes: set[str] = set()
+
+
+def _totp_code() -> str:
+    """The demo manager's current code; a code is accepted once, so wait for the next one when it was used."""
+    import pyotp
+
+    from ipdesk.demo import demo_totp_secret
+
+    totp = pyotp.TOTP(demo_totp_secret())
+    while (code := totp.now()) in _used_codes:
+        time.sleep(1)
+    _used_codes.add(code)
+    return code
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def measure_pages(app, client, counter, setup, lines) -> None:
+    query = urllib.parse.urlencode(setup["list_filter"])
+    deep = f"{query}&page={setup['last_page']}"
+    csv_query = f"date_from={setup['csv_from']}"
+    intake_page = client.get("/cases/new").get_data(as_text=True)
+    token = _csrf(intake_page)
+
+    def intake_data() -> dict:
+        return {"csrf_token": token, "company_id": setup["company"], "title": "Benchmark intake: fake serum",
+                "country_code": "TH", "sector": "beauty", "ip_right": "trademark", "dispute_type": "counterfeit",
+                "found_where": "Shopee Thailand", "description": "Counterfeit serum sold under our mark.",
+                "first_noticed_on": date.today().isoformat(), "urgency": "normal", "damages_currency": "",
+                "submit": "1"}
+
+    pages = [
+        # name, floor name, (method, url, data or None), (floor method, url), expected status, budget, limit
+        ("case list, filtered, page 1", "JSON floor: hand-written SQL, one query per table",
+         ("GET", f"/cases?{query}"), ("GET", f"/bench/floor/cases?{query}"), 200, 3.0),
+        ("case list, filtered, last page", "JSON floor: same, same OFFSET",
+         ("GET", f"/cases?{deep}"), ("GET", f"/bench/floor/cases?{deep}"), 200, 3.0),
+        ("case page, 50 evidence items, 30 events", "JSON floor: one query per table shown",
+         ("GET", f"/cases/{setup['big']}"), ("GET", f"/bench/floor/cases/{setup['big']}"), 200, 3.0),
+        ("intake submission (filed on behalf)", "floor: hand-written INSERTs (sequence, case, change, audit)",
+         ("POST", "/cases/new"), ("POST", "/bench/floor/intake"), (302, 201), 3.0),
+        ("manager dashboard", "JSON floor: the same 5 aggregates in SQL",
+         ("GET", "/dashboard"), ("GET", "/bench/floor/dashboard"), 200, 3.0),
+        (f"CSV export, {setup['csv_rows']:,} rows", "csv.writer over the same query's rows",
+         ("GET", f"/cases/export.csv?{csv_query}"), ("GET", f"/bench/floor/cases.csv?{csv_query}"), 200, 2.0),
+    ]
+    variants = {  # a second shape of the same page: its query count must not change
+        "case list, filtered, page 1": f"/cases?{deep}",
+        "case page, 50 evidence items, 30 events": f"/cases/{setup['small']}",
+    }
+
+    def call(method, url, expected):
+        if method == "POST":
+            data = intake_data()
+            if "floor" in url:
+                data["company_id"] = str(setup["company"])
+            response = client.post(url, data=data)
+        else:
+            response = client.get(url)
+        body = response.get_data()
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        if response.status_code not in expected:
+            raise RuntimeError(f"{method} {url}: {response.status_code} {body[:300]!r}")
+        return body
+
+    for name, floor_name, (method, url), (floor_method, floor_url), status, limit in pages:
+        line = Line(name, floor_name, f"≤ {limit:g}× floor, fixed queries")
+        line.limit = limit
+        lines.append(line)
+        try:
+            call(method, url, status)  # warm both
+            call(floor_method, floor_url, (200, 201))
+            for _ in range(REPEAT):
+                before = counter.count
+                seconds, body = timed(lambda m=method, u=url, st=status: call(m, u, st))
+                line.times.append(seconds)
+                line.queries.append(counter.count - before)
+                line.floor_times.append(timed(lambda m=floor_method, u=floor_url: call(m, u, (200, 201)))[0])
+            if name.startswith("CSV"):
+                rows = body.count(b"\n") - 1
+                line.note = f"{rows:,} rows"
+            fixed = True
+            if name in variants:
+                before = counter.count
+                call("GET", variants[name], 200)
+                other = counter.count - before
+                fixed = min(line.queries) <= other  # the bigger shape needs no more queries than the smaller
+                shape = "the last page" if "list" in name else "a small case"
+                line.note = f"{min(line.queries)} queries; {other} on {shape}"
+            elif not name.startswith("CSV"):
+                line.note = f"{min(line.queries)} queries"
+            line.passed = line.ratio is not None and line.ratio <= limit and fixed
+            if name.startswith("CSV"):
+                line.budget = f"≤ {limit:g}× floor"
+                line.passed = line.ratio is not None and line.ratio <= limit
+        except Exception as error:
+            line.error = str(error)[:200]
+            traceback.print_exc()
+
+
+def _pages(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def measure_documents(app, client, setup, lines) -> None:
+    from bench.documents import static_html
+    from ipdesk.reports.pdf import render_pdf
+
+    code, start, end = setup["summary"]
+    documents = [
+        ("case PDF (the 50-item case)", f"/cases/{setup['big']}/case-file.pdf", None, 1.3),
+        (f"country summary PDF, {code}, {setup['in_period']:,} cases",
+         f"/reports/country-summary.pdf?country={code}&start={start}&end={end}", 1, 3.0),
+    ]
+    for name, url, floor_pages, limit in documents:
+        line = Line(name, "", f"≤ {limit:g}× floor")
+        lines.append(line)
+        try:
+            response = client.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {url}: {response.status_code}")
+            pages = _pages(response.get_data())
+            want = floor_pages or pages
+            html = static_html(want)
+            floor_pdf = render_pdf(html)
+            line.floor_name = f"static HTML, {want} page{'s' if want > 1 else ''} ({_pages(floor_pdf)} rendered), " \
+                              f"same fonts"
+            for _ in range(REPEAT):
+                line.times.append(timed(lambda u=url: client.get(u))[0])
+                line.floor_times.append(timed(lambda h=html: render_pdf(h))[0])
+            line.note = f"{pages} pages"
+            line.passed = line.ratio <= limit
+        except Exception as error:
+            line.error = str(error)[:200]
+            traceback.print_exc()
+
+
+def measure_memory(env, setup, lines) -> None:
+    code, start, end = setup["summary"]
+    line = Line(f"peak memory, country summary {code}", "fresh process rendering the 1-page static floor",
+                "≤ 300 MB", unit="MB")
+    lines.append(line)
+    try:
+        def peak(*args) -> float:
+            # Through GNU time: a child forked from this (large) process would inherit its high-water mark.
+            timer = ["/usr/bin/time", "-f", "MAXRSS %M"] if Path("/usr/bin/time").exists() else []
+            out = subprocess.run([*timer, sys.executable, "-m", "bench.peak_memory", *args], env=env, cwd=ROOT,
+                                 capture_output=True, text=True, check=True)
+            found = re.search(r"MAXRSS (\d+)", out.stderr)
+            return int(found.group(1) if found else out.stdout.split()[0]) / 1024  # KiB -> MiB
+
+        line.value = peak("summary", code, start.isoformat(), end.isoformat())
+        line.floor_value = peak("floor")
+        line.passed = line.value <= 300
+        line.note = "max RSS of a fresh process (MiB, GNU time)"
+    except Exception as error:
+        line.error = str(error)[:200]
+        traceback.print_exc()
+
+
+def measure_pack(env, setup, lines) -> None:
+    code, start, end = setup["summary"]
+    line = Line("all-country pack, 40 countries", "CPU time of the process tree", "CPU/wall ≥ 1.5 (both cores)")
+    lines.append(line)
+    try:
+        out = Path(tempfile.mkdtemp(prefix="ipdesk-bench-")) / "pack.pdf"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "flask", "reports", "pack", "--from", start.isoformat(), "--to",
+                        end.isoformat(), "--lang", "ko", "--out", str(out)], env=env, cwd=ROOT, check=True,
+                       capture_output=True)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        line.value, line.floor_value = wall, cpu
+        cores = cpu / wall
+        load = os.getloadavg()[0]  # other processes on the machine take cores from the pack's two renderers
+        line.note = (f"{_pages(out.read_bytes())} pages; CPU/wall = {cores:.2f} on {os.cpu_count()} cores, "
+                     f"load average {load:.1f}")
+        line.ratio_override = cores
+        line.passed = cores >= 1.5
+        shutil.rmtree(out.parent, ignore_errors=True)
+    except Exception as error:
+        line.error = str(error)[:200]
+        traceback.print_exc()
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+LUA = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+"""
+
+
+def measure_load(env, setup, lines) -> None:
+    import socket
+
+    app_line = Line(f"load: gunicorn -w 2, wrk {CONNECTIONS} connections, {LOAD_SECONDS} s, mixed reads",
+                    "floor endpoints under the same load", "≥ 40 % of floor req/s, 0 errors", unit="req/s")
+    lines.append(app_line)
+    wrk = shutil.which("wrk")
+    if not wrk:
+        app_line.error = "wrk is not installed (make bench installs it: scripts/install-system-deps.sh --bench)"
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    folder = Path(tempfile.mkdtemp(prefix="ipdesk-bench-load-"))
+    log = open(folder / "gunicorn.log", "wb")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
+                               "bench.wsgi:app"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        cookie = _http_sign_in(base)
+        query = urllib.parse.urlencode(setup["list_filter"])
+        cases = setup["sample_cases"]
+        app_paths = [f"/cases?{query}", "/cases?country=TH", "/dashboard", "/",
+                     *[f"/cases/{i}" for i in cases]]
+        floor_paths = [f"/bench/floor/cases?{query}", "/bench/floor/cases?country=TH", "/bench/floor/dashboard",
+                       "/bench/floor/home", *[f"/bench/floor/cases/{i}" for i in cases]]
+        results = {}
+        for label, paths in (("app", app_paths), ("floor", floor_paths)):
+            for path in paths:  # every URL answers 200 with this session before and after the load
+                status = _http_get(base, path, cookie)
+                if status != 200:
+                    raise RuntimeError(f"GET {path}: {status} before the load")
+            script = folder / f"{label}.lua"
+            script.write_text(LUA % ", ".join(f'"{p}"' for p in paths))
+            out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{LOAD_SECONDS}s", "--timeout", "30s",
+                                  "--latency", "-s", str(script), "-H", f"Cookie: {cookie}", base],
+                                 capture_output=True, text=True, check=True).stdout
+            results[label] = parse_wrk(out)
+            bad = [p for p in paths if _http_get(base, p, cookie) != 200]
+            results[label]["errors"] += len(bad)
+        ours, floor = results["app"], results["floor"]
+        app_line.value, app_line.floor_value = ours["rps"], floor["rps"]
+        app_line.note = (f"app p50 {ours['p50'] * 1000:.0f} ms, p99 {ours['p99'] * 1000:.0f} ms, "
+                         f"{ours['errors']} errors; floor p50 {floor['p50'] * 1000:.0f} ms, "
+                         f"p99 {floor['p99'] * 1000:.0f} ms, {floor['errors']} errors")
+        app_line.passed = ours["rps"] >= 0.4 * floor["rps"] and ours["errors"] == 0
+    except Exception as error:
+        app_line.error = str(error)[:200]
+        traceback.print_exc()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _http_sign_in(base: str) -> str:
+    """The session cookie of the manager signed in over HTTP (as tests/reliability/server.py does)."""
+    jar = CookieJar()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+
+    def post(path: str, fields: dict) -> str:
+        page = opener.open(base + path, timeout=30).read().decode()
+        data = urllib.parse.urlencode({**fields, "csrf_token": _csrf(page)}).encode()
+        try:
+            opener.open(urllib.request.Request(base + path, data=data, method="POST"), timeout=30)
+        except urllib.error.HTTPError as error:
+            if error.code != 302:
+                raise
+            return error.headers["Location"]
+        raise RuntimeError(f"POST {path} did not redirect")
+
+    target = post("/login", {"email": MANAGER, "password": PASSWORD})
+    for _attempt in range(3):  # as in sign_in: a refused code is retried with the next one
+        if not target.startswith("/login/code"):
+            break
+        try:
+            target = post("/login/code", {"code": _totp_code()})
+        except RuntimeError:
+            continue
+    if target.startswith("/login"):
+        raise RuntimeError(f"sign-in over HTTP failed: {target}")
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+def _http_get(base: str, path: str, cookie: str) -> int:
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with urllib.request.build_opener(NoRedirect()).open(request, timeout=120) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _seconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[unit]
+
+
+def parse_wrk(out: str) -> dict:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _seconds(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _seconds(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    errors = 0
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(n) for n in m.groups())
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+def _fmt(value, unit: str) -> str:
+    if value is None:
+        return "–"
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
+    if unit == "MB":
+        return f"{value:.0f} MiB"
+    if unit == "req/s":
+        return f"{value:.1f} req/s"
+    return f"{value:.2f}"
+
+
+def render_table(lines: list[Line]) -> str:
+    rows = [("what", "time", "floor", "floor time", "ratio", "budget", "result", "notes")]
+    for line in lines:
+        ratio = getattr(line, "ratio_override", None) or line.ratio
+        floor_value = line.floor
+        floor_text = f"{floor_value:.2f} s CPU" if hasattr(line, "ratio_override") and floor_value else \
+            _fmt(floor_value, line.unit)
+        result = "ERROR" if line.error else ("PASS" if line.passed else "FAIL")
+        rows.append((line.name, _fmt(line.median, line.unit), line.floor_name, floor_text,
+                     "–" if ratio is None else f"{ratio:.2f}×" if not hasattr(line, "ratio_override")
+                     else f"{ratio:.2f}", line.budget, result, line.error or line.note))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+
+    def fmt(row):
+        return "| " + " | ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)) + " |"
+
+    return "\n".join([fmt(rows[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, rows[1:])])
+
+
+def write_results(lines, facts, table) -> None:
+    machine_keys = ("cores", "memory", "os", "python", "sqlite", "postgresql", "weasyprint", "wrk")
+    setup_keys = ("database", "seeding", "case list", "CSV export", "country summary", "pack")
+    text = [
+        "# Benchmark results",
+        "",
+        f"`make bench`, {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, {CASES:,} cases, medians of "
+        f"{REPEAT} repetitions (pages and documents in-process through the WSGI app, warm, as the manager); "
+        f"the run took {facts.get('duration', '?')}.",
+        "",
+        "Machine: " + ", ".join(f"{k} {facts[k]}" for k in machine_keys if k in facts) + ".",
+        "",
+        "Set-up: " + "; ".join(f"{k}: {facts[k]}" for k in setup_keys if k in facts) + ".",
+        "",
+        table,
+        "",
+    ]
+    if facts.get("error"):
+        text += ["The run stopped early:", "", "```", facts["error"].strip(), "```", ""]
+    notes = ROOT / "bench" / "NOTES.md"
+    if notes.exists():
+        text += [notes.read_text(encoding="utf-8").strip(), ""]
+    RESULTS.write_text("\n".join(text), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
