@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_login import current_user, login_required
 
+from ipdesk.audit.chain import GENESIS, LOCK_KEY, entry_hash
 from ipdesk.auth.models import Role
 from ipdesk.core.db import UTCDateTime, utcnow
 from ipdesk.extensions import db
@@ -222,11 +223,22 @@ def intake():
     db.session.execute(sa.text("INSERT INTO stage_changes (case_id, actor_id, from_stage, to_stage, transition, note, "
                                "created_at) VALUES (:case_id, :user, 'draft', 'intake', 'submit', '', :now)")
                        .bindparams(stamp), {"case_id": case_id, "user": current_user.id, "now": now})
+    # The audit entry joins the hash chain, as every entry does (ipdesk.audit): the last hash, then this one.
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    prev_hash = db.session.execute(sa.text("SELECT entry_hash FROM audit_entries ORDER BY id DESC LIMIT 1")
+                                   ).scalar() or GENESIS
+    entry = {"created_at": now, "actor_id": current_user.id, "action": "case.submitted", "object_type": "cases",
+             "object_id": str(case_id), "case_id": case_id, "summary": f"Case {case_id} submitted (benchmark floor)",
+             "data": {}, "ip_address": request.remote_addr}
     db.session.execute(sa.text("INSERT INTO audit_entries (created_at, actor_id, action, object_type, object_id, "
-                               "summary, data) VALUES (:now, :user, 'case.submitted', 'cases', :case_id, :summary, "
-                               "'{}')").bindparams(stamp),
-                       {"now": now, "user": current_user.id, "case_id": str(case_id),
-                        "summary": f"Case {case_id} submitted (benchmark floor)"})
+                               "case_id, summary, data, ip_address, prev_hash, entry_hash) VALUES (:now, :user, "
+                               "'case.submitted', 'cases', :object_id, :case_id, :summary, '{}', :ip, :prev, :hash)")
+                       .bindparams(stamp),
+                       {"now": now, "user": current_user.id, "object_id": str(case_id), "case_id": case_id,
+                        "summary": entry["summary"], "ip": entry["ip_address"], "prev": prev_hash,
+                        "hash": entry_hash(entry, prev_hash)})
+    db.session.commit()
     return jsonify(id=case_id), 201
 
 

@@ -47,7 +47,8 @@ def bench_env() -> dict:
            "DATABASE_URL": url, "FLASK_APP": "wsgi", "BENCH_FLOORS": "1", "TOTP_REQUIRED_ROLES": "",
            "LOGIN_RATE_LIMIT": "100000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per hour",
            "EVIDENCE_STORAGE_DIR": str(CACHE / "evidence"), "REPORTS_DIR": str(CACHE / "reports"),
-           "DEMO_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT)}
+           "DEMO_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT),
+           "MAIL_BACKEND": "folder", "MAIL_FOLDER": str(CACHE / "mail")}  # intake's mail, kept off the console
     env.pop("REDIS_URL", None)  # packs in this process's pool, rate limits in memory
     return env
 

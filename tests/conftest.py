@@ -39,7 +39,8 @@ def create_database(worker: str, purpose: str) -> str:
     """A fresh, empty database for this worker; returns its URL."""
     if not IS_POSTGRES:
         raise RuntimeError("SQLite databases are files; use a path")
-    name = f"ipdesk_{purpose}_{worker}"
+    # IPDESK_TEST_DB_PREFIX keeps two checkouts' runs on one server apart (each drops its own databases)
+    name = f"{os.environ.get('IPDESK_TEST_DB_PREFIX', 'ipdesk')}_{purpose}_{worker}"
     engine = _pg_admin_engine()
     with engine.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
