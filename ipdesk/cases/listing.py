@@ -2,6 +2,7 @@
 import csv
 import io
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import get_locale, get_timezone
@@ -66,16 +67,28 @@ def with_list_columns(stmt):
     return stmt.options(selectinload(Case.company), selectinload(Case.hub), selectinload(Case.assignee))
 
 
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def _safe_cell(value) -> str:
     """Neutralise spreadsheet formulas: a cell that starts with = + - @ (or a tab or CR) is text."""
     text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
+    if text and text[0] in FORMULA_STARTS:
         return "'" + text
     return text
 
 
+def _labels(enum_cls) -> dict:
+    """Stored member name → its label in the viewer's language (each translated once, not once per row)."""
+    return {member.name: member.title for member in enum_cls} | {None: ""}
+
+
 def export_csv(stmt, *, staff_view: bool) -> bytes:
     """The filtered list as CSV that Excel opens with Hangul intact (UTF-8 with a byte-order mark).
+
+    One joined query through the Core connection, with enums read as their stored names and mapped to
+    labels by dictionary: the ORM's per-row type processing made 10,000 rows take 5× a plain csv.writer
+    (make bench). Every cell whose text comes from a user goes through the formula guard.
 
     :param staff_view: add the columns only the staff side sees on the list (hub, assignee).
     """
@@ -87,49 +100,38 @@ def export_csv(stmt, *, staff_view: bool) -> bytes:
     if staff_view:
         header += [_("Hub"), _("Assigned to")]
     writer.writerow(header)
-    hubs = {h.id: h.name for h in db.session.scalars(sa.select(Hub))} if staff_view else {}
-    rows = db.session.execute(
-        stmt.with_only_columns(
-            Case.reference, Case.title, Case.company_id, Case.country_code, Case.hub_id, Case.stage, Case.sector,
-            Case.ip_right, Case.dispute_type, Case.urgency, Case.infringer_name, Case.infringer_shop_id,
-            Case.damages_amount, Case.damages_currency, Case.assignee_id, Case.submitted_at, Case.outcome,
-        ).execution_options(yield_per=2000)
-    )
-    companies: dict[int, str] = {}
     korean = str(get_locale()) == "ko"
-    people: dict[int, str] = {}
-    # Labels are the same on every row: translate each once, not once per row (10,000 rows took 1.2 s).
-    titles: dict = {None: ""}
+    as_text = {column.key: sa.type_coerce(column, sa.String).label(column.key)
+               for column in (Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.urgency, Case.outcome)}
+    columns = [Case.reference, Case.title, Company.name_ko, Company.name_en, Case.country_code, *as_text.values(),
+               Case.infringer_name, Case.infringer_shop_id, Case.damages_amount, Case.damages_currency,
+               Case.submitted_at]
+    stmt = stmt.with_only_columns(*columns).join(Company, Company.id == Case.company_id)
+    if staff_view:
+        stmt = stmt.add_columns(Hub.name_ko, Hub.name_en, User.name).join(Hub, Hub.id == Case.hub_id) \
+            .outerjoin(User, User.id == Case.assignee_id)
+    stage, sector, ip_right, dispute_type, urgency, outcome = (
+        _labels(getattr(Case, key).type.enum_class) for key in as_text)
     countries: dict[str, str] = {}
-    zone = get_timezone()  # the user's time zone, as format_datetime would take it
-
-    def title(member) -> str:
-        if member not in titles:
-            titles[member] = member.title
-        return titles[member]
-
-    for row in rows.partitions():
-        missing = {r.company_id for r in row} - companies.keys()
-        if missing:
-            for company_id, name_ko, name_en in db.session.execute(
-                    sa.select(Company.id, Company.name_ko, Company.name_en).where(Company.id.in_(missing))):
-                companies[company_id] = (name_ko or name_en) if korean else (name_en or name_ko)
-        wanted = {r.assignee_id for r in row if r.assignee_id} - people.keys() if staff_view else set()
-        if wanted:
-            people.update({i: name for i, name in db.session.execute(
-                sa.select(User.id, User.name).where(User.id.in_(wanted)))})
-        for r in row:
-            if r.country_code not in countries:
-                countries[r.country_code] = country_name(r.country_code)
-            cells = [
-                r.reference or _("Draft"), r.title, companies.get(r.company_id), countries[r.country_code],
-                title(r.stage), title(r.sector), title(r.ip_right), title(r.dispute_type), title(r.urgency),
-                r.infringer_name, r.infringer_shop_id, r.damages_amount if r.damages_amount is not None else "",
-                r.damages_currency or "",
-                r.submitted_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if r.submitted_at else "",
-                title(r.outcome),
-            ]
-            if staff_view:
-                cells += [hubs.get(r.hub_id), people.get(r.assignee_id, "")]
-            writer.writerow([_safe_cell(v) for v in cells])
+    zone = ZoneInfo(str(get_timezone()))  # the user's time zone, as format_datetime would take it
+    draft = _("Draft")
+    safe = _safe_cell
+    rows = db.session.connection().execute(stmt.execution_options(yield_per=2000))
+    for r in rows:
+        (reference, title, name_ko, name_en, code, stage_name, sector_name, right_name, type_name, urgency_name,
+         outcome_name, infringer, shop, amount, currency, submitted, *staff) = r
+        country = countries.get(code)
+        if country is None:
+            country = countries[code] = country_name(code)
+        cells = [
+            reference or draft, safe(title), safe((name_ko or name_en) if korean else (name_en or name_ko)), country,
+            stage[stage_name], sector[sector_name], ip_right[right_name], dispute_type[type_name],
+            urgency[urgency_name], safe(infringer), safe(shop), safe(amount), currency or "",
+            submitted.astimezone(zone).isoformat(" ", "minutes")[:16] if submitted else "",
+            outcome[outcome_name],
+        ]
+        if staff_view:
+            hub_ko, hub_en, assignee = staff
+            cells += [safe((hub_ko or hub_en) if korean else (hub_en or hub_ko)), safe(assignee)]
+        writer.writerow(cells)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -44,6 +44,7 @@ from ipdesk.cases.services import (
 from ipdesk.cases.stages import BY_NAME, missing_for_submission, transitions_for
 from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.errors import ServiceError, check_version
+from ipdesk.core.forms import select_choices
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error
@@ -102,17 +103,40 @@ def export_cases():
 
 # --- intake --------------------------------------------------------------------------------
 
+def _company_choices(only: int | None = None, *, approved: bool = True) -> list[tuple[int, str]]:
+    """Companies as (id, "한글 · English") for the intake's menu; ``only`` narrows them to one id.
+
+    Columns, not objects, and all of them only when the menu is shown: with thousands of companies,
+    loading and checking the whole menu was most of an intake submission's time (make bench).
+    """
+    stmt = sa.select(Company.id, Company.name_ko, Company.name_en).order_by(Company.name_ko)
+    if approved:
+        stmt = stmt.where(Company.status == CompanyStatus.approved)
+    if only is not None:
+        stmt = stmt.where(Company.id == only)
+    return [(company_id, f"{name_ko} · {name_en}") for company_id, name_ko, name_en in db.session.execute(stmt)]
+
+
 def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
     if current_user.role is Role.exporter:
         companies = [(current_user.company_id, current_user.company.name)]
+    elif case is not None:  # the company of a case never changes, and its menu is not shown
+        companies = _company_choices(case.company_id, approved=False)
+    elif request.method == "POST":  # a submission is checked against the company chosen, not the whole menu
+        chosen = request.form.get("company_id", "")
+        companies = _company_choices(int(chosen)) if chosen.isdigit() and len(chosen) < 12 else []
     else:
-        # columns, not objects: thousands of companies made this the slowest part of an intake (make bench)
-        companies = [(company_id, f"{name_ko} · {name_en}") for company_id, name_ko, name_en in db.session.execute(
-            sa.select(Company.id, Company.name_ko, Company.name_en).where(Company.status == CompanyStatus.approved)
-            .order_by(Company.name_ko))]
+        companies = _company_choices()
     codes = db.session.scalars(sa.select(Country.code).where(Country.is_active)).all()
     return IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies,
                       country_choices=country_choices(codes), **kwargs)
+
+
+def _show_intake(form: IntakeForm, case: Case | None, status: int):
+    """The intake page again (errors, kept input); a new case's company menu offers every company again."""
+    if case is None and current_user.role is not Role.exporter and request.method == "POST":
+        form.company_id.choices = select_choices(_company_choices())  # the choice typed stays selected
+    return render_template("cases/intake.html", form=form, case=case), status
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -138,10 +162,10 @@ def new_case():
         except (ServiceError, UploadRefused) as error:
             db.session.rollback()
             _field_error(form, error)
-            return render_template("cases/intake.html", form=form, case=None), _error_status(error)
+            return _show_intake(form, None, _error_status(error))
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
-    return render_template("cases/intake.html", form=form, case=None), 422 if form.is_submitted() else 200
+    return _show_intake(form, None, 422 if form.is_submitted() else 200)
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
@@ -167,10 +191,10 @@ def edit_case(case_id: int):
         except (ServiceError, UploadRefused) as error:
             db.session.rollback()
             _field_error(form, error)
-            return render_template("cases/intake.html", form=form, case=case), _error_status(error)
+            return _show_intake(form, case, _error_status(error))
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
-    return render_template("cases/intake.html", form=form, case=case), 422 if form.errors else 200
+    return _show_intake(form, case, 422 if form.errors else 200)
 
 
 def _intake_files(case: Case, form: IntakeForm) -> None:

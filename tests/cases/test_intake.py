@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from ipdesk.cases.models import Case, Stage
+from ipdesk.companies.models import CompanyStatus
 from ipdesk.extensions import db
 from tests.conftest import IS_POSTGRES
 from tests.factories import make_case
@@ -119,6 +120,37 @@ def test_staff_must_choose_the_company(client, factories, login_as):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Choose the company you are filing for." in html and "Toko Glow Beauty" in html
+
+
+def test_staff_choosing_an_unapproved_company_get_the_whole_menu_back(client, factories, login_as):
+    """A submission is checked against the company chosen only; the page that comes back offers them all."""
+    approved = [factories.CompanyFactory() for _ in range(3)]
+    pending = factories.CompanyFactory(pending=True)
+    login_as(factories.staff(hub_codes=("th",)))
+    for chosen in (str(pending.id), "999999", "not-a-number"):
+        response = file(client, company_id=chosen, submit="1")
+        assert response.status_code == 422, chosen
+        html = response.get_data(as_text=True)
+        assert all(c.name_en in html for c in approved) and pending.name_en not in html
+        assert 'value="Counterfeit cushion compact on Shopee"' in html  # what was typed is still there
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    assert file(client, company_id=str(approved[1].id), submit="1").status_code == 302
+
+
+def test_a_draft_of_a_company_suspended_since_can_still_be_edited(client, factories, login_as):
+    exporter = factories.exporter()
+    officer = factories.staff(hub_codes=("th",))
+    login_as(officer)
+    assert file(client, company_id=str(exporter.company_id), country_code="TH").status_code == 302
+    case = db.session.scalar(sa.select(Case))
+    exporter.company.status, exporter.company.suspended_at = CompanyStatus.suspended, datetime.now(UTC)
+    exporter.company.suspension_reason = "Registration lapsed"
+    db.session.commit()
+    response = client.post(f"/cases/{case.id}/edit", data={**FULL, "country_code": "TH", "title": "Renamed draft",
+                                                            "version": str(case.version)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.refresh(case)
+    assert case.title == "Renamed draft" and case.company_id == exporter.company_id
 
 
 def test_staff_author_sees_the_case_only_while_it_is_a_draft_unless_of_its_hub(client, factories, login_as):
