@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -121,13 +121,25 @@ def render_summaries(codes: list[str], start: date, end: date, lang: str,
     results: dict[str, bytes] = {}
     with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"), initializer=_start_worker,
                              initargs=(config,)) as pool:
-        futures = {pool.submit(_render_summary, code, start, end, lang): code for code in codes}
+        futures = {pool.submit(_render_summary, code, start, end, lang): code
+                   for code in largest_first(codes, start, end)}
         for future in as_completed(futures):
             code = futures[future]
             results[code] = future.result()
             if on_done:
                 on_done(code)
     return results
+
+
+def largest_first(codes: list[str], start: date, end: date) -> list[str]:
+    """The countries with the most cases in the period first, so that no large one starts last and leaves
+    the other processes idle at the end (the summaries' cost grows with their cases)."""
+    from ipdesk.cases.models import Case
+
+    since, until = (datetime.combine(day, time.min, UTC) for day in (start, end + timedelta(days=1)))
+    sizes = dict(db.session.execute(sa.select(Case.country_code, sa.func.count()).where(
+        Case.submitted_at >= since, Case.submitted_at < until).group_by(Case.country_code)).all())
+    return sorted(codes, key=lambda code: (-sizes.get(code, 0), code))
 
 
 _worker_app = None

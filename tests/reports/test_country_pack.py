@@ -186,3 +186,16 @@ def test_the_summary_gets_plain_data_and_hostile_titles_stay_text(app, factories
     text = " ".join(page.extract_text() for page in reader.pages).replace("\n", " ")
     assert "<img src=" in text and "@import" in text
     assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
+
+
+def test_the_largest_countries_are_rendered_first(app, factories):
+    """A large country left for last would keep one process busy while the others idle."""
+    from ipdesk.reports.jobs import largest_first
+
+    exporter = factories.exporter()
+    for country, n in (("TH", 1), ("VN", 3), ("ID", 2)):
+        for _ in range(n):
+            make_case("intake", company=exporter.company, author=exporter, country=country)
+    today = date.today()
+    assert largest_first(["CN", "ID", "TH", "VN"], date(today.year - 1, 1, 1), today) == ["VN", "ID", "TH", "CN"]
+    assert largest_first(["ID", "VN"], date(2000, 1, 1), date(2000, 12, 31)) == ["ID", "VN"]  # none: by code
