@@ -123,9 +123,10 @@ def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str]
 # --- who hears of a case -------------------------------------------------------------------
 
 def _company_users(company_id: int) -> list[User]:
+    """Their one company is loaded once, from the session when the case's company is already there."""
     return list(db.session.scalars(
         sa.select(User).where(User.company_id == company_id, User.role == Role.exporter, User.is_active)
-        .options(selectinload(User.company)).order_by(User.id)))
+        .order_by(User.id)))
 
 
 def _handlers(case: Case) -> list[User]:
