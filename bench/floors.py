@@ -116,6 +116,18 @@ def case_page(case_id: int):
         "infringers": _rows("SELECT i.* FROM infringers i JOIN case_infringers ci ON ci.infringer_id = i.id "
                             "WHERE ci.case_id = :id", **by_case),
     }
+    # The tables the page shows through those rows: the rules of its deadlines, the suits' hearings, the
+    # cost-share rule of the company's size, and the identifiers its infringer suggestions match on.
+    out["deadline_rules"] = _rows(f"SELECT * FROM deadline_rules WHERE id IN "
+                                  f"({_in(_ids(out['deadlines'], 'rule_id'))})")
+    out["hearings"] = _rows(f"SELECT * FROM hearings WHERE litigation_id IN ({_in(_ids(out['suits'], 'id'))}) "
+                            f"ORDER BY held_on, id")
+    out["cost_share_rules"] = _rows("SELECT * FROM cost_share_rules WHERE company_size = :size AND is_active",
+                                    size=out["company"][0]["size"])
+    values = sorted({v.strip().lower() for v in (case["infringer_name"], case["infringer_shop_id"]) if v and v.strip()})
+    out["infringer_identifiers"] = _rows(
+        "SELECT * FROM infringer_identifiers WHERE value IN (" + ",".join(f":v{i}" for i in range(len(values)))
+        + ")", **{f"v{i}": v for i, v in enumerate(values)}) if values else []
     people = {case["assignee_id"], case["created_by_id"]}
     for key, column in (("messages", "author_id"), ("stage_changes", "actor_id"), ("transfers", "actor_id"),
                         ("evidence_items", "created_by_id"), ("consultations", "created_by_id")):
