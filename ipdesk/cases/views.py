@@ -209,36 +209,38 @@ def view_case(case_id: int):
 
 def case_page(case: Case, status: int = 200, **forms):
     staff_side = can(current_user, "case.internal_note", case)
-    messages_stmt = sa.select(Message).where(Message.case_id == case.id).options(selectinload(Message.author))
+    messages_stmt = sa.select(Message).where(Message.case_id == case.id)
     if not staff_side:
         messages_stmt = messages_stmt.where(~Message.is_internal)
     messages = db.session.scalars(messages_stmt.order_by(Message.created_at, Message.id)).all()
     changes = db.session.scalars(sa.select(StageChange).where(StageChange.case_id == case.id)
-                                 .options(selectinload(StageChange.actor))
                                  .order_by(StageChange.created_at, StageChange.id)).all()
     transfers = db.session.scalars(sa.select(CaseTransfer).where(CaseTransfer.case_id == case.id)
-                                   .options(selectinload(CaseTransfer.actor), selectinload(CaseTransfer.from_hub),
+                                   .options(selectinload(CaseTransfer.from_hub),
                                             selectinload(CaseTransfer.to_hub))).all() if staff_side else []
     timeline = sorted([*changes, *transfers], key=lambda e: (e.created_at, e.id))
     evidence = db.session.scalars(sa.select(EvidenceItem).where(EvidenceItem.case_id == case.id)
-                                  .options(selectinload(EvidenceItem.created_by))
                                   .order_by(EvidenceItem.created_at, EvidenceItem.id)).all()
+    files = db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
+                               .order_by(EvidenceFile.id)).all()
     files_by_item: dict[int, list] = {}
-    for file in db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                                   .order_by(EvidenceFile.id)):
+    for file in files:
         files_by_item.setdefault(file.item_id, []).append(file)
+    # everyone the page names, in one query rather than one per kind of record
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(
+        {*(m.author_id for m in messages), *(e.actor_id for e in timeline), *(i.created_by_id for i in evidence),
+         *(f.uploaded_by_id for f in files)}))).all())
     deadlines = db.session.scalars(sa.select(Deadline).where(Deadline.case_id == case.id)
                                    .options(selectinload(Deadline.rule))  # the page shows each one's rule
                                    .order_by(Deadline.is_done, Deadline.due_on, Deadline.id)).all()
     consultations = db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
-                                       .options(selectinload(Consultation.created_by))
                                        .order_by(Consultation.consulted_on, Consultation.id)).all()
     recorded = case_actions(case)
     moves = [(t, refusal, forms.get(f"move_{t.name}") or MoveForm(formdata=None, transition=t.name,
                                                                   version=case.version, outcomes=t.outcomes))
              for t, refusal in transitions_for(current_user, case)]
     context = {
-        "case": case, "messages": messages, "timeline": timeline, "evidence": evidence,
+        "case": case, "messages": messages, "timeline": timeline, "evidence": evidence, "names": names,
         "consultations": consultations, "moves": moves, "staff_side": staff_side, "files_by_item": files_by_item,
         "deadlines": deadlines, "today": local_today(),
         "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
