@@ -8,7 +8,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ipdesk.auth.models import Role, User
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
@@ -243,10 +243,10 @@ def get_case(case_id: int, action: str = "case.view"):
     """Load a case for ``action``: 404 when the user may not know it exists, 403 beyond their part."""
     from ipdesk.cases.models import Case
 
-    case = db.session.scalar(
+    case = db.session.scalar(  # its one-of-each neighbours in the same query
         sa.select(Case).where(Case.id == case_id)
-        .options(selectinload(Case.company), selectinload(Case.country), selectinload(Case.hub),
-                 selectinload(Case.assignee), selectinload(Case.created_by))
+        .options(joinedload(Case.company), joinedload(Case.country), joinedload(Case.hub),
+                 joinedload(Case.assignee), joinedload(Case.created_by))
     )
     if case is None:
         abort(404)

@@ -22,20 +22,6 @@ from ipdesk.policy import get_case
 bp = Blueprint("actions", __name__)
 
 
-def _case_page(case, **forms):
-    from ipdesk.cases.views import case_page
-
-    return case_page(case, 422, **forms)
-
-
-def _show_error(form, error: ServiceError) -> None:
-    """Next to its field; a refusal about the case itself goes on top of the page."""
-    if error.field:
-        attach_error(form, error.message, error.field)
-    else:
-        flash(error.message, "danger")
-
-
 def _owned(model, object_id: int, case):
     """A record of ``case``; another case's record is not found here."""
     obj = db.session.get(model, object_id)
@@ -44,23 +30,21 @@ def _owned(model, object_id: int, case):
     return obj
 
 
-@bp.post("/cases/<int:case_id>/actions")
+@bp.route("/cases/<int:case_id>/actions", methods=["GET", "POST"])
 @login_required
 def add(case_id: int):
     case = get_case(case_id, "case.action")
     form = ActionForm(rules=rules_for(case))
-    if not form.validate_on_submit():
-        return _case_page(case, action_form=form)
-    try:
-        action = add_action(case, form.data, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        _show_error(form, error)
-        return _case_page(get_case(case_id), action_form=form)
-    flash(_("The action is recorded: %(kind)s.", kind=action.kind.title), "success")
-    if action.deadline is not None:
-        flash(_("Deadline computed from the rule: %(date)s.", date=format_date(action.deadline.due_on)), "info")
-    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="actions"))
+    if form.validate_on_submit():
+        try:
+            action = add_action(case, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "actions/new_action.html", case=case)
+        flash(_("The action is recorded: %(kind)s.", kind=action.kind.title), "success")
+        if action.deadline is not None:
+            flash(_("Deadline computed from the rule: %(date)s.", date=format_date(action.deadline.due_on)), "info")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="actions"))
+    return render_template("actions/new_action.html", form=form, case=case), 422 if form.errors else 200
 
 
 @bp.route("/cases/<int:case_id>/actions/<int:action_id>", methods=["GET", "POST"])
@@ -84,21 +68,19 @@ def edit(case_id: int, action_id: int):
     return render_template("actions/action_form.html", form=form, **context), 422 if form.errors else 200
 
 
-@bp.post("/cases/<int:case_id>/litigation")
+@bp.route("/cases/<int:case_id>/litigation", methods=["GET", "POST"])
 @login_required
 def add_suit(case_id: int):
     case = get_case(case_id, "case.action")
     form = LitigationForm()
-    if not form.validate_on_submit():
-        return _case_page(case, litigation_form=form)
-    try:
-        add_litigation(case, form.data, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        _show_error(form, error)
-        return _case_page(get_case(case_id), litigation_form=form)
-    flash(_("The suit is recorded."), "success")
-    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="litigation"))
+    if form.validate_on_submit():
+        try:
+            add_litigation(case, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "actions/new_suit.html", case=case)
+        flash(_("The suit is recorded."), "success")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="litigation"))
+    return render_template("actions/new_suit.html", form=form, case=case), 422 if form.errors else 200
 
 
 @bp.route("/cases/<int:case_id>/litigation/<int:suit_id>", methods=["GET", "POST"])

@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from ipdesk.actions.forms import ActionForm, LitigationForm
-from ipdesk.actions.services import case_actions, rules_for
+from ipdesk.actions.services import case_actions
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.forms import (
     AssignForm,
@@ -47,12 +46,9 @@ from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.forms import select_choices
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
-from ipdesk.core.views import attach_error
-from ipdesk.costs.forms import CostForm
+from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
-from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
-from ipdesk.deadlines.services import active_rules
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
@@ -237,58 +233,54 @@ def view_case(case_id: int):
 
 def case_page(case: Case, status: int = 200, **forms):
     staff_side = can(current_user, "case.internal_note", case)
-    messages_stmt = sa.select(Message).where(Message.case_id == case.id).options(selectinload(Message.author))
+    messages_stmt = sa.select(Message).where(Message.case_id == case.id)
     if not staff_side:
         messages_stmt = messages_stmt.where(~Message.is_internal)
     messages = db.session.scalars(messages_stmt.order_by(Message.created_at, Message.id)).all()
     changes = db.session.scalars(sa.select(StageChange).where(StageChange.case_id == case.id)
-                                 .options(selectinload(StageChange.actor))
                                  .order_by(StageChange.created_at, StageChange.id)).all()
     transfers = db.session.scalars(sa.select(CaseTransfer).where(CaseTransfer.case_id == case.id)
-                                   .options(selectinload(CaseTransfer.actor), selectinload(CaseTransfer.from_hub),
+                                   .options(selectinload(CaseTransfer.from_hub),
                                             selectinload(CaseTransfer.to_hub))).all() if staff_side else []
     timeline = sorted([*changes, *transfers], key=lambda e: (e.created_at, e.id))
     evidence = db.session.scalars(sa.select(EvidenceItem).where(EvidenceItem.case_id == case.id)
-                                  .options(selectinload(EvidenceItem.created_by))
                                   .order_by(EvidenceItem.created_at, EvidenceItem.id)).all()
+    files = db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
+                               .order_by(EvidenceFile.id)).all()
     files_by_item: dict[int, list] = {}
-    for file in db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                                   .order_by(EvidenceFile.id)):
+    for file in files:
         files_by_item.setdefault(file.item_id, []).append(file)
+    # everyone the page names, in one query rather than one per kind of record
+    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(
+        {*(m.author_id for m in messages), *(e.actor_id for e in timeline), *(i.created_by_id for i in evidence),
+         *(f.uploaded_by_id for f in files)}))).all())
     deadlines = db.session.scalars(sa.select(Deadline).where(Deadline.case_id == case.id)
+                                   .options(selectinload(Deadline.rule))  # the page shows each one's rule
                                    .order_by(Deadline.is_done, Deadline.due_on, Deadline.id)).all()
     consultations = db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
-                                       .options(selectinload(Consultation.created_by))
                                        .order_by(Consultation.consulted_on, Consultation.id)).all()
     recorded = case_actions(case)
     moves = [(t, refusal, forms.get(f"move_{t.name}") or MoveForm(formdata=None, transition=t.name,
                                                                   version=case.version, outcomes=t.outcomes))
              for t, refusal in transitions_for(current_user, case)]
     context = {
-        "case": case, "messages": messages, "timeline": timeline, "evidence": evidence,
+        "case": case, "messages": messages, "timeline": timeline, "evidence": evidence, "names": names,
         "consultations": consultations, "moves": moves, "staff_side": staff_side, "files_by_item": files_by_item,
         "deadlines": deadlines, "today": local_today(),
-        "deadline_form": forms.get("deadline_form") or DeadlineForm(formdata=None, rules=active_rules()),
         "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
         if case.stage in (Stage.draft, Stage.returned) else [],
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
         "evidence_form": forms.get("evidence_form") or EvidenceForm(formdata=None),
-        "consultation_form": forms.get("consultation_form") or ConsultationForm(formdata=None),
         "actions": recorded.actions, "suits": recorded.suits, "subsidy": case_subsidy(case),
         "infringers": case_panel(case) if staff_side else None,  # records span companies: staff side only
+        # actions, suits and costs are recorded on their own pages, linked from here
+        "may_record": can(current_user, "case.action", case) and case.stage not in (Stage.draft, Stage.closed),
     }
-    if can(current_user, "case.action", case) and case.stage not in (Stage.draft, Stage.closed):
-        context["action_form"] = forms.get("action_form") or ActionForm(formdata=None, rules=rules_for(case))
-        context["litigation_form"] = forms.get("litigation_form") or LitigationForm(formdata=None)
-        context["cost_form"] = forms.get("cost_form") or CostForm(formdata=None, incurred_on=local_today())
     if can(current_user, "case.assign", case) and case.stage is not Stage.draft:
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             formdata=None, assignee_id=case.assignee_id or 0, version=case.version,
             staff_choices=[(u.id, u.name) for u in assignable_staff(case)])
-        others = [h for h in case.country.hubs if h.id != case.hub_id and h.is_active]
-        if others:
-            context["transfer_form"] = forms.get("transfer_form") or TransferForm(
-                formdata=None, version=case.version, hub_choices=[(h.id, h.name) for h in others])
+        context["may_transfer"] = bool(_other_hubs(case))
     return render_template("cases/case.html", **context), status
 
 
@@ -339,25 +331,30 @@ def assign(case_id: int):
     return redirect(url_for("cases.view_case", case_id=case.id))
 
 
-@bp.post("/cases/<int:case_id>/transfer")
+@bp.route("/cases/<int:case_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(case_id: int):
     case = get_case(case_id, "case.transfer")
-    others = [h for h in case.country.hubs if h.id != case.hub_id and h.is_active]
-    form = TransferForm(hub_choices=[(h.id, h.name) for h in others])
-    if not form.validate_on_submit():
-        return case_page(case, 422, transfer_form=form)
-    check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
-    hub = db.session.get(Hub, form.hub_id.data)
-    try:
-        transfer_case(case, hub, form.reason.data, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        return case_page(get_case(case_id), 422, transfer_form=_with_error(form, error))
-    flash(_("The case is transferred to %(hub)s.", hub=hub.name), "success")
-    if can(current_user, "case.view", case):
-        return redirect(url_for("cases.view_case", case_id=case.id))
-    return redirect(url_for("cases.list_cases"))
+    form = TransferForm(hub_choices=[(h.id, h.name) for h in _other_hubs(case)])
+    if request.method == "GET":
+        form.version.data = case.version
+    if form.validate_on_submit():
+        check_version(case, form.version.data, url_for("cases.transfer", case_id=case.id))
+        hub = db.session.get(Hub, form.hub_id.data)
+        try:
+            transfer_case(case, hub, form.reason.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "cases/transfer.html", case=case)
+        flash(_("The case is transferred to %(hub)s.", hub=hub.name), "success")
+        if can(current_user, "case.view", case):
+            return redirect(url_for("cases.view_case", case_id=case.id))
+        return redirect(url_for("cases.list_cases"))
+    return render_template("cases/transfer.html", form=form, case=case), 422 if form.errors else 200
+
+
+def _other_hubs(case: Case) -> list[Hub]:
+    """The active hubs besides the case's own that cover its country: where it may be transferred."""
+    return [h for h in case.country.hubs if h.id != case.hub_id and h.is_active]
 
 
 @bp.post("/cases/<int:case_id>/messages")
@@ -393,20 +390,19 @@ def evidence(case_id: int):
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 
 
-@bp.post("/cases/<int:case_id>/consultations")
+@bp.route("/cases/<int:case_id>/consultations", methods=["GET", "POST"])
 @login_required
 def consultation(case_id: int):
     case = get_case(case_id, "case.consultation")
     form = ConsultationForm()
-    if not form.validate_on_submit():
-        return case_page(case, 422, consultation_form=form)
-    try:
-        add_consultation(case, form.data, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        return case_page(get_case(case_id), 422, consultation_form=_with_error(form, error))
-    flash(_("The consultation of %(date)s is recorded.", date=format_date(form.consulted_on.data)), "success")
-    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="consultations"))
+    if form.validate_on_submit():
+        try:
+            add_consultation(case, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "cases/new_consultation.html", case=case)
+        flash(_("The consultation of %(date)s is recorded.", date=format_date(form.consulted_on.data)), "success")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="consultations"))
+    return render_template("cases/new_consultation.html", form=form, case=case), 422 if form.errors else 200
 
 
 def _with_error(form, error: ServiceError):

@@ -1,4 +1,4 @@
-"""The cost form of the case page and the admin's cost-share rule form."""
+"""The cost form a case's staff fill in on its own page, and the admin's cost-share rule form."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (

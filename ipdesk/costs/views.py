@@ -1,10 +1,11 @@
 """Adding and removing the costs of a case."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.views import attach_error
+from ipdesk.core.i18n import local_today
+from ipdesk.core.views import form_error
 from ipdesk.costs.forms import CostForm
 from ipdesk.costs.models import Cost
 from ipdesk.costs.services import record_cost, remove_cost
@@ -14,26 +15,21 @@ from ipdesk.policy import get_case
 bp = Blueprint("costs", __name__)
 
 
-@bp.post("/cases/<int:case_id>/costs")
+@bp.route("/cases/<int:case_id>/costs", methods=["GET", "POST"])
 @login_required
 def add(case_id: int):
-    from ipdesk.cases.views import case_page
-
     case = get_case(case_id, "case.cost")
     form = CostForm()
-    if not form.validate_on_submit():
-        return case_page(case, 422, cost_form=form)
-    try:
-        record_cost(case, form.data, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        if error.field:
-            attach_error(form, error.message, error.field)
-        else:
-            flash(error.message, "danger")
-        return case_page(get_case(case_id), 422, cost_form=form)
-    flash(_("The cost is added."), "success")
-    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="costs"))
+    if request.method == "GET":
+        form.incurred_on.data = local_today()
+    if form.validate_on_submit():
+        try:
+            record_cost(case, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "costs/new_cost.html", case=case)
+        flash(_("The cost is added."), "success")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="costs"))
+    return render_template("costs/new_cost.html", form=form, case=case), 422 if form.errors else 200
 
 
 @bp.post("/cases/<int:case_id>/costs/<int:cost_id>/remove")

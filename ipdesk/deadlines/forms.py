@@ -1,4 +1,4 @@
-"""The deadline form of the case page."""
+"""The deadline form a case's staff fill in on its own page, and the admin's deadline rule form."""
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm

@@ -18,7 +18,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import local_today
 from ipdesk.core.pagination import paginate
-from ipdesk.core.views import attach_error
+from ipdesk.core.views import form_error
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
@@ -32,24 +32,20 @@ def permits_case_list(user) -> bool:
 bp = Blueprint("deadlines", __name__)
 
 
-@bp.post("/cases/<int:case_id>/deadlines")
+@bp.route("/cases/<int:case_id>/deadlines", methods=["GET", "POST"])
 @login_required
 def add(case_id: int):
-    from ipdesk.cases.views import case_page
-
     case = get_case(case_id, "case.consultation")  # staff of the hub and managers
     form = DeadlineForm(rules=active_rules())
-    if not form.validate_on_submit():
-        return case_page(case, 422, deadline_form=form)
-    try:
-        deadline = add_deadline(case, form.data, current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        attach_error(form, error.message, error.field)
-        return case_page(get_case(case_id), 422, deadline_form=form)
-    flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.what, date=format_date(deadline.due_on)),
-          "success")
-    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))
+    if form.validate_on_submit():
+        try:
+            deadline = add_deadline(case, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "deadlines/new_deadline.html", case=case)
+        flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.what, date=format_date(deadline.due_on)),
+              "success")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))
+    return render_template("deadlines/new_deadline.html", form=form, case=case), 422 if form.errors else 200
 
 
 @bp.post("/cases/<int:case_id>/deadlines/<int:deadline_id>/done")

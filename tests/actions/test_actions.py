@@ -110,6 +110,8 @@ def test_suits_take_hearings_judgment_and_damages(client, factories, login_as, m
     assert "北京知识产权法院" in page and "CN¥500,000.00" in page and "CN¥120,000.00" in page
     assert "Sep 14, 2026" in page and "Evidence exchange" in page
     assert "Record a suit" not in page and url not in page  # the exporter follows, staff record
+    assert f'href="/cases/{case.id}/litigation"' not in page
+    assert own.get(f"/cases/{case.id}/litigation").status_code == 403
     assert own.post(f"/cases/{case.id}/litigation", data={"suit-court": "x", "suit-status": "pending"}
                     ).status_code == 403
     assert own.get(url).status_code == 403

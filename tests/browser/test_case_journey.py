@@ -59,7 +59,7 @@ def test_case_from_intake_to_closed(live_server, new_page):
     staff.get_by_label("What it shows").fill("Test purchase of the fake serum, order 2026-1122")
     staff.get_by_role("button", name="Add evidence").click()
     staff.get_by_role("button", name="Move on to legal consultation").click()
-    staff.locator("summary", has_text="Record a consultation").click()
+    staff.get_by_role("link", name="Record a consultation").click()
     staff.get_by_label("Law firm").fill("北京知识产权律师事务所")
     staff.get_by_label("Date of the advice").fill("2026-11-20")
     staff.get_by_label("Summary of the advice").fill("Complain to the market regulator and the platform.")

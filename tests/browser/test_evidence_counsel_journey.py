@@ -46,8 +46,9 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     expect(evidence.get_by_text(re.compile(r"SHA-256"))).to_have_count(2)
     staff.get_by_role("button", name="Move on to legal consultation").click()
     # the consultation, with counsel's fee in yuan at the day's rate
-    staff.locator("summary", has_text="Record a consultation").click()
-    consultation = staff.locator("#consultations form")
+    staff.get_by_role("link", name="Record a consultation").click()  # on a page of its own
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Record a consultation")
+    consultation = staff.locator("#main form")
     consultation.get_by_label("Law firm").fill("北京知识产权律师事务所")
     consultation.get_by_label("Date of the advice").fill("2026-11-26")
     consultation.get_by_label("Summary of the advice").fill("Oppose the application before the period ends.")
@@ -60,8 +61,9 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     expect(staff.get_by_text("Subsidy due: ₩400,050")).to_be_visible()
     staff.get_by_role("button", name="Move on to action").click()
     # the opposition: the deadline comes from the CN rule, counted from the publication
-    staff.locator("summary", has_text="Record an administrative action").click()
-    form = staff.locator("#actions form")
+    staff.get_by_role("link", name="Record an administrative action").click()
+    expect(staff.get_by_role("heading", level=1)).to_have_text("Record an administrative action")
+    form = staff.locator("#main form")
     form.get_by_label("Kind of action").select_option(label="Opposition at the trademark office")
     form.get_by_label("Authority", exact=True).fill("CNIPA 国家知识产权局商标局")
     form.get_by_label("Publication or notice date the time limit counts from").fill("2026-11-30")

@@ -3,7 +3,8 @@ photographed by `make screenshots`."""
 import re
 
 # who signs in (None: nobody), the page, a short name for files. "{case}" is the first case the user's
-# case list shows, "{infringer}" the first infringer record, "{company}" the first company.
+# case list shows, "{case in action}" the first at the action stage (a path may go on after either),
+# "{infringer}" the first infringer record, "{company}" the first company.
 TOUR = [
     (None, "/login", "sign-in"),
     (None, "/register", "register"),
@@ -18,6 +19,13 @@ TOUR = [
     ("staff.china@ipdesk.example", "/", "home-staff"),
     ("staff.china@ipdesk.example", "/cases", "cases-staff"),
     ("staff.china@ipdesk.example", "{case}", "case-staff"),
+    ("staff.china@ipdesk.example", "{case in action}", "case-staff-action"),
+    ("staff.china@ipdesk.example", "{case in action}/deadlines", "add-deadline"),
+    ("staff.china@ipdesk.example", "{case in action}/consultations", "record-consultation"),
+    ("staff.china@ipdesk.example", "{case in action}/actions", "record-action"),
+    ("staff.china@ipdesk.example", "{case in action}/litigation", "record-suit"),
+    ("staff.china@ipdesk.example", "{case in action}/costs", "add-cost"),
+    ("staff.china@ipdesk.example", "{case in action}/transfer", "transfer"),
     ("staff.china@ipdesk.example", "/deadlines", "my-deadlines"),
     ("staff.china@ipdesk.example", "/infringers", "infringers"),
     ("staff.china@ipdesk.example", "{infringer}", "infringer"),
@@ -37,14 +45,17 @@ TOUR = [
     ("admin@ipdesk.example", "/admin/cost-rules", "admin-cost-rules"),
     ("admin@ipdesk.example", "/admin/audit", "admin-audit"),
 ]
-FIND = {"{case}": ("/cases", r'href="(/cases/\d+)"'), "{infringer}": ("/infringers", r'href="(/infringers/\d+)"'),
+FIND = {"{case}": ("/cases", r'href="(/cases/\d+)"'),
+        "{case in action}": ("/cases?stage=action", r'href="(/cases/\d+)"'),
+        "{infringer}": ("/infringers", r'href="(/infringers/\d+)"'),
         "{company}": ("/companies", r'href="(/companies/\d+)"')}
 
 
 def resolve(page, base: str, path: str) -> str:
     """The URL of ``path``; a placeholder becomes the first matching link of its list page."""
-    if path not in FIND:
+    placeholder = next((p for p in FIND if path.startswith(p)), None)
+    if placeholder is None:
         return base + path
-    list_path, pattern = FIND[path]
+    list_path, pattern = FIND[placeholder]
     page.goto(base + list_path)
-    return base + re.search(pattern, page.content()).group(1)
+    return base + re.search(pattern, page.content()).group(1) + path.removeprefix(placeholder)

@@ -155,9 +155,12 @@ def test_assign_and_transfer(client, make_client, factories, login_as, login):
                                                           "version": str(case.version)}).status_code == 302
     db.session.refresh(case)
     assert case.assignee_id == north.id
+    transfer_page = client.get(f"/cases/{case.id}/transfer").get_data(as_text=True)
+    assert south.hubs[0].name_en in transfer_page
+    assert f'name="version" type="hidden" value="{case.version}"' in transfer_page
     no_reason = client.post(f"/cases/{case.id}/transfer", data={"hub_id": str(south.hubs[0].id), "reason": "",
                                                                  "version": str(case.version)})
-    assert no_reason.status_code == 422
+    assert no_reason.status_code == 422 and "Reason for the transfer" in no_reason.get_data(as_text=True)
     response = client.post(f"/cases/{case.id}/transfer", data={
         "hub_id": str(south.hubs[0].id), "reason": "Seller is in Shenzhen.", "version": str(case.version)})
     assert response.status_code == 302
@@ -174,5 +177,5 @@ def test_case_in_a_country_with_one_hub_offers_no_transfer(client, factories, lo
     login_as(factories.staff(hub_codes=("jp",)))
     case = make_case("intake", country="JP")
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "Transfer to another hub" not in page
+    assert "Transfer to another hub" not in page and f'href="/cases/{case.id}/transfer"' not in page
     assert db.session.get(Case, case.id).hub.code == "jp"

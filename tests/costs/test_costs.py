@@ -163,12 +163,14 @@ def test_only_staff_of_the_hub_and_managers_record_costs(client, factories, logi
     cost = db.session.scalar(sa.select(Cost))
     login_as(exporter if who == "exporter" else factories.staff(hub_codes=("th",)))
     expected = 403 if who == "exporter" else 404
+    assert client.get(f"/cases/{case.id}/costs").status_code == expected
     assert client.post(f"/cases/{case.id}/costs", data=_cost()).status_code == expected
     assert client.post(f"/cases/{case.id}/costs/{cost.id}/remove").status_code == expected
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cost)) == 1
     if who == "exporter":
         page = client.get(f"/cases/{case.id}").get_data(as_text=True)
         assert "Subsidy due: ₩700,000" in page and "Add a cost" not in page
+        assert f'href="/cases/{case.id}/costs"' not in page
 
 
 def test_removing_a_cost_is_audited(client, factories, login_as):

@@ -46,6 +46,9 @@ def test_staff_add_a_cn_opposition_deadline_computed_from_the_rule(client, make_
     case = make_case("action", company=exporter.company, author=exporter, country="CN")
     login_as(factories.staff(hub_codes=("cn-north",)))
     cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
+    assert f'href="/cases/{case.id}/deadlines"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    form_page = client.get(f"/cases/{case.id}/deadlines", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "기한 추가" in form_page and "CN · 상표 이의신청" in form_page  # the rules, in the reader's language
     response = client.post(f"/cases/{case.id}/deadlines", data={"rule_id": str(cn.id), "trigger_on": "2026-11-30"})
     assert response.status_code == 302
     deadline = db.session.scalar(sa.select(Deadline))
@@ -54,11 +57,13 @@ def test_staff_add_a_cn_opposition_deadline_computed_from_the_rule(client, make_
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Feb 28, 2027" in page and "PRC Trademark Law" in page
     korean = client.get(f"/cases/{case.id}", headers={"Accept-Language": "ko"}).get_data(as_text=True)
-    assert "2027. 2. 28." in korean and "상표 이의신청" in korean
+    assert "2027. 2. 28." in korean
     # the exporter sees the deadline but cannot add one
     exporter_client = make_client()
     login(exporter_client, exporter)
-    assert "Feb 28, 2027" in exporter_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    exporter_page = exporter_client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Feb 28, 2027" in exporter_page and "Add a deadline" not in exporter_page
+    assert exporter_client.get(f"/cases/{case.id}/deadlines").status_code == 403
     assert exporter_client.post(f"/cases/{case.id}/deadlines", data={"what": "x", "due_on": "2027-01-01"}
                                 ).status_code == 403
 
@@ -67,9 +72,11 @@ def test_manual_deadline_needs_what_and_when(client, factories, login_as):
     case = make_case("evidence")
     login_as(factories.staff(hub_codes=("cn-north",)))
     response = client.post(f"/cases/{case.id}/deadlines", data={"what": "Answer the court", "due_on": ""})
-    assert response.status_code == 422
-    assert "Give the due date." in response.get_data(as_text=True)
-    assert 'value="Answer the court"' in response.get_data(as_text=True)
+    assert response.status_code == 422  # back on the deadline's own page, with what was typed
+    page = response.get_data(as_text=True)
+    assert "<h1 class=\"h3\">Add a deadline</h1>" in page and 'id="messages"' not in page
+    assert 'value="Answer the court"' in page
+    assert '<div class="invalid-feedback d-block" id="due_on-error">Give the due date.</div>' in page
     assert client.post(f"/cases/{case.id}/deadlines", data={"what": "Answer the court",
                                                             "due_on": "2027-01-15"}).status_code == 302
     deadline = db.session.scalar(sa.select(Deadline))

@@ -1,0 +1,125 @@
+"""The staff record forms of a case on their own pages: who reaches them, what a refused form shows, and the
+case page's links to them."""
+import pytest
+import sqlalchemy as sa
+
+from ipdesk.extensions import db
+from ipdesk.network.models import Hub
+from tests.factories import make_case
+
+# the page's path under the case, and its heading: also the text of the case page's link to it
+PAGES = [
+    ("deadlines", "Add a deadline"),
+    ("consultations", "Record a consultation"),
+    ("actions", "Record an administrative action"),
+    ("litigation", "Record a suit"),
+    ("costs", "Add a cost"),
+    ("transfer", "Transfer to another hub"),
+]
+
+
+@pytest.fixture
+def china_case(factories):
+    """A case of exporter A's company in China (two hubs cover it), with its exporter and the hubs' staff."""
+    exporter = factories.exporter()
+    case = make_case("action", company=exporter.company, author=exporter, country="CN")
+    return {"case": case, "exporter": exporter, "staff": factories.staff(hub_codes=("cn-north",)),
+            "other_hub": factories.staff(hub_codes=("th",)), "manager": factories.manager()}
+
+
+@pytest.mark.parametrize("path, heading", PAGES)
+@pytest.mark.parametrize("who, status", [("staff", 200), ("manager", 200), ("exporter", 403), ("other_hub", 404)])
+def test_staff_of_the_hub_and_managers_open_the_page(client, login_as, china_case, path, heading, who, status):
+    case = china_case["case"]
+    login_as(china_case[who])
+    response = client.get(f"/cases/{case.id}/{path}")
+    assert response.status_code == status
+    if status == 200:
+        page = response.get_data(as_text=True)
+        assert f'<h1 class="h3">{heading}</h1>' in page
+        assert f'<a href="/cases/{case.id}#' in page and f"{case.reference} · {case.title}</a>" in page
+        assert 'name="csrf_token"' in page and "novalidate" in page
+
+
+def test_the_pages_speak_korean(client, login_as, china_case):
+    case = china_case["case"]
+    login_as(china_case["staff"])
+    page = client.get(f"/cases/{case.id}/actions", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "행정 조치 기록" in page and "조치 유형" in page
+
+
+# the form as a user typed it, what must come back of it, and the field whose error shows
+REFUSED = {
+    "deadlines": ({"what": "Answer the Beijing court", "due_on": ""},
+                  'value="Answer the Beijing court"', "due_on", "Give the due date."),
+    "consultations": ({"firm": "北京知识产权律师事务所", "consulted_on": "", "summary": "Oppose the filing.",
+                       "recommended_route": "administrative", "cost_payer": "company"},
+                      'value="北京知识产权律师事务所"', "consulted_on", "This field is required."),
+    "actions": ({"action-kind": "raid", "action-authority": "上海市市场监督管理局", "action-status": "done",
+                 "action-penalty_amount": "50000", "action-penalty_currency": ""},
+                'value="上海市市场监督管理局"', "action-penalty_currency", "Choose the currency of the penalty."),
+    "litigation": ({"suit-court": "北京知识产权法院", "suit-status": "won", "suit-damages_awarded": "500000",
+                    "suit-damages_currency": ""},
+                   'value="北京知识产权法院"', "suit-damages_currency", "Choose the currency of the damages."),
+    "costs": ({"cost-category": "counsel", "cost-description": "Cease-and-desist letter", "cost-payer": "company",
+               "cost-amount": "3000", "cost-currency": "CNY", "cost-krw_rate": "", "cost-incurred_on": "2026-05-04"},
+              'value="Cease-and-desist letter"', "cost-krw_rate",
+              "Give the rate that converts the amount to won (KRW per 1 CNY)."),
+    "transfer": ({"hub_id": "{hub}", "reason": "", "version": "{version}"},
+                 'selected value="{hub}"', "reason", "This field is required."),
+}
+
+
+@pytest.mark.parametrize("path", REFUSED)
+def test_a_refused_form_comes_back_on_its_page_as_typed(client, login_as, china_case, path):
+    case = china_case["case"]
+    login_as(china_case["staff"])
+    data, typed, field, message = REFUSED[path]
+    south = {"hub": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-south")), "version": case.version}
+    response = client.post(f"/cases/{case.id}/{path}", data={k: v.format(**south) for k, v in data.items()})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert f'<h1 class="h3">{dict(PAGES)[path]}</h1>' in page and 'id="messages"' not in page  # not the case page
+    assert typed.format(**south) in page
+    assert f'<div class="invalid-feedback d-block" id="{field}-error">{message}</div>' in page
+
+
+def test_a_refusal_about_the_case_itself_shows_above_the_form(client, login_as, factories):
+    case = make_case("closed", country="CN")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    response = client.post(f"/cases/{case.id}/costs", data={
+        "cost-category": "counsel", "cost-payer": "company", "cost-amount": "1000", "cost-currency": "KRW",
+        "cost-incurred_on": "2026-05-04"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<div class="alert alert-danger" role="alert">Costs can be added only to a submitted, open case.</div>' \
+        in page and 'value="1000"' in page
+
+
+def _links(page: str, case) -> set[str]:
+    return {path for path, _heading in PAGES if f'href="/cases/{case.id}/{path}"' in page}
+
+
+@pytest.mark.parametrize("stage, who, expected", [
+    ("intake", "staff", {p for p, _h in PAGES}),
+    ("action", "staff", {p for p, _h in PAGES}),
+    ("action", "manager", {p for p, _h in PAGES}),
+    ("action", "exporter", set()),  # the exporter follows; staff record
+    ("closed", "staff", {"transfer"}),  # routing stays open on a closed case, as before
+])
+def test_the_case_page_links_to_the_pages_its_reader_may_use(client, login_as, factories, stage, who, expected):
+    exporter = factories.exporter()
+    case = make_case(stage, company=exporter.company, author=exporter, country="CN")
+    people = {"exporter": exporter, "staff": factories.staff(hub_codes=("cn-north",)), "manager": factories.manager()}
+    login_as(people[who])
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert _links(page, case) == expected
+    for path, heading in PAGES:
+        assert (heading in page) == (path in expected)
+
+
+def test_a_case_in_a_country_with_one_hub_links_to_no_transfer(client, login_as, factories):
+    case = make_case("action", country="JP")
+    login_as(factories.staff(hub_codes=("jp",)))
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert _links(page, case) == {p for p, _h in PAGES} - {"transfer"}
