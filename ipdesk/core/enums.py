@@ -1,7 +1,10 @@
 """Enums whose members carry a translated title for display."""
 import enum
 
+from flask_babel import get_locale
 from wtforms import SelectChoice
+
+_TITLES: dict[tuple, str] = {}  # (locale, member) → label
 
 
 class LabelledEnum(enum.Enum):
@@ -15,7 +18,18 @@ class LabelledEnum(enum.Enum):
 
     @property
     def title(self) -> str:
-        return str(self._title)
+        """The label in the current language. Each member's label is translated once per language and
+        process (Flask-Babel keeps the catalogues for the process's life too): a page names stages and
+        kinds in every row, and resolving the translation each time was a tenth of a long page's rendering."""
+        locale = get_locale()  # None outside a request or app context
+        if locale is None:
+            return str(self._title)
+        key = (locale, self)
+        try:
+            return _TITLES[key]
+        except KeyError:
+            title = _TITLES[key] = str(self._title)
+            return title
 
     def __str__(self) -> str:
         return self.title
