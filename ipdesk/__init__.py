@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, g, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, format_percent
+from flask_babel import format_currency, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -274,12 +274,12 @@ def register_template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
     from ipdesk.cases.models import OPEN_STAGES
-    from ipdesk.core.i18n import country_name
+    from ipdesk.core.i18n import country_name, date_text, datetime_text
     from ipdesk.core.pagination import page_url
     from ipdesk.policy import can
 
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = datetime_text
+    app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
     app.jinja_env.filters["number"] = format_decimal

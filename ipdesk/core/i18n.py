@@ -1,7 +1,9 @@
-"""Locale and time-zone selection, and names that Babel gives for the viewer's language."""
-from babel import Locale
+"""Locale and time-zone selection, and names and dates that Babel gives for the viewer's language."""
+from datetime import UTC, date, datetime, time
+
+from babel import Locale, dates
 from flask import current_app, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 
@@ -18,19 +20,11 @@ def select_locale() -> str:
 
 def local_today():
     """Today's date where the user is: due dates are calendar dates."""
-    from datetime import datetime
-
-    from flask_babel import get_timezone
-
     return datetime.now(get_timezone()).date()
 
 
 def start_of_day(day):
     """The instant (in UTC) at which ``day`` begins where the user is."""
-    from datetime import UTC, datetime, time
-
-    from flask_babel import get_timezone
-
     tz = get_timezone()
     midnight = datetime.combine(day, time.min)
     local = tz.localize(midnight) if hasattr(tz, "localize") else midnight.replace(tzinfo=tz)  # pytz or zoneinfo
@@ -70,3 +64,61 @@ def localized(obj, field: str) -> str:
     lang = str(get_locale())
     primary, other = (f"{field}_ko", f"{field}_en") if lang == "ko" else (f"{field}_en", f"{field}_ko")
     return getattr(obj, primary) or getattr(obj, other)
+
+
+# --- dates and times in templates ---------------------------------------------------------------
+# Babel's format_date/format_datetime look the locale's patterns up and parse them again on every call;
+# a case page formats about a hundred dates. The filters below take each (locale, format)'s patterns once
+# per process and give the same text as flask_babel.format_date/format_datetime with the named formats.
+
+NAMED_FORMATS = ("short", "medium", "long", "full")
+_date_patterns: dict[tuple[str, str], tuple[Locale, dates.DateTimePattern]] = {}
+_datetime_patterns: dict[tuple[str, str], tuple[Locale, str, dates.DateTimePattern, dates.DateTimePattern]] = {}
+
+
+def _date_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePattern]:
+    if (found := _date_patterns.get((locale, fmt))) is None:
+        loc = Locale.parse(locale)
+        pattern = dates.get_date_format(fmt, loc) if fmt in NAMED_FORMATS else dates.parse_pattern(fmt)
+        found = _date_patterns[locale, fmt] = (loc, pattern)
+    return found
+
+
+def _datetime_pattern(locale: str, fmt: str) -> tuple[Locale, str, dates.DateTimePattern, dates.DateTimePattern]:
+    """The locale, the pattern joining time ({0}) and date ({1}), and the two patterns, as Babel joins them."""
+    if (found := _datetime_patterns.get((locale, fmt))) is None:
+        loc = Locale.parse(locale)
+        time_format = dates.get_time_format(fmt, loc)
+        found = _datetime_patterns[locale, fmt] = (
+            loc, dates.get_datetime_format(fmt, loc).replace("'", ""),
+            time_format if isinstance(time_format, dates.DateTimePattern) else dates.parse_pattern(time_format),
+            dates.get_date_format(fmt, loc))
+    return found
+
+
+def _in_user_zone(value: datetime) -> datetime:
+    zone = get_timezone()
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    return zone.normalize(local) if hasattr(zone, "normalize") else local  # pytz zones need normalising
+
+
+def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
+    """``value``'s date in the viewer's language (a datetime's date where the viewer is); '' for None."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = _in_user_zone(value).date()
+    loc, pattern = _date_pattern(str(get_locale()), fmt)
+    return pattern.apply(value, loc)
+
+
+def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
+    """``value`` as a date and time where the viewer is, in the viewer's language; '' for None."""
+    if not value:
+        return ""
+    local = _in_user_zone(value)
+    if fmt not in NAMED_FORMATS:
+        loc, pattern = _date_pattern(str(get_locale()), fmt)
+        return pattern.apply(local, loc)
+    loc, joined, time_pattern, date_pattern = _datetime_pattern(str(get_locale()), fmt)
+    return joined.replace("{0}", time_pattern.apply(local, loc)).replace("{1}", date_pattern.apply(local, loc))

@@ -54,3 +54,34 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.setenv("IPDESK_ENV", "production")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         make_app("sqlite://")
+
+
+@pytest.mark.parametrize("zone", ["Asia/Seoul", "America/Mexico_City", "UTC"])
+@pytest.mark.parametrize("locale", ["ko", "en"])
+def test_template_dates_read_as_babel_writes_them(database_url, locale, zone):
+    """The pages' date filters keep each locale's patterns, and write what Babel writes, where the viewer is."""
+    from datetime import UTC, date, datetime
+
+    import pytz
+    from babel import dates
+    from flask_babel import force_locale
+
+    from ipdesk.core.i18n import date_text, datetime_text
+
+    moments = [datetime(2026, 3, 8, 23, 30, tzinfo=UTC), datetime(2026, 11, 1, 7, 5, tzinfo=UTC),
+               datetime(2025, 12, 31, 16, 0)]  # naive values are UTC, as the database keeps them
+    app = make_app(database_url, BABEL_DEFAULT_TIMEZONE=zone)
+    with app.test_request_context("/"), force_locale(locale):
+        tz = pytz.timezone(zone)
+        for moment in moments:
+            for fmt in ("short", "medium", "long"):
+                aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                assert datetime_text(moment, fmt) == dates.format_datetime(aware, fmt, tzinfo=tz, locale=locale)
+                assert date_text(moment, fmt) == dates.format_date(aware.astimezone(tz).date(), fmt, locale=locale)
+                assert date_text(moment.date(), fmt) == dates.format_date(moment.date(), fmt, locale=locale)
+        assert datetime_text(moments[0], "yyyy-MM-dd HH:mm") == dates.format_datetime(
+            moments[0], "yyyy-MM-dd HH:mm", tzinfo=tz, locale=locale)
+        assert date_text(None) == datetime_text(None) == ""
+        assert date_text(date(2026, 1, 2), "short") != ""
+        if zone == "Asia/Seoul":  # 23:30 UTC on 8 March is the 9th in Seoul
+            assert date_text(moments[0], "yyyy-MM-dd") == "2026-03-09"
