@@ -270,7 +270,6 @@ def case_page(case: Case, status: int = 200, **forms):
         "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
         if case.stage in (Stage.draft, Stage.returned) else [],
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
-        "evidence_form": forms.get("evidence_form") or EvidenceForm(formdata=None),
         "actions": recorded.actions, "suits": recorded.suits, "subsidy": case_subsidy(case),
         "infringers": case_panel(case) if staff_side else None,  # records span companies: staff side only
         # actions, suits and costs are recorded on their own pages, linked from here
@@ -370,22 +369,25 @@ def message(case_id: int):
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="messages"))
 
 
-@bp.post("/cases/<int:case_id>/evidence")
+@bp.route("/cases/<int:case_id>/evidence", methods=["GET", "POST"])
 @login_required
 def evidence(case_id: int):
+    """An evidence item and its files, on a page of its own (the case page links to it)."""
     case = get_case(case_id, "case.evidence")
+    if case.stage is Stage.closed and request.method == "GET":  # a form sent anyway comes back with the reason
+        flash(_("Evidence cannot be added to a closed case."), "warning")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
     form = EvidenceForm()
     if not form.validate_on_submit():
-        return case_page(case, 422, evidence_form=form)
+        return render_template("cases/new_evidence.html", form=form, case=case), 422 if form.errors else 200
     try:
         add_evidence_item(case, form.data, current_user, request.files.getlist(form.files.name))
     except ServiceError as error:
-        db.session.rollback()
-        return case_page(get_case(case_id), 422, evidence_form=_with_error(form, error))
+        return form_error(form, error, "cases/new_evidence.html", case=case)
     except UploadRefused as refusal:
         db.session.rollback()
         form.files.errors = [*form.files.errors, refusal.message]
-        return case_page(get_case(case_id), 413 if refusal.too_large else 422, evidence_form=form)
+        return render_template("cases/new_evidence.html", form=form, case=get_case(case_id)), _error_status(refusal)
     flash(_("The evidence item is added."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 

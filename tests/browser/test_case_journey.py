@@ -54,7 +54,7 @@ def test_case_from_intake_to_closed(live_server, new_page):
     staff.goto(case_url)
     staff.get_by_role("button", name="Accept and start collecting evidence").click()
     expect(staff.get_by_text("Add at least one evidence item")).to_be_visible()
-    staff.locator("summary", has_text="Add evidence").click()
+    staff.get_by_role("link", name="Add evidence").click()  # on a page of its own
     staff.get_by_label("Kind of evidence").select_option(label="Test purchase")
     staff.get_by_label("What it shows").fill("Test purchase of the fake serum, order 2026-1122")
     staff.get_by_role("button", name="Add evidence").click()

@@ -35,7 +35,7 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     front, receipt = tmp_path / "包装 正面.png", tmp_path / "영수증.jpg"
     front.write_bytes(image_bytes("PNG", (640, 480)))
     receipt.write_bytes(image_bytes("JPEG", (480, 640)))
-    staff.locator("summary", has_text="Add evidence").click()
+    staff.get_by_role("link", name="Add evidence").click()  # on a page of its own
     staff.get_by_label("Kind of evidence").select_option(label="Test purchase")
     staff.get_by_label("What it shows").fill("Test purchase from the squatter's Tmall shop, order 2026-1125-7781")
     staff.get_by_label("Files").set_input_files([front, receipt])

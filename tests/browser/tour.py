@@ -20,6 +20,7 @@ TOUR = [
     ("staff.china@ipdesk.example", "/cases", "cases-staff"),
     ("staff.china@ipdesk.example", "{case}", "case-staff"),
     ("staff.china@ipdesk.example", "{case in action}", "case-staff-action"),
+    ("staff.china@ipdesk.example", "{case in action}/evidence", "add-evidence"),
     ("staff.china@ipdesk.example", "{case in action}/deadlines", "add-deadline"),
     ("staff.china@ipdesk.example", "{case in action}/consultations", "record-consultation"),
     ("staff.china@ipdesk.example", "{case in action}/actions", "record-action"),

@@ -123,3 +123,45 @@ def test_a_case_in_a_country_with_one_hub_links_to_no_transfer(client, login_as,
     login_as(factories.staff(hub_codes=("jp",)))
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert _links(page, case) == {p for p, _h in PAGES} - {"transfer"}
+
+
+@pytest.mark.parametrize("who, status", [("exporter", 200), ("staff", 200), ("manager", 200), ("other_hub", 404)])
+def test_evidence_is_added_on_a_page_of_its_own(client, login_as, china_case, who, status):
+    """Exporters and the hub's staff both add evidence: the case page links to the upload form's page."""
+    case = china_case["case"]
+    login_as(china_case[who])
+    response = client.get(f"/cases/{case.id}/evidence")
+    assert response.status_code == status
+    if status == 200:
+        page = response.get_data(as_text=True)
+        assert '<h1 class="h3">Add evidence</h1>' in page and 'enctype="multipart/form-data"' in page
+        assert 'type="file"' in page and f'<a href="/cases/{case.id}#evidence">' in page
+        case_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+        assert f'href="/cases/{case.id}/evidence">Add evidence</a>' in case_page
+        assert 'name="description"' not in case_page  # the form itself is not on the case page
+
+
+def test_a_refused_evidence_item_comes_back_as_typed(client, login_as, china_case):
+    case = china_case["case"]
+    login_as(china_case["exporter"])
+    response = client.post(f"/cases/{case.id}/evidence", data={
+        "kind": "test_purchase", "description": "", "collected_by": "김민지", "source": "https://shop.example/x"},
+        headers={"Accept-Language": "ko"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert '<h1 class="h3">증거 추가</h1>' in page and 'id="messages"' not in page
+    assert 'value="김민지"' in page and 'value="https://shop.example/x"' in page
+    assert 'selected value="test_purchase"' in page
+    assert 'id="description-error"' in page
+
+
+def test_a_closed_case_takes_no_evidence(client, login_as, factories):
+    case = make_case("closed", country="CN")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    assert f'href="/cases/{case.id}/evidence"' not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = client.get(f"/cases/{case.id}/evidence", follow_redirects=True)
+    assert response.request.path == f"/cases/{case.id}"
+    assert "Evidence cannot be added to a closed case." in response.get_data(as_text=True)
+    refused = client.post(f"/cases/{case.id}/evidence", data={"kind": "photo", "description": "Late photo"})
+    assert refused.status_code == 422 and "Evidence cannot be added to a closed case." in refused.get_data(
+        as_text=True) and "Late photo" in refused.get_data(as_text=True)
