@@ -1,5 +1,6 @@
 """Locale and time-zone selection, and names and dates that Babel gives for the viewer's language."""
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
 from flask import current_app, request, session
@@ -73,7 +74,7 @@ def localized(obj, field: str) -> str:
 
 NAMED_FORMATS = ("short", "medium", "long", "full")
 _date_patterns: dict[tuple[str, str], tuple[Locale, dates.DateTimePattern]] = {}
-_datetime_patterns: dict[tuple[str, str], tuple[Locale, str, dates.DateTimePattern, dates.DateTimePattern]] = {}
+_datetime_patterns: dict[tuple[str, str], tuple[Locale, dates.DateTimePattern]] = {}
 
 
 def _date_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePattern]:
@@ -84,22 +85,29 @@ def _date_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePattern]
     return found
 
 
-def _datetime_pattern(locale: str, fmt: str) -> tuple[Locale, str, dates.DateTimePattern, dates.DateTimePattern]:
-    """The locale, the pattern joining time ({0}) and date ({1}), and the two patterns, as Babel joins them."""
+def _datetime_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePattern]:
+    """The locale's date and time patterns joined as its datetime format joins them ("{1}, {0}"), as one
+    pattern (the joint's quoted literals stay quoted, and read as Babel reads them)."""
     if (found := _datetime_patterns.get((locale, fmt))) is None:
         loc = Locale.parse(locale)
-        time_format = dates.get_time_format(fmt, loc)
-        found = _datetime_patterns[locale, fmt] = (
-            loc, dates.get_datetime_format(fmt, loc).replace("'", ""),
-            time_format if isinstance(time_format, dates.DateTimePattern) else dates.parse_pattern(time_format),
-            dates.get_date_format(fmt, loc))
+        if fmt in NAMED_FORMATS:
+            joined = dates.get_datetime_format(fmt, loc).replace("{0}", dates.get_time_format(fmt, loc).pattern) \
+                .replace("{1}", dates.get_date_format(fmt, loc).pattern)
+        else:
+            joined = fmt
+        found = _datetime_patterns[locale, fmt] = (loc, dates.parse_pattern(joined))
     return found
 
 
+_zones: dict[object, ZoneInfo] = {}
+
+
 def _in_user_zone(value: datetime) -> datetime:
+    """``value`` (naive means UTC) where the viewer is, through zoneinfo (pytz's conversion costs more)."""
     zone = get_timezone()
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
-    return zone.normalize(local) if hasattr(zone, "normalize") else local  # pytz zones need normalising
+    if (found := _zones.get(zone)) is None:
+        found = _zones[zone] = ZoneInfo(str(zone))
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(found)
 
 
 def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
@@ -116,9 +124,5 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
     """``value`` as a date and time where the viewer is, in the viewer's language; '' for None."""
     if not value:
         return ""
-    local = _in_user_zone(value)
-    if fmt not in NAMED_FORMATS:
-        loc, pattern = _date_pattern(str(get_locale()), fmt)
-        return pattern.apply(local, loc)
-    loc, joined, time_pattern, date_pattern = _datetime_pattern(str(get_locale()), fmt)
-    return joined.replace("{0}", time_pattern.apply(local, loc)).replace("{1}", date_pattern.apply(local, loc))
+    loc, pattern = _datetime_pattern(str(get_locale()), fmt)
+    return pattern.apply(_in_user_zone(value), loc)

@@ -74,7 +74,7 @@ def test_template_dates_read_as_babel_writes_them(database_url, locale, zone):
     with app.test_request_context("/"), force_locale(locale):
         tz = pytz.timezone(zone)
         for moment in moments:
-            for fmt in ("short", "medium", "long"):
+            for fmt in ("short", "medium", "long", "full"):
                 aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
                 assert datetime_text(moment, fmt) == dates.format_datetime(aware, fmt, tzinfo=tz, locale=locale)
                 assert date_text(moment, fmt) == dates.format_date(aware.astimezone(tz).date(), fmt, locale=locale)
