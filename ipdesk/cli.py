@@ -91,10 +91,6 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
         made = generate_cases(cases, password=password, seed=seed)
         click.echo(f"Synthetic cases: {made:,} added in {time.perf_counter() - started:.1f} s "
                    f"({cases:,} wanted in all).")
-        if made:
-            from ipdesk.core.db import refresh_planner_statistics
-
-            refresh_planner_statistics()
     click.echo(f"Infringer records: {load_demo_infringers()} added.")
     db.session.commit()
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")

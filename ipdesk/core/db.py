@@ -92,17 +92,6 @@ def transaction_will_write() -> bool:
     return g.get("write_intent", True) if has_app_context() else True
 
 
-def refresh_planner_statistics() -> None:
-    """ANALYZE after a bulk load. SQLite keeps no statistics until asked: without them its planner takes a
-    boolean column's index (users.is_active, deadlines.is_done) over a selective one and scans thousands of
-    rows (make bench). PostgreSQL's autovacuum would get there too, later."""
-    from ipdesk.extensions import db
-
-    db.session.commit()
-    db.session.execute(sa.text("ANALYZE"))
-    db.session.commit()
-
-
 @sa.event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     import sqlite3

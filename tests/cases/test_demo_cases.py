@@ -59,18 +59,3 @@ def test_seeding_is_idempotent_and_sequences_continue(app, factories):
     if year == utcnow().astimezone(get_timezone(app.config["BABEL_DEFAULT_TIMEZONE"])).year:
         assert next_reference("CN", utcnow()) == f"CN-{year}-{last + 1:05d}"
 
-
-def test_seeding_leaves_the_planner_statistics(app):
-    """After a bulk load the planner knows a boolean column is no filter: the hub's staff are found through
-    the hub, not by scanning every active user (ANALYZE; SQLite keeps no statistics until asked)."""
-    run_seed(app, 40)
-    if db.engine.dialect.name == "sqlite":
-        tables = set(db.session.scalars(sa.text("SELECT tbl FROM sqlite_stat1")))
-        plan = " ".join(row[-1] for row in db.session.execute(sa.text(
-            "EXPLAIN QUERY PLAN SELECT users.id FROM users JOIN staff_hubs ON staff_hubs.user_id = users.id "
-            "WHERE staff_hubs.hub_id = 1 AND users.role = 'staff' AND users.is_active = 1 ORDER BY users.name")))
-        assert "ix_users_is_active" not in plan, plan
-    else:
-        tables = set(db.session.scalars(sa.text(
-            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")))
-    assert {"cases", "users", "staff_hubs", "deadlines"} <= tables

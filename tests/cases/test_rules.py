@@ -179,3 +179,17 @@ def test_case_in_a_country_with_one_hub_offers_no_transfer(client, factories, lo
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "Transfer to another hub" not in page and f'href="/cases/{case.id}/transfer"' not in page
     assert db.session.get(Case, case.id).hub.code == "jp"
+
+
+def test_a_deactivated_colleague_is_neither_offered_nor_assigned(client, factories, login_as):
+    north = factories.staff(hub_codes=("cn-north",), name="Active Officer")
+    gone = factories.staff(hub_codes=("cn-north",), name="Former Officer", is_active=False)
+    login_as(north)
+    case = make_case("intake", country="CN")
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'<option value="{north.id}">Active Officer</option>' in page
+    assert "Former Officer" not in page
+    refused = client.post(f"/cases/{case.id}/assign", data={"assignee_id": str(gone.id), "version": str(case.version)})
+    assert refused.status_code == 422 and 'id="assignee_id-error"' in refused.get_data(as_text=True)
+    db.session.refresh(case)
+    assert case.assignee_id is None
