@@ -9,9 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ipdesk.companies.models import Company, Sector
 from ipdesk.core.db import UTCDateTime, enum_column, utcnow
-from ipdesk.core.enums import LabelledEnum
+from ipdesk.core.enums import LabelledEnum, translated
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
+
+_SHORT_STAGE_TITLES = {  # by stage name; the other stages' titles are short already
+    "returned": lazy_pgettext("short case stage", "Returned"),
+    "evidence": lazy_pgettext("short case stage", "Evidence"),
+    "consultation": lazy_pgettext("short case stage", "Consultation"),
+}
 
 
 class Stage(LabelledEnum):
@@ -26,6 +32,12 @@ class Stage(LabelledEnum):
     @property
     def is_open(self) -> bool:
         return self not in (Stage.draft, Stage.closed)
+
+    @property
+    def short_title(self) -> str:
+        """A word or two for narrow columns (the country summary's tables), in the current language."""
+        short = _SHORT_STAGE_TITLES.get(self.name)
+        return self.title if short is None else translated(self, "short_title", short)
 
 
 OPEN_STAGES = (Stage.intake, Stage.returned, Stage.evidence, Stage.consultation, Stage.action)
