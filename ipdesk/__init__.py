@@ -276,6 +276,7 @@ def register_template_helpers(app: Flask) -> None:
     from ipdesk.cases.models import OPEN_STAGES
     from ipdesk.core.i18n import country_name, date_text, datetime_text
     from ipdesk.core.pagination import page_url
+    from ipdesk.core.text import fit
     from ipdesk.policy import can
 
     app.jinja_env.filters["datetime"] = datetime_text
@@ -283,6 +284,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["fit"] = fit  # one line of about N half-ems, with an ellipsis when cut
     app.jinja_env.filters["percent"] = lambda value: format_percent(value / 100, "#,##0.##%")
     app.jinja_env.filters["filesize"] = lambda size: (
         f"{format_decimal(size / 1024 / 1024, '#,##0.0')} MB" if size >= 1024 * 1024

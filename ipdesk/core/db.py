@@ -1,11 +1,13 @@
-"""The declarative base, UTC timestamps, enum columns and SQLite connection settings."""
+"""The declarative base, UTC timestamps, enum columns, portable SQL expressions and SQLite connection settings."""
 import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.expression import FunctionElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -57,6 +59,30 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class SecondsBetween(FunctionElement):
+    """``SecondsBetween(a, b)``: the seconds from timestamp ``a`` to timestamp ``b``, as a number, on
+    SQLite and PostgreSQL alike (for durations aggregated in SQL rather than in Python)."""
+
+    type = sa.Float()
+    name = "seconds_between"
+    inherit_cache = True
+
+
+@compiles(SecondsBetween)
+def _seconds_between_postgresql(element, compiler, **kw):
+    start, end = list(element.clauses)
+    return f"EXTRACT(EPOCH FROM {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
+
+
+@compiles(SecondsBetween, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    start, end = list(element.clauses)
+    # julianday() counts whole milliseconds, but as a fraction of a day in floating point: rounding
+    # to the millisecond gives exact differences (a whole hour is 3600.0 seconds, not 3599.9999998).
+    return (f"(round((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
+            f" * 86400000) / 1000.0)")
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:

@@ -4,7 +4,24 @@ import enum
 from flask_babel import get_locale
 from wtforms import SelectChoice
 
-_TITLES: dict[tuple, str] = {}  # (locale, member) → label
+_TITLES: dict[tuple, str] = {}  # (locale, member, kind of label) → label
+
+
+def translated(member, kind: str, lazy) -> str:
+    """``lazy``, a label of ``member`` (its title, its short title...), in the current language.
+
+    Each label is translated once per language and process (Flask-Babel keeps the catalogues for the
+    process's life too): a page names stages and kinds in every row, and resolving the translation
+    each time was a tenth of a long page's rendering."""
+    locale = get_locale()  # None outside a request or app context
+    if locale is None:
+        return str(lazy)
+    key = (locale, member, kind)
+    try:
+        return _TITLES[key]
+    except KeyError:
+        title = _TITLES[key] = str(lazy)
+        return title
 
 
 class LabelledEnum(enum.Enum):
@@ -18,18 +35,8 @@ class LabelledEnum(enum.Enum):
 
     @property
     def title(self) -> str:
-        """The label in the current language. Each member's label is translated once per language and
-        process (Flask-Babel keeps the catalogues for the process's life too): a page names stages and
-        kinds in every row, and resolving the translation each time was a tenth of a long page's rendering."""
-        locale = get_locale()  # None outside a request or app context
-        if locale is None:
-            return str(self._title)
-        key = (locale, self)
-        try:
-            return _TITLES[key]
-        except KeyError:
-            title = _TITLES[key] = str(self._title)
-            return title
+        """The label in the current language."""
+        return translated(self, "title", self._title)
 
     def __str__(self) -> str:
         return self.title

@@ -54,7 +54,7 @@ class Deadline(db.Model):
     __tablename__ = "deadlines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
     what: Mapped[str] = mapped_column(sa.String(300))
     due_on: Mapped[date] = mapped_column(sa.Date, index=True)
     source: Mapped[DeadlineSource] = mapped_column(enum_column(DeadlineSource, "deadline_source"))
@@ -72,6 +72,8 @@ class Deadline(db.Model):
         sa.CheckConstraint("(source = 'rule') = (rule_id IS NOT NULL AND trigger_on IS NOT NULL)",
                            name="rule_has_trigger"),
         sa.CheckConstraint("is_done = (done_at IS NOT NULL)", name="done_has_time"),
+        # a case's deadlines, and its open overdue ones (statistics, the case list's "overdue" filter)
+        sa.Index("ix_deadlines_case_id_is_done_due_on", "case_id", "is_done", "due_on"),
     )
 
     def is_overdue(self, today: date) -> bool:

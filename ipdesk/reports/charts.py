@@ -5,13 +5,14 @@ the same inputs give the same bytes. Text inherits the page's font (no font is f
 the numbers as a table next to each chart too.
 """
 import math
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+
+from ipdesk.core.text import display_width, fit
 
 WIDTH = 640
 ROW = 24  # height of one bar's row
@@ -38,7 +39,7 @@ def bar_chart(items: Sequence[tuple[str, Number]], *, title: str) -> Markup:
         width = span * value / top
         parts.append(
             f'<g><title>{escape(label)}: {_number(value)}</title>'
-            f'{_text(LABEL_WIDTH - 8, y + 13, _fit(label, 30), anchor="end")}'
+            f'{_text(LABEL_WIDTH - 8, y + 13, fit(label, 30), anchor="end")}'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width:.1f}" height="{BAR}" fill="{PALETTE[0]}"/>'
             f'{_text(LABEL_WIDTH + width + 6, y + 13, _number(value))}</g>'
         )
@@ -68,22 +69,23 @@ def stacked_bar_chart(rows: Sequence[tuple[str, Sequence[Number]]], series: Sequ
             x += width
         parts.append(
             f'<g><title>{escape(label)}: {_number(sum(values))}</title>'
-            f'{_text(LABEL_WIDTH - 8, y + 13, _fit(label, 30), anchor="end")}{"".join(segments)}'
+            f'{_text(LABEL_WIDTH - 8, y + 13, fit(label, 30), anchor="end")}{"".join(segments)}'
             f'{_text(x + 6, y + 13, _number(sum(values)))}</g>'
         )
     return _svg(title, legend_height + 8 + len(rows) * ROW, parts)
 
 
 def column_chart(items: Sequence[tuple[str, Number]], *, title: str,
-                 axis_labels: Sequence[str] | None = None) -> Markup:
+                 axis_labels: Sequence[str] | None = None, plot_height: int = 160) -> Markup:
     """Vertical columns, one per (label, value), e.g. new cases per month; labels thin out when crowded.
 
     :param axis_labels: shorter labels under the columns (e.g. "Mar" for "Mar 2026"); the full ones
         stay in each column's title.
+    :param plot_height: the tallest column, in the chart's units (it is 640 wide); lower for a compact chart.
     """
     if not items:
         return _empty(title)
-    plot_top, plot_height, left = 20, 160, 16
+    plot_top, left = 20, 16
     top = max(max(value for _label, value in items), 1)
     slot = (WIDTH - 2 * left) / len(items)
     every = math.ceil(len(items) / 12)  # at most about twelve labels along the axis
@@ -94,7 +96,7 @@ def column_chart(items: Sequence[tuple[str, Number]], *, title: str,
         x = left + i * slot
         middle = x + slot / 2
         axis_label = axis_labels[i] if axis_labels else label
-        shown_label = _text(middle, baseline + 16, _fit(axis_label, 8), anchor="middle") if i % every == 0 else ""
+        shown_label = _text(middle, baseline + 16, fit(axis_label, 8), anchor="middle") if i % every == 0 else ""
         shown_value = (_text(middle, baseline - height - 4, _number(value), anchor="middle", size=11)
                        if len(items) <= 24 else "")
         parts.append(
@@ -123,7 +125,7 @@ def _legend(series: Sequence[str]) -> tuple[str, int]:
     """Swatches and names in lines that fit the width; returns the markup and its height."""
     items, x, y = [], 8.0, 4
     for j, name in enumerate(series):
-        width = 18 + _units(name) * 6.5 + 14
+        width = 18 + display_width(name) * 6.5 + 14
         if x + width > WIDTH and x > 8:
             x, y = 8.0, y + 18
         items.append(f'<rect x="{x:.1f}" y="{y + 2}" width="12" height="12" fill="{_colour(j)}"/>'
@@ -143,21 +145,3 @@ def _colour(j: int) -> str:
 
 def _number(value: Number) -> str:
     return format_decimal(value)
-
-
-def _units(text: str) -> int:
-    """Width in half-em units: Hangul, kana and Han characters are twice as wide as Latin ones."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _fit(text: str, units: int) -> str:
-    """``text`` cut to about ``units`` half-ems with an ellipsis (the full label is in the bar's title)."""
-    if _units(text) <= units:
-        return text
-    cut, used = [], 0
-    for c in text:
-        used += _units(c)
-        if used > units - 1:
-            break
-        cut.append(c)
-    return "".join(cut).rstrip() + "…"

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome, Stage, StageChange
 from ipdesk.companies.models import Company, Sector
-from ipdesk.core.db import UTCDateTime
+from ipdesk.core.db import SecondsBetween
 from ipdesk.core.i18n import country_name
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
@@ -192,7 +192,7 @@ class ExporterOverview:
 # --- the country summary ---------------------------------------------------------------------
 
 def country_summary(country_code: str, start: date, end: date, *, today: date) -> CountrySummary:
-    """The cases of one country submitted in [start, end] (UTC dates), in eight queries.
+    """The cases of one country submitted in [start, end] (UTC dates), in six queries.
 
     Every section is about those cases: their deadlines, damages and infringers. Overdue means
     an open deadline due before ``today`` on a case that is not closed.
@@ -201,17 +201,23 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
                     Case.submitted_at < _midnight(end + timedelta(days=1)))
     in_scope = sa.select(Case.id).where(scope)
 
-    # one query for five breakdowns: the combinations are few (at most a few thousand rows)
+    # one query for five breakdowns and the damages claimed: the combinations are few (about a
+    # thousand rows for 5,000 cases)
     by = {name: Counter() for name in ("stage", "sector", "ip_right", "dispute_type", "outcome")}
-    for stage, sector, right, dispute, outcome, n in db.session.execute(
-            sa.select(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome, sa.func.count())
-            .where(scope).group_by(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome)):
+    claimed = defaultdict(Decimal)
+    for stage, sector, right, dispute, outcome, currency, n, amount in db.session.execute(
+            sa.select(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome, Case.damages_currency,
+                      sa.func.count(), sa.func.sum(Case.damages_amount))
+            .where(scope)
+            .group_by(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome,
+                      Case.damages_currency)):
         for name, value in zip(by, (stage, sector, right, dispute, outcome), strict=True):
             if name != "outcome" or value is not None:
                 by[name][value] += n
+        if amount is not None:
+            claimed[currency] += Decimal(amount)
 
-    most_overdue, overdue_count = _overdue_deadlines(scope, today)
-    open_cases, open_total, overdue_open = _open_cases(scope, today)
+    chase = _open_cases_and_overdue_deadlines(scope, today)
     return CountrySummary(
         country_code=country_code, country=country_name(country_code), start=start, end=end, today=today,
         total=sum(by["stage"].values()),
@@ -221,13 +227,10 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
         by_dispute_type=_counts(list(DisputeType), by["dispute_type"]),
         by_outcome=_counts(list(Outcome), by["outcome"]),
         median_days=_median_days(in_scope),
-        overdue_deadlines=overdue_count, most_overdue=most_overdue,
-        damages_claimed=_amounts(db.session.execute(
-            sa.select(Case.damages_currency, sa.func.sum(Case.damages_amount))
-            .where(scope, Case.damages_amount.is_not(None)).group_by(Case.damages_currency))),
+        damages_claimed=_amounts(claimed.items()),
         **_litigation_damages(in_scope),
         repeat_infringers=_repeat_infringers(in_scope),
-        open_cases_total=open_total, overdue_open_cases=overdue_open, open_cases=open_cases,
+        **chase,
         new_per_month=_new_per_month(scope, _month_starts(start, end), end + timedelta(days=1)),
     )
 
@@ -235,70 +238,90 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
 def _median_days(in_scope) -> list[StageDuration]:
     """Median days per open stage: a stay runs from the change that entered the stage to the next one.
 
-    One query returns each completed stay's two timestamps (a window over the case's changes);
-    the medians are taken here, so it runs alike on SQLite and PostgreSQL.
+    The database measures every completed stay (a window over the case's changes), ranks the stays
+    of each stage and returns only the middle one or two with the number of stays, so 5,000 cases'
+    20,000 stays never come to Python. The median of an even number of stays is the mean of the two
+    middle ones (as ``statistics.median``). Runs alike on SQLite and PostgreSQL.
     """
-    changes = sa.select(
-        StageChange.to_stage.label("stage"), StageChange.created_at.label("entered_at"),
-        sa.func.lead(StageChange.created_at, type_=UTCDateTime())
-        .over(partition_by=StageChange.case_id, order_by=(StageChange.created_at, StageChange.id))
-        .label("left_at"),
+    stays = sa.select(
+        StageChange.to_stage.label("stage"),
+        SecondsBetween(StageChange.created_at,
+                       sa.func.lead(StageChange.created_at)
+                       .over(partition_by=StageChange.case_id, order_by=(StageChange.created_at, StageChange.id)))
+        .label("seconds"),
     ).where(StageChange.case_id.in_(in_scope)).subquery()
-    stays = defaultdict(list)
-    for stage, entered, left in db.session.execute(
-            sa.select(changes.c.stage, changes.c.entered_at, changes.c.left_at)
-            .where(changes.c.left_at.is_not(None), changes.c.stage.in_(OPEN_STAGES))):
-        stays[stage].append((left - entered).total_seconds() / 86400)
+    ranked = sa.select(
+        stays.c.stage, stays.c.seconds,
+        sa.func.row_number().over(partition_by=stays.c.stage, order_by=stays.c.seconds).label("position"),
+        sa.func.count().over(partition_by=stays.c.stage).label("stays"),
+    ).where(stays.c.seconds.is_not(None), stays.c.stage.in_(OPEN_STAGES)).subquery()
+    middle = defaultdict(list)
+    counted = {}
+    for stage, seconds, stays_n in db.session.execute(
+            sa.select(ranked.c.stage, ranked.c.seconds, ranked.c.stays)
+            .where(sa.or_(ranked.c.position == (ranked.c.stays + 1) // 2, ranked.c.position == ranked.c.stays // 2 + 1))
+            .order_by(ranked.c.stage, ranked.c.position)):
+        middle[stage].append(float(seconds) / 86400)
+        counted[stage] = stays_n
     return [StageDuration(key=stage.name, label=stage.title,
-                          median_days=(Decimal(statistics.median(stays[stage])).quantize(Decimal("0.1"))
-                                       if stays[stage] else None),
-                          stays=len(stays[stage]))
+                          median_days=(Decimal(statistics.median(middle[stage])).quantize(Decimal("0.1"))
+                                       if middle[stage] else None),
+                          stays=counted.get(stage, 0))
             for stage in OPEN_STAGES]
 
 
-def _overdue_deadlines(scope, today: date) -> tuple[list[OverdueDeadline], int]:
-    """The most overdue open deadlines, and how many there are in all (a window count, one query)."""
-    rows = db.session.execute(
-        sa.select(Case.id, Case.reference, Deadline.what, Deadline.due_on, sa.func.count().over())
-        .join(Case, Case.id == Deadline.case_id)
-        .where(scope, Case.stage != Stage.closed, ~Deadline.is_done, Deadline.due_on < today)
-        .order_by(Deadline.due_on, Deadline.id).limit(MOST_OVERDUE_SHOWN)
-    ).all()
-    return ([OverdueDeadline(case_id=case_id, reference=reference, what=what, due_on=due_on,
-                             days_overdue=(today - due_on).days)
-             for case_id, reference, what, due_on, _total in rows],
-            rows[0][4] if rows else 0)
+def _open_cases_and_overdue_deadlines(scope, today: date) -> dict:
+    """The open cases to chase and the most overdue deadlines, with their totals, in one query.
 
-
-def _open_cases(scope, today: date) -> tuple[list[OpenCase], int, int]:
-    """The open cases with an overdue deadline (most overdue first), then the oldest; at most 50.
-
-    Also how many open cases and overdue open cases there are in all, by window sums in the same query.
+    Cases to chase: those with an overdue deadline (most overdue first), then the oldest; at most 50.
+    Every open case of the scope is joined to its overdue deadlines (through the index on
+    (case_id, is_done, due_on)); windows rank each case's deadlines, the deadlines of all cases and
+    the cases, and count them, so only the rows shown come back: 50 cases and 5 deadlines at most.
+    (Submitted cases are never drafts, so the open cases are the scope's cases that are not closed.)
     """
-    ranked = sa.select(
-        Deadline.case_id, Deadline.what, Deadline.due_on,
-        sa.func.row_number().over(partition_by=Deadline.case_id, order_by=(Deadline.due_on, Deadline.id))
-        .label("rank"),
-    ).where(~Deadline.is_done, Deadline.due_on < today,
-            # rank only the deadlines of the cases listed: ranking every overdue deadline of the network
-            # took seconds at 100,000 cases (make bench)
-            Deadline.case_id.in_(sa.select(Case.id).where(scope, Case.stage.in_(OPEN_STAGES)))).subquery()
-    rows = db.session.execute(
-        sa.select(Case.id, Case.reference, Case.title, Company.name_ko, Company.name_en, Case.stage,
-                  Case.submitted_at, ranked.c.what, ranked.c.due_on, sa.func.count().over(),
-                  sa.func.count(ranked.c.due_on).over())
-        .join(Company, Company.id == Case.company_id)
-        .outerjoin(ranked, sa.and_(ranked.c.case_id == Case.id, ranked.c.rank == 1))
-        .where(scope, Case.stage.in_(OPEN_STAGES))
-        .order_by(sa.case((ranked.c.due_on.is_(None), 1), else_=0), ranked.c.due_on, Case.submitted_at, Case.id)
-        .limit(OPEN_CASES_SHOWN)
-    ).all()
-    cases = [OpenCase(case_id=case_id, reference=reference, title=title, company=_localized(name_ko, name_en),
-                      stage=stage.name, stage_label=stage.title,
-                      submitted_on=submitted_at.date(), days_open=(today - submitted_at.date()).days,
-                      overdue_what=what, overdue_due_on=due_on)
-             for case_id, reference, title, name_ko, name_en, stage, submitted_at, what, due_on, _n, _o in rows]
-    return cases, rows[0][9] if rows else 0, rows[0][10] if rows else 0
+    rows = sa.select(
+        Case.id.label("case_id"), Case.submitted_at, Deadline.id.label("deadline_id"), Deadline.due_on,
+        # 1 on each case's most overdue deadline, or on its one row when nothing is overdue
+        sa.func.row_number().over(partition_by=Case.id, order_by=(Deadline.due_on, Deadline.id)).label("rank"),
+        sa.func.row_number().over(order_by=(Deadline.due_on.nulls_last(), Deadline.id)).label("deadline_order"),
+        sa.func.count(Deadline.id).over().label("overdue_deadlines"),
+    ).outerjoin(
+        Deadline, sa.and_(Deadline.case_id == Case.id, ~Deadline.is_done, Deadline.due_on < today),
+    ).where(scope, Case.stage.in_(OPEN_STAGES)).subquery()
+    kept = sa.select(
+        rows,
+        sa.func.row_number().over(partition_by=rows.c.rank, order_by=(
+            sa.case((rows.c.due_on.is_(None), 1), else_=0), rows.c.due_on, rows.c.submitted_at, rows.c.case_id,
+        )).label("case_order"),
+        sa.func.count().over(partition_by=rows.c.rank).label("open_cases"),
+        sa.func.count(rows.c.due_on).over(partition_by=rows.c.rank).label("overdue_open_cases"),
+    ).where(sa.or_(rows.c.rank == 1, rows.c.deadline_order <= MOST_OVERDUE_SHOWN)).subquery()
+    is_chased = (kept.c.rank == 1) & (kept.c.case_order <= OPEN_CASES_SHOWN)
+    is_most_overdue = kept.c.deadline_id.is_not(None) & (kept.c.deadline_order <= MOST_OVERDUE_SHOWN)
+    open_cases, most_overdue = [], []
+    totals = {"open_cases_total": 0, "overdue_open_cases": 0, "overdue_deadlines": 0}
+    # what the rows show is read for those rows only
+    for row in db.session.execute(
+            sa.select(kept, is_chased.label("is_chased"), is_most_overdue.label("is_most_overdue"),
+                      Case.reference, Case.title, Case.stage, Company.name_ko, Company.name_en, Deadline.what)
+            .join(Case, Case.id == kept.c.case_id).join(Company, Company.id == Case.company_id)
+            .outerjoin(Deadline, Deadline.id == kept.c.deadline_id)
+            .where(is_chased | is_most_overdue)
+            .order_by(kept.c.rank, kept.c.case_order)):
+        totals["overdue_deadlines"] = row.overdue_deadlines
+        if row.rank == 1:
+            totals.update(open_cases_total=row.open_cases, overdue_open_cases=row.overdue_open_cases)
+        if row.is_chased:
+            open_cases.append(OpenCase(
+                case_id=row.case_id, reference=row.reference, title=row.title,
+                company=_localized(row.name_ko, row.name_en), stage=row.stage.name, stage_label=row.stage.title,
+                submitted_on=row.submitted_at.date(), days_open=(today - row.submitted_at.date()).days,
+                overdue_what=row.what, overdue_due_on=row.due_on))
+        if row.is_most_overdue:
+            most_overdue.append((row.deadline_order, OverdueDeadline(
+                case_id=row.case_id, reference=row.reference, what=row.what, due_on=row.due_on,
+                days_overdue=(today - row.due_on).days)))
+    return {"open_cases": open_cases, "most_overdue": [d for _order, d in sorted(most_overdue)], **totals}
 
 
 def _litigation_damages(in_scope) -> dict[str, list[Amount]]:

@@ -178,6 +178,30 @@ def test_the_fetcher_refuses_everything_but_the_documents_own_images(app):
     assert len({image.data for page in reader.pages for image in page.images}) == 1  # only ipdesk-image:ok
 
 
+@pytest.mark.db_independent
+@pytest.mark.parametrize("collecting", [True, False])
+def test_rendering_pauses_the_garbage_collector_and_leaves_it_as_it_was(collecting, monkeypatch):
+    import gc
+
+    import weasyprint
+
+    seen = []
+    write_pdf = weasyprint.HTML.write_pdf
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda self, **kw: seen.append(gc.isenabled()) or
+                        write_pdf(self, **kw))
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        assert render_pdf("<p>Page</p>").startswith(b"%PDF")
+        assert seen == [False] and gc.isenabled() is collecting
+        monkeypatch.setattr(weasyprint.HTML, "write_pdf", lambda self, **kw: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            render_pdf("<p>Page</p>")
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def image_bytes_jpeg() -> bytes:
     return image_bytes("JPEG", (20, 20))
 
