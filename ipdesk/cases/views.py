@@ -387,7 +387,7 @@ def evidence(case_id: int):
     except UploadRefused as refusal:
         db.session.rollback()
         form.files.errors = [*form.files.errors, refusal.message]
-        return render_template("cases/new_evidence.html", form=form, case=get_case(case_id)), _error_status(refusal)
+        return render_template("cases/new_evidence.html", form=form, case=case), _error_status(refusal)
     flash(_("The evidence item is added."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 
