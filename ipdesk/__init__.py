@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ipdesk.config import PROJECT_ROOT, Config
 from ipdesk.core.errors import StaleObjectError
+from ipdesk.core.transaction import discard_change, end_request
 from ipdesk.core.urls import safe_next
 from ipdesk.extensions import (
     babel,
@@ -189,18 +190,9 @@ def register_request_hooks(app: Flask) -> None:
         user = g.get("_login_user")  # only if this request loaded one: /healthz must not query
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
-        # One commit point per request; an exception (a 500) never reaches here and rolls back.
-        # Files stored by a request whose change did not go through are removed with it.
-        if response.status_code >= 400:
-            discard_uncommitted_files()
-        if response.status_code < 500:
-            try:
-                db.session.commit()
-            except Exception:
-                discard_uncommitted_files()
-                raise
-        else:
-            db.session.rollback()
+        # The one commit point (ipdesk.core.transaction): a refused request commits nothing of its
+        # change, and the files it stored are removed with it.
+        end_request(response.status_code, after_rollback=discard_uncommitted_files)
         g.pop("stored_files", None)
         return response
 
@@ -242,7 +234,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StaleDataError)  # a concurrent edit won the race between our read and write
     @app.errorhandler(StaleObjectError)
     def stale(e):
-        db.session.rollback()
+        discard_change()
         return page(409, _("Changed meanwhile"),
                     _("Someone else changed this while you were editing. Reload to see the current "
                       "version, then make your change again."),
@@ -265,7 +257,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(e):
-        db.session.rollback()
+        discard_change()
         return page(500, _("Something went wrong"),
                     _("An unexpected error occurred. It has been logged; please try again."))
 

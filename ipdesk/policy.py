@@ -11,11 +11,21 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ipdesk.auth.models import Role, User
+from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
 from ipdesk.extensions import db
+from ipdesk.infringers.models import Infringer
 from ipdesk.network.models import Country, Hub
+from ipdesk.notify.models import Notification
 
 STAFF_SIDE = (Role.staff, Role.manager, Role.admin)
+
+# A user's part in a case (``case_parts``): a user of the case's company, staff of the case's hub, a
+# manager, whoever wrote the case, and staff writing a draft on the company's behalf.
+EXPORTER, STAFF, MANAGER, AUTHOR, DRAFTER = "exporter", "staff", "manager", "author", "drafter"
+HANDLERS = frozenset({STAFF, MANAGER})  # who handles a case: its internal side and the centre's tools
+EXPORTER_SIDE = frozenset({EXPORTER, DRAFTER})  # who speaks for the company: the intake form
+CONTRIBUTORS = HANDLERS | EXPORTER_SIDE  # who adds evidence
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -91,42 +101,54 @@ def permits(user, action: str, obj=None) -> bool:
             return role in (Role.exporter, Role.staff, Role.manager)
         case "case.create_on_behalf":
             return role in (Role.staff, Role.manager)
-        case "case.view":
+        case "case.view" | "case.move" | "evidence.download":  # moves are then checked by the stage table
             return obj is not None and case_visible(user, obj)
-        case "case.edit":
-            return obj is not None and case_visible(user, obj) and _on_exporter_side(user, obj)
+        case "case.edit":  # the intake form, while it is a draft or returned
+            return obj is not None and case_visible(user, obj) and bool(case_parts(user, obj) & EXPORTER_SIDE)
         case "case.message":
             return obj is not None and case_visible(user, obj) and role is not Role.admin
-        case "case.internal_note" | "case.assign" | "case.transfer" | "case.consultation" | "case.action" \
-                | "case.cost":
-            return obj is not None and case_visible(user, obj) and _handles(user, obj)
-        case "case.evidence":
-            return obj is not None and case_visible(user, obj) and (_handles(user, obj) or
-                                                                     _on_exporter_side(user, obj))
-        case "case.move":
-            return obj is not None and case_visible(user, obj)
+        case "evidence.add":
+            return obj is not None and case_visible(user, obj) and bool(case_parts(user, obj) & CONTRIBUTORS)
+        case "case.view_internal" | "message.internal" | "case.assign" | "case.transfer" | "consultation.add" \
+                | "action.record" | "cost.record" | "deadline.manage" | "evidence.verify" | "evidence.bundle" \
+                | "evidence.custody" | "infringer.link":
+            return obj is not None and case_visible(user, obj) and handles(user, obj)
     raise ValueError(f"unknown action {action!r}")
 
 
-def _handles(user, case) -> bool:
-    """Staff of the case's hub, or a manager."""
-    return user.role is Role.manager or (user.role is Role.staff and case.hub_id in {h.id for h in user.hubs})
+# --- a user's part in a case ---------------------------------------------------------------
+
+def hub_ids(user) -> frozenset[int]:
+    """The hubs whose cases ``user`` works on as staff: the one place hub membership is read."""
+    return frozenset(hub.id for hub in user.hubs) if user.role is Role.staff else frozenset()
 
 
-def _on_exporter_side(user, case) -> bool:
-    """The company's users; for a draft filed on its behalf, also the staff member writing it."""
-    from ipdesk.cases.models import Stage
+def handles(user, case) -> bool:
+    """Whether ``user`` handles ``case``: staff of its hub, or a manager."""
+    return bool(case_parts(user, case) & HANDLERS)
 
-    if user.role is Role.exporter:
-        return user.company_id == case.company_id
-    return case.filed_on_behalf and case.created_by_id == user.id and case.stage is Stage.draft
+
+def case_parts(user, case) -> frozenset[str]:
+    """The parts ``user`` plays in ``case``: its company's user (EXPORTER), staff of its hub (STAFF),
+    a manager (MANAGER), whoever wrote it (AUTHOR); and DRAFTER for staff writing a draft on the
+    company's behalf. The stage table names who may make each move by these parts."""
+    parts = set()
+    if user.role is Role.exporter and user.company_id == case.company_id:
+        parts.add(EXPORTER)
+    if case.hub_id in hub_ids(user):
+        parts.add(STAFF)
+    if user.role is Role.manager:
+        parts.add(MANAGER)
+    if case.created_by_id == user.id:
+        parts.add(AUTHOR)
+        if case.filed_on_behalf and case.stage is Stage.draft and user.role is not Role.exporter:
+            parts.add(DRAFTER)
+    return frozenset(parts)
 
 
 def case_visible(user, case) -> bool:
     """Who may know a case exists: a draft only to its author's side, a submitted case to its
     company's users, to staff of its hub and to managers."""
-    from ipdesk.cases.models import Stage
-
     if user.role is Role.admin:
         return False
     if user.role is Role.exporter:
@@ -139,15 +161,11 @@ def case_visible(user, case) -> bool:
         return True  # staff writing a draft for a company see it wherever its country's hub is
     if user.role is Role.manager:
         return True
-    if user.role is Role.staff:
-        return case.hub_id in {h.id for h in user.hubs}
-    return False
+    return case.hub_id in hub_ids(user)
 
 
 def visible_cases_clause(user):
     """The same rule as :func:`case_visible`, as a SQL condition on ``Case``."""
-    from ipdesk.cases.models import Case, Stage
-
     is_draft = Case.stage == Stage.draft
     if user.role is Role.exporter:
         return sa.and_(Case.company_id == user.company_id, sa.or_(~is_draft, ~Case.filed_on_behalf))
@@ -156,15 +174,12 @@ def visible_cases_clause(user):
     if user.role is Role.manager:
         return handled
     if user.role is Role.staff:
-        hub_ids = [h.id for h in user.hubs]
-        return sa.or_(sa.and_(handled, Case.hub_id.in_(hub_ids)), own_draft)
+        return sa.or_(sa.and_(handled, Case.hub_id.in_(hub_ids(user))), own_draft)
     return sa.false()
 
 
 def _visible(user, action: str, obj) -> bool:
     """Whether ``user`` may know ``obj`` exists at all (else 404 rather than 403)."""
-    from ipdesk.cases.models import Case
-
     if isinstance(obj, Case):
         return case_visible(user, obj)
     if isinstance(obj, Company):
@@ -241,8 +256,6 @@ def get_country(code: str, action: str = "country.manage") -> Country:
 
 def get_case(case_id: int, action: str = "case.view"):
     """Load a case for ``action``: 404 when the user may not know it exists, 403 beyond their part."""
-    from ipdesk.cases.models import Case
-
     case = db.session.scalar(  # its one-of-each neighbours in the same query
         sa.select(Case).where(Case.id == case_id)
         .options(joinedload(Case.company), joinedload(Case.country), joinedload(Case.hub),
@@ -255,8 +268,6 @@ def get_case(case_id: int, action: str = "case.view"):
 
 def get_infringer(infringer_id: int, action: str = "infringer.view"):
     """Load an infringer record for ``action``; beyond the role is a 403 whether or not it exists."""
-    from ipdesk.infringers.models import Infringer
-
     if not permits(current_user, action):
         abort(403)
     infringer = db.session.get(Infringer, infringer_id)
@@ -267,8 +278,6 @@ def get_infringer(infringer_id: int, action: str = "infringer.view"):
 
 def get_notification(notification_id: int):
     """One of the user's own notifications; anyone else's is a 404."""
-    from ipdesk.notify.models import Notification
-
     if not permits(current_user, "notification.view"):
         abort(403)
     notification = db.session.get(Notification, notification_id)

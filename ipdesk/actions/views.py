@@ -33,7 +33,7 @@ def _owned(model, object_id: int, case):
 @bp.route("/cases/<int:case_id>/actions", methods=["GET", "POST"])
 @login_required
 def add(case_id: int):
-    case = get_case(case_id, "case.action")
+    case = get_case(case_id, "action.record")
     form = ActionForm(rules=rules_for(case))
     if form.validate_on_submit():
         try:
@@ -50,7 +50,7 @@ def add(case_id: int):
 @bp.route("/cases/<int:case_id>/actions/<int:action_id>", methods=["GET", "POST"])
 @login_required
 def edit(case_id: int, action_id: int):
-    case = get_case(case_id, "case.action")
+    case = get_case(case_id, "action.record")
     action = _owned(AdministrativeAction, action_id, case)
     form = ActionForm(obj=action if request.method == "GET" else None, rules=rules_for(case))
     if request.method == "GET":
@@ -71,7 +71,7 @@ def edit(case_id: int, action_id: int):
 @bp.route("/cases/<int:case_id>/litigation", methods=["GET", "POST"])
 @login_required
 def add_suit(case_id: int):
-    case = get_case(case_id, "case.action")
+    case = get_case(case_id, "action.record")
     form = LitigationForm()
     if form.validate_on_submit():
         try:
@@ -86,7 +86,7 @@ def add_suit(case_id: int):
 @bp.route("/cases/<int:case_id>/litigation/<int:suit_id>", methods=["GET", "POST"])
 @login_required
 def edit_suit(case_id: int, suit_id: int):
-    case = get_case(case_id, "case.action")
+    case = get_case(case_id, "action.record")
     suit = _owned(Litigation, suit_id, case)
     form = LitigationForm(obj=suit if request.method == "GET" else None)
     if request.method == "GET":
@@ -106,14 +106,13 @@ def edit_suit(case_id: int, suit_id: int):
 @bp.post("/cases/<int:case_id>/litigation/<int:suit_id>/hearings")
 @login_required
 def hearing(case_id: int, suit_id: int):
-    case = get_case(case_id, "case.action")
+    case = get_case(case_id, "action.record")
     suit = _owned(Litigation, suit_id, case)
     form = HearingForm()
     if form.validate_on_submit():
         try:
             add_hearing(suit, case, form.data, current_user)
         except ServiceError as error:
-            db.session.rollback()
             attach_error(form, error.message, error.field)
         else:
             flash(_("Hearing of %(date)s added.", date=format_date(form.held_on.data)), "success")

@@ -127,7 +127,6 @@ def set_active(user_id: int):
     try:
         set_user_active(user, active, current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "danger")
     else:
         flash(_("The account is active again.") if active else

@@ -14,6 +14,7 @@ from ipdesk.auth.passwords import hash_password, needs_rehash, verify_password
 from ipdesk.auth.sessions import revoke_all_sessions, start_session
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 
@@ -24,12 +25,9 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or not user.is_active:
-        log_event(
-            "auth.login_failed",
-            f"Failed sign-in for {email[:254]}",
-            data={"email": email[:254], "user_id": user.id if user else None,
-                  "reason": "inactive" if ok else "credentials"},
-        )
+        data = {"email": email[:254], "user_id": user.id if user else None,
+                "reason": "inactive" if ok else "credentials"}
+        record_despite_refusal(lambda: log_event("auth.login_failed", f"Failed sign-in for {email[:254]}", data=data))
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

@@ -47,6 +47,7 @@ from ipdesk.companies.services import (
     register_company,
 )
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.core.urls import safe_next
 from ipdesk.core.views import form_error
 from ipdesk.extensions import db, limiter
@@ -110,8 +111,8 @@ def login_code():
             session.pop(PENDING, None)
             sign_in(user, remember=pending["remember"])
             return redirect(pending.get("next") or url_for("main.index"))
-        log_event("auth.2fa_failed", f"Wrong second-step code for {user.email}", obj=user,
-                  data={"user_id": user.id})
+        record_despite_refusal(lambda: log_event("auth.2fa_failed", f"Wrong second-step code for {user.email}",
+                                                 obj=user, data={"user_id": user.id}))
         form.code.errors.append(_("That code is not correct, or was already used."))
         return render_template("auth/login_code.html", form=form), 200
     return render_template("auth/login_code.html", form=form)
@@ -261,7 +262,6 @@ def two_factor():
         try:
             codes = twofactor.enable(current_user, secret, form.code.data)
         except ServiceError as error:
-            db.session.rollback()
             form.code.errors.append(error.message)
         else:
             session.pop(SETUP, None)
@@ -280,7 +280,6 @@ def two_factor_off():
         try:
             twofactor.disable(current_user, form.code.data)
         except ServiceError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             flash(_("Two-factor sign-in is off."), "success")
@@ -295,7 +294,6 @@ def recovery_codes():
         try:
             codes = twofactor.regenerate_recovery_codes(current_user, form.code.data)
         except ServiceError as error:
-            db.session.rollback()
             flash(error.message, "danger")
         else:
             return render_template("auth/recovery_codes.html", codes=codes)

@@ -19,13 +19,14 @@ from ipdesk.cases.models import (
     StageChange,
     Urgency,
 )
-from ipdesk.cases.stages import BY_NAME, allowed, blocked_by, parts_in_case
+from ipdesk.cases.stages import BY_NAME, allowed, blocked_by
 from ipdesk.companies.models import Company
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 from ipdesk.notify import services as notifications
+from ipdesk.policy import case_parts
 
 INTAKE_FIELDS = ("title", "sector", "ip_right", "dispute_type", "found_where", "infringer_name",
                  "infringer_shop_id", "infringer_urls", "infringer_contacts", "registration_numbers",
@@ -131,7 +132,7 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
     transition = BY_NAME.get(name)
     if transition is None:
         raise ServiceError(_("Unknown action."))
-    if not transition.actors & parts_in_case(actor, case):
+    if not transition.actors & case_parts(actor, case):
         raise PermissionError(name)
     if not allowed(transition, actor, case):
         raise ServiceError(_("This action is not possible at the case's current stage."))

@@ -1,8 +1,8 @@
 """The stage machine: the transition table and its guards, nothing else.
 
 Each transition names the stages it leaves, the stage it reaches, who may make it (by their part
-in the case), whether it needs a note, which outcomes it may close with, and a guard that must
-hold. ``reopen`` returns a case to the stage it was closed from.
+in the case, which the access policy decides), whether it needs a note, which outcomes it may close
+with, and a guard that must hold. ``reopen`` returns a case to the stage it was closed from.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,11 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ipdesk.cases.models import OPEN_STAGES, Case, Consultation, EvidenceItem, Outcome, Stage
 from ipdesk.extensions import db
-
-# A user's part in a case: the exporter (a user of the case's company), staff of the case's hub,
-# a manager, or the author (whoever wrote the draft, e.g. staff filing on a company's behalf).
-EXPORTER, STAFF, MANAGER, AUTHOR = "exporter", "staff", "manager", "author"
-HANDLERS = frozenset({STAFF, MANAGER})
+from ipdesk.policy import AUTHOR, EXPORTER, HANDLERS, MANAGER, case_parts
 
 # What an intake needs before it can be submitted.
 REQUIRED_FOR_SUBMISSION = ("title", "country_code", "sector", "ip_right", "dispute_type", "found_where",
@@ -84,25 +80,9 @@ TRANSITIONS: tuple[Transition, ...] = (
 BY_NAME = {t.name: t for t in TRANSITIONS}
 
 
-def parts_in_case(user, case: Case) -> frozenset[str]:
-    """The parts ``user`` plays in ``case`` (see the constants above)."""
-    from ipdesk.auth.models import Role
-
-    parts = set()
-    if user.role is Role.exporter and user.company_id == case.company_id:
-        parts.add(EXPORTER)
-    if user.role is Role.staff and case.hub_id in {h.id for h in user.hubs}:
-        parts.add(STAFF)
-    if user.role is Role.manager:
-        parts.add(MANAGER)
-    if case.created_by_id == user.id:
-        parts.add(AUTHOR)
-    return frozenset(parts)
-
-
 def allowed(transition: Transition, user, case: Case) -> bool:
     """Whether ``user`` may make ``transition`` from the case's current stage (guards aside)."""
-    return case.stage in transition.sources and bool(transition.actors & parts_in_case(user, case))
+    return case.stage in transition.sources and bool(transition.actors & case_parts(user, case))
 
 
 def blocked_by(transition: Transition, case: Case):

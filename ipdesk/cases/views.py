@@ -4,9 +4,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
-from ipdesk.actions.services import case_actions
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.forms import (
     AssignForm,
@@ -21,14 +19,10 @@ from ipdesk.cases.forms import (
 from ipdesk.cases.listing import case_query, export_csv, with_list_columns
 from ipdesk.cases.models import (
     Case,
-    CaseTransfer,
-    Consultation,
-    EvidenceItem,
     EvidenceKind,
-    Message,
     Stage,
-    StageChange,
 )
+from ipdesk.cases.record import load_case_record
 from ipdesk.cases.services import (
     add_consultation,
     add_evidence_item,
@@ -48,8 +42,6 @@ from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
-from ipdesk.deadlines.models import Deadline
-from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.infringers.services import case_panel
@@ -156,7 +148,6 @@ def new_case():
         except PermissionError:
             abort(403)
         except (ServiceError, UploadRefused) as error:
-            db.session.rollback()
             _field_error(form, error)
             return _show_intake(form, None, _error_status(error))
         _flash_saved(case)
@@ -185,7 +176,6 @@ def edit_case(case_id: int):
         except PermissionError:
             abort(403)
         except (ServiceError, UploadRefused) as error:
-            db.session.rollback()
             _field_error(form, error)
             return _show_intake(form, case, _error_status(error))
         _flash_saved(case)
@@ -232,48 +222,22 @@ def view_case(case_id: int):
 
 
 def case_page(case: Case, status: int = 200, **forms):
-    staff_side = can(current_user, "case.internal_note", case)
-    messages_stmt = sa.select(Message).where(Message.case_id == case.id)
-    if not staff_side:
-        messages_stmt = messages_stmt.where(~Message.is_internal)
-    messages = db.session.scalars(messages_stmt.order_by(Message.created_at, Message.id)).all()
-    changes = db.session.scalars(sa.select(StageChange).where(StageChange.case_id == case.id)
-                                 .order_by(StageChange.created_at, StageChange.id)).all()
-    transfers = db.session.scalars(sa.select(CaseTransfer).where(CaseTransfer.case_id == case.id)
-                                   .options(selectinload(CaseTransfer.from_hub),
-                                            selectinload(CaseTransfer.to_hub))).all() if staff_side else []
-    timeline = sorted([*changes, *transfers], key=lambda e: (e.created_at, e.id))
-    evidence = db.session.scalars(sa.select(EvidenceItem).where(EvidenceItem.case_id == case.id)
-                                  .order_by(EvidenceItem.created_at, EvidenceItem.id)).all()
-    files = db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                               .order_by(EvidenceFile.id)).all()
-    files_by_item: dict[int, list] = {}
-    for file in files:
-        files_by_item.setdefault(file.item_id, []).append(file)
-    # everyone the page names, in one query rather than one per kind of record
-    names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(
-        {*(m.author_id for m in messages), *(e.actor_id for e in timeline), *(i.created_by_id for i in evidence),
-         *(f.uploaded_by_id for f in files)}))).all())
-    deadlines = db.session.scalars(sa.select(Deadline).where(Deadline.case_id == case.id)
-                                   .options(selectinload(Deadline.rule))  # the page shows each one's rule
-                                   .order_by(Deadline.is_done, Deadline.due_on, Deadline.id)).all()
-    consultations = db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
-                                       .order_by(Consultation.consulted_on, Consultation.id)).all()
-    recorded = case_actions(case)
+    record = load_case_record(case, current_user)
     moves = [(t, refusal, forms.get(f"move_{t.name}") or MoveForm(formdata=None, transition=t.name,
                                                                   version=case.version, outcomes=t.outcomes))
              for t, refusal in transitions_for(current_user, case)]
     context = {
-        "case": case, "messages": messages, "timeline": timeline, "evidence": evidence, "names": names,
-        "consultations": consultations, "moves": moves, "staff_side": staff_side, "files_by_item": files_by_item,
-        "deadlines": deadlines, "today": local_today(),
+        "case": case, "record": record, "messages": record.messages, "timeline": record.timeline,
+        "evidence": record.evidence, "names": record.names, "consultations": record.consultations, "moves": moves,
+        "staff_side": record.staff_side, "files_by_item": record.files_by_item, "custody": record.custody_by_file,
+        "deadlines": record.deadlines, "today": local_today(),
         "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
         if case.stage in (Stage.draft, Stage.returned) else [],
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
-        "actions": recorded.actions, "suits": recorded.suits, "subsidy": case_subsidy(case),
-        "infringers": case_panel(case) if staff_side else None,  # records span companies: staff side only
+        "actions": record.actions, "suits": record.suits, "subsidy": case_subsidy(case),
+        "infringers": case_panel(case) if record.staff_side else None,  # records span companies: staff side only
         # actions, suits and costs are recorded on their own pages, linked from here
-        "may_record": can(current_user, "case.action", case) and case.stage not in (Stage.draft, Stage.closed),
+        "may_record": can(current_user, "action.record", case) and case.stage not in (Stage.draft, Stage.closed),
     }
     if can(current_user, "case.assign", case) and case.stage is not Stage.draft:
         context["assign_form"] = forms.get("assign_form") or AssignForm(
@@ -302,8 +266,6 @@ def move(case_id: int):
     except PermissionError:
         abort(403)
     except ServiceError as error:
-        db.session.rollback()
-        case = get_case(case_id)
         shown = MoveForm(outcomes=transition.outcomes)
         _field_error(shown, error)
         flash(error.message, "danger")
@@ -324,8 +286,7 @@ def assign(case_id: int):
     try:
         assign_case(case, assignee, current_user)
     except ServiceError as error:
-        db.session.rollback()
-        return case_page(get_case(case_id), 422, assign_form=_with_error(form, error))
+        return case_page(case, 422, assign_form=_with_error(form, error))
     flash(_("Assigned to %(name)s.", name=assignee.name) if assignee else _("Nobody is assigned now."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id))
 
@@ -363,7 +324,7 @@ def message(case_id: int):
     form = MessageForm()
     if not form.validate_on_submit():
         return case_page(case, 422, message_form=form)
-    internal = bool(form.internal.data) and can(current_user, "case.internal_note", case)
+    internal = bool(form.internal.data) and can(current_user, "message.internal", case)
     post_message(case, form.body.data, current_user, internal=internal)
     flash(_("Your internal note is saved.") if internal else _("Your message is sent."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="messages"))
@@ -373,7 +334,7 @@ def message(case_id: int):
 @login_required
 def evidence(case_id: int):
     """An evidence item and its files, on a page of its own (the case page links to it)."""
-    case = get_case(case_id, "case.evidence")
+    case = get_case(case_id, "evidence.add")
     if case.stage is Stage.closed and request.method == "GET":  # a form sent anyway comes back with the reason
         flash(_("Evidence cannot be added to a closed case."), "warning")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
@@ -385,7 +346,6 @@ def evidence(case_id: int):
     except ServiceError as error:
         return form_error(form, error, "cases/new_evidence.html", case=case)
     except UploadRefused as refusal:
-        db.session.rollback()
         form.files.errors = [*form.files.errors, refusal.message]
         return render_template("cases/new_evidence.html", form=form, case=case), _error_status(refusal)
     flash(_("The evidence item is added."), "success")
@@ -395,7 +355,7 @@ def evidence(case_id: int):
 @bp.route("/cases/<int:case_id>/consultations", methods=["GET", "POST"])
 @login_required
 def consultation(case_id: int):
-    case = get_case(case_id, "case.consultation")
+    case = get_case(case_id, "consultation.add")
     form = ConsultationForm()
     if form.validate_on_submit():
         try:

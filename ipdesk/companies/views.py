@@ -63,7 +63,6 @@ def create_invitation():
     try:
         _invitation, token = invite_colleague(company, form.email.data, current_user)
     except ServiceError as error:
-        db.session.rollback()
         form.email.errors = [*form.email.errors, error.message]
         return _team_page(company, form, status=422)
     link = url_for("auth.accept_invite", token=token, _external=True)
@@ -80,7 +79,6 @@ def revoke_invite(invitation_id: int):
         revoke_invitation(invitation, current_user)
         flash(_("The invitation is revoked."), "success")
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "danger")
     return redirect(url_for("companies.my_company"))
 
@@ -129,7 +127,6 @@ def approve(company_id: int):
 
 def _refused(company: Company, error: ServiceError):
     """The action does not fit the company's state (someone else may have acted first)."""
-    db.session.rollback()
     flash(error.message, "warning")
     return redirect(url_for("companies.view_company", company_id=company.id))
 

@@ -1,11 +1,14 @@
 """Exceptions that services raise and views turn into messages or status codes."""
+from ipdesk.core.transaction import refuse
 
 
 class ServiceError(Exception):
-    """A rule refused the change; the message is translated and shown to the user."""
+    """A rule refused the change; the message is translated and shown to the user. Raising one
+    refuses the request: its commit point commits none of the change."""
 
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
+        refuse()
         self.message = message
         self.field = field
 

@@ -14,16 +14,15 @@ def save_reference_row(model, row, data: dict, fields, *, duplicate_message: str
     """
     values = {f: data[f].strip() if isinstance(data[f], str) else data[f] for f in fields}
     before = {f: getattr(row, f) for f in fields} if row is not None else None
-    if row is None:
-        row = model(**values)
-        db.session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-        bump_version(row)
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        with db.session.begin_nested():  # on a refusal the savepoint undoes the change, so the session stays usable
+            if row is None:
+                row = model(**values)
+                db.session.add(row)
+            else:
+                for name, value in values.items():
+                    setattr(row, name, value)
+                bump_version(row)
     except IntegrityError:
         raise ServiceError(duplicate_message, field=duplicate_field) from None
     return row, before, values

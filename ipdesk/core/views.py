@@ -2,7 +2,6 @@
 from flask import render_template
 
 from ipdesk.core.errors import ServiceError
-from ipdesk.extensions import db
 
 
 def attach_error(form, message: str, field_name: str | None = None) -> None:
@@ -15,7 +14,6 @@ def attach_error(form, message: str, field_name: str | None = None) -> None:
 
 
 def form_error(form, error: ServiceError, template: str, **context):
-    """Undo the failed change, show the rule's message next to its field, keep what was typed."""
-    db.session.rollback()
+    """Show the rule's message next to its field and keep what was typed (the commit point undoes the change)."""
     attach_error(form, error.message, error.field)
     return render_template(template, form=form, **context), 422

@@ -18,7 +18,7 @@ bp = Blueprint("costs", __name__)
 @bp.route("/cases/<int:case_id>/costs", methods=["GET", "POST"])
 @login_required
 def add(case_id: int):
-    case = get_case(case_id, "case.cost")
+    case = get_case(case_id, "cost.record")
     form = CostForm()
     if request.method == "GET":
         form.incurred_on.data = local_today()
@@ -35,14 +35,13 @@ def add(case_id: int):
 @bp.post("/cases/<int:case_id>/costs/<int:cost_id>/remove")
 @login_required
 def remove(case_id: int, cost_id: int):
-    case = get_case(case_id, "case.cost")
+    case = get_case(case_id, "cost.record")
     cost = db.session.get(Cost, cost_id)
     if cost is None or cost.case_id != case.id:
         abort(404)
     try:
         remove_cost(cost, case, current_user)
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "danger")
     else:
         flash(_("The cost is removed."), "success")

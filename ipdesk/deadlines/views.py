@@ -35,7 +35,7 @@ bp = Blueprint("deadlines", __name__)
 @bp.route("/cases/<int:case_id>/deadlines", methods=["GET", "POST"])
 @login_required
 def add(case_id: int):
-    case = get_case(case_id, "case.consultation")  # staff of the hub and managers
+    case = get_case(case_id, "deadline.manage")
     form = DeadlineForm(rules=active_rules())
     if form.validate_on_submit():
         try:
@@ -51,7 +51,7 @@ def add(case_id: int):
 @bp.post("/cases/<int:case_id>/deadlines/<int:deadline_id>/done")
 @login_required
 def done(case_id: int, deadline_id: int):
-    case = get_case(case_id, "case.consultation")
+    case = get_case(case_id, "deadline.manage")
     deadline = db.session.get(Deadline, deadline_id)
     if deadline is None or deadline.case_id != case.id:
         abort(404)

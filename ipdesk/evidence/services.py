@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Case, EvidenceItem
 from ipdesk.core.db import utcnow
+from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile
 from ipdesk.evidence.storage import get_storage
 from ipdesk.evidence.uploads import accept_upload
@@ -64,8 +65,8 @@ def verify_file(file: EvidenceFile, actor=None) -> str:
     if current == file.sha256:
         return "ok"
     result = "missing" if current is None else "mismatch"
-    record_custody(file, CustodyKind.mismatch, actor,
-                   note=f"{result}: expected {file.sha256}, found {current or 'no file'}")
+    note = f"{result}: expected {file.sha256}, found {current or 'no file'}"
+    record_despite_refusal(lambda: record_custody(file, CustodyKind.mismatch, actor, note=note))
     return result
 
 

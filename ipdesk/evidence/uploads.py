@@ -10,6 +10,7 @@ from flask import current_app, g
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from ipdesk.core.transaction import refuse
 from ipdesk.evidence.storage import get_storage
 
 CHUNK = 1024 * 1024
@@ -24,10 +25,12 @@ ALLOWED_TYPES = {
 
 
 class UploadRefused(Exception):
-    """The file is not accepted; ``message`` says why in the user's language."""
+    """The file is not accepted; ``message`` says why in the user's language. Like a ServiceError,
+    it refuses the request."""
 
     def __init__(self, message: str, *, too_large: bool = False):
         super().__init__(message)
+        refuse()
         self.message = message
         self.too_large = too_large
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.core.db import writes_on_get
+from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.evidence.models import CustodyKind, EvidenceFile
 from ipdesk.evidence.services import evidence_bundle, record_custody, verify_case, verify_file
 from ipdesk.evidence.storage import get_storage
@@ -27,11 +28,12 @@ def _file_of(case, file_id: int) -> EvidenceFile:
 @login_required
 @writes_on_get
 def download(case_id: int, file_id: int):
-    case = get_case(case_id, "case.view")
+    case = get_case(case_id, "evidence.download")
     file = _file_of(case, file_id)
     result = verify_file(file, current_user)
     if result != "ok":
-        log_event("evidence.download_refused", f"File {file.id} not served: {result}", actor=current_user, obj=file)
+        record_despite_refusal(lambda: log_event("evidence.download_refused", f"File {file.id} not served: {result}",
+                                                 actor=current_user, obj=file))
         return render_template(
             "errors/error.html", code=409, title=_("Integrity check failed"),
             message=_("The stored file %(name)s no longer matches the SHA-256 recorded at upload, or is missing. "
@@ -48,7 +50,7 @@ def download(case_id: int, file_id: int):
 @bp.post("/cases/<int:case_id>/evidence/files/<int:file_id>/custody")
 @login_required
 def custody(case_id: int, file_id: int):
-    case = get_case(case_id, "case.consultation")  # staff of the hub and managers
+    case = get_case(case_id, "evidence.custody")
     file = _file_of(case, file_id)
     kind = MANUAL_EVENTS.get(request.form.get("kind", ""))
     if kind is None:
@@ -61,7 +63,7 @@ def custody(case_id: int, file_id: int):
 @bp.post("/cases/<int:case_id>/evidence/verify")
 @login_required
 def verify(case_id: int):
-    case = get_case(case_id, "case.consultation")
+    case = get_case(case_id, "evidence.verify")
     results = verify_case(case, current_user)
     if results["mismatch"] or results["missing"]:
         flash(_("Integrity check failed for: %(names)s. The failures are recorded.",
@@ -74,7 +76,7 @@ def verify(case_id: int):
 @bp.post("/cases/<int:case_id>/evidence/bundle")
 @login_required
 def bundle(case_id: int):
-    case = get_case(case_id, "case.consultation")
+    case = get_case(case_id, "evidence.bundle")
     try:
         archive = evidence_bundle(case, current_user)
     except ValueError as error:

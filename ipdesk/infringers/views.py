@@ -7,7 +7,6 @@ from ipdesk.cases.views import case_page
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import form_error
-from ipdesk.extensions import db
 from ipdesk.infringers.forms import InfringerForm, LinkForm
 from ipdesk.infringers.services import (
     create_infringer,
@@ -31,7 +30,7 @@ def list_infringers():
     query = request.args.get("q", "")[:200]
     # Opened from a case ("find a record to link"): each row offers to link it to that case.
     case_id = request.args.get("case", type=int)
-    case = get_case(case_id, "case.consultation") if case_id else None
+    case = get_case(case_id, "infringer.link") if case_id else None
     page = paginate(search(query))
     return render_template("infringers/list.html", page=page, query=query, case=case,
                            counts=link_counts(i.id for i in page.items))
@@ -81,7 +80,7 @@ def edit_infringer(infringer_id: int):
 @bp.post("/cases/<int:case_id>/infringers")
 @login_required
 def link(case_id: int):
-    case = get_case(case_id, "case.consultation")  # staff of the hub and managers
+    case = get_case(case_id, "infringer.link")
     authorize("infringer.manage")
     form = LinkForm()
     if not form.validate_on_submit() or not (form.create.data or form.infringer_id.data):
@@ -98,16 +97,15 @@ def link(case_id: int):
             else:
                 flash(_("%(name)s was linked to this case already.", name=infringer.name), "info")
     except ServiceError as error:
-        db.session.rollback()
         flash(error.message, "danger")
-        return case_page(get_case(case_id), 422)
+        return case_page(case, 422)
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="infringers"))
 
 
 @bp.post("/cases/<int:case_id>/infringers/<int:infringer_id>/unlink")
 @login_required
 def unlink(case_id: int, infringer_id: int):
-    case = get_case(case_id, "case.consultation")
+    case = get_case(case_id, "infringer.link")
     infringer = get_infringer(infringer_id, "infringer.manage")
     if unlink_case(case, infringer, current_user):
         flash(_("%(name)s is no longer linked to this case.", name=infringer.name), "success")

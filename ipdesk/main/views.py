@@ -21,7 +21,7 @@ from ipdesk.core.urls import safe_next
 from ipdesk.deadlines.views import open_deadlines_query
 from ipdesk.extensions import csrf, db
 from ipdesk.network.models import Hub
-from ipdesk.policy import visible_cases_clause
+from ipdesk.policy import hub_ids, visible_cases_clause
 
 bp = Blueprint("main", __name__)
 
@@ -34,7 +34,7 @@ def index():
         context["company"] = current_user.company
     elif current_user.role is Role.staff:
         context["hubs"] = db.session.scalars(
-            sa.select(Hub).where(Hub.id.in_([h.id for h in current_user.hubs])).order_by(Hub.code)
+            sa.select(Hub).where(Hub.id.in_(hub_ids(current_user))).order_by(Hub.code)
             .options(selectinload(Hub.primary_countries), selectinload(Hub.secondary_countries))
         ).all()
     if current_user.is_staff_side:
@@ -99,7 +99,6 @@ def healthz():
         database = "ok"
     except Exception as exc:  # any failure to reach the database is a 503, never a 500
         current_app.logger.warning("health check: database unreachable: %s", exc)
-        db.session.rollback()
         database = "unreachable"
     status = 200 if database == "ok" else 503
     return jsonify(status="ok" if status == 200 else "unavailable", database=database,

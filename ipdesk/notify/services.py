@@ -14,13 +14,14 @@ from sqlalchemy.orm import selectinload
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import OPEN_STAGES, Case, Message, Stage, StageChange
+from ipdesk.cases.record import audience, staff_only
 from ipdesk.companies.models import Company
 from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.network.models import staff_hubs
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
-from ipdesk.policy import can
+from ipdesk.policy import can, hub_ids
 
 K = NotificationKind
 
@@ -175,21 +176,21 @@ def stage_changed(case: Case, change: StageChange, actor: User) -> None:
                    _l("Case %(ref)s: the IP centre asks for more information", ref=case.reference),
                    case=case, link=_case_link(case, "messages"))
     else:
-        for user in _people_of(case, besides=actor):
+        for user in audience(case, change, _people_of(case, besides=actor)):
             notify(user, K.stage_changed, _l("Case %(ref)s is now at the stage: %(stage)s", ref=case.reference,
                                              stage=change.to_stage.title),
                    case=case, link=_case_link(case), change=change)
 
 
 def message_posted(case: Case, message: Message, actor: User) -> None:
-    """A message reaches the case's other people; an internal note only the staff side."""
+    """A message reaches the case's other people who may see it: an internal note only the staff side."""
     if case.stage is Stage.draft:
         return
-    for user in _people_of(case, exporters=not message.is_internal, besides=actor):
-        subject = (_l("Case %(ref)s: a new internal note", ref=case.reference) if message.is_internal
-                   else _l("Case %(ref)s: a new message", ref=case.reference))
-        notify(user, K.new_message, subject, case=case, link=_case_link(case, "messages"),
-               internal=message.is_internal)
+    internal = staff_only(message)
+    subject = (_l("Case %(ref)s: a new internal note", ref=case.reference) if internal
+               else _l("Case %(ref)s: a new message", ref=case.reference))
+    for user in audience(case, message, _people_of(case, besides=actor)):
+        notify(user, K.new_message, subject, case=case, link=_case_link(case, "messages"), internal=internal)
 
 
 def case_assigned(case: Case, assignee: User | None, actor: User) -> None:
@@ -275,13 +276,13 @@ def daily_digests(now: datetime) -> int:
     staff = db.session.scalars(sa.select(User).where(User.role == Role.staff, User.is_active)
                                .options(selectinload(User.hubs)).order_by(User.id))
     for user in staff:
-        hub_ids = [hub.id for hub in user.hubs]
-        if not hub_ids:
+        hubs = hub_ids(user)
+        if not hubs:
             continue
         day = _today_of(user, now) - timedelta(days=1)
         start = datetime.combine(day, datetime.min.time(), _zone_of(user))
         cases = db.session.scalars(
-            sa.select(Case).where(Case.hub_id.in_(hub_ids), Case.stage != Stage.draft,
+            sa.select(Case).where(Case.hub_id.in_(hubs), Case.stage != Stage.draft,
                                   Case.submitted_at >= start, Case.submitted_at < start + timedelta(days=1))
             .order_by(Case.submitted_at, Case.id)).all()
         if not cases:

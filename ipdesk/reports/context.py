@@ -3,22 +3,17 @@ import hashlib
 import io
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from PIL import Image
-from sqlalchemy.orm import selectinload
 
-from ipdesk.actions.services import case_actions
-from ipdesk.cases.models import Case, CaseTransfer, Consultation, EvidenceItem, Message, StageChange
+from ipdesk.cases.models import Case, CaseTransfer
+from ipdesk.cases.record import load_case_record, staff_only
 from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name, local_today
 from ipdesk.costs.services import case_subsidy
-from ipdesk.deadlines.models import Deadline
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.storage import get_storage
-from ipdesk.extensions import db
-from ipdesk.policy import can
 from ipdesk.reports.pdf import PAGE_MARK, PAGES_MARK, css_string, page_counter
 
 THUMBNAIL_PX = 360
@@ -54,59 +49,47 @@ def thumbnail(file: EvidenceFile) -> bytes | None:
 
 
 def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, str]]]:
-    """Everything the case file PDF shows to ``viewer``, and the thumbnails it embeds.
-
-    Internal notes, transfers and who is assigned appear only for the staff side of the case.
-    """
-    staff_side = can(viewer, "case.internal_note", case)
+    """Everything the case file PDF shows to ``viewer`` (what ``load_case_record`` gives them), and the
+    thumbnails it embeds; who is assigned appears only for the staff side of the case."""
+    record = load_case_record(case, viewer)
+    staff_side, names = record.staff_side, record.names
     reference = case.display_reference
-    changes = db.session.scalars(sa.select(StageChange).where(StageChange.case_id == case.id)
-                                 .options(selectinload(StageChange.actor))
-                                 .order_by(StageChange.created_at, StageChange.id)).all()
-    timeline = [{"at": c.created_at, "actor": c.actor.name, "from": c.from_stage.title, "to": c.to_stage.title,
-                 "outcome": c.outcome.title if c.outcome else "", "note": c.note} for c in changes]
-    if staff_side:
-        transfers = db.session.scalars(sa.select(CaseTransfer).where(CaseTransfer.case_id == case.id)
-                                       .options(selectinload(CaseTransfer.actor), selectinload(CaseTransfer.from_hub),
-                                                selectinload(CaseTransfer.to_hub))).all()
-        timeline += [{"at": t.created_at, "actor": t.actor.name, "from": t.from_hub.name, "to": t.to_hub.name,
-                      "outcome": "", "note": t.reason} for t in transfers]
-        timeline.sort(key=lambda e: e["at"])
+    timeline = [
+        {"at": e.created_at, "actor": names[e.actor_id], "from": e.from_hub.name, "to": e.to_hub.name, "outcome": "",
+         "note": e.reason} if isinstance(e, CaseTransfer) else
+        {"at": e.created_at, "actor": names[e.actor_id], "from": e.from_stage.title, "to": e.to_stage.title,
+         "outcome": e.outcome.title if e.outcome else "", "note": e.note}
+        for e in record.timeline]
 
-    items = db.session.scalars(sa.select(EvidenceItem).where(EvidenceItem.case_id == case.id)
-                               .options(selectinload(EvidenceItem.created_by))
-                               .order_by(EvidenceItem.created_at, EvidenceItem.id)).all()
-    files = db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                               .options(selectinload(EvidenceFile.uploaded_by)).order_by(EvidenceFile.id)).all()
     images: dict[str, tuple[bytes, str]] = {}
     files_by_item: dict[int, list[dict]] = {}
-    for file in files:
+    for file in record.files:
         key = None
         if len(images) < MAX_THUMBNAILS and (thumb := thumbnail(file)) is not None:
             key = f"ev{file.id}"
             images[key] = (thumb, "image/jpeg")
         files_by_item.setdefault(file.item_id, []).append({
             "name": file.original_name, "size": file.size, "type": file.content_type, "sha256": file.sha256,
-            "uploaded_by": file.uploaded_by.name, "uploaded_at": file.uploaded_at, "thumbnail": key})
+            "uploaded_by": names[file.uploaded_by_id], "uploaded_at": file.uploaded_at, "thumbnail": key,
+            "custody": [{"at": e.created_at, "event": e.kind.title, "by": names.get(e.actor_id, ""), "note": e.note}
+                        for e in record.custody_by_file.get(file.id, [])]})
     evidence = [{"kind": i.kind.title, "description": i.description, "collected_on": i.collected_on,
                  "collected_by": i.collected_by, "source": i.source, "files": files_by_item.get(i.id, [])}
-                for i in items]
+                for i in record.evidence]
 
     consultations = [{"on": c.consulted_on, "firm": c.firm, "lawyer": c.lawyer, "summary": c.summary,
                       "route": c.recommended_route.title, "cost": c.cost_amount, "currency": c.cost_currency}
-                     for c in db.session.scalars(sa.select(Consultation).where(Consultation.case_id == case.id)
-                                                 .order_by(Consultation.consulted_on, Consultation.id))]
-    recorded = case_actions(case)
+                     for c in record.consultations]
     actions = [{"kind": a.kind.title, "authority": a.authority, "status": a.status.title, "filed_on": a.filed_on,
                 "reference": a.reference, "trigger_on": a.trigger_on, "result": a.result,
                 "quantity_seized": a.quantity_seized, "penalty": a.penalty_amount,
                 "penalty_currency": a.penalty_currency,
-                "deadline": a.deadline.due_on if a.deadline else None} for a in recorded.actions]
+                "deadline": a.deadline.due_on if a.deadline else None} for a in record.actions]
     suits = [{"court": s.court, "number": s.court_case_number, "status": s.status.title, "filed_on": s.filed_on,
               "hearings": [{"on": h.held_on, "note": h.note} for h in s.hearings],
               "preservation_orders": s.preservation_orders, "judgment": s.judgment, "judged_on": s.judged_on,
               "currency": s.damages_currency, "awarded": s.damages_awarded, "recovered": s.damages_recovered}
-             for s in recorded.suits]
+             for s in record.suits]
     subsidy = case_subsidy(case)
     costs = {
         "lines": [{"on": line.cost.incurred_on, "category": line.cost.category.title,
@@ -120,14 +103,9 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
     today = local_today()
     deadlines = [{"due_on": d.due_on, "what": d.what, "done": d.is_done, "overdue": d.is_overdue(today),
                   "source": d.rule.source if d.rule else ""}
-                 for d in db.session.scalars(sa.select(Deadline).where(Deadline.case_id == case.id)
-                                             .options(selectinload(Deadline.rule))
-                                             .order_by(Deadline.due_on, Deadline.id))]
-    messages_stmt = sa.select(Message).where(Message.case_id == case.id).options(selectinload(Message.author))
-    if not staff_side:
-        messages_stmt = messages_stmt.where(~Message.is_internal)
-    messages = [{"at": m.created_at, "author": m.author.name, "body": m.body, "internal": m.is_internal}
-                for m in db.session.scalars(messages_stmt.order_by(Message.created_at, Message.id))]
+                 for d in sorted(record.deadlines, key=lambda d: (d.due_on, d.id))]
+    messages = [{"at": m.created_at, "author": names[m.author_id], "body": m.body, "internal": staff_only(m)}
+                for m in record.messages]
 
     company = case.company
     generated = utcnow()
