@@ -23,7 +23,7 @@ class AuditEntry(db.Model):
     # Ids, codes, numbers, dates and file hashes only: never a personal value.
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # name -> HMAC-SHA256 of each personal value of the entry (the values: AuditPersonalValue).
-    personal_hashes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    personal_hashes: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     # Unique: two entries can never follow the same one, so the chain cannot fork.
     prev_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, index=True)
     entry_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -56,6 +56,6 @@ class AuditPersonalValue(db.Model):
     entry: Mapped[AuditEntry] = relationship(back_populates="personal_values")
 
     __table_args__ = (
-        sa.UniqueConstraint("entry_id", "name", name="one_value_per_name"),
+        sa.UniqueConstraint("entry_id", "name"),
         sa.CheckConstraint("(value IS NULL) = (erased_at IS NOT NULL)", name="erased_has_no_value"),
     )
