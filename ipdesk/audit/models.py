@@ -1,5 +1,4 @@
-"""Audit entries (ids, codes and keyed hashes, chained; the database refuses edits) and the personal values
-they hash, kept apart so they can be erased."""
+"""Audit entries (ids, codes and keyed hashes, chained, never edited) and their erasable personal values."""
 from datetime import datetime
 
 import sqlalchemy as sa

@@ -51,6 +51,12 @@ def _personal_rows(personal: dict[str, str | None], about_id: int | None, actor_
             for name, value in personal.items() if value]
 
 
+def _hashes(rows: list[dict]) -> dict[str, str]:
+    """What the chain holds of an entry's personal values: their keyed hashes by name."""
+    key = current_app.config["AUDIT_HMAC_KEY"]
+    return {row["name"]: personal_hash(key, row["value"]) for row in rows}
+
+
 def _with_client_address(personal: dict | None) -> dict:
     personal = dict(personal or {})
     if has_request_context() and request.remote_addr:
@@ -77,7 +83,6 @@ def log_event(action: str, *, actor=None, obj=None, data: dict | None = None, pe
     data = data or {}
     if about is _ACTOR_OR_OBJECT:
         about = obj if getattr(obj, "__tablename__", None) == "users" else actor
-    key = current_app.config["AUDIT_HMAC_KEY"]
     rows = _personal_rows(_with_client_address(personal), getattr(about, "id", None), getattr(actor, "id", None))
     entry = AuditEntry(
         created_at=utcnow(),
@@ -87,7 +92,7 @@ def log_event(action: str, *, actor=None, obj=None, data: dict | None = None, pe
         object_id=str(db.inspect(obj).identity[0]) if obj is not None else None,
         case_id=_case_id(obj, data),
         data=data,
-        personal_hashes={row["name"]: personal_hash(key, row["value"]) for row in rows},
+        personal_hashes=_hashes(rows),
         personal_values=[AuditPersonalValue(**row) for row in rows],
     )
     session = db.session()
@@ -135,13 +140,12 @@ def insert_entries(rows: list[dict]) -> None:
     """
     if not rows:
         return
-    key = current_app.config["AUDIT_HMAC_KEY"]
     personal = []
     for row in rows:
         for name in ("actor_id", "object_type", "object_id", "case_id"):
             row.setdefault(name, None)
         personal.append(_personal_rows(row.pop("personal", None) or {}, row.pop("about", None), row["actor_id"]))
-        row["personal_hashes"] = {value["name"]: personal_hash(key, value["value"]) for value in personal[-1]}
+        row["personal_hashes"] = _hashes(personal[-1])
     chain_rows(rows, lock_chain())
     ids = db.session.execute(sa.insert(AuditEntry).returning(AuditEntry.id, sort_by_parameter_order=True),
                              rows).scalars().all()
