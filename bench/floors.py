@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask_login import current_user, login_required
 
-from ipdesk.audit.chain import GENESIS, LOCK_KEY, entry_hash
+from ipdesk.audit.chain import GENESIS, LOCK_KEY, entry_hash, personal_hash
 from ipdesk.auth.models import Role
 from ipdesk.core.db import UTCDateTime, utcnow
 from ipdesk.extensions import db
@@ -240,16 +240,21 @@ def intake():
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
     prev_hash = db.session.execute(sa.text("SELECT entry_hash FROM audit_entries ORDER BY id DESC LIMIT 1")
                                    ).scalar() or GENESIS
+    key = current_app.config["AUDIT_HMAC_KEY"]
     entry = {"created_at": now, "actor_id": current_user.id, "action": "case.submitted", "object_type": "cases",
-             "object_id": str(case_id), "case_id": case_id, "summary": f"Case {case_id} submitted (benchmark floor)",
-             "data": {}, "ip_address": request.remote_addr}
-    db.session.execute(sa.text("INSERT INTO audit_entries (created_at, actor_id, action, object_type, object_id, "
-                               "case_id, summary, data, ip_address, prev_hash, entry_hash) VALUES (:now, :user, "
-                               "'case.submitted', 'cases', :object_id, :case_id, :summary, '{}', :ip, :prev, :hash)")
-                       .bindparams(stamp),
-                       {"now": now, "user": current_user.id, "object_id": str(case_id), "case_id": case_id,
-                        "summary": entry["summary"], "ip": entry["ip_address"], "prev": prev_hash,
-                        "hash": entry_hash(entry, prev_hash)})
+             "object_id": str(case_id), "case_id": case_id, "data": {},
+             "personal_hashes": {"ip": personal_hash(key, request.remote_addr)}}
+    entry_id = db.session.execute(
+        sa.text("INSERT INTO audit_entries (created_at, actor_id, action, object_type, object_id, case_id, data, "
+                "personal_hashes, prev_hash, entry_hash) VALUES (:now, :user, 'case.submitted', 'cases', :object_id, "
+                ":case_id, '{}', :hashes, :prev, :hash) RETURNING id")
+        .bindparams(stamp, sa.bindparam("hashes", type_=sa.JSON)),
+        {"now": now, "user": current_user.id, "object_id": str(case_id), "case_id": case_id,
+         "hashes": entry["personal_hashes"], "prev": prev_hash,
+         "hash": entry_hash(entry, prev_hash)}).scalar_one()
+    db.session.execute(sa.text("INSERT INTO audit_personal_values (entry_id, name, value, user_id) "
+                               "VALUES (:entry_id, 'ip', :ip, :user)"),
+                       {"entry_id": entry_id, "ip": request.remote_addr, "user": current_user.id})
     db.session.commit()
     return jsonify(id=case_id), 201
 

@@ -44,6 +44,7 @@ def bench_env() -> dict:
     CACHE.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{CACHE / f'bench-{CASES}.sqlite3'}"
     env = {**os.environ, "IPDESK_ENV": "bench", "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-secret",
+           "AUDIT_HMAC_KEY": os.environ.get("AUDIT_HMAC_KEY") or "bench-audit-key",
            "DATABASE_URL": url, "FLASK_APP": "wsgi", "BENCH_FLOORS": "1", "TOTP_REQUIRED_ROLES": "",
            "LOGIN_RATE_LIMIT": "100000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per hour",
            "EVIDENCE_STORAGE_DIR": str(CACHE / "evidence"), "REPORTS_DIR": str(CACHE / "reports"),

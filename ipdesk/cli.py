@@ -1,4 +1,5 @@
 """Command-line tools: reference and demo data, and the translation catalogues."""
+import itertools
 import os
 import subprocess
 import sys
@@ -172,15 +173,18 @@ audit = AppGroup("audit", help="The audit log.")
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries (exit 1 if any)."""
-    from ipdesk.audit.chain import ChainReport, verify_chain
+    """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries, and personal
+    values that no longer match their keyed hashes (exit 1 if any)."""
+    from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
 
     report = ChainReport()
     problems = 0
     g.write_intent = False  # a read-only walk: on SQLite, writers carry on meanwhile
     try:
         with db.engine.connect() as connection:
-            for problem in verify_chain(connection, report):
+            for problem in itertools.chain(
+                    verify_chain(connection, report),
+                    verify_personal_values(connection, current_app.config["AUDIT_HMAC_KEY"])):
                 problems += 1
                 click.echo(f"{problem.kind.upper()}: {problem.message}")
     finally:

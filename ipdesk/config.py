@@ -20,10 +20,10 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _dev_secret_key() -> str:
-    """A random key kept under instance/, so development sessions survive restarts."""
+def _dev_key(name: str) -> str:
+    """A random key kept under instance/, so development sessions (and audit hashes) survive restarts."""
     INSTANCE_PATH.mkdir(exist_ok=True)
-    key_file = INSTANCE_PATH / "secret_key"
+    key_file = INSTANCE_PATH / name
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
@@ -33,16 +33,20 @@ def _dev_secret_key() -> str:
 class Config:
     """Configuration read once from the environment when the app is created."""
 
+    def _key(self, variable: str, dev_file: str) -> str:
+        """A key from the environment; only development may make one of its own under instance/."""
+        key = os.environ.get(variable)
+        if not key:
+            if self.ENV_NAME != "development":
+                raise RuntimeError(f"{variable} is not set. Set it, or set IPDESK_ENV=development for a local key.")
+            key = _dev_key(dev_file)
+        return key
+
     def __init__(self) -> None:
         self.ENV_NAME = os.environ.get("IPDESK_ENV", "production")
-        secret = os.environ.get("SECRET_KEY")
-        if not secret:
-            if self.ENV_NAME != "development":
-                raise RuntimeError(
-                    "SECRET_KEY is not set. Set it, or set IPDESK_ENV=development for a local key."
-                )
-            secret = _dev_secret_key()
-        self.SECRET_KEY = secret
+        self.SECRET_KEY = self._key("SECRET_KEY", "secret_key")
+        # The key of the audit log's hashes of personal values (ipdesk.audit.chain.personal_hash).
+        self.AUDIT_HMAC_KEY = self._key("AUDIT_HMAC_KEY", "audit_hmac_key")
 
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
             f"sqlite:///{INSTANCE_PATH / 'ipdesk.sqlite3'}"

@@ -291,7 +291,6 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) -> 
         children[StageChange].append({"actor_id": actor, "from_stage": source, "to_stage": target,
                                       "transition": name, "outcome": outcome, "note": note, "created_at": when})
         children[AuditEntry].append({"actor_id": actor, "action": "case.stage_changed", "object_type": "cases",
-                                     "summary": f"Case: {source.name} -> {target.name} ({name})",
                                      "data": {"from": source.name, "to": target.name, "transition": name,
                                               "outcome": outcome.name if outcome else None},
                                      "created_at": when})

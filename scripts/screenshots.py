@@ -26,6 +26,7 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="ipdesk-tour-"))
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "screenshot-tour", "FLASK_APP": "wsgi",
+           "AUDIT_HMAC_KEY": "screenshot-tour",
            "DATABASE_URL": f"sqlite:///{folder / 'tour.sqlite3'}", "DEMO_PASSWORD": "browser-demo-password",
            "EVIDENCE_STORAGE_DIR": str(folder / "evidence"), "REPORTS_DIR": str(folder / "reports"),
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour"}

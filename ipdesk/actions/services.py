@@ -19,6 +19,7 @@ ACTION_FIELDS = ("kind", "authority", "status", "filed_on", "reference", "trigge
                  "penalty_amount", "penalty_currency")
 LITIGATION_FIELDS = ("court", "court_case_number", "status", "filed_on", "preservation_orders", "judgment",
                      "judged_on", "damages_currency", "damages_awarded", "damages_recovered")
+FREE_TEXT_FIELDS = ("result", "preservation_orders", "judgment")
 
 
 def _check_open(case: Case) -> None:
@@ -45,6 +46,21 @@ def _plain(values: dict) -> dict:
                 (str(v) if v is not None and not isinstance(v, (int, str)) else v)) for k, v in values.items()}
 
 
+def _audited(values: dict, suffix: str = "") -> tuple[dict, dict]:
+    """``values`` split for the audit log: the data, and the free texts (they may name people) as personal
+    values, their names ending in ``suffix``."""
+    plain = _plain(values)
+    return ({k: v for k, v in plain.items() if k not in FREE_TEXT_FIELDS},
+            {f"{k}{suffix}": v for k, v in plain.items() if k in FREE_TEXT_FIELDS})
+
+
+def _audited_change(before: dict, after: dict) -> tuple[dict, dict]:
+    """An edit's before and after values, split as ``_audited`` does."""
+    data_before, personal_before = _audited(before, "_before")
+    data_after, personal_after = _audited(after, "_after")
+    return {"before": data_before, "after": data_after}, {**personal_before, **personal_after}
+
+
 def rules_for(case: Case) -> list[DeadlineRule]:
     """Active rules, those of the case's jurisdiction first."""
     rules = active_rules()
@@ -64,9 +80,9 @@ def add_action(case: Case, data: dict, actor) -> AdministrativeAction:
         _attach_deadline(case, action, data["deadline_rule_id"], actor)
     case.updated_at = utcnow()
     db.session.flush()
-    log_event("action.added", f"Administrative action {action.kind.name} on case {case.display_reference}",
-              actor=actor, obj=action, data={"case_id": case.id, **_plain(values),
-                                             "deadline_id": action.deadline_id})
+    data, personal = _audited(values)
+    log_event("action.added", actor=actor, obj=action,
+              data={"case_id": case.id, **data, "deadline_id": action.deadline_id}, personal=personal)
     return action
 
 
@@ -76,7 +92,7 @@ def update_action(action: AdministrativeAction, case: Case, data: dict, actor) -
     values = _clean(data, ACTION_FIELDS)
     values["penalty_currency"] = values["penalty_currency"] or None
     _check_penalty(values)
-    before = _plain({f: getattr(action, f) for f in ACTION_FIELDS})
+    before = {f: getattr(action, f) for f in ACTION_FIELDS}
     for name, value in values.items():
         setattr(action, name, value)
     action.updated_at = utcnow()
@@ -90,8 +106,8 @@ def update_action(action: AdministrativeAction, case: Case, data: dict, actor) -
         _attach_deadline(case, action, data["deadline_rule_id"], actor)
     case.updated_at = utcnow()
     db.session.flush()
-    log_event("action.updated", f"Administrative action {action.id} on case {case.display_reference} updated",
-              actor=actor, obj=action, data={"case_id": case.id, "before": before, "after": _plain(values)})
+    change, personal = _audited_change(before, values)
+    log_event("action.updated", actor=actor, obj=action, data={"case_id": case.id, **change}, personal=personal)
     return action
 
 
@@ -116,23 +132,23 @@ def add_litigation(case: Case, data: dict, actor) -> Litigation:
     db.session.add(suit)
     case.updated_at = utcnow()
     db.session.flush()
-    log_event("litigation.added", f"Suit at {suit.court} on case {case.display_reference}", actor=actor, obj=suit,
-              data={"case_id": case.id, **_plain(values)})
+    data, personal = _audited(values)
+    log_event("litigation.added", actor=actor, obj=suit, data={"case_id": case.id, **data}, personal=personal)
     return suit
 
 
 def update_litigation(suit: Litigation, case: Case, data: dict, actor) -> Litigation:
     _check_open(case)
     values = _check_damages(_clean(data, LITIGATION_FIELDS))
-    before = _plain({f: getattr(suit, f) for f in LITIGATION_FIELDS})
+    before = {f: getattr(suit, f) for f in LITIGATION_FIELDS}
     for name, value in values.items():
         setattr(suit, name, value)
     suit.updated_at = utcnow()
     bump_version(suit)
     case.updated_at = utcnow()
     db.session.flush()
-    log_event("litigation.updated", f"Suit {suit.id} on case {case.display_reference} updated", actor=actor,
-              obj=suit, data={"case_id": case.id, "before": before, "after": _plain(values)})
+    change, personal = _audited_change(before, values)
+    log_event("litigation.updated", actor=actor, obj=suit, data={"case_id": case.id, **change}, personal=personal)
     return suit
 
 
@@ -154,8 +170,8 @@ def add_hearing(suit: Litigation, case: Case, data: dict, actor) -> Hearing:
     db.session.add(hearing)
     case.updated_at = utcnow()
     db.session.flush()
-    log_event("hearing.added", f"Hearing {hearing.held_on.isoformat()} of suit {suit.id}", actor=actor, obj=hearing,
-              data={"case_id": case.id, "litigation_id": suit.id})
+    log_event("hearing.added", actor=actor, obj=hearing,
+              data={"case_id": case.id, "litigation_id": suit.id, "held_on": hearing.held_on.isoformat()})
     return hearing
 
 

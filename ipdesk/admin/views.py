@@ -16,6 +16,7 @@ from ipdesk.admin.forms import (
     UserFilterForm,
 )
 from ipdesk.audit.models import AuditEntry
+from ipdesk.audit.summaries import personal_text, summary
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.services import create_staff_user, set_user_active, update_user
 from ipdesk.cases.models import Case
@@ -245,7 +246,8 @@ def audit():
     """The audit log, newest first, filtered by who, what, which case and when; the filters are
     subqueries on indexed columns, so a page costs the same few queries whatever it shows."""
     form = AuditFilterForm(request.args)
-    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.actor), selectinload(AuditEntry.case)).order_by(
+    stmt = sa.select(AuditEntry).options(selectinload(AuditEntry.actor), selectinload(AuditEntry.case),
+                                         selectinload(AuditEntry.personal_values)).order_by(
         AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if form.validate():
         if who := (form.actor.data or "").strip():
@@ -263,7 +265,9 @@ def audit():
             stmt = stmt.where(AuditEntry.created_at >= start_of_day(form.date_from.data))
         if form.date_to.data:
             stmt = stmt.where(AuditEntry.created_at < start_of_day(form.date_to.data + timedelta(days=1)))
-    return render_template("admin/audit.html", page=paginate(stmt), form=form)
+    page = paginate(stmt)
+    return render_template("admin/audit.html", page=page, form=form, personal_text=personal_text,
+                           summaries={entry.id: summary(entry) for entry in page.items})
 
 
 # --- deadline rules --------------------------------------------------------------------------

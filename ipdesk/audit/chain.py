@@ -1,9 +1,12 @@
-"""The hash chain of the audit log: each entry's canonical form, its hash, and a streaming check.
+"""The hash chain of the audit log: each entry's canonical form, its hash, and streaming checks.
 
 An entry's hash is the SHA-256 of its fields and of the previous entry's hash, so changing,
-inserting or deleting an entry in the middle of the log breaks the chain where it happened.
+inserting or deleting an entry in the middle of the log breaks the chain where it happened. No
+personal value is chained, only its keyed hash (HMAC-SHA256): the values themselves are kept in
+``audit_personal_values``, where they can be erased without breaking the chain.
 """
 import hashlib
+import hmac
 import json
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -14,15 +17,27 @@ import sqlalchemy as sa
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 LOCK_KEY = 0x69706465736B  # "ipdesk": the PostgreSQL advisory lock every append to the chain takes
-CHAINED_FIELDS = ("created_at", "actor_id", "action", "object_type", "object_id", "case_id", "summary", "data",
-                  "ip_address")
+FORMAT = 2  # 1: summary and client address chained as text (ipdesk.audit.chain_v1); 2: keyed hashes only
+CHAINED_FIELDS = ("created_at", "actor_id", "action", "object_type", "object_id", "case_id", "data",
+                  "personal_hashes")
+
+
+def personal_hash(key: str, value: str) -> str:
+    """The keyed hash a personal value is chained as: HMAC-SHA256 of its UTF-8 bytes under ``AUDIT_HMAC_KEY``.
+
+    Without the key nobody can test a guess (an address, an e-mail) against it; with the key a value
+    can be confirmed after it was erased.
+    """
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def canonical(fields: dict, prev_hash: str) -> bytes:
     """The bytes an entry's hash is computed over: its fields as JSON with sorted keys, ASCII only,
-    no spaces, the time as UTC ISO 8601 with microseconds, and the previous entry's hash."""
+    no spaces, the time as UTC ISO 8601 with microseconds, the format, and the previous entry's hash."""
     record = {name: fields.get(name) for name in CHAINED_FIELDS}
     record["created_at"] = fields["created_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    record["personal_hashes"] = record["personal_hashes"] or {}
+    record["format"] = FORMAT
     record["prev_hash"] = prev_hash
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
@@ -42,7 +57,7 @@ def chain_rows(rows: list[dict], prev_hash: str) -> str:
 
 @dataclass(frozen=True)
 class ChainProblem:
-    kind: str  # "changed", "inserted" or "deleted"
+    kind: str  # "changed", "inserted", "deleted", or "personal" (a personal value that does not match its hash)
     entry_ids: tuple[int, ...]
     message: str
 
@@ -103,3 +118,28 @@ def verify_chain(connection, report: ChainReport, *, batch: int = 5000, window: 
         last_id = rows[-1]["id"]
     report.last_id, report.last_hash = previous_id, expected
     yield from held.values()
+
+
+def verify_personal_values(connection, key: str, *, batch: int = 5000) -> Iterator[ChainProblem]:
+    """Yield every personal value that no longer matches the keyed hash its entry chained.
+
+    Erased values (NULL) are not checked: erasing is allowed, changing is not.
+    """
+    from ipdesk.audit.models import AuditEntry, AuditPersonalValue
+
+    values, entries = AuditPersonalValue.__table__, AuditEntry.__table__
+    last_id = 0
+    while True:
+        rows = connection.execute(
+            sa.select(values.c.id, values.c.entry_id, values.c.name, values.c.value, entries.c.personal_hashes)
+            .join(entries, entries.c.id == values.c.entry_id)
+            .where(values.c.id > last_id, values.c.value.is_not(None)).order_by(values.c.id).limit(batch)).all()
+        if not rows:
+            break
+        for row in rows:
+            chained = (row.personal_hashes or {}).get(row.name)
+            if chained is None or not hmac.compare_digest(chained, personal_hash(key, row.value)):
+                yield ChainProblem("personal", (row.entry_id,),
+                                   f"personal value {row.name!r} of entry #{row.entry_id} does not match "
+                                   f"its keyed hash")
+        last_id = rows[-1].id

@@ -25,9 +25,9 @@ def authenticate(email: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or not user.is_active:
-        data = {"email": email[:254], "user_id": user.id if user else None,
-                "reason": "inactive" if ok else "credentials"}
-        record_despite_refusal(lambda: log_event("auth.login_failed", f"Failed sign-in for {email[:254]}", data=data))
+        data = {"user_id": user.id if user else None, "reason": "inactive" if ok else "credentials"}
+        record_despite_refusal(lambda: log_event("auth.login_failed", data=data, personal={"email": email[:254]},
+                                                 about=user))
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -38,7 +38,7 @@ def sign_in(user: User, *, remember: bool = False) -> None:
     start_session(user, remember=remember)
     # bookkeeping, not an edit: a plain UPDATE that leaves the row's version alone
     db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
-    log_event("auth.login", f"{user.email} signed in", actor=user, obj=user,
+    log_event("auth.login", actor=user, obj=user,
               data={"remember": remember, "two_factor": user.has_two_factor})
 
 
@@ -50,7 +50,7 @@ def change_password(user: User, current: str, new: str) -> None:
     revoke_all_sessions(user)
     db.session.flush()
     start_session(user)
-    log_event("auth.password_changed", f"{user.email} changed their password", actor=user, obj=user)
+    log_event("auth.password_changed", actor=user, obj=user)
 
 
 def _reset_hash(token: str) -> str:
@@ -66,8 +66,8 @@ def request_password_reset(email: str) -> None:
 
     email = (email or "").strip().lower()[:254]
     user = db.session.scalar(sa.select(User).where(User.email == email, User.is_active))
-    log_event("auth.password_reset_requested", f"Password reset asked for {email}", actor=user, obj=user,
-              data={"email": email, "user_id": user.id if user else None})
+    log_event("auth.password_reset_requested", actor=user, obj=user, data={"user_id": user.id if user else None},
+              personal={"email": email}, about=user)
     if user is None:
         return
     token = secrets.token_urlsafe(32)
@@ -101,7 +101,7 @@ def complete_password_reset(reset: PasswordResetToken, new_password: str) -> boo
     user.password_hash = hash_password(new_password)
     revoke_all_sessions(user)
     db.session.flush()
-    log_event("auth.password_reset", f"{user.email} reset their password", actor=user, obj=user,
+    log_event("auth.password_reset", actor=user, obj=user,
               data={"reset_id": reset.id})
     return True
 
@@ -112,7 +112,7 @@ def update_profile(user: User, data: dict) -> None:
     user.timezone = data["timezone"]
     bump_version(user)
     db.session.flush()
-    log_event("user.profile_updated", f"{user.email} updated their profile", actor=user, obj=user)
+    log_event("user.profile_updated", actor=user, obj=user)
 
 
 def _hubs(hub_ids) -> list[Hub]:
@@ -146,14 +146,15 @@ def create_staff_user(data: dict, actor: User) -> User:
             db.session.add(user)
     except IntegrityError:
         raise ServiceError(_("An account with this e-mail address already exists."), field="email") from None
-    log_event("user.created", f"{actor.email} created {user.email} as {role.name}", actor=actor, obj=user,
-              data={"role": role.name, "hub_ids": [h.id for h in hubs]})
+    log_event("user.created", actor=actor, obj=user, data={"role": role.name, "hub_ids": [h.id for h in hubs]},
+              personal={"email": user.email})
     return user
 
 
 def update_user(user: User, data: dict, actor: User) -> None:
     """Change a user's name, role (staff side only) and hubs."""
-    before = {"name": user.name, "role": user.role.name, "hub_ids": [h.id for h in user.hubs]}
+    before = {"role": user.role.name, "hub_ids": [h.id for h in user.hubs]}
+    name_before = user.name
     if user.role is Role.exporter:
         if data.get("role") not in (None, Role.exporter):
             raise ServiceError(_("An exporter's role cannot be changed."), field="role")
@@ -171,9 +172,9 @@ def update_user(user: User, data: dict, actor: User) -> None:
     user.hubs = hubs
     bump_version(user)
     db.session.flush()
-    after = {"name": user.name, "role": user.role.name, "hub_ids": [h.id for h in hubs]}
-    log_event("user.updated", f"{actor.email} updated {user.email}", actor=actor, obj=user,
-              data={"before": before, "after": after})
+    after = {"role": user.role.name, "hub_ids": [h.id for h in hubs]}
+    log_event("user.updated", actor=actor, obj=user, data={"before": before, "after": after},
+              personal={"email": user.email, "name_before": name_before, "name_after": user.name})
 
 
 def set_user_active(user: User, active: bool, actor: User) -> None:
@@ -188,5 +189,4 @@ def set_user_active(user: User, active: bool, actor: User) -> None:
         revoke_all_sessions(user)
     db.session.flush()
     action = "user.activated" if active else "user.deactivated"
-    log_event(action, f"{actor.email} {'activated' if active else 'deactivated'} {user.email}",
-              actor=actor, obj=user)
+    log_event(action, actor=actor, obj=user, personal={"email": user.email})

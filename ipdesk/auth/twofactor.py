@@ -83,7 +83,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
     codes = _new_recovery_codes(user)
     db.session.flush()
-    log_event("auth.2fa_enabled", f"{user.email} turned two-factor sign-in on", actor=user, obj=user)
+    log_event("auth.2fa_enabled", actor=user, obj=user)
     return codes
 
 
@@ -95,7 +95,7 @@ def disable(user: User, code: str) -> None:
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.flush()
-    log_event("auth.2fa_disabled", f"{user.email} turned two-factor sign-in off", actor=user, obj=user)
+    log_event("auth.2fa_disabled", actor=user, obj=user)
 
 
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
@@ -103,7 +103,7 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
         raise ServiceError(_("That code is not correct."), field="code")
     codes = _new_recovery_codes(user)
     db.session.flush()
-    log_event("auth.2fa_recovery_codes", f"{user.email} made new recovery codes", actor=user, obj=user)
+    log_event("auth.2fa_recovery_codes", actor=user, obj=user)
     return codes
 
 
@@ -123,8 +123,7 @@ def check(user: User, code: str) -> bool:
                                                               RecoveryCode.used_at.is_(None)))
         if row is not None:
             row.used_at = utcnow()
-            log_event("auth.2fa_recovery_used", f"{user.email} signed in with a recovery code", actor=user,
-                      obj=user)
+            log_event("auth.2fa_recovery_used", actor=user, obj=user)
             return True
     return False
 

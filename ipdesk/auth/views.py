@@ -111,8 +111,7 @@ def login_code():
             session.pop(PENDING, None)
             sign_in(user, remember=pending["remember"])
             return redirect(pending.get("next") or url_for("main.index"))
-        record_despite_refusal(lambda: log_event("auth.2fa_failed", f"Wrong second-step code for {user.email}",
-                                                 obj=user, data={"user_id": user.id}))
+        record_despite_refusal(lambda: log_event("auth.2fa_failed", obj=user, data={"user_id": user.id}))
         form.code.errors.append(_("That code is not correct, or was already used."))
         return render_template("auth/login_code.html", form=form), 200
     return render_template("auth/login_code.html", form=form)

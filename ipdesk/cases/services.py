@@ -73,8 +73,8 @@ def create_case(company: Company, data: dict, actor: User) -> Case:
     )
     db.session.add(case)
     db.session.flush()
-    log_event("case.created", f"Draft {case.id} created for company {company.id}", actor=actor, obj=case,
-              data={"on_behalf": case.filed_on_behalf, "country": country.code})
+    log_event("case.created", actor=actor, obj=case,
+              data={"on_behalf": case.filed_on_behalf, "country": country.code, "company_id": company.id})
     return case
 
 
@@ -96,8 +96,7 @@ def update_case(case: Case, data: dict, actor: User) -> None:
     case.updated_at = utcnow()
     bump_version(case)
     db.session.flush()
-    log_event("case.updated", f"Case {case.display_reference} edited", actor=actor, obj=case,
-              data={"fields": sorted(changed)})
+    log_event("case.updated", actor=actor, obj=case, data={"fields": sorted(changed)})
 
 
 def next_reference(country_code: str, when: datetime) -> str:
@@ -167,8 +166,7 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
     if name == "return":  # the request for information reaches the exporter as a message
         db.session.add(Message(case_id=case.id, author_id=actor.id, body=note, is_internal=False))
     db.session.flush()
-    log_event("case.stage_changed", f"Case {case.reference or case.id}: {source.name} -> {target.name} ({name})",
-              actor=actor, obj=case,
+    log_event("case.stage_changed", actor=actor, obj=case,
               data={"from": source.name, "to": target.name, "transition": name,
                     "outcome": case.outcome.name if case.outcome else None})
     notifications.stage_changed(case, change, actor)
@@ -195,8 +193,8 @@ def assign_case(case: Case, assignee: User | None, actor: User) -> None:
     case.updated_at = utcnow()
     bump_version(case)
     db.session.flush()
-    log_event("case.assigned", f"Case {case.display_reference} assigned to {assignee.email if assignee else 'nobody'}",
-              actor=actor, obj=case, data={"from": previous, "to": case.assignee_id})
+    log_event("case.assigned", actor=actor, obj=case, data={"from": previous, "to": case.assignee_id},
+              personal={"assignee": assignee.email if assignee else None}, about=assignee)
     if case.assignee_id != previous:
         notifications.case_assigned(case, assignee, actor)
 
@@ -217,8 +215,9 @@ def transfer_case(case: Case, hub: Hub, reason: str, actor: User) -> CaseTransfe
     case.updated_at = utcnow()
     bump_version(case)
     db.session.flush()
-    log_event("case.transferred", f"Case {case.display_reference} transferred to hub {hub.code}", actor=actor,
-              obj=case, data={"from_hub": transfer.from_hub_id, "to_hub": hub.id, "reason": transfer.reason})
+    log_event("case.transferred", actor=actor, obj=case,
+              data={"from_hub": transfer.from_hub_id, "to_hub": hub.id, "hub": hub.code},
+              personal={"reason": transfer.reason})
     return transfer
 
 
@@ -233,9 +232,8 @@ def post_message(case: Case, body: str, actor: User, *, internal: bool = False) 
     db.session.add(message)
     case.updated_at = utcnow()
     db.session.flush()
-    log_event("case.note_added" if internal else "case.message_posted",
-              f"{'Internal note' if internal else 'Message'} on case {case.display_reference}",
-              actor=actor, obj=case, data={"message_id": message.id})
+    log_event("case.note_added" if internal else "case.message_posted", actor=actor, obj=case,
+              data={"message_id": message.id})
     notifications.message_posted(case, message, actor)
     return message
 
@@ -253,8 +251,7 @@ def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> Eviden
     from ipdesk.evidence.services import attach_files
 
     attach_files(item, uploads, actor)
-    log_event("evidence.added", f"Evidence {item.id} added to case {case.display_reference}", actor=actor,
-              obj=item, data={"case_id": case.id, "kind": item.kind.name})
+    log_event("evidence.added", actor=actor, obj=item, data={"case_id": case.id, "kind": item.kind.name})
     return item
 
 
@@ -283,6 +280,5 @@ def add_consultation(case: Case, data: dict, actor: User) -> Consultation:
                            "payer": data["cost_payer"], "amount": consultation.cost_amount,
                            "currency": consultation.cost_currency, "krw_rate": data.get("cost_krw_rate"),
                            "incurred_on": consultation.consulted_on}, actor, consultation_id=consultation.id)
-    log_event("consultation.added", f"Consultation {consultation.id} on case {case.display_reference}",
-              actor=actor, obj=consultation, data={"case_id": case.id})
+    log_event("consultation.added", actor=actor, obj=consultation, data={"case_id": case.id})
     return consultation

@@ -83,8 +83,9 @@ def export_cases():
     stmt = case_query(current_user, form)
     from ipdesk.audit.services import log_event
 
-    log_event("case.exported", "Case list exported as CSV", actor=current_user,
-              data={"filters": {k: v for k, v in request.args.items()}})
+    filters = dict(request.args)
+    log_event("case.exported", actor=current_user, data={"filters": filters},
+              personal={"search": filters.pop("q", None)})  # free text: it may name a person
     return Response(export_csv(stmt, staff_view=current_user.is_staff_side), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
 

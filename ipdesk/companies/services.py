@@ -75,10 +75,10 @@ def register_company(data: dict, *, locale: str | None) -> User:
         ) from None
     log_event(
         "company.registered",
-        f"Company {company.name_en} registered by {user.email}",
         actor=user,
         obj=company,
         data={"registration_number": number, "user_id": user.id},
+        personal={"company": company.name_en, "email": user.email},
     )
     return user
 
@@ -90,7 +90,7 @@ def approve_company(company: Company, actor: User) -> None:
     company.approved_at = utcnow()
     bump_version(company)
     db.session.flush()
-    log_event("company.approved", f"Company {company.name_en} approved", actor=actor, obj=company)
+    log_event("company.approved", actor=actor, obj=company, personal={"company": company.name_en}, about=None)
     notifications.company_status_changed(company, "approved")
 
 
@@ -107,10 +107,8 @@ def suspend_company(company: Company, reason: str, actor: User) -> None:
     for user in company.users:
         revoke_all_sessions(user)
     db.session.flush()
-    log_event(
-        "company.suspended", f"Company {company.name_en} suspended", actor=actor, obj=company,
-        data={"reason": reason.strip()},
-    )
+    log_event("company.suspended", actor=actor, obj=company,
+              personal={"company": company.name_en, "reason": reason.strip()}, about=None)
     notifications.company_status_changed(company, "suspended")
 
 
@@ -124,7 +122,7 @@ def reinstate_company(company: Company, actor: User) -> None:
     if company.approved_at is None:
         company.approved_at = utcnow()
         db.session.flush()
-    log_event("company.reinstated", f"Company {company.name_en} reinstated", actor=actor, obj=company)
+    log_event("company.reinstated", actor=actor, obj=company, personal={"company": company.name_en}, about=None)
     notifications.company_status_changed(company, "reinstated")
 
 
@@ -162,8 +160,8 @@ def invite_colleague(company: Company, email: str, actor: User) -> tuple[Invitat
     )
     db.session.add(invitation)
     db.session.flush()
-    log_event("invitation.created", f"{actor.email} invited {email}", actor=actor, obj=invitation,
-              data={"company_id": company.id})
+    log_event("invitation.created", actor=actor, obj=invitation, data={"company_id": company.id},
+              personal={"email": email}, about=None)  # no account has this address yet
     return invitation, token
 
 
@@ -181,7 +179,7 @@ def revoke_invitation(invitation: Invitation, actor: User) -> None:
         raise ServiceError(_("This invitation is no longer open."))
     invitation.revoked_at = utcnow()
     db.session.flush()
-    log_event("invitation.revoked", f"Invitation for {invitation.email} revoked", actor=actor, obj=invitation)
+    log_event("invitation.revoked", actor=actor, obj=invitation, personal={"email": invitation.email}, about=None)
 
 
 def accept_invitation(invitation: Invitation, data: dict, *, locale: str | None) -> User:
@@ -208,6 +206,6 @@ def accept_invitation(invitation: Invitation, data: dict, *, locale: str | None)
         raise ServiceError(_("An account with this e-mail address already exists.")) from None
     invitation.accepted_at = now
     invitation.accepted_user_id = user.id
-    log_event("invitation.accepted", f"{user.email} joined company {invitation.company_id}", actor=user,
-              obj=invitation)
+    log_event("invitation.accepted", actor=user, obj=invitation, data={"company_id": invitation.company_id},
+              personal={"email": user.email})
     return user

@@ -42,9 +42,9 @@ def record_cost(case: Case, data: dict, actor, *, consultation_id: int | None = 
     db.session.add(cost)
     case.updated_at = utcnow()
     db.session.flush()
-    log_event("cost.added", f"Cost {cost.amount} {cost.currency} on case {case.display_reference}", actor=actor,
-              obj=cost, data={"case_id": case.id, "amount": str(cost.amount), "currency": currency,
-                              "krw_rate": str(rate), "amount_krw": cost.amount_krw, "payer": cost.payer.name})
+    log_event("cost.added", actor=actor, obj=cost,
+              data={"case_id": case.id, "amount": str(cost.amount), "currency": currency,
+                    "krw_rate": str(rate), "amount_krw": cost.amount_krw, "payer": cost.payer.name})
     return cost
 
 
@@ -52,7 +52,7 @@ def remove_cost(cost: Cost, case: Case, actor) -> None:
     """Take back a cost entered by mistake; the audit log keeps what it was."""
     if case.stage is Stage.closed:
         raise ServiceError(_("The costs of a closed case cannot be changed."))
-    log_event("cost.removed", f"Cost {cost.id} removed from case {case.display_reference}", actor=actor, obj=cost,
+    log_event("cost.removed", actor=actor, obj=cost,
               data={"case_id": case.id, "amount": str(cost.amount), "currency": cost.currency,
                     "amount_krw": cost.amount_krw, "incurred_on": cost.incurred_on.isoformat()})
     db.session.delete(cost)
@@ -172,8 +172,9 @@ def save_cost_rule(rule: CostShareRule | None, data: dict, actor) -> CostShareRu
     rule, before, values = save_reference_row(
         CostShareRule, rule, data, RULE_FIELDS, duplicate_field="company_size",
         duplicate_message=_("This company size already has a rule."))
-    log_event("cost_rule.saved", f"Cost-share rule for {rule.company_size.name} saved", actor=actor, obj=rule,
-              data={"before": before and {f: _plain(v) for f, v in before.items()},
+    log_event("cost_rule.saved", actor=actor, obj=rule,
+              data={"company_size": rule.company_size.name,
+                    "before": before and {f: _plain(v) for f, v in before.items()},
                     "after": {f: _plain(v) for f, v in values.items()}})
     return rule
 

@@ -39,9 +39,8 @@ def add_deadline(case, data: dict, actor) -> Deadline:
                             source=DeadlineSource.manual, created_by_id=actor.id)
     db.session.add(deadline)
     db.session.flush()
-    log_event("deadline.added", f"Deadline {deadline.due_on.isoformat()} on case {case.display_reference}",
-              actor=actor, obj=deadline, data={"case_id": case.id, "due_on": deadline.due_on.isoformat(),
-                                               "rule_id": deadline.rule_id})
+    log_event("deadline.added", actor=actor, obj=deadline,
+              data={"case_id": case.id, "due_on": deadline.due_on.isoformat(), "rule_id": deadline.rule_id})
     return deadline
 
 
@@ -51,8 +50,7 @@ def complete_deadline(deadline: Deadline, actor) -> None:
     deadline.is_done = True
     deadline.done_at = utcnow()
     db.session.flush()
-    log_event("deadline.done", f"Deadline {deadline.id} done", actor=actor, obj=deadline,
-              data={"case_id": deadline.case_id})
+    log_event("deadline.done", actor=actor, obj=deadline, data={"case_id": deadline.case_id})
 
 
 RULE_FIELDS = ("jurisdiction", "procedure_en", "procedure_ko", "trigger_en", "trigger_ko", "months", "days", "source",
@@ -64,6 +62,5 @@ def save_rule(rule: DeadlineRule | None, data: dict, actor) -> DeadlineRule:
     rule, before, values = save_reference_row(
         DeadlineRule, rule, data, RULE_FIELDS, duplicate_field="procedure_en",
         duplicate_message=_("This jurisdiction already has a rule for this procedure."))
-    log_event("deadline_rule.saved", f"Deadline rule {rule.jurisdiction} {rule.procedure_en} saved", actor=actor,
-              obj=rule, data={"before": before, "after": values})
+    log_event("deadline_rule.saved", actor=actor, obj=rule, data={"before": before, "after": values})
     return rule

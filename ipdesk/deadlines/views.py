@@ -87,7 +87,7 @@ def rotate_calendar():
     token = secrets.token_urlsafe(32)
     db.session.execute(sa.update(User).where(User.id == current_user.id)
                        .values(calendar_token_hash=hashlib.sha256(token.encode()).hexdigest()))
-    log_event("calendar.rotated", f"{current_user.email} made a new calendar link", actor=current_user)
+    log_event("calendar.rotated", actor=current_user)
     flash(_("Your new calendar link is below. Add it to your calendar app; the previous link no longer works."),
           "success")
     return render_template("deadlines/calendar_link.html",

@@ -42,8 +42,8 @@ def record_custody(file: EvidenceFile, kind: CustodyKind, actor, note: str = "")
     event = CustodyEvent(file_id=file.id, case_id=file.case_id, kind=kind, actor_id=getattr(actor, "id", None),
                          note=note.strip())
     db.session.add(event)
-    log_event(f"evidence.{kind.name}", f"Evidence file {file.id} ({file.sha256[:12]}): {kind.name}", actor=actor,
-              obj=file, data={"case_id": file.case_id, "sha256": file.sha256, "note": note.strip()})
+    log_event(f"evidence.{kind.name}", actor=actor, obj=file, data={"case_id": file.case_id, "sha256": file.sha256},
+              personal={"note": note.strip()})
     return event
 
 
@@ -109,8 +109,7 @@ def verify_case(case: Case, actor) -> dict[str, list[EvidenceFile]]:
     for file in db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
                                    .order_by(EvidenceFile.id)):
         results[verify_file(file, actor)].append(file)
-    log_event("evidence.verified", f"Evidence of case {case.display_reference} verified", actor=actor, obj=case,
-              data={k: [f.id for f in v] for k, v in results.items()})
+    log_event("evidence.verified", actor=actor, obj=case, data={k: [f.id for f in v] for k, v in results.items()})
     return results
 
 
@@ -149,7 +148,6 @@ def evidence_bundle(case: Case, actor):
         bundle.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     for file in files:
         record_custody(file, CustodyKind.exported, actor, note=_("Evidence bundle"))
-    log_event("evidence.bundle", f"Evidence bundle of case {case.display_reference}", actor=actor, obj=case,
-              data={"files": [f.id for f in files]})
+    log_event("evidence.bundle", actor=actor, obj=case, data={"files": [f.id for f in files]})
     buffer.seek(0)
     return buffer

@@ -32,8 +32,8 @@ def download(case_id: int, file_id: int):
     file = _file_of(case, file_id)
     result = verify_file(file, current_user)
     if result != "ok":
-        record_despite_refusal(lambda: log_event("evidence.download_refused", f"File {file.id} not served: {result}",
-                                                 actor=current_user, obj=file))
+        record_despite_refusal(lambda: log_event("evidence.download_refused", actor=current_user, obj=file,
+                                                 data={"result": result}))
         return render_template(
             "errors/error.html", code=409, title=_("Integrity check failed"),
             message=_("The stored file %(name)s no longer matches the SHA-256 recorded at upload, or is missing. "

@@ -100,7 +100,7 @@ def create_infringer(data: dict, actor, *, case: Case | None = None) -> Infringe
     _rebuild_identifiers(infringer)
     db.session.add(infringer)
     db.session.flush()
-    log_event("infringer.created", f"Infringer {infringer.id} created", actor=actor, obj=infringer,
+    log_event("infringer.created", actor=actor, obj=infringer,
               data={"from_case_id": case.id if case else None, "identifiers": len(infringer.identifiers)})
     if case is not None:
         link_case(case, infringer, actor)
@@ -117,8 +117,7 @@ def update_infringer(infringer: Infringer, data: dict, actor) -> None:
     infringer.updated_at = utcnow()
     bump_version(infringer)
     db.session.flush()
-    log_event("infringer.updated", f"Infringer {infringer.id} edited", actor=actor, obj=infringer,
-              data={"fields": changed})
+    log_event("infringer.updated", actor=actor, obj=infringer, data={"fields": changed})
 
 
 def link_case(case: Case, infringer: Infringer, actor) -> bool:
@@ -130,8 +129,7 @@ def link_case(case: Case, infringer: Infringer, actor) -> bool:
             db.session.add(CaseInfringer(case_id=case.id, infringer_id=infringer.id, linked_by_id=actor.id))
     except IntegrityError:  # linked by someone else a moment ago
         return False
-    log_event("infringer.linked", f"Infringer {infringer.id} linked to case {case.display_reference}", actor=actor,
-              obj=infringer, data={"case_id": case.id})
+    log_event("infringer.linked", actor=actor, obj=infringer, data={"case_id": case.id})
     return True
 
 
@@ -142,8 +140,7 @@ def unlink_case(case: Case, infringer: Infringer, actor) -> bool:
         return False
     db.session.delete(link)
     db.session.flush()
-    log_event("infringer.unlinked", f"Infringer {infringer.id} unlinked from case {case.display_reference}",
-              actor=actor, obj=infringer, data={"case_id": case.id})
+    log_event("infringer.unlinked", actor=actor, obj=infringer, data={"case_id": case.id})
     return True
 
 

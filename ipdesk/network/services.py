@@ -32,7 +32,7 @@ def create_hub(data: dict, actor) -> Hub:
             db.session.add(hub)
     except IntegrityError:
         raise ServiceError(_("A hub with this code already exists."), field="code") from None
-    log_event("hub.created", f"Hub {hub.code} created", actor=actor, obj=hub, data={f: data[f] for f in HUB_FIELDS})
+    log_event("hub.created", actor=actor, obj=hub, data={f: data[f] for f in HUB_FIELDS})
     return hub
 
 
@@ -47,8 +47,8 @@ def update_hub(hub: Hub, data: dict, actor) -> None:
         setattr(hub, field, data[field])
     bump_version(hub)
     db.session.flush()
-    log_event("hub.updated", f"Hub {hub.code} updated", actor=actor, obj=hub,
-              data={"before": before, "after": {f: getattr(hub, f) for f in EDITABLE_HUB_FIELDS}})
+    log_event("hub.updated", actor=actor, obj=hub,
+              data={"code": hub.code, "before": before, "after": {f: getattr(hub, f) for f in EDITABLE_HUB_FIELDS}})
 
 
 def _coverage(data: dict) -> tuple[Hub, list[Hub]]:
@@ -70,8 +70,9 @@ def add_country(data: dict, actor) -> Country:
     country = Country(code=code, primary_hub=primary, secondary_hubs=secondary, is_active=True)
     db.session.add(country)
     db.session.flush()
-    log_event("country.added", f"Country {code} added under hub {primary.code}", actor=actor, obj=country,
-              data={"primary_hub_id": primary.id, "secondary_hub_ids": [h.id for h in secondary]})
+    log_event("country.added", actor=actor, obj=country,
+              data={"country": code, "hub": primary.code, "primary_hub_id": primary.id,
+                    "secondary_hub_ids": [h.id for h in secondary]})
     return country
 
 
@@ -84,7 +85,7 @@ def update_country(country: Country, data: dict, actor) -> None:
     country.is_active = data["is_active"]
     bump_version(country)
     db.session.flush()
-    log_event("country.updated", f"Country {country.code} updated", actor=actor, obj=country,
-              data={"before": before, "after": {"primary_hub_id": primary.id,
+    log_event("country.updated", actor=actor, obj=country,
+              data={"country": country.code, "before": before, "after": {"primary_hub_id": primary.id,
                                                   "secondary_hub_ids": [h.id for h in secondary],
                                                   "is_active": country.is_active}})

@@ -311,8 +311,8 @@ def save_preferences(user: User, choices: dict[NotificationKind, tuple[bool, boo
             db.session.add(preference)
         preference.email, preference.in_app = by_email, in_app
     db.session.flush()
-    log_event("user.notifications_changed", f"{user.email} changed their notification settings", actor=user,
-              obj=user, data={kind.name: list(pair) for kind, pair in choices.items() if not kind.is_essential})
+    log_event("user.notifications_changed", actor=user, obj=user,
+              data={kind.name: list(pair) for kind, pair in choices.items() if not kind.is_essential})
 
 
 def mark_read(notification: Notification) -> None:
@@ -333,8 +333,7 @@ def retry_failed(actor: User) -> int:
         sa.update(Notification).where(Notification.email_status == EmailStatus.failed)
         .values(email_status=EmailStatus.pending, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
-    log_event("notify.retry_failed", f"{actor.email} retried {count} failed e-mails", actor=actor,
-              data={"count": count})
+    log_event("notify.retry_failed", actor=actor, data={"count": count})
     if count:
         _wake_after_commit()
     return count

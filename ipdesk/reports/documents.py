@@ -39,7 +39,7 @@ def case_file(case_id: int):
     case = get_case(case_id, "case.view")
     context, images = case_file_context(case, current_user)
     pdf = render_pdf(render_template("reports/pdf/case_file.html", **context), images=images)
-    log_event("case.printed", f"Case file PDF of {case.display_reference}", actor=current_user, obj=case,
+    log_event("case.printed", actor=current_user, obj=case,
               data={"staff_side": context["staff_side"], "bytes": len(pdf)})
     name = case.reference or f"draft-{case.id}"
     return pdf_response(pdf, f"{name}.pdf", attachment=False)
@@ -79,8 +79,7 @@ def country_summary():
         return _reports_page(form, pack_form, 422)
     code = get_country(form.country.data, "report.view").code
     pdf = country_summary_pdf(code, form.start.data, form.end.data)
-    log_event("report.country_printed", f"Country summary {code} {form.start.data}..{form.end.data}",
-              actor=current_user, data={"country": code, "start": form.start.data.isoformat(),
+    log_event("report.country_printed", actor=current_user, data={"country": code, "start": form.start.data.isoformat(),
                                         "end": form.end.data.isoformat()})
     return pdf_response(pdf, f"ipdesk-{code}-{form.start.data.isoformat()}-{form.end.data.isoformat()}.pdf")
 
@@ -121,6 +120,6 @@ def pack_download(job_id: str):
     path = pack_path(job)
     if job.status is not JobStatus.done or not path.exists():
         abort(404)
-    log_event("report.pack_downloaded", f"All-country pack {job.id} downloaded", actor=current_user, obj=job)
+    log_event("report.pack_downloaded", actor=current_user, obj=job)
     return pdf_response(path.read_bytes(), f"ipdesk-all-countries-{job.period_start.isoformat()}-"
                                            f"{job.period_end.isoformat()}-{job.lang}.pdf")

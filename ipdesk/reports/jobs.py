@@ -22,8 +22,8 @@ from ipdesk.extensions import db
 from ipdesk.network.models import Country
 from ipdesk.reports.models import JobStatus, ReportJob
 
-WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "EVIDENCE_STORAGE_DIR", "BABEL_DEFAULT_TIMEZONE",
-                      "TESTING", "REPORTS_DIR")
+WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_HMAC_KEY", "EVIDENCE_STORAGE_DIR",
+                      "BABEL_DEFAULT_TIMEZONE", "TESTING", "REPORTS_DIR")
 
 _local_lock = threading.Lock()
 _local_executor: ThreadPoolExecutor | None = None
@@ -36,9 +36,8 @@ def request_pack(user, start: date, end: date, lang: str) -> ReportJob:
                     backend="rq" if app.config["REDIS_URL"] else "local")
     db.session.add(job)
     db.session.flush()
-    log_event("report.pack_requested", f"All-country pack {start.isoformat()}..{end.isoformat()} ({lang})",
-              actor=user, obj=job, data={"lang": lang, "start": start.isoformat(), "end": end.isoformat(),
-                                         "backend": job.backend})
+    log_event("report.pack_requested", actor=user, obj=job,
+              data={"lang": lang, "start": start.isoformat(), "end": end.isoformat(), "backend": job.backend})
     job_id, backend = job.id, job.backend
     sa.event.listen(db.session(), "after_commit", lambda _session: dispatch(app, job_id, backend), once=True)
     return job
@@ -100,7 +99,7 @@ def run_pack(job_id: str) -> None:
         job.status, job.error, job.finished_at = JobStatus.failed, f"{type(error).__name__}: {error}"[:2000], utcnow()
     else:
         job.status, job.result_size, job.pages, job.finished_at = JobStatus.done, len(pdf), pages, utcnow()
-        log_event("report.pack_made", f"All-country pack {job.id}: {pages} pages", actor=job.requested_by, obj=job,
+        log_event("report.pack_made", actor=job.requested_by, obj=job,
                   data={"pages": pages, "bytes": len(pdf), "countries": len(codes)})
     db.session.commit()
 
@@ -148,7 +147,8 @@ _worker_app = None
 def _start_worker(config: dict) -> None:
     """Each rendering process builds the app once, with the parent's database and settings."""
     global _worker_app
-    os.environ.setdefault("SECRET_KEY", config["SECRET_KEY"] or "")
+    for key in ("SECRET_KEY", "AUDIT_HMAC_KEY"):  # the app's configuration refuses to start without them
+        os.environ.setdefault(key, config[key] or "")
     from ipdesk import create_app
 
     _worker_app = create_app({k: v for k, v in config.items() if v is not None})

@@ -13,7 +13,8 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-from ipdesk.audit.chain import GENESIS, chain_rows
+from ipdesk.audit.chain import GENESIS
+from ipdesk.audit.chain_v1 import chain_rows  # the format of this revision, kept as it was
 from ipdesk.core.db import UTCDateTime
 
 # revision identifiers, used by Alembic.

@@ -19,15 +19,15 @@ def test_filters_by_who_what_case_and_period(client, factories, login_as):
     officer = factories.staff()
     case, other = make_case("evidence"), make_case("evidence")
     file = make_evidence_file(case, officer)
-    log_event("case.stage_changed", "moved", actor=officer, obj=case)
-    log_event("evidence.uploaded", "a file", actor=officer, obj=file)  # a child object of the case
-    log_event("infringer.linked", "linked", actor=officer, obj=officer, data={"case_id": case.id})
-    log_event("case.stage_changed", "moved", actor=officer, obj=other)
-    log_event("company.approved", "approved", actor=admin, obj=case.company)
+    log_event("case.stage_changed", actor=officer, obj=case)
+    log_event("evidence.uploaded", actor=officer, obj=file)  # a child object of the case
+    log_event("infringer.linked", actor=officer, obj=officer, data={"case_id": case.id})
+    log_event("case.stage_changed", actor=officer, obj=other)
+    log_event("company.approved", actor=admin, obj=case.company)
     insert_entries([{"created_at": datetime(2026, 3, 1, 14, 59, tzinfo=UTC), "action": "old.before",  # 23:59 Seoul
-                     "summary": "February 28 in Seoul", "data": {}},
+                     "data": {}},
                     {"created_at": datetime(2026, 3, 1, 15, 0, tzinfo=UTC), "action": "old.inside",  # 00:00 Seoul
-                     "summary": "March 2 in Seoul", "data": {}}])
+                     "data": {}}])
     db.session.commit()
     login_as(admin)
 
@@ -57,7 +57,7 @@ def test_pages_keep_their_filters(client, factories, login_as):
     admin = factories.admin()
     case = make_case("evidence")
     insert_entries([{"created_at": datetime(2026, 5, 1, tzinfo=UTC), "action": "case.note", "case_id": case.id,
-                     "summary": f"note {n}", "data": {}} for n in range(30)])
+                     "data": {"n": n}} for n in range(30)])
     db.session.commit()
     login_as(admin)
     page = client.get(f"/admin/audit?case={case.reference}&action=case.").get_data(as_text=True)
@@ -70,13 +70,13 @@ def test_pages_keep_their_filters(client, factories, login_as):
 def test_a_page_costs_the_same_queries_for_few_and_many_entries(client, factories, login_as, count_queries):
     admin = factories.admin()
     login_as(admin)
-    log_event("test.one", "one", actor=admin, obj=make_case("evidence"))
+    log_event("test.one", actor=admin, obj=make_case("evidence"))
     db.session.commit()
     query = "/admin/audit?action=test.&date_from=2020-01-01"
     with count_queries() as few:
         assert client.get(query).status_code == 200
-    for n in range(30):  # other actors and other cases on every row
-        log_event("test.many", f"entry {n}", actor=factories.staff(), obj=make_case("evidence"))
+    for _ in range(30):  # other actors and other cases on every row
+        log_event("test.many", actor=factories.staff(), obj=make_case("evidence"))
     db.session.commit()
     with count_queries() as many:
         page = client.get(query).get_data(as_text=True)

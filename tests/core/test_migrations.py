@@ -88,6 +88,7 @@ def _fill_every_table(app) -> None:
     from datetime import date, timedelta
 
     from ipdesk.actions.models import Hearing, Litigation
+    from ipdesk.audit.services import log_event
     from ipdesk.auth.models import PasswordResetToken, RecoveryCode, Role, User, UserSession
     from ipdesk.cases.models import Case, CaseTransfer
     from ipdesk.companies.models import Invitation
@@ -124,11 +125,13 @@ def _fill_every_table(app) -> None:
                      subject="Case moved", body="Open the case", link_path=f"/cases/{case.id}",
                      email_to=exporter.email, email_status=EmailStatus.pending, next_attempt_at=now),
     ])
+    log_event("auth.login_failed", data={"user_id": None, "reason": "credentials"},
+              personal={"email": "someone@example.com"}, about=None)
     db.session.commit()
 
 
 def _assert_audit_guard(engine) -> None:
-    for statement in ("UPDATE audit_entries SET summary = 'forged'", "DELETE FROM audit_entries"):
+    for statement in ("UPDATE audit_entries SET action = 'forged'", "DELETE FROM audit_entries"):
         with engine.connect() as conn, pytest.raises(sa.exc.DatabaseError, match="append-only"):
             conn.execute(sa.text(statement))
 
@@ -157,7 +160,12 @@ def test_downgrade_and_upgrade_with_data_in_place(empty_database):
         first = _row_counts(db.engine)
         assert "audit_entries" in first and "cases" not in first
         upgrade()
-        assert {name: count for name, count in _row_counts(db.engine).items() if name in first} == first
+        again = _row_counts(db.engine)
+        # re-chained in format 2 (0015), the log is closed by one entry holding the old chain's last hash
+        assert {name: again[name] - (name == "audit_entries") for name in first} == first
+        with db.engine.connect() as conn:  # down in format 1 and up again, personal values keep their place
+            assert conn.execute(sa.text("SELECT count(*) FROM audit_personal_values WHERE name = 'email' "
+                                        "AND value = 'someone@example.com'")).scalar() == 1
         result = app.test_cli_runner().invoke(args=["audit", "verify"])
         assert result.exit_code == 0 and "0 problem(s)" in result.output, result.output
         _assert_audit_guard(db.engine)

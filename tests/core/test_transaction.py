@@ -39,7 +39,7 @@ def _routes(app, company_id: int):
         try:
             company.name_en = "Changed by a refused request"
             db.session.flush()
-            log_event("company.renamed", "renamed", obj=company)
+            log_event("company.renamed", obj=company)
             raise ServiceError("refused")
         except ServiceError as error:
             flash(error.message, "danger")
@@ -48,7 +48,7 @@ def _routes(app, company_id: int):
     def refuse_and_record():
         company = db.session.get(Company, company_id)
         company.name_en = "Changed by a refused request"
-        record_despite_refusal(lambda: log_event("company.rename_refused", "rename refused", obj=company))
+        record_despite_refusal(lambda: log_event("company.rename_refused", obj=company))
         return "refused", 422
 
     app.add_url_rule("/test/rename-then-refuse", view_func=rename_then_refuse, methods=["POST"])

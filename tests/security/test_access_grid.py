@@ -268,9 +268,9 @@ def test_access_grid(app, world):
     assert leaks == [], "\n".join(leaks)
 
 
-# Tables a GET may add to: the audit log, an evidence file's chain of custody (a download is a custody
-# event), and the session's last-seen time.
-GET_MAY_WRITE = {"audit_entries", "custody_events", "user_sessions"}
+# Tables a GET may add to: the audit log (with its entries' personal values, such as the client's address),
+# an evidence file's chain of custody (a download is a custody event), and the session's last-seen time.
+GET_MAY_WRITE = {"audit_entries", "audit_personal_values", "custody_events", "user_sessions"}
 
 
 def _state() -> dict:

@@ -1,0 +1,124 @@
+"""One-line summaries of audit entries, rendered when read, in the reader's language.
+
+The log stores no sentence: each action code has a template here whose named placeholders are
+filled from the entry's ``data``, its personal values (or "(erased)"), its case and its object.
+"""
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+SUMMARIES = {
+    "auth.login": _l("Signed in"),
+    "auth.login_failed": _l("Failed sign-in for %(email)s"),
+    "auth.password_changed": _l("Changed their password"),
+    "auth.password_reset_requested": _l("Password reset asked for %(email)s"),
+    "auth.password_reset": _l("Reset their password with a link"),
+    "auth.2fa_enabled": _l("Turned two-factor sign-in on"),
+    "auth.2fa_disabled": _l("Turned two-factor sign-in off"),
+    "auth.2fa_recovery_codes": _l("Made new recovery codes"),
+    "auth.2fa_recovery_used": _l("Signed in with a recovery code"),
+    "auth.2fa_failed": _l("Wrong second-step code for user %(user_id)s"),
+    "user.created": _l("Account %(email)s created as %(role)s"),
+    "user.updated": _l("Account %(email)s updated"),
+    "user.activated": _l("Account %(email)s activated"),
+    "user.deactivated": _l("Account %(email)s deactivated"),
+    "user.profile_updated": _l("Updated their profile"),
+    "user.notifications_changed": _l("Changed their notification settings"),
+    "calendar.rotated": _l("Made a new calendar link"),
+    "notify.retry_failed": _l("Retried %(count)s failed e-mails"),
+    "company.registered": _l("Company %(company)s registered by %(email)s"),
+    "company.approved": _l("Company %(company)s approved"),
+    "company.suspended": _l("Company %(company)s suspended: %(reason)s"),
+    "company.reinstated": _l("Company %(company)s reinstated"),
+    "invitation.created": _l("Invitation sent to %(email)s"),
+    "invitation.revoked": _l("Invitation for %(email)s revoked"),
+    "invitation.accepted": _l("%(email)s joined company %(company_id)s"),
+    "hub.created": _l("Hub %(code)s created"),
+    "hub.updated": _l("Hub %(code)s updated"),
+    "country.added": _l("Country %(country)s added under hub %(hub)s"),
+    "country.updated": _l("Country %(country)s updated"),
+    "case.created": _l("Draft %(object_id)s created for company %(company_id)s"),
+    "case.updated": _l("Case %(case)s edited"),
+    "case.stage_changed": _l("Case %(case)s: %(from)s → %(to)s (%(transition)s)"),
+    "case.assigned": _l("Case %(case)s assigned to %(assignee)s"),
+    "case.transferred": _l("Case %(case)s transferred to hub %(hub)s"),
+    "case.note_added": _l("Internal note on case %(case)s"),
+    "case.message_posted": _l("Message on case %(case)s"),
+    "case.exported": _l("Case list exported as CSV"),
+    "case.printed": _l("Case file PDF of %(case)s"),
+    "consultation.added": _l("Consultation %(object_id)s on case %(case)s"),
+    "evidence.added": _l("Evidence %(object_id)s added to case %(case)s"),
+    "evidence.uploaded": _l("Evidence file %(object_id)s (%(sha256)s) uploaded"),
+    "evidence.downloaded": _l("Evidence file %(object_id)s (%(sha256)s) downloaded"),
+    "evidence.exported": _l("Evidence file %(object_id)s (%(sha256)s) exported in a bundle"),
+    "evidence.notarised": _l("Evidence file %(object_id)s (%(sha256)s) notarised"),
+    "evidence.submitted": _l("Evidence file %(object_id)s (%(sha256)s) submitted to an authority"),
+    "evidence.mismatch": _l("Evidence file %(object_id)s (%(sha256)s) failed its integrity check"),
+    # both a file's custody event and a whole case's check use this code
+    "evidence.verified": _l("Evidence of case %(case)s verified"),
+    "evidence.bundle": _l("Evidence bundle of case %(case)s"),
+    "evidence.download_refused": _l("File %(object_id)s not served: %(result)s"),
+    "infringer.created": _l("Infringer %(object_id)s created"),
+    "infringer.updated": _l("Infringer %(object_id)s edited"),
+    "infringer.linked": _l("Infringer %(object_id)s linked to case %(case)s"),
+    "infringer.unlinked": _l("Infringer %(object_id)s unlinked from case %(case)s"),
+    "action.added": _l("Administrative action %(kind)s on case %(case)s"),
+    "action.updated": _l("Administrative action %(object_id)s on case %(case)s updated"),
+    "litigation.added": _l("Suit at %(court)s on case %(case)s"),
+    "litigation.updated": _l("Suit %(object_id)s on case %(case)s updated"),
+    "hearing.added": _l("Hearing %(held_on)s of suit %(litigation_id)s"),
+    "deadline.added": _l("Deadline %(due_on)s on case %(case)s"),
+    "deadline.done": _l("Deadline %(object_id)s done"),
+    "deadline_rule.saved": _l("Deadline rule %(after.jurisdiction)s %(after.procedure_en)s saved"),
+    "cost.added": _l("Cost %(amount)s %(currency)s on case %(case)s"),
+    "cost.removed": _l("Cost %(object_id)s removed from case %(case)s"),
+    "cost_rule.saved": _l("Cost-share rule for %(company_size)s saved"),
+    "report.country_printed": _l("Country summary %(country)s %(start)s..%(end)s"),
+    "report.pack_requested": _l("All-country pack %(start)s..%(end)s (%(lang)s)"),
+    "report.pack_made": _l("All-country pack %(object_id)s: %(pages)s pages"),
+    "report.pack_downloaded": _l("All-country pack %(object_id)s downloaded"),
+    "audit.format_migrated": _l("Audit log re-chained in format %(format)s; the previous format's last hash was "
+                                "%(previous_last_hash)s"),
+}
+LEGACY_SUMMARY = "summary_text"  # the English sentence an entry written before format 2 carried
+
+
+class _Placeholders(dict):
+    """A summary's values by placeholder; one the entry does not have reads as a dash."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+def _flatten(data, prefix: str = "") -> dict:
+    """``data`` by placeholder name: nested keys joined by dots, lists joined by commas."""
+    flat = {}
+    for key, value in (data or {}).items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            flat[f"{prefix}{key}"] = ", ".join(str(v) for v in value)
+        elif value is not None:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def personal_text(value) -> str:
+    """A personal value as shown: the value, or "(erased)" once it was erased."""
+    return value.value if value.value is not None else _("(erased)")
+
+
+def summary(entry) -> str:
+    """The entry's summary in the current language (load ``personal_values`` and ``case`` with the entries)."""
+    legacy = entry.personal(LEGACY_SUMMARY)
+    if legacy is not None and legacy.value is not None:
+        return legacy.value
+    template = SUMMARIES.get(entry.action)
+    if template is None:
+        return (_("%(action)s on %(object_type)s %(object_id)s", action=entry.action, object_type=entry.object_type,
+                  object_id=entry.object_id or "") if entry.object_type else entry.action)
+    values = _Placeholders(_flatten(entry.data))
+    values["object_id"] = entry.object_id or "—"
+    values["case"] = (entry.case.display_reference if entry.case is not None
+                      else f"#{entry.case_id}" if entry.case_id else "—")
+    values.update((v.name, personal_text(v)) for v in entry.personal_values)
+    return template % values

@@ -1,0 +1,98 @@
+"""Personal values in the audit log: kept out of the chain, erasable, checked against their keyed hashes,
+and shown in summaries rendered in the reader's language."""
+import sqlalchemy as sa
+
+from ipdesk.audit.chain import CHAINED_FIELDS, ChainReport, canonical, personal_hash, verify_chain
+from ipdesk.audit.models import AuditEntry, AuditPersonalValue
+from ipdesk.audit.services import erase_personal_values, log_event
+from ipdesk.extensions import db
+
+
+def entry_of(action: str) -> AuditEntry:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).one()
+
+
+def personal_of(entry: AuditEntry) -> dict:
+    return {v.name: v.value for v in entry.personal_values}
+
+
+def problems() -> list:
+    found = list(verify_chain(db.session.connection(), ChainReport()))
+    db.session.commit()
+    return found
+
+
+def test_an_entry_about_a_user_chains_no_email_name_or_address(app, client, factories, login_as):
+    admin, user = factories.admin(), factories.staff(name="Kim Minji")
+    login_as(admin)
+    response = client.post(f"/admin/users/{user.id}", data={"name": "Kim Min-ji", "role": "staff",
+                                                             "hub_ids": [h.id for h in user.hubs],
+                                                             "version": user.version})
+    assert response.status_code == 302
+    entry = entry_of("user.updated")
+    chained = canonical({name: getattr(entry, name) for name in CHAINED_FIELDS}, entry.prev_hash).decode()
+    for personal in (user.email, "Kim Minji", "Kim Min-ji", "127.0.0.1"):
+        assert personal not in chained
+    assert '"format":2' in chained
+    values = personal_of(entry)
+    assert values == {"email": user.email, "name_before": "Kim Minji", "name_after": "Kim Min-ji", "ip": "127.0.0.1"}
+    key = app.config["AUDIT_HMAC_KEY"]
+    assert entry.personal_hashes == {name: personal_hash(key, value) for name, value in values.items()}
+    owners = {v.name: v.user_id for v in entry.personal_values}
+    assert owners == {"email": user.id, "name_before": user.id, "name_after": user.id, "ip": admin.id}
+
+
+def test_erasing_a_persons_values_keeps_the_chain_and_shows_erased(app, client, factories, login_as):
+    admin, user, other = factories.admin(), factories.staff(), factories.staff()
+    login_as(admin)
+    assert client.post(f"/admin/users/{user.id}/active", data={"active": "0"}).status_code == 302
+    assert client.post(f"/admin/users/{other.id}/active", data={"active": "0"}).status_code == 302
+    log_event("auth.login_failed", data={"user_id": None, "reason": "credentials"},
+              personal={"email": user.email.upper()}, about=None)  # typed by someone, before any account matched
+    db.session.commit()
+    page = client.get("/admin/audit?action=user.deactivated").get_data(as_text=True)
+    assert f"Account {user.email} deactivated" in page and f"Account {other.email} deactivated" in page
+
+    assert erase_personal_values(user_id=user.id, email=user.email) == 2
+    db.session.commit()
+    assert problems() == []
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "0 problem(s)" in result.output, result.output
+    assert personal_of(entry_of("auth.login_failed")) == {"email": None}
+    erased = db.session.scalars(sa.select(AuditPersonalValue).where(AuditPersonalValue.value.is_(None))).all()
+    assert all(v.erased_at is not None for v in erased)
+    page = client.get("/admin/audit?action=user.deactivated").get_data(as_text=True)
+    assert "Account (erased) deactivated" in page and f"Account {other.email} deactivated" in page
+    assert user.email not in page
+    assert "Failed sign-in for (erased)" in client.get("/admin/audit?action=auth.").get_data(as_text=True)
+    assert erase_personal_values() == 0  # nobody named: nothing erased
+
+
+def test_verify_finds_a_personal_value_that_was_changed(app, factories):
+    user = factories.staff()
+    log_event("user.deactivated", actor=factories.admin(), obj=user, personal={"email": user.email})
+    db.session.commit()
+    entry = entry_of("user.deactivated")
+    db.session.execute(sa.update(AuditPersonalValue).where(AuditPersonalValue.entry_id == entry.id)
+                       .values(value="someone.else@example.com"))
+    db.session.commit()
+    assert problems() == []  # the chain itself is intact: only the value moved away from its hash
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"PERSONAL: personal value 'email' of entry #{entry.id} does not match its keyed hash" in result.output
+    assert "1 problem(s)" in result.output
+
+
+def test_summaries_render_in_the_readers_language(client, factories, login_as):
+    admin, user = factories.admin(), factories.staff()
+    login_as(admin)
+    assert client.post(f"/admin/users/{user.id}/active", data={"active": "0"}).status_code == 302
+    log_event("test.unknown", actor=admin, obj=user)
+    db.session.commit()
+    english = client.get("/admin/audit").get_data(as_text=True)
+    korean = client.get("/admin/audit", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert f"Account {user.email} deactivated" in english
+    assert f"계정 {user.email} 비활성화" in korean
+    assert f"test.unknown on users {user.id}" in english  # an action without a template still reads
+    assert f"test.unknown (users {user.id})" in korean
