@@ -118,8 +118,7 @@ def make_evidence_file(case, uploader, content: bytes = b"evidence text\n", *, n
     """A real stored file on the case, as an upload would have left it."""
     import hashlib
 
-    from ipdesk.cases.models import EvidenceItem, EvidenceKind
-    from ipdesk.evidence.models import EvidenceFile
+    from ipdesk.evidence.models import EvidenceFile, EvidenceItem, EvidenceKind
     from ipdesk.evidence.storage import get_storage
 
     pending = get_storage().create()

@@ -1,4 +1,4 @@
-"""Every change to cases: intake, stage moves, routing, messages, evidence and consultations."""
+"""Every change to cases: intake, stage moves, routing, messages and consultations."""
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,7 +13,6 @@ from ipdesk.cases.models import (
     CaseSequence,
     CaseTransfer,
     Consultation,
-    EvidenceItem,
     Message,
     Stage,
     StageChange,
@@ -237,24 +236,6 @@ def post_message(case: Case, body: str, actor: User, *, internal: bool = False) 
               actor=actor, obj=case, data={"message_id": message.id})
     notifications.message_posted(case, message, actor)
     return message
-
-
-def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> EvidenceItem:
-    """An evidence item, with its files stored and hashed (raises UploadRefused for a bad file)."""
-    if case.stage is Stage.closed:
-        raise ServiceError(_("Evidence cannot be added to a closed case."))
-    item = EvidenceItem(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
-                        collected_on=data.get("collected_on"), collected_by=(data.get("collected_by") or "").strip(),
-                        source=(data.get("source") or "").strip(), created_by_id=actor.id)
-    db.session.add(item)
-    case.updated_at = utcnow()
-    db.session.flush()
-    from ipdesk.evidence.services import attach_files
-
-    attach_files(item, uploads, actor)
-    log_event("evidence.added", f"Evidence {item.id} added to case {case.display_reference}", actor=actor,
-              obj=item, data={"case_id": case.id, "kind": item.kind.name})
-    return item
 
 
 def add_consultation(case: Case, data: dict, actor: User) -> Consultation:

@@ -1,4 +1,4 @@
-"""Evidence files: storing uploads, custody events, integrity checks and bundles."""
+"""Evidence: adding items with their files, custody events, integrity checks and bundles."""
 import hashlib
 import json
 import tempfile
@@ -12,12 +12,39 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ipdesk.audit.services import log_event
-from ipdesk.cases.models import Case, EvidenceItem
+from ipdesk.auth.models import User
+from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import utcnow
-from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile
+from ipdesk.core.errors import ServiceError
+from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind
 from ipdesk.evidence.storage import get_storage
 from ipdesk.evidence.uploads import accept_upload
 from ipdesk.extensions import db
+
+
+def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> EvidenceItem:
+    """An evidence item, with its files stored and hashed (raises UploadRefused for a bad file)."""
+    if case.stage is Stage.closed:
+        raise ServiceError(_("Evidence cannot be added to a closed case."))
+    item = EvidenceItem(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
+                        collected_on=data.get("collected_on"), collected_by=(data.get("collected_by") or "").strip(),
+                        source=(data.get("source") or "").strip(), created_by_id=actor.id)
+    db.session.add(item)
+    case.updated_at = utcnow()
+    db.session.flush()
+    attach_files(item, uploads, actor)
+    log_event("evidence.added", f"Evidence {item.id} added to case {case.display_reference}", actor=actor,
+              obj=item, data={"case_id": case.id, "kind": item.kind.name})
+    return item
+
+
+def add_intake_files(case: Case, uploads, actor: User) -> EvidenceItem | None:
+    """Files attached to the intake form become one evidence item of the case (none without files)."""
+    uploads = [u for u in uploads if u and u.filename]
+    if not uploads:
+        return None
+    return add_evidence_item(case, {"kind": EvidenceKind.photo, "description": _("Files attached to the intake form"),
+                                    "collected_by": actor.name}, actor, uploads)
 
 
 def attach_files(item: EvidenceItem, uploads, actor) -> list[EvidenceFile]:

@@ -31,6 +31,11 @@ class UploadRefused(Exception):
         self.message = message
         self.too_large = too_large
 
+    @property
+    def status(self) -> int:
+        """The HTTP status of the page that says so: 413 for a file over its size limit, else 422."""
+        return 413 if self.too_large else 422
+
 
 @dataclass
 class StoredFile:

@@ -10,12 +10,12 @@ from PIL import Image
 from sqlalchemy.orm import selectinload
 
 from ipdesk.actions.services import case_actions
-from ipdesk.cases.models import Case, CaseTransfer, Consultation, EvidenceItem, Message, StageChange
+from ipdesk.cases.models import Case, CaseTransfer, Consultation, Message, StageChange
 from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name, local_today
 from ipdesk.costs.services import case_subsidy
 from ipdesk.deadlines.models import Deadline
-from ipdesk.evidence.models import EvidenceFile
+from ipdesk.evidence.models import EvidenceFile, EvidenceItem
 from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from ipdesk.policy import can
