@@ -10,9 +10,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ipdesk.audit.backup import AuditChain
 from ipdesk.config import PROJECT_ROOT, Config
+from ipdesk.core.backup import register_part
 from ipdesk.core.errors import StaleObjectError
 from ipdesk.core.urls import safe_next
+from ipdesk.evidence.backup import EvidenceFiles
 from ipdesk.extensions import (
     babel,
     bootstrap,
@@ -50,6 +53,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_request_hooks(app)
     register_error_handlers(app)
     register_template_helpers(app)
+    register_backup_parts(app)
     from ipdesk.cli import register_cli
 
     register_cli(app)
@@ -106,6 +110,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_backup_parts(app: Flask) -> None:
+    """What each domain adds to `flask backup` beside the database, in manifest order."""
+    register_part(app, EvidenceFiles())  # the stored files, copied with their hashes
+    register_part(app, AuditChain())  # the last entry; after a restore, the whole chain is walked
 
 
 # Pages an exporter whose company is not approved may still reach.

@@ -199,12 +199,12 @@ def backup_command(out: Path) -> None:
     from ipdesk.core.backup import BackupError, make_backup
 
     try:
-        manifest = make_backup(out)
+        manifest, copied = make_backup(out)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{out}: {manifest['database']['file']} ({manifest['database']['size']:,} bytes, "
                f"{sum(manifest['tables'].values()):,} rows in {len(manifest['tables'])} tables), "
-               f"{len(manifest['evidence']):,} evidence files, manifest.json.")
+               + "".join(f"{n:,} {what}, " for what, n in copied.items()) + "manifest.json.")
 
 
 @click.command("restore")
@@ -221,8 +221,9 @@ def restore_command(source: Path, force: bool) -> None:
         raise click.ClickException(str(error)) from None
     for problem in report.problems:
         click.echo(f"PROBLEM: {problem}")
-    click.echo(f"Restored from {source}: {report.tables} tables, {report.files:,} evidence files, "
-               f"{report.audit_entries:,} audit entries; {len(report.problems)} problem(s) after verifying.")
+    checked = "".join(f", {n:,} {what}" for what, n in report.checked.items())
+    click.echo(f"Restored from {source}: {report.tables} tables{checked}; {len(report.problems)} problem(s) after "
+               "verifying.")
     if report.problems:
         raise SystemExit(1)
 

@@ -6,6 +6,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
+from itertools import groupby
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -73,13 +74,13 @@ def record_custody(file: EvidenceFile, kind: CustodyKind, actor, note: str = "")
     return event
 
 
-def file_hash(file: EvidenceFile) -> str | None:
-    """The SHA-256 of the stored file now, or None when it is missing."""
+def stored_hash(key: str) -> str | None:
+    """The SHA-256 of the file stored under ``key`` now, or None when there is none."""
     storage = get_storage()
-    if not storage.exists(file.storage_key):
+    if not storage.exists(key):
         return None
     digest = hashlib.sha256()
-    with storage.open(file.storage_key) as handle:
+    with storage.open(key) as handle:
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -87,7 +88,7 @@ def file_hash(file: EvidenceFile) -> str | None:
 
 def verify_file(file: EvidenceFile, actor=None) -> str:
     """'ok', 'mismatch' or 'missing'; a failure is recorded in the chain of custody and the audit log."""
-    current = file_hash(file)
+    current = stored_hash(file.storage_key)
     if current == file.sha256:
         return "ok"
     result = "missing" if current is None else "mismatch"
@@ -98,11 +99,8 @@ def verify_file(file: EvidenceFile, actor=None) -> str:
 
 def unreferenced_keys() -> Iterator[str]:
     """Stored files that no evidence_files row names (an upload whose process died before its
-    transaction committed); one storage subfolder and one query at a time."""
-    storage = get_storage()
-    for prefix, keys in storage.key_folders():
-        if not keys:
-            continue
+    transaction committed); one query per key prefix (the storage lists its keys in order)."""
+    for prefix, keys in groupby(get_storage().list(), key=lambda key: key[:2]):
         known = set(db.session.scalars(sa.select(EvidenceFile.storage_key).where(
             EvidenceFile.storage_key >= prefix, EvidenceFile.storage_key < prefix + "g")))
         yield from (key for key in keys if key not in known)

@@ -67,8 +67,9 @@ def download(case_id: int, file_id: int):
                       "It is not served; the failure is recorded in its chain of custody.", name=file.original_name),
         ), 409
     record_custody(file, CustodyKind.downloaded, current_user)
-    response = send_file(get_storage().path(file.storage_key), mimetype=file.content_type, as_attachment=True,
+    response = send_file(get_storage().open(file.storage_key), mimetype=file.content_type, as_attachment=True,
                          download_name=file.original_name, etag=file.sha256, conditional=False)
+    response.content_length = file.size  # checked just now: the stream is exactly this long
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response
