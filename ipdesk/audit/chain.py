@@ -12,6 +12,8 @@ from datetime import UTC
 
 import sqlalchemy as sa
 
+from ipdesk.audit.models import AuditEntry
+
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 LOCK_KEY = 0x69706465736B  # "ipdesk": the PostgreSQL advisory lock every append to the chain takes
 CHAINED_FIELDS = ("created_at", "actor_id", "action", "object_type", "object_id", "case_id", "summary", "data",
@@ -61,8 +63,6 @@ def verify_chain(connection, report: ChainReport, *, batch: int = 5000, window: 
     kept, which is what tells an inserted entry (the next one links past it) from deleted ones
     (the next one links to a hash that is not in the log).
     """
-    from ipdesk.audit.models import AuditEntry
-
     table = AuditEntry.__table__
     columns = [table.c.id, table.c.prev_hash, table.c.entry_hash, *(table.c[name] for name in CHAINED_FIELDS)]
     recent: OrderedDict[str, int] = OrderedDict()  # entry hash -> id, oldest first

@@ -16,6 +16,7 @@ from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
+from ipdesk.notify.services import password_reset_requested
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -64,8 +65,6 @@ def request_password_reset(email: str) -> None:
 
     The caller answers the same whether or not there is: the page must not tell who has an account.
     """
-    from ipdesk.notify.services import password_reset_requested
-
     email = (email or "").strip().lower()[:254]
     user = db.session.scalar(sa.select(User).where(User.email == email, User.is_active))
     log_event("auth.password_reset_requested", f"Password reset asked for {email}", actor=user, obj=user,

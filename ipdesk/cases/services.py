@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from babel.dates import get_timezone
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
@@ -22,8 +23,10 @@ from ipdesk.cases.stages import BY_NAME, allowed, blocked_by, parts_in_case
 from ipdesk.companies.models import Company
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.costs.models import CostCategory
+from ipdesk.costs.services import record_cost
 from ipdesk.extensions import db
-from ipdesk.network.models import Country, Hub
+from ipdesk.network.models import Country, Hub, staff_hubs
 from ipdesk.notify import services as notifications
 
 INTAKE_FIELDS = ("title", "sector", "ip_right", "dispute_type", "found_where", "infringer_name",
@@ -106,10 +109,7 @@ def next_reference(country_code: str, when: datetime) -> str:
     """
     year = when.astimezone(get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(insert(CaseSequence).values(country_code=country_code, year=year, last_value=0)
                        .on_conflict_do_nothing())
     value = db.session.execute(
@@ -175,8 +175,6 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
 
 def assignable_staff(case: Case) -> list[User]:
     """Active staff of the case's hub, who may be assigned to it."""
-    from ipdesk.network.models import staff_hubs
-
     # Whether they are active is checked here, not in SQL: with that condition SQLite's planner (which has
     # no statistics) walks every active user through the users.is_active index instead of the hub's few.
     return [user for user in db.session.scalars(
@@ -256,9 +254,6 @@ def add_consultation(case: Case, data: dict, actor: User) -> Consultation:
     case.updated_at = utcnow()
     db.session.flush()
     if consultation.cost_amount is not None:
-        from ipdesk.costs.models import CostCategory
-        from ipdesk.costs.services import record_cost
-
         record_cost(case, {"category": CostCategory.counsel, "description": consultation.firm,
                            "payer": data["cost_payer"], "amount": consultation.cost_amount,
                            "currency": consultation.cost_currency, "krw_rate": data.get("cost_krw_rate"),
