@@ -224,8 +224,6 @@ def prepare_fixtures(app, db) -> dict:
         Case,
         Consultation,
         DisputeType,
-        EvidenceItem,
-        EvidenceKind,
         IPRight,
         Message,
         Route,
@@ -235,6 +233,7 @@ def prepare_fixtures(app, db) -> dict:
     )
     from ipdesk.companies.models import Company, CompanyStatus, Sector
     from ipdesk.core.db import utcnow
+    from ipdesk.evidence.models import EvidenceItem, EvidenceKind
     from ipdesk.network.models import Country
 
     manager = db.session.scalar(sa.select(User).where(User.email == MANAGER))

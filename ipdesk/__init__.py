@@ -1,19 +1,38 @@
 """ipdesk: case management for Korea's network of overseas IP centres."""
 from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import format_currency, format_decimal, format_percent
+from flask_babel import format_currency, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import ipdesk.auth.sessions  # noqa: F401  (registers the user loader)
+from ipdesk.actions.views import bp as actions_bp
+from ipdesk.admin.views import bp as admin_bp
+from ipdesk.audit.backup import AuditChain
+from ipdesk.auth.twofactor import needs_enrolment
+from ipdesk.auth.views import bp as auth_bp
+from ipdesk.cases.models import OPEN_STAGES
+from ipdesk.cases.views import bp as cases_bp
+from ipdesk.cli import register_cli
+from ipdesk.companies.views import bp as companies_bp
 from ipdesk.config import PROJECT_ROOT, Config
+from ipdesk.core.backup import register_part
 from ipdesk.core.errors import StaleObjectError
+from ipdesk.core.i18n import country_name, date_text, datetime_text, select_locale, select_timezone
+from ipdesk.core.pagination import page_url
+from ipdesk.core.text import fit
 from ipdesk.core.transaction import discard_change, end_request
 from ipdesk.core.urls import safe_next
+from ipdesk.costs.views import bp as costs_bp
+from ipdesk.deadlines.views import bp as deadlines_bp
+from ipdesk.evidence.backup import EvidenceFiles
+from ipdesk.evidence.uploads import discard_uncommitted_files
+from ipdesk.evidence.views import bp as evidence_bp
 from ipdesk.extensions import (
     babel,
     bootstrap,
@@ -23,6 +42,14 @@ from ipdesk.extensions import (
     login_manager,
     migrate,
 )
+from ipdesk.infringers.views import bp as infringers_bp
+from ipdesk.main.views import bp as main_bp
+from ipdesk.network.views import bp as network_bp
+from ipdesk.notify.sender import init_sender
+from ipdesk.notify.views import bp as notify_bp
+from ipdesk.policy import account_gate, can
+from ipdesk.reports.documents import bp as documents_bp
+from ipdesk.reports.views import bp as reports_bp
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -51,15 +78,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_request_hooks(app)
     register_error_handlers(app)
     register_template_helpers(app)
-    from ipdesk.cli import register_cli
-
+    register_backup_parts(app)
     register_cli(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
-    from ipdesk.core.i18n import select_locale, select_timezone
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
@@ -71,28 +95,10 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
 
-    import ipdesk.auth.sessions  # noqa: F401  (registers the user loader)
-    from ipdesk.notify.sender import init_sender
-
     init_sender(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from ipdesk.actions.views import bp as actions_bp
-    from ipdesk.admin.views import bp as admin_bp
-    from ipdesk.auth.views import bp as auth_bp
-    from ipdesk.cases.views import bp as cases_bp
-    from ipdesk.companies.views import bp as companies_bp
-    from ipdesk.costs.views import bp as costs_bp
-    from ipdesk.deadlines.views import bp as deadlines_bp
-    from ipdesk.evidence.views import bp as evidence_bp
-    from ipdesk.infringers.views import bp as infringers_bp
-    from ipdesk.main.views import bp as main_bp
-    from ipdesk.network.views import bp as network_bp
-    from ipdesk.notify.views import bp as notify_bp
-    from ipdesk.reports.documents import bp as documents_bp
-    from ipdesk.reports.views import bp as reports_bp
-
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(companies_bp)
@@ -107,6 +113,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_backup_parts(app: Flask) -> None:
+    """What each domain adds to `flask backup` beside the database, in manifest order."""
+    register_part(app, EvidenceFiles())  # the stored files, copied with their hashes
+    register_part(app, AuditChain())  # the last entry; after a restore, the whole chain is walked
 
 
 # Pages an exporter whose company is not approved may still reach.
@@ -125,15 +137,8 @@ def _referrer_path() -> str | None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from flask import abort, redirect
-
-    from ipdesk.evidence.uploads import discard_uncommitted_files
-    from ipdesk.policy import account_gate
-
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import flash
-
         if g.get("session_ended"):
             flash(_("Your session has ended. Please sign in again."), "warning")
         elif request.endpoint != "main.index":  # the start page needs no explanation
@@ -167,8 +172,6 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def two_factor_gate():
-        from ipdesk.auth.twofactor import needs_enrolment
-
         if request.endpoint is None or request.endpoint in ENROLMENT_EXEMPT:
             return None
         if current_user.is_authenticated and needs_enrolment(current_user):
@@ -263,14 +266,6 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
-
-    from ipdesk.cases.models import OPEN_STAGES
-    from ipdesk.core.i18n import country_name, date_text, datetime_text
-    from ipdesk.core.pagination import page_url
-    from ipdesk.core.text import fit
-    from ipdesk.policy import can
-
     app.jinja_env.filters["datetime"] = datetime_text
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["country"] = country_name

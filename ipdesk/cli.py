@@ -3,14 +3,39 @@ import itertools
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
+import pyotp
+import sqlalchemy as sa
 from flask import current_app, g
 from flask.cli import AppGroup
+from redis import Redis
+from rq import Queue, Worker
 
+from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
 from ipdesk.config import PROJECT_ROOT
+from ipdesk.core.backup import BackupError, make_backup, restore_backup
+from ipdesk.core.db import utcnow
+from ipdesk.costs.services import load_shipped_cost_rules
+from ipdesk.deadlines.rules import load_shipped_rules
+from ipdesk.demo import DEMO_USERS, demo_totp_secret, load_demo_data, load_demo_infringers
+from ipdesk.demo_cases import generate_cases
+from ipdesk.evidence.models import EvidenceFile
+from ipdesk.evidence.services import (
+    abandoned_uploads,
+    discard_abandoned_upload,
+    unreferenced_keys,
+    verify_file,
+)
 from ipdesk.extensions import db
+from ipdesk.network.reference import load_reference_network
+from ipdesk.notify.sender import send_pending
+from ipdesk.notify.services import daily_digests, deadline_reminders
+from ipdesk.reports.jobs import active_country_codes, render_summaries
+from ipdesk.reports.pack import assemble_pack
 
 translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
 POT_FILE = PROJECT_ROOT / "translations" / "messages.pot"
@@ -49,10 +74,6 @@ def translate_compile() -> None:
 @click.command("seed-network")
 def seed_network() -> None:
     """Load the shipped network of hubs and countries (adds only what is missing)."""
-    from ipdesk.costs.services import load_shipped_cost_rules
-    from ipdesk.deadlines.rules import load_shipped_rules
-    from ipdesk.network.reference import load_reference_network
-
     added = load_reference_network()
     rules = load_shipped_rules()
     cost_rules = load_shipped_cost_rules()
@@ -69,14 +90,8 @@ def seed_network() -> None:
 @click.option("--seed", "seed", type=int, default=2026, show_default=True, help="Random seed of the synthetic data.")
 def seed_demo(password: str, cases: int, seed: int) -> None:
     """Load the network and the demo companies and accounts (adds only what is missing)."""
-    from ipdesk.demo import DEMO_USERS, load_demo_data, load_demo_infringers
-    from ipdesk.network.reference import load_reference_network
-
     if current_app.config["ENV_NAME"] == "production" and not os.environ.get("DEMO_PASSWORD"):
         raise click.UsageError("Refusing to create demo accounts in production without DEMO_PASSWORD.")
-    from ipdesk.costs.services import load_shipped_cost_rules
-    from ipdesk.deadlines.rules import load_shipped_rules
-
     load_reference_network()
     load_shipped_rules()
     load_shipped_cost_rules()
@@ -84,10 +99,6 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
     db.session.commit()
     click.echo(f"Demo data: {added['companies']} companies and {added['users']} accounts added.")
     if cases:
-        import time
-
-        from ipdesk.demo_cases import generate_cases
-
         started = time.perf_counter()
         made = generate_cases(cases, password=password, seed=seed)
         click.echo(f"Synthetic cases: {made:,} added in {time.perf_counter() - started:.1f} s "
@@ -97,8 +108,6 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
     for email, _name, role, _company, _hubs in DEMO_USERS:
         click.echo(f"  {role.name:<9} {email}")
-    from ipdesk.demo import demo_totp_secret
-
     click.echo("The manager and the admin also give a code from an authenticator app: add the key "
                + click.style(demo_totp_secret(), bold=True) + " to one, or run `flask demo-code` for the current code.")
 
@@ -106,10 +115,6 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
 @click.command("demo-code")
 def demo_code() -> None:
     """Print the current two-factor code of the demo manager and admin (their shared demo key)."""
-    import pyotp
-
-    from ipdesk.demo import demo_totp_secret
-
     click.echo(pyotp.TOTP(demo_totp_secret()).now())
 
 
@@ -124,18 +129,6 @@ evidence = AppGroup("evidence", help="Evidence files.")
 def evidence_verify(repair: bool, older_than: int) -> None:
     """Re-hash every stored evidence file; report mismatches, missing files, stored files without a
     row and temporary files of abandoned uploads (exit 1 if any remains)."""
-    from datetime import timedelta
-
-    import sqlalchemy as sa
-
-    from ipdesk.evidence.models import EvidenceFile
-    from ipdesk.evidence.services import (
-        abandoned_uploads,
-        discard_abandoned_upload,
-        unreferenced_keys,
-        verify_file,
-    )
-
     counts = {"ok": 0, "mismatch": 0, "missing": 0}
     for file in db.session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)):
         result = verify_file(file)
@@ -175,8 +168,6 @@ audit = AppGroup("audit", help="The audit log.")
 def audit_verify() -> None:
     """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries, and personal
     values that no longer match their keyed hashes (exit 1 if any)."""
-    from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
-
     report = ChainReport()
     problems = 0
     g.write_intent = False  # a read-only walk: on SQLite, writers carry on meanwhile
@@ -200,15 +191,13 @@ def audit_verify() -> None:
               help="A new (or empty) directory for the backup.")
 def backup_command(out: Path) -> None:
     """Back up the database and the evidence files, with a manifest of rows per table and SHA-256 hashes."""
-    from ipdesk.core.backup import BackupError, make_backup
-
     try:
-        manifest = make_backup(out)
+        manifest, copied = make_backup(out)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{out}: {manifest['database']['file']} ({manifest['database']['size']:,} bytes, "
                f"{sum(manifest['tables'].values()):,} rows in {len(manifest['tables'])} tables), "
-               f"{len(manifest['evidence']):,} evidence files, manifest.json.")
+               + "".join(f"{n:,} {what}, " for what, n in copied.items()) + "manifest.json.")
 
 
 @click.command("restore")
@@ -217,16 +206,15 @@ def backup_command(out: Path) -> None:
 @click.option("--force", is_flag=True, help="Overwrite a database and storage that are not empty.")
 def restore_command(source: Path, force: bool) -> None:
     """Restore a backup whose files match its manifest into an empty database and storage, then verify it."""
-    from ipdesk.core.backup import BackupError, restore_backup
-
     try:
         report = restore_backup(source, force=force)
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     for problem in report.problems:
         click.echo(f"PROBLEM: {problem}")
-    click.echo(f"Restored from {source}: {report.tables} tables, {report.files:,} evidence files, "
-               f"{report.audit_entries:,} audit entries; {len(report.problems)} problem(s) after verifying.")
+    checked = "".join(f", {n:,} {what}" for what, n in report.checked.items())
+    click.echo(f"Restored from {source}: {report.tables} tables{checked}; {len(report.problems)} problem(s) after "
+               "verifying.")
     if report.problems:
         raise SystemExit(1)
 
@@ -241,9 +229,6 @@ reports = AppGroup("reports", help="Documents made in the background.")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="Where to write the PDF.")
 def reports_pack(start, end, lang: str, out: str) -> None:
     """Make the all-country pack (every country's summary, contents and bookmarks) with a progress bar."""
-    from ipdesk.reports.jobs import active_country_codes, render_summaries
-    from ipdesk.reports.pack import assemble_pack
-
     start, end = start.date(), end.date()
     if end < start:
         raise click.BadParameter("--to is before --from")
@@ -260,9 +245,6 @@ def reports_pack(start, end, lang: str, out: str) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def reports_worker(burst: bool) -> None:
     """Run the RQ worker that makes all-country packs (needs REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, Worker
-
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: without it, the web process makes packs itself.")
@@ -277,8 +259,6 @@ notify = AppGroup("notify", help="E-mail and in-app notifications.")
 @notify.command("send")
 def notify_send() -> None:
     """Send every e-mail of the outbox that is due (for cron; retries back off, nothing is sent twice)."""
-    from ipdesk.notify.sender import send_pending
-
     report = send_pending()
     click.echo(f"E-mails: {report.sent} sent, {report.retrying} to retry later, {report.failed} given up.")
 
@@ -286,9 +266,6 @@ def notify_send() -> None:
 @notify.command("due")
 def notify_due() -> None:
     """Add deadline reminders and the staff's daily digests to the outbox (run it as often as you like)."""
-    from ipdesk.core.db import utcnow
-    from ipdesk.notify.services import daily_digests, deadline_reminders
-
     now = utcnow()
     reminders = deadline_reminders(now)
     digests = daily_digests(now)
@@ -300,9 +277,6 @@ def notify_due() -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def notify_worker(burst: bool) -> None:
     """Run the RQ worker that sends e-mail right after the changes that made it (needs REDIS_URL)."""
-    from redis import Redis
-    from rq import Queue, Worker
-
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: without it, the web process sends e-mail itself.")

@@ -16,6 +16,8 @@ from ipdesk.companies.models import (
 from ipdesk.companies.registration_number import check_digit
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
+from ipdesk.infringers.models import Infringer
+from ipdesk.infringers.services import create_infringer, link_case
 from ipdesk.network.models import Hub
 
 DEMO_COMPANIES = [
@@ -99,9 +101,6 @@ DEMO_INFRINGER = {
 
 def load_demo_infringers() -> int:
     """One seller in cases of two demo companies, and suggested on a third case (needs demo cases)."""
-    from ipdesk.infringers.models import Infringer
-    from ipdesk.infringers.services import create_infringer, link_case
-
     if db.session.scalar(sa.select(Infringer.id).where(Infringer.name == DEMO_INFRINGER["name"])) is not None:
         return 0
     manager = db.session.scalar(sa.select(User).where(User.email == "manager@ipdesk.example"))

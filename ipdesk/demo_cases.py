@@ -24,8 +24,6 @@ from ipdesk.cases.models import (
     CaseSequence,
     Consultation,
     DisputeType,
-    EvidenceItem,
-    EvidenceKind,
     IPRight,
     Message,
     Outcome,
@@ -39,6 +37,7 @@ from ipdesk.companies.registration_number import check_digit
 from ipdesk.core.db import utcnow
 from ipdesk.costs.models import Cost, CostCategory, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineSource
+from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub, staff_hubs
 

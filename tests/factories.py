@@ -116,20 +116,17 @@ def make_case(stage="intake", company=None, country="CN", author=None, closed_fr
 def make_evidence_file(case, uploader, content: bytes = b"evidence text\n", *, name="note.txt",
                        content_type="text/plain"):
     """A real stored file on the case, as an upload would have left it."""
-    import hashlib
+    import io
 
-    from ipdesk.cases.models import EvidenceItem, EvidenceKind
-    from ipdesk.evidence.models import EvidenceFile
+    from ipdesk.evidence.models import EvidenceFile, EvidenceItem, EvidenceKind
     from ipdesk.evidence.storage import get_storage
 
-    pending = get_storage().create()
-    pending.write(content)
-    key = pending.commit()
+    stored = get_storage().put(io.BytesIO(content))
     item = EvidenceItem(case_id=case.id, kind=EvidenceKind.document, description="note", created_by_id=uploader.id)
     db.session.add(item)
     db.session.flush()
-    file = EvidenceFile(item_id=item.id, case_id=case.id, storage_key=key, original_name=name,
-                        content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+    file = EvidenceFile(item_id=item.id, case_id=case.id, storage_key=stored.key, original_name=name,
+                        content_type=content_type, size=stored.size, sha256=stored.sha256,
                         uploaded_by_id=uploader.id)
     db.session.add(file)
     db.session.commit()

@@ -14,8 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.actions.models import ActionKind, ActionStatus, LitigationStatus
-from ipdesk.cases.forms import currency_choices
-from ipdesk.core.forms import finite_amount, select_choices
+from ipdesk.core.forms import currency_choices, finite_amount, select_choices
 from ipdesk.deadlines.forms import rule_label
 
 

@@ -15,6 +15,8 @@ from datetime import UTC
 
 import sqlalchemy as sa
 
+from ipdesk.audit.models import AuditEntry, AuditPersonalValue
+
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 LOCK_KEY = 0x69706465736B  # "ipdesk": the PostgreSQL advisory lock every append to the chain takes
 FORMAT = 2  # 1: summary and client address chained as text (ipdesk.audit.chain_v1); 2: keyed hashes only
@@ -76,8 +78,6 @@ def verify_chain(connection, report: ChainReport, *, batch: int = 5000, window: 
     kept, which is what tells an inserted entry (the next one links past it) from deleted ones
     (the next one links to a hash that is not in the log).
     """
-    from ipdesk.audit.models import AuditEntry
-
     table = AuditEntry.__table__
     columns = [table.c.id, table.c.prev_hash, table.c.entry_hash, *(table.c[name] for name in CHAINED_FIELDS)]
     recent: OrderedDict[str, int] = OrderedDict()  # entry hash -> id, oldest first
@@ -125,8 +125,6 @@ def verify_personal_values(connection, key: str, *, batch: int = 5000) -> Iterat
 
     Erased values (NULL) are not checked: erasing is allowed, changing is not.
     """
-    from ipdesk.audit.models import AuditEntry, AuditPersonalValue
-
     values, entries = AuditPersonalValue.__table__, AuditEntry.__table__
     last_id = 0
     while True:

@@ -17,6 +17,7 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
+from ipdesk.notify.services import password_reset_requested
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -62,8 +63,6 @@ def request_password_reset(email: str) -> None:
 
     The caller answers the same whether or not there is: the page must not tell who has an account.
     """
-    from ipdesk.notify.services import password_reset_requested
-
     email = (email or "").strip().lower()[:254]
     user = db.session.scalar(sa.select(User).where(User.email == email, User.is_active))
     log_event("auth.password_reset_requested", actor=user, obj=user, data={"user_id": user.id if user else None},

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from ipdesk.auth.models import User, UserSession
 from ipdesk.core.db import transaction_will_write, utcnow
 from ipdesk.extensions import db, login_manager
+from ipdesk.notify.models import Notification
 
 SESSION_KEY = "sid"
 # last_seen_at is written at most this often, so browsing does not write on every page.
@@ -79,8 +80,6 @@ def load_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     if not token or not user_id.isdigit():
         return None
-    from ipdesk.notify.models import Notification
-
     # The bell's unread count rides along with the session lookup, so no page pays a query for it.
     unread = (sa.select(sa.func.count()).where(Notification.user_id == UserSession.user_id, Notification.in_app,
                                                Notification.read_at.is_(None))

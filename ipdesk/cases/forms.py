@@ -1,6 +1,4 @@
-"""Intake, case actions, messages, evidence, consultations and the list's filters."""
-from babel.numbers import get_currency_name
-from flask_babel import get_locale
+"""Intake, case actions, messages, consultations and the list's filters."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -16,24 +14,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ipdesk.cases.models import DisputeType, EvidenceKind, IPRight, Outcome, Route, Stage, Urgency
+from ipdesk.cases.models import DisputeType, IPRight, Outcome, Route, Stage, Urgency
 from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
-from ipdesk.core.forms import finite_amount, select_choices
+from ipdesk.core.forms import currency_choices, finite_amount, positive_rate, select_choices, validate_rate
 from ipdesk.costs.models import Payer
-
-FILES_HELP = _l("Images (PNG, JPEG, WebP), PDF and text up to 25 MB each; audio (MP3, M4A) up to 100 MB; "
-                "video (MP4, WebM) up to 500 MB.")
-
-# Currencies of the network's markets first; any ISO 4217 code Babel knows is accepted.
-COMMON_CURRENCIES = ("KRW", "USD", "CNY", "EUR", "JPY", "VND", "THB", "IDR", "INR", "MYR", "PHP", "SGD", "HKD",
-                     "TWD", "MXN", "BRL", "GBP", "AUD", "CAD", "AED", "SAR", "TRY")
-
-
-def currency_choices(blank_label) -> list:
-    locale = get_locale()
-    return select_choices([("", blank_label)] + [(c, f"{c} · {get_currency_name(c, locale=locale)}")
-                                                 for c in COMMON_CURRENCIES])
+from ipdesk.evidence.forms import FILES_HELP
 
 
 def optional_enum(enum_cls, blank):
@@ -157,17 +143,6 @@ class MessageForm(FlaskForm):
     submit = SubmitField(_l("Send"))
 
 
-class EvidenceForm(FlaskForm):
-    kind = SelectField(_l("Kind of evidence"), choices=EvidenceKind.choices(), coerce=EvidenceKind.coerce,
-                       validators=[InputRequired()])
-    description = TextAreaField(_l("What it shows"), validators=[DataRequired(), Length(max=10000)])
-    collected_on = DateField(_l("Collected on"), validators=[Optional()])
-    collected_by = StringField(_l("Collected by"), validators=[Optional(), Length(max=200)])
-    source = StringField(_l("Source (web address or place)"), validators=[Optional(), Length(max=2000)])
-    files = MultipleFileField(_l("Files"), description=FILES_HELP)
-    submit = SubmitField(_l("Add evidence"))
-
-
 class ConsultationForm(FlaskForm):
     firm = StringField(_l("Law firm"), validators=[DataRequired(), Length(max=200)])
     lawyer = StringField(_l("Lawyer"), validators=[Optional(), Length(max=200)])
@@ -192,8 +167,6 @@ class ConsultationForm(FlaskForm):
             raise ValidationError(_l("Choose the currency of the cost."))
 
     def validate_cost_krw_rate(self, field):
-        from ipdesk.costs.forms import positive_rate, validate_rate
-
         positive_rate(self, field)
         if self.cost_amount.data is not None:
             validate_rate(self.cost_currency, field)

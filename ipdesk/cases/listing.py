@@ -12,7 +12,8 @@ from sqlalchemy.orm import selectinload
 from ipdesk.auth.models import User
 from ipdesk.cases.models import Case
 from ipdesk.companies.models import Company
-from ipdesk.core.i18n import country_name
+from ipdesk.core.i18n import country_name, local_today
+from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from ipdesk.policy import visible_cases_clause
@@ -50,9 +51,6 @@ def case_query(user, form):
     if data.get("date_to") and data["date_to"] < date.max:
         stmt = stmt.where(Case.submitted_at < datetime.combine(data["date_to"] + timedelta(days=1), time.min, UTC))
     if data.get("overdue"):
-        from ipdesk.core.i18n import local_today
-        from ipdesk.deadlines.models import Deadline
-
         stmt = stmt.where(sa.exists().where(Deadline.case_id == Case.id, ~Deadline.is_done,
                                             Deadline.due_on < local_today()))
     if data.get("q"):

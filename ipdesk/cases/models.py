@@ -1,4 +1,4 @@
-"""The case, its stage history, transfers, messages, evidence items and consultations."""
+"""The case, its stage history, transfers, messages and consultations."""
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -75,18 +75,6 @@ class Urgency(LabelledEnum):
     normal = "normal", _l("Normal")
     high = "high", _l("High")
     urgent = "urgent", _l("Urgent")
-
-
-class EvidenceKind(LabelledEnum):
-    screenshot = "screenshot", _l("Screenshot")
-    photo = "photo", _l("Photo")
-    test_purchase = "test_purchase", _l("Test purchase")
-    notarised_page = "notarised_page", _l("Notarised web page")
-    sample = "sample", _l("Product sample")
-    registration = "registration", _l("Registration certificate")
-    document = "document", _l("Document")
-    recording = "recording", _l("Video or audio recording")
-    other = "other", _l("Other")
 
 
 class Route(LabelledEnum):
@@ -231,24 +219,6 @@ class Message(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     author: Mapped["User"] = relationship()  # noqa: F821
-
-
-class EvidenceItem(db.Model):
-    """A piece of evidence; files and their integrity arrive with the evidence module."""
-
-    __tablename__ = "evidence_items"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, "evidence_kind"))
-    description: Mapped[str] = mapped_column(sa.Text)
-    collected_on: Mapped[date | None] = mapped_column(sa.Date)
-    collected_by: Mapped[str] = mapped_column(sa.String(200), default="")
-    source: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    created_by: Mapped["User"] = relationship()  # noqa: F821
 
 
 class Consultation(db.Model):

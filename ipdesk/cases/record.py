@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 
 from ipdesk.actions.services import case_actions
 from ipdesk.auth.models import User
-from ipdesk.cases.models import Case, CaseTransfer, Consultation, EvidenceItem, Message, StageChange
+from ipdesk.cases.models import Case, CaseTransfer, Consultation, Message, StageChange
 from ipdesk.deadlines.models import Deadline
-from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile
+from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem
 from ipdesk.extensions import db
 from ipdesk.policy import can
 

@@ -1,10 +1,11 @@
-"""Every change to cases: intake, stage moves, routing, messages, evidence and consultations."""
+"""Every change to cases: intake, stage moves, routing, messages and consultations."""
 from datetime import datetime
 
 import sqlalchemy as sa
 from babel.dates import get_timezone
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
@@ -13,7 +14,6 @@ from ipdesk.cases.models import (
     CaseSequence,
     CaseTransfer,
     Consultation,
-    EvidenceItem,
     Message,
     Stage,
     StageChange,
@@ -23,8 +23,10 @@ from ipdesk.cases.stages import BY_NAME, allowed, blocked_by
 from ipdesk.companies.models import Company
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.costs.models import CostCategory
+from ipdesk.costs.services import record_cost
 from ipdesk.extensions import db
-from ipdesk.network.models import Country, Hub
+from ipdesk.network.models import Country, Hub, staff_hubs
 from ipdesk.notify import services as notifications
 from ipdesk.policy import case_parts
 
@@ -107,10 +109,7 @@ def next_reference(country_code: str, when: datetime) -> str:
     """
     year = when.astimezone(get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])).year
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(insert(CaseSequence).values(country_code=country_code, year=year, last_value=0)
                        .on_conflict_do_nothing())
     value = db.session.execute(
@@ -175,8 +174,6 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
 
 def assignable_staff(case: Case) -> list[User]:
     """Active staff of the case's hub, who may be assigned to it."""
-    from ipdesk.network.models import staff_hubs
-
     # Whether they are active is checked here, not in SQL: with that condition SQLite's planner (which has
     # no statistics) walks every active user through the users.is_active index instead of the hub's few.
     return [user for user in db.session.scalars(
@@ -238,23 +235,6 @@ def post_message(case: Case, body: str, actor: User, *, internal: bool = False) 
     return message
 
 
-def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> EvidenceItem:
-    """An evidence item, with its files stored and hashed (raises UploadRefused for a bad file)."""
-    if case.stage is Stage.closed:
-        raise ServiceError(_("Evidence cannot be added to a closed case."))
-    item = EvidenceItem(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
-                        collected_on=data.get("collected_on"), collected_by=(data.get("collected_by") or "").strip(),
-                        source=(data.get("source") or "").strip(), created_by_id=actor.id)
-    db.session.add(item)
-    case.updated_at = utcnow()
-    db.session.flush()
-    from ipdesk.evidence.services import attach_files
-
-    attach_files(item, uploads, actor)
-    log_event("evidence.added", actor=actor, obj=item, data={"case_id": case.id, "kind": item.kind.name})
-    return item
-
-
 def add_consultation(case: Case, data: dict, actor: User) -> Consultation:
     if case.stage is Stage.closed:
         raise ServiceError(_("Consultations cannot be added to a closed case."))
@@ -273,9 +253,6 @@ def add_consultation(case: Case, data: dict, actor: User) -> Consultation:
     case.updated_at = utcnow()
     db.session.flush()
     if consultation.cost_amount is not None:
-        from ipdesk.costs.models import CostCategory
-        from ipdesk.costs.services import record_cost
-
         record_cost(case, {"category": CostCategory.counsel, "description": consultation.firm,
                            "payer": data["cost_payer"], "amount": consultation.cost_amount,
                            "currency": consultation.cost_currency, "krw_rate": data.get("cost_krw_rate"),

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ipdesk.cases.models import OPEN_STAGES, Case, Consultation, EvidenceItem, Outcome, Stage
+from ipdesk.cases.models import OPEN_STAGES, Case, Consultation, Outcome, Stage
+from ipdesk.evidence.models import EvidenceItem
 from ipdesk.extensions import db
 from ipdesk.policy import AUTHOR, EXPORTER, HANDLERS, MANAGER, case_parts
 

@@ -5,12 +5,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.forms import (
     AssignForm,
     CaseFilterForm,
     ConsultationForm,
-    EvidenceForm,
     IntakeForm,
     MessageForm,
     MoveForm,
@@ -19,13 +19,11 @@ from ipdesk.cases.forms import (
 from ipdesk.cases.listing import case_query, export_csv, with_list_columns
 from ipdesk.cases.models import (
     Case,
-    EvidenceKind,
     Stage,
 )
 from ipdesk.cases.record import load_case_record
 from ipdesk.cases.services import (
     add_consultation,
-    add_evidence_item,
     assign_case,
     assignable_staff,
     create_case,
@@ -42,6 +40,7 @@ from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
+from ipdesk.evidence.services import add_intake_files
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.infringers.services import case_panel
@@ -81,8 +80,6 @@ def export_cases():
     form = _filter_form()
     form.validate()
     stmt = case_query(current_user, form)
-    from ipdesk.audit.services import log_event
-
     filters = dict(request.args)
     log_event("case.exported", actor=current_user, data={"filters": filters},
               personal={"search": filters.pop("q", None)})  # free text: it may name a person
@@ -143,7 +140,7 @@ def new_case():
         company = get_company(form.company_id.data, "company.view")
         try:
             case = create_case(company, form.data, current_user)
-            _intake_files(case, form)
+            add_intake_files(case, request.files.getlist(form.files.name), current_user)
             if form.wants_submission:
                 move_case(case, "submit", current_user)
         except PermissionError:
@@ -171,7 +168,7 @@ def edit_case(case_id: int):
         check_version(case, form.version.data, url_for("cases.edit_case", case_id=case.id))
         try:
             update_case(case, form.data, current_user)
-            _intake_files(case, form)
+            add_intake_files(case, request.files.getlist(form.files.name), current_user)
             if form.wants_submission:
                 move_case(case, "submit" if case.stage is Stage.draft else "resubmit", current_user)
         except PermissionError:
@@ -184,16 +181,8 @@ def edit_case(case_id: int):
     return _show_intake(form, case, 422 if form.errors else 200)
 
 
-def _intake_files(case: Case, form: IntakeForm) -> None:
-    """Files attached to the intake form become one evidence item of the case."""
-    uploads = [u for u in request.files.getlist(form.files.name) if u and u.filename]
-    if uploads:
-        add_evidence_item(case, {"kind": EvidenceKind.photo, "description": _("Files attached to the intake form"),
-                                 "collected_by": current_user.name}, current_user, uploads)
-
-
 def _error_status(error) -> int:
-    return 413 if isinstance(error, UploadRefused) and error.too_large else 422
+    return error.status if isinstance(error, UploadRefused) else 422
 
 
 def _field_error(form, error) -> None:
@@ -329,28 +318,6 @@ def message(case_id: int):
     post_message(case, form.body.data, current_user, internal=internal)
     flash(_("Your internal note is saved.") if internal else _("Your message is sent."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="messages"))
-
-
-@bp.route("/cases/<int:case_id>/evidence", methods=["GET", "POST"])
-@login_required
-def evidence(case_id: int):
-    """An evidence item and its files, on a page of its own (the case page links to it)."""
-    case = get_case(case_id, "evidence.add")
-    if case.stage is Stage.closed and request.method == "GET":  # a form sent anyway comes back with the reason
-        flash(_("Evidence cannot be added to a closed case."), "warning")
-        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
-    form = EvidenceForm()
-    if not form.validate_on_submit():
-        return render_template("cases/new_evidence.html", form=form, case=case), 422 if form.errors else 200
-    try:
-        add_evidence_item(case, form.data, current_user, request.files.getlist(form.files.name))
-    except ServiceError as error:
-        return form_error(form, error, "cases/new_evidence.html", case=case)
-    except UploadRefused as refusal:
-        form.files.errors = [*form.files.errors, refusal.message]
-        return render_template("cases/new_evidence.html", form=form, case=case), _error_status(refusal)
-    flash(_("The evidence item is added."), "success")
-    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 
 
 @bp.route("/cases/<int:case_id>/consultations", methods=["GET", "POST"])

@@ -1,10 +1,11 @@
-"""Backups of the database and the evidence files, checked by SHA-256, and their restoration.
+"""Backups of the database and of what the domains keep beside it, checked by SHA-256, and their restoration.
 
-A backup directory holds ``manifest.json`` (rows per table, every evidence file with its hash,
-the hash of the database copy, the last audit entry), the database (SQLite: a copy made with the
-online backup API; PostgreSQL: a ``pg_dump`` custom-format archive) and ``evidence/`` laid out as
-the storage is. The database copy and the inventory come from one snapshot, so the manifest
-describes exactly what the copy holds.
+A backup directory holds ``manifest.json`` (rows per table, the hash of the database copy, and one
+entry per part) and the database (SQLite: a copy made with the online backup API; PostgreSQL: a
+``pg_dump`` custom-format archive). The rest comes from the parts the domains register with
+``register_part``: each reads its manifest entry from the same snapshot as the database copy (so
+the manifest describes exactly what the copy holds), copies its files into the backup with their
+hashes, puts them back on restore and checks the restored state. This module names no domain.
 """
 import hashlib
 import json
@@ -13,13 +14,15 @@ import re
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 
 from ipdesk.core.db import utcnow
-from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 
 MANIFEST = "manifest.json"
@@ -32,19 +35,57 @@ class BackupError(Exception):
     """The backup or restore cannot go on; the message says why."""
 
 
-@dataclass
-class Inventory:
-    tables: dict[str, int]
-    evidence: list[dict]
-    audit_tail: dict | None
+Query = Callable[[str], list]  # runs SQL in the snapshot being backed up; returns the rows
+
+
+class BackupPart:
+    """What one domain adds to a backup beside the database; by default, nothing.
+
+    ``key`` names its entry in the manifest. Its methods get that entry (None in a backup made before
+    the part existed) and count what they did as {"what": number}, e.g. {"evidence files": 2}.
+    """
+
+    key: str
+
+    def inventory(self, query: Query, tables: set[str]) -> Any:
+        """Its manifest entry (plain JSON), read from the snapshot the database copy is made of."""
+        return None
+
+    def files(self, entry) -> list[tuple[str, str]]:
+        """(path inside the backup directory, SHA-256) of each file the part keeps in a backup."""
+        return []
+
+    def write(self, entry, out: Path) -> dict[str, int]:
+        """Copy the part's files into the backup directory ``out`` (``copy_hashed``); raise BackupError
+        when one is missing or no longer matches its hash."""
+        return {}
+
+    def held(self) -> dict[str, int]:
+        """What the part holds now outside the database (a restore wants it empty)."""
+        return {}
+
+    def restore(self, entry, source: Path) -> None:
+        """Put the part's files back from the checked backup directory ``source``."""
+
+    def verify(self, entry, connection) -> tuple[list[str], dict[str, int]]:
+        """After a restore: what does not match the manifest, and what was checked."""
+        return [], {}
+
+
+def register_part(app: Flask, part: BackupPart) -> None:
+    """Add ``part`` to this app's backups (in order: its manifest entry follows those registered before)."""
+    app.extensions.setdefault("backup_parts", []).append(part)
+
+
+def backup_parts() -> list[BackupPart]:
+    return current_app.extensions.get("backup_parts", [])
 
 
 @dataclass
 class RestoreReport:
     problems: list[str] = field(default_factory=list)
     tables: int = 0
-    files: int = 0
-    audit_entries: int = 0
+    checked: dict[str, int] = field(default_factory=dict)  # what the parts checked, e.g. {"evidence files": 2}
 
 
 def sha256_of(path: Path) -> str:
@@ -55,12 +96,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def copy_hashed(source: Path, target: Path) -> str:
-    """Copy ``source`` to ``target`` through a temporary name; returns the SHA-256 of what was copied."""
+def copy_hashed(reader: BinaryIO, target: Path) -> str:
+    """Copy what ``reader`` gives to ``target`` through a temporary name; returns the SHA-256 of what was copied."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".partial-{target.name}")
     digest = hashlib.sha256()
-    with source.open("rb") as reader, partial.open("wb") as writer:
+    with partial.open("wb") as writer:
         for chunk in iter(lambda: reader.read(CHUNK), b""):
             digest.update(chunk)
             writer.write(chunk)
@@ -70,15 +111,10 @@ def copy_hashed(source: Path, target: Path) -> str:
     return digest.hexdigest()
 
 
-def _inventory(execute, table_names: list[str]) -> Inventory:
-    """Rows per table, evidence files and the last audit entry, read through ``execute(sql)``."""
-    tables = {name: execute(f'SELECT count(*) FROM "{name}"')[0][0] for name in sorted(table_names)}
-    evidence = [{"key": key, "sha256": sha, "size": size} for key, sha, size in
-                execute("SELECT storage_key, sha256, size FROM evidence_files ORDER BY id")] \
-        if "evidence_files" in tables else []
-    tail = execute("SELECT id, entry_hash FROM audit_entries ORDER BY id DESC LIMIT 1") \
-        if "audit_entries" in tables else []
-    return Inventory(tables, evidence, {"id": tail[0][0], "entry_hash": tail[0][1]} if tail else None)
+def _inventory(query: Query, table_names: list[str]) -> dict[str, Any]:
+    """Rows per table and each part's manifest entry, read through ``query(sql)``."""
+    tables = {name: query(f'SELECT count(*) FROM "{name}"')[0][0] for name in sorted(table_names)}
+    return {"tables": tables, **{part.key: part.inventory(query, set(tables)) for part in backup_parts()}}
 
 
 def _postgres_tool(name: str) -> str:
@@ -110,11 +146,12 @@ def _libpq(url: sa.URL) -> tuple[str, dict]:
     return url.set(drivername="postgresql", password=None).render_as_string(hide_password=False), env
 
 
-def make_backup(out: Path) -> dict:
-    """Write a backup of the database and the evidence files into the empty directory ``out``; returns the manifest.
+def make_backup(out: Path) -> tuple[dict, dict[str, int]]:
+    """Write a backup of the database and of every registered part into the empty directory ``out``;
+    returns the manifest, and what the parts copied (e.g. {"evidence files": 2}).
 
-    :raises BackupError: ``out`` is not empty, the PostgreSQL tools do not fit, or a stored evidence
-        file is missing or no longer matches its recorded hash.
+    :raises BackupError: ``out`` is not empty, the PostgreSQL tools do not fit, or a part's file is
+        missing or no longer matches its recorded hash.
     """
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"{out} is not empty: a backup goes into a new directory.")
@@ -125,24 +162,19 @@ def make_backup(out: Path) -> dict:
         inventory = _backup_sqlite(database)
     else:
         inventory = _backup_postgres(database)
-    storage = get_storage()
-    for file in inventory.evidence:
-        source = storage.path(file["key"])
-        if not source.is_file():
-            raise BackupError(f"evidence file {file['key']} is missing from the storage; run `flask evidence verify`.")
-        if copy_hashed(source, out / "evidence" / file["key"][:2] / file["key"]) != file["sha256"]:
-            raise BackupError(f"evidence file {file['key']} no longer matches its recorded hash; "
-                              "run `flask evidence verify`.")
+    copied: dict[str, int] = {}
+    for part in backup_parts():
+        copied.update(part.write(inventory[part.key], out))
     manifest = {
         "format": FORMAT, "made_at": utcnow().isoformat(), "dialect": dialect,
         "database": {"file": database.name, "sha256": sha256_of(database), "size": database.stat().st_size},
-        "tables": inventory.tables, "evidence": inventory.evidence, "audit_tail": inventory.audit_tail,
+        **inventory,
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    return manifest
+    return manifest, copied
 
 
-def _backup_sqlite(target: Path) -> Inventory:
+def _backup_sqlite(target: Path) -> dict[str, Any]:
     with db.engine.connect() as connection:
         copy = sqlite3.connect(target)
         try:
@@ -155,7 +187,7 @@ def _backup_sqlite(target: Path) -> Inventory:
             copy.close()
 
 
-def _backup_postgres(target: Path) -> Inventory:
+def _backup_postgres(target: Path) -> dict[str, Any]:
     pg_dump = _postgres_tool("pg_dump")
     conninfo, env = _libpq(db.engine.url)
     with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection:
@@ -184,9 +216,11 @@ def read_manifest(source: Path) -> dict:
 def check_backup(source: Path, manifest: dict) -> list[str]:
     """Every file of the backup against the manifest's hashes; returns what does not match."""
     problems = []
-    expected = [(source / manifest["database"]["file"], manifest["database"]["sha256"])]
-    expected += [(source / "evidence" / f["key"][:2] / f["key"], f["sha256"]) for f in manifest["evidence"]]
-    for path, sha256 in expected:
+    expected = [(manifest["database"]["file"], manifest["database"]["sha256"])]
+    for part in backup_parts():
+        expected += part.files(manifest.get(part.key))
+    for name, sha256 in expected:
+        path = source / name
         if not path.is_file():
             problems.append(f"{path.relative_to(source)} is missing")
         elif sha256_of(path) != sha256:
@@ -201,7 +235,7 @@ def _rows_in_target() -> int:
 
 
 def restore_backup(source: Path, *, force: bool = False) -> RestoreReport:
-    """Restore a checked backup into this app's (empty) database and storage, then verify the result.
+    """Restore a checked backup into this app's (empty) database and parts, then verify the result.
 
     :raises BackupError: a file of the backup does not match its manifest, the backup is of another
         database, or the target is not empty and ``force`` is not given.
@@ -213,13 +247,13 @@ def restore_backup(source: Path, *, force: bool = False) -> RestoreReport:
     problems = check_backup(source, manifest)
     if problems:
         raise BackupError("the backup does not match its manifest, nothing was restored:\n  " + "\n  ".join(problems))
-    storage = get_storage()
     if not force:
         rows = _rows_in_target()
-        stored = sum(len(keys) for _prefix, keys in storage.key_folders())
-        if rows or stored:
-            raise BackupError(f"the target is not empty ({rows} rows in the database, {stored} stored evidence "
-                              "files); restore into an empty one, or give --force to overwrite it.")
+        held = {what: n for part in backup_parts() for what, n in part.held().items()}
+        if rows or any(held.values()):
+            contents = "".join(f", {n} {what}" for what, n in held.items())
+            raise BackupError(f"the target is not empty ({rows} rows in the database{contents}); restore into an "
+                              "empty one, or give --force to overwrite it.")
     pg_restore = _postgres_tool("pg_restore") if dialect == "postgresql" else None
     db.session.remove()
     db.engine.dispose()  # no connection of ours may hold the tables being replaced
@@ -238,33 +272,22 @@ def restore_backup(source: Path, *, force: bool = False) -> RestoreReport:
                               env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise BackupError(f"pg_restore failed (the database is as it was): {done.stderr.strip()}")
-    for file in manifest["evidence"]:
-        copy_hashed(source / "evidence" / file["key"][:2] / file["key"], storage.path(file["key"]))
+    for part in backup_parts():
+        part.restore(manifest.get(part.key), source)
     return verify_restored(manifest)
 
 
 def verify_restored(manifest: dict) -> RestoreReport:
-    """The restored database and storage against the manifest: rows per table, files by hash, the audit chain."""
-    from ipdesk.audit.chain import ChainReport, verify_chain
-
+    """The restored database against the manifest (rows per table), then each part's own check."""
     report = RestoreReport()
-    storage = get_storage()
     with db.engine.connect() as connection:
         for name, count in manifest["tables"].items():
             found = connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar()
             report.tables += 1
             if found != count:
                 report.problems.append(f"table {name}: {found} rows, the backup has {count}")
-        rows = connection.execute(sa.text("SELECT storage_key, sha256 FROM evidence_files ORDER BY id"))
-        for key, sha256 in rows:
-            report.files += 1
-            path = storage.path(key)
-            if not path.is_file() or sha256_of(path) != sha256:
-                report.problems.append(f"evidence file {key} is missing or does not match its hash")
-        chain = ChainReport()
-        report.problems += [f"audit log: {p.message}" for p in verify_chain(connection, chain)]
-        report.audit_entries = chain.entries
-        tail = manifest["audit_tail"]
-        if tail and (chain.last_id, chain.last_hash) != (tail["id"], tail["entry_hash"]):
-            report.problems.append(f"audit log ends at entry #{chain.last_id}, the backup's at #{tail['id']}")
+        for part in backup_parts():
+            problems, checked = part.verify(manifest.get(part.key), connection)
+            report.problems += problems
+            report.checked.update(checked)
     return report

@@ -1,9 +1,10 @@
 """The declarative base, UTC timestamps, enum columns, portable SQL expressions and SQLite connection settings."""
 import enum
+import sqlite3
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import g, has_app_context, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
@@ -120,12 +121,8 @@ def transaction_will_write() -> bool:
 
 @sa.event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
-    import sqlite3
-
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    from flask import current_app
-
     timeout = 10_000
     try:
         timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", timeout)

@@ -2,6 +2,7 @@
 import enum
 
 from flask_babel import get_locale
+from markupsafe import escape
 from wtforms import SelectChoice
 
 _TITLES: dict[tuple, str] = {}  # (locale, member, kind of label) → label
@@ -57,6 +58,4 @@ class LabelledEnum(enum.Enum):
             raise ValueError(value) from None
 
     def __html__(self) -> str:
-        from markupsafe import escape
-
         return str(escape(self.title))

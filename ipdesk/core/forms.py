@@ -1,6 +1,8 @@
-"""Form helpers shared by every domain."""
+"""Form helpers shared by every domain: choices, amounts, currencies and their rates, passwords."""
 from decimal import Decimal
 
+from babel.numbers import get_currency_name
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
@@ -28,6 +30,34 @@ def finite_amount(form, field):
         return
     if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
         raise ValidationError(_l("Enter an amount between 0 and 99,999,999,999,999.99."))
+
+
+# Currencies of the network's markets first; any ISO 4217 code Babel knows is accepted.
+COMMON_CURRENCIES = ("KRW", "USD", "CNY", "EUR", "JPY", "VND", "THB", "IDR", "INR", "MYR", "PHP", "SGD", "HKD",
+                     "TWD", "MXN", "BRL", "GBP", "AUD", "CAD", "AED", "SAR", "TRY")
+
+
+def currency_choices(blank_label) -> list:
+    """Options for a currency select: ``blank_label`` first, then the common currencies with their names."""
+    locale = get_locale()
+    return select_choices([("", blank_label)] + [(c, f"{c} · {get_currency_name(c, locale=locale)}")
+                                                 for c in COMMON_CURRENCIES])
+
+
+MAX_RATE = 10_000_000
+
+
+def validate_rate(currency_field, rate_field) -> None:
+    """An amount in another currency than won needs its conversion rate."""
+    if currency_field.data and currency_field.data != "KRW" and rate_field.data is None:
+        raise ValidationError(_l("Give the rate that converts the amount to won (KRW per 1 %(currency)s).",
+                                 currency=currency_field.data))
+
+
+def positive_rate(form, field):
+    """A conversion rate, when given, is a finite number above 0 and at most ``MAX_RATE``."""
+    if field.data is not None and (not field.data.is_finite() or field.data <= 0 or field.data > MAX_RATE):
+        raise ValidationError(_l("Enter a rate above 0."))
 
 
 class PasswordStrength:

@@ -11,26 +11,11 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ipdesk.cases.forms import currency_choices
 from ipdesk.companies.models import CompanySize
-from ipdesk.core.forms import finite_amount
+from ipdesk.core.forms import currency_choices, finite_amount, positive_rate, validate_rate
 from ipdesk.costs.models import CostCategory, Payer
-
-MAX_RATE = 10_000_000
-
-
-def validate_rate(currency_field, rate_field) -> None:
-    """A cost in another currency than won needs its conversion rate."""
-    if currency_field.data and currency_field.data != "KRW" and rate_field.data is None:
-        raise ValidationError(_l("Give the rate that converts the amount to won (KRW per 1 %(currency)s).",
-                                 currency=currency_field.data))
-
-
-def positive_rate(form, field):
-    if field.data is not None and (not field.data.is_finite() or field.data <= 0 or field.data > MAX_RATE):
-        raise ValidationError(_l("Enter a rate above 0."))
 
 
 class CostForm(FlaskForm):

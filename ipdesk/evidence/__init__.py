@@ -1,1 +1,1 @@
-"""Evidence files: content-checked uploads, storage, SHA-256 integrity and chain of custody."""
+"""Evidence: items and their files, content-checked uploads, storage, SHA-256 integrity and chain of custody."""

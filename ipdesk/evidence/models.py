@@ -1,5 +1,5 @@
-"""Files of evidence items and their chain-of-custody events."""
-from datetime import datetime
+"""Evidence items, their files and the files' chain-of-custody events."""
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -10,6 +10,18 @@ from ipdesk.core.enums import LabelledEnum
 from ipdesk.extensions import db
 
 
+class EvidenceKind(LabelledEnum):
+    screenshot = "screenshot", _l("Screenshot")
+    photo = "photo", _l("Photo")
+    test_purchase = "test_purchase", _l("Test purchase")
+    notarised_page = "notarised_page", _l("Notarised web page")
+    sample = "sample", _l("Product sample")
+    registration = "registration", _l("Registration certificate")
+    document = "document", _l("Document")
+    recording = "recording", _l("Video or audio recording")
+    other = "other", _l("Other")
+
+
 class CustodyKind(LabelledEnum):
     uploaded = "uploaded", _l("Uploaded")
     downloaded = "downloaded", _l("Downloaded")
@@ -18,6 +30,24 @@ class CustodyKind(LabelledEnum):
     submitted = "submitted", _l("Submitted to an authority")
     verified = "verified", _l("Integrity verified")
     mismatch = "mismatch", _l("Integrity check failed")
+
+
+class EvidenceItem(db.Model):
+    """A piece of evidence on a case: what it shows and where it came from; its files hang off it."""
+
+    __tablename__ = "evidence_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EvidenceKind] = mapped_column(enum_column(EvidenceKind, "evidence_kind"))
+    description: Mapped[str] = mapped_column(sa.Text)
+    collected_on: Mapped[date | None] = mapped_column(sa.Date)
+    collected_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    source: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped["User"] = relationship()  # noqa: F821
 
 
 class EvidenceFile(db.Model):

@@ -1,4 +1,4 @@
-"""Evidence files: storing uploads, custody events, integrity checks and bundles."""
+"""Evidence: adding items with their files, custody events, integrity checks and bundles."""
 import hashlib
 import json
 import tempfile
@@ -6,19 +6,46 @@ import time
 import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
+from itertools import groupby
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ipdesk.audit.services import log_event
-from ipdesk.cases.models import Case, EvidenceItem
+from ipdesk.auth.models import User
+from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import utcnow
+from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
-from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile
+from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind
 from ipdesk.evidence.storage import get_storage
 from ipdesk.evidence.uploads import accept_upload
 from ipdesk.extensions import db
+
+
+def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> EvidenceItem:
+    """An evidence item, with its files stored and hashed (raises UploadRefused for a bad file)."""
+    if case.stage is Stage.closed:
+        raise ServiceError(_("Evidence cannot be added to a closed case."))
+    item = EvidenceItem(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
+                        collected_on=data.get("collected_on"), collected_by=(data.get("collected_by") or "").strip(),
+                        source=(data.get("source") or "").strip(), created_by_id=actor.id)
+    db.session.add(item)
+    case.updated_at = utcnow()
+    db.session.flush()
+    attach_files(item, uploads, actor)
+    log_event("evidence.added", actor=actor, obj=item, data={"case_id": case.id, "kind": item.kind.name})
+    return item
+
+
+def add_intake_files(case: Case, uploads, actor: User) -> EvidenceItem | None:
+    """Files attached to the intake form become one evidence item of the case (none without files)."""
+    uploads = [u for u in uploads if u and u.filename]
+    if not uploads:
+        return None
+    return add_evidence_item(case, {"kind": EvidenceKind.photo, "description": _("Files attached to the intake form"),
+                                    "collected_by": actor.name}, actor, uploads)
 
 
 def attach_files(item: EvidenceItem, uploads, actor) -> list[EvidenceFile]:
@@ -47,13 +74,13 @@ def record_custody(file: EvidenceFile, kind: CustodyKind, actor, note: str = "")
     return event
 
 
-def file_hash(file: EvidenceFile) -> str | None:
-    """The SHA-256 of the stored file now, or None when it is missing."""
+def stored_hash(key: str) -> str | None:
+    """The SHA-256 of the file stored under ``key`` now, or None when there is none."""
     storage = get_storage()
-    if not storage.exists(file.storage_key):
+    if not storage.exists(key):
         return None
     digest = hashlib.sha256()
-    with storage.open(file.storage_key) as handle:
+    with storage.open(key) as handle:
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -61,7 +88,7 @@ def file_hash(file: EvidenceFile) -> str | None:
 
 def verify_file(file: EvidenceFile, actor=None) -> str:
     """'ok', 'mismatch' or 'missing'; a failure is recorded in the chain of custody and the audit log."""
-    current = file_hash(file)
+    current = stored_hash(file.storage_key)
     if current == file.sha256:
         return "ok"
     result = "missing" if current is None else "mismatch"
@@ -72,11 +99,8 @@ def verify_file(file: EvidenceFile, actor=None) -> str:
 
 def unreferenced_keys() -> Iterator[str]:
     """Stored files that no evidence_files row names (an upload whose process died before its
-    transaction committed); one storage subfolder and one query at a time."""
-    storage = get_storage()
-    for prefix, keys in storage.key_folders():
-        if not keys:
-            continue
+    transaction committed); one query per key prefix (the storage lists its keys in order)."""
+    for prefix, keys in groupby(get_storage().list(), key=lambda key: key[:2]):
         known = set(db.session.scalars(sa.select(EvidenceFile.storage_key).where(
             EvidenceFile.storage_key >= prefix, EvidenceFile.storage_key < prefix + "g")))
         yield from (key for key in keys if key not in known)

@@ -1,54 +1,55 @@
-"""Where evidence files live: a small interface, with the filesystem as the default backend.
+"""Where evidence files live: a small interface, and the local folder as its one backend for now.
 
-Keys are generated here (random, no user text), files are written to a temporary name and renamed
+Keys are generated here (random, no user text). A file is written to a temporary name and renamed
 into place only once complete, so a failed upload never leaves a partial file under a real key. A
 process killed mid-upload leaves its temporary file behind: ``pending_files`` finds those.
 """
+import hashlib
 import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from flask import current_app
 
-class Storage(Protocol):
-    def create(self) -> "PendingFile": ...
-    def open(self, key: str) -> BinaryIO: ...
-    def exists(self, key: str) -> bool: ...
-    def delete(self, key: str) -> None: ...
-
-
+CHUNK = 1024 * 1024
 PENDING_PREFIX = ".incoming-"
 HEX = frozenset("0123456789abcdef")
 
 
-class PendingFile:
-    """A file being written; ``commit`` gives it its key, ``discard`` removes every trace."""
+@dataclass(frozen=True)
+class Stored:
+    """A file just stored: its key, and the SHA-256 and size of exactly what was read."""
 
-    def __init__(self, root: Path):
-        self.root = root
-        fd, name = tempfile.mkstemp(prefix=PENDING_PREFIX, dir=root)
-        self.path = Path(name)
-        self.handle = os.fdopen(fd, "wb")
+    key: str
+    sha256: str
+    size: int
 
-    def write(self, chunk: bytes) -> None:
-        self.handle.write(chunk)
 
-    def commit(self) -> str:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        key = secrets.token_hex(20)
-        final = self.root / key[:2] / key
-        final.parent.mkdir(exist_ok=True)
-        os.replace(self.path, final)
-        return key
+class Storage(Protocol):
+    def put(self, stream: BinaryIO, *, key: str | None = None) -> Stored:
+        """Store what ``stream`` gives until it ends, under a new key (or ``key``, to restore a backup).
 
-    def discard(self) -> None:
-        if not self.handle.closed:
-            self.handle.close()
-        self.path.unlink(missing_ok=True)
+        If reading the stream raises, nothing is kept and the exception propagates.
+        """
+
+    def open(self, key: str) -> BinaryIO:
+        """The stored file, for reading; the caller closes it."""
+
+    def delete(self, key: str) -> None:
+        """Remove the file; a key that names nothing is not an error."""
+
+    def exists(self, key: str) -> bool: ...
+
+    def list(self) -> Iterator[str]:
+        """Every stored key, in sorted order (callers may batch by prefix)."""
+
+
+def is_key(key: str) -> bool:
+    return len(key) == 40 and set(key) <= HEX
 
 
 class FilesystemStorage:
@@ -59,18 +60,32 @@ class FilesystemStorage:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        if len(key) != 40 or not set(key) <= HEX:
+        if not is_key(key):
             raise ValueError("not a storage key")
         return self.root / key[:2] / key
 
-    def create(self) -> PendingFile:
-        return PendingFile(self.root)
+    def put(self, stream: BinaryIO, *, key: str | None = None) -> Stored:
+        final = self._path(key or secrets.token_hex(20))
+        fd, name = tempfile.mkstemp(prefix=PENDING_PREFIX, dir=self.root)
+        temporary = Path(name)
+        digest, size = hashlib.sha256(), 0
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in iter(lambda: stream.read(CHUNK), b""):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            final.parent.mkdir(exist_ok=True)
+            os.replace(temporary, final)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return Stored(final.name, digest.hexdigest(), size)
 
     def open(self, key: str) -> BinaryIO:
         return self._path(key).open("rb")
-
-    def path(self, key: str) -> Path:
-        return self._path(key)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -78,22 +93,19 @@ class FilesystemStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def pending_files(self) -> Iterator[Path]:
-        """Temporary files of uploads in progress, or of uploads whose process died."""
-        return (path for path in self.root.glob(PENDING_PREFIX + "*") if path.is_file() and not path.is_symlink())
-
-    def key_folders(self) -> Iterator[tuple[str, list[str]]]:
-        """(prefix, the keys stored under it) for each of the subfolders, one folder at a time."""
-        for folder in sorted(self.root.iterdir()):
+    def list(self) -> Iterator[str]:
+        for folder in sorted(self.root.iterdir()):  # one subfolder at a time
             if folder.is_dir() and len(folder.name) == 2 and set(folder.name) <= HEX:
-                yield folder.name, sorted(p.name for p in folder.iterdir()
-                                          if p.is_file() and len(p.name) == 40 and p.name.startswith(folder.name)
-                                          and set(p.name) <= HEX)
+                yield from sorted(p.name for p in folder.iterdir()
+                                  if p.is_file() and is_key(p.name) and p.name.startswith(folder.name))
+
+    def pending_files(self) -> Iterator[Path]:
+        """Temporary files of uploads in progress, or of uploads whose process died (this backend's own)."""
+        return (path for path in self.root.glob(PENDING_PREFIX + "*") if path.is_file() and not path.is_symlink())
 
 
 def get_storage() -> FilesystemStorage:
-    from flask import current_app
-
+    """The app's evidence storage (the local folder ``EVIDENCE_STORAGE_DIR``, the only backend for now)."""
     storage = current_app.extensions.get("evidence_storage")
     if storage is None:
         storage = current_app.extensions["evidence_storage"] = FilesystemStorage(

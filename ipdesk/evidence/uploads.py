@@ -1,9 +1,9 @@
 """Accepting an uploaded file: its type from its content, size limits by type, a pixel cap for
-images, SHA-256 computed while the file streams to storage."""
-import hashlib
+images; the checks read the upload as it streams to storage, which hashes it."""
 import os
 import unicodedata
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import magic
 from flask import current_app, g
@@ -33,6 +33,11 @@ class UploadRefused(Exception):
         refuse()
         self.message = message
         self.too_large = too_large
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the page that says so: 413 for a file over its size limit, else 422."""
+        return 413 if self.too_large else 422
 
 
 @dataclass
@@ -100,6 +105,34 @@ def detect_type(head: bytes) -> str:
     return content_type
 
 
+class CheckedUpload:
+    """An upload's stream as storage reads it, refused mid-stream: past the size limit of its type, or,
+    at its end, when a second file or active content rode along (the storage then keeps nothing)."""
+
+    def __init__(self, stream, head: bytes, *, name: str, content_type: str, group: str):
+        self.stream, self.pending = stream, head
+        self.name, self.content_type = name, content_type
+        self.limit = limit_for(group)
+        self.scanner = ContentScanner(group, content_type)
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """The next chunk of the upload (as the upload gives it, whatever ``size`` asks); b"" at its end."""
+        chunk, self.pending = self.pending or self.stream.read(CHUNK), b""
+        if not chunk:
+            if self.scanner.found:
+                raise UploadRefused(_("The file %(name)s is refused: besides a %(type)s it holds another file or "
+                                      "active content (a script or an archive). Save the picture or document "
+                                      "again on its own and upload that.", name=self.name, type=self.content_type))
+            return b""
+        self.size += len(chunk)
+        if self.size > self.limit:
+            raise UploadRefused(_("The file %(name)s is larger than %(mb)d MB, the limit for this type.",
+                                  name=self.name, mb=self.limit // (1024 * 1024)), too_large=True)
+        self.scanner.feed(chunk)
+        return chunk
+
+
 def accept_upload(upload) -> StoredFile:
     """Stream ``upload`` (a werkzeug FileStorage) into storage, or refuse it and keep nothing.
 
@@ -109,8 +142,7 @@ def accept_upload(upload) -> StoredFile:
     if any(unicodedata.category(ch) == "Cc" for ch in upload.filename or ""):
         raise UploadRefused(_("The name of the file %(name)s contains control characters. Rename the file and "
                               "upload it again.", name=name))
-    stream = upload.stream
-    head = stream.read(CHUNK)
+    head = upload.stream.read(CHUNK)
     if not head:
         raise UploadRefused(_("The file %(name)s is empty.", name=name))
     content_type = detect_type(head)
@@ -119,69 +151,50 @@ def accept_upload(upload) -> StoredFile:
         raise UploadRefused(_("The file %(name)s is not of an accepted type (its content is %(type)s). "
                               "Accepted: images (PNG, JPEG, WebP), PDF, plain text, video (MP4, WebM) and "
                               "audio (MP3, M4A).", name=name, type=content_type))
-    limit = limit_for(group)
-    scanner = ContentScanner(group, content_type)
-    pending = get_storage().create()
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        chunk = head
-        while chunk:
-            size += len(chunk)
-            if size > limit:
-                raise UploadRefused(_("The file %(name)s is larger than %(mb)d MB, the limit for this type.",
-                                      name=name, mb=limit // (1024 * 1024)), too_large=True)
-            digest.update(chunk)
-            scanner.feed(chunk)
-            pending.write(chunk)
-            chunk = stream.read(CHUNK)
-        pending.handle.flush()
-        if scanner.found:
-            raise UploadRefused(_("The file %(name)s is refused: besides a %(type)s it holds another file or "
-                                  "active content (a script or an archive). Save the picture or document again "
-                                  "on its own and upload that.", name=name, type=content_type))
-        width = height = None
-        if group == "image":
-            width, height = _check_image(pending.path, name)
-            if _trailing_bytes(pending.path, content_type):
-                raise UploadRefused(_("The file %(name)s is refused: data follows the end of the image. Save the "
-                                      "picture again on its own and upload that.", name=name))
-        key = pending.commit()
-    except BaseException:
-        pending.discard()
-        raise
-    g.setdefault("stored_files", []).append(key)
-    return StoredFile(key, name, content_type, size, digest.hexdigest(), width, height)
+    storage = get_storage()
+    stored = storage.put(CheckedUpload(upload.stream, head, name=name, content_type=content_type, group=group))
+    width = height = None
+    if group == "image":  # what only the whole file tells: the image's size, and nothing after its end
+        try:
+            with storage.open(stored.key) as handle:
+                width, height = _check_image(handle, name)
+                if _trailing_bytes(handle, content_type):
+                    raise UploadRefused(_("The file %(name)s is refused: data follows the end of the image. Save "
+                                          "the picture again on its own and upload that.", name=name))
+        except BaseException:
+            storage.delete(stored.key)
+            raise
+    g.setdefault("stored_files", []).append(stored.key)
+    return StoredFile(stored.key, name, content_type, stored.size, stored.sha256, width, height)
 
 
-def _trailing_bytes(path, content_type: str) -> bool:
+def _trailing_bytes(handle: BinaryIO, content_type: str) -> bool:
     """Whether bytes follow the end of a PNG (its IEND chunk) or a JPEG (its last end-of-image mark)."""
-    with open(path, "rb") as handle:
-        if content_type == "image/png":
-            handle.seek(8)
-            while True:
-                header = handle.read(8)
-                if len(header) < 8:
-                    return False  # truncated: Pillow's check reports it
-                length, kind = int.from_bytes(header[:4], "big"), header[4:]
-                handle.seek(length + 4, os.SEEK_CUR)  # the chunk's data and CRC
-                if kind == b"IEND":
-                    return handle.read(1) != b""
-        if content_type == "image/jpeg":
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - CHUNK))
-            tail = handle.read()
-            end = tail.rfind(b"\xff\xd9")
-            return end >= 0 and tail[end + 2:].strip(b"\x00\r\n ") != b""
+    if content_type == "image/png":
+        handle.seek(8)
+        while True:
+            header = handle.read(8)
+            if len(header) < 8:
+                return False  # truncated: Pillow's check reports it
+            length, kind = int.from_bytes(header[:4], "big"), header[4:]
+            handle.seek(length + 4, os.SEEK_CUR)  # the chunk's data and CRC
+            if kind == b"IEND":
+                return handle.read(1) != b""
+    if content_type == "image/jpeg":
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - CHUNK))
+        tail = handle.read()
+        end = tail.rfind(b"\xff\xd9")
+        return end >= 0 and tail[end + 2:].strip(b"\x00\r\n ") != b""
     return False
 
 
-def _check_image(path, name: str) -> tuple[int, int]:
+def _check_image(handle: BinaryIO, name: str) -> tuple[int, int]:
     """Refuse images whose pixel count could exhaust memory when decoded, and broken images."""
     cap = current_app.config["EVIDENCE_MAX_PIXELS"]
     try:
-        with Image.open(path) as image:
+        with Image.open(handle) as image:
             width, height = image.size
             if width * height > cap:
                 raise UploadRefused(_("The image %(name)s has too many pixels (%(w)d × %(h)d); the limit is "

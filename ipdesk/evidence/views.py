@@ -1,14 +1,20 @@
-"""Downloading evidence files (hash re-checked), custody events, verification and bundles."""
+"""Evidence pages: adding an item with its files, downloads (hash re-checked), custody events, verification
+and bundles."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
+from ipdesk.cases.models import Stage
 from ipdesk.core.db import writes_on_get
+from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
+from ipdesk.core.views import form_error
+from ipdesk.evidence.forms import EvidenceForm
 from ipdesk.evidence.models import CustodyKind, EvidenceFile
-from ipdesk.evidence.services import evidence_bundle, record_custody, verify_case, verify_file
+from ipdesk.evidence.services import add_evidence_item, evidence_bundle, record_custody, verify_case, verify_file
 from ipdesk.evidence.storage import get_storage
+from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.policy import get_case
 
@@ -22,6 +28,28 @@ def _file_of(case, file_id: int) -> EvidenceFile:
     if file is None or file.case_id != case.id:
         abort(404)
     return file
+
+
+@bp.route("/cases/<int:case_id>/evidence", methods=["GET", "POST"])
+@login_required
+def new_item(case_id: int):
+    """An evidence item and its files, on a page of its own (the case page links to it)."""
+    case = get_case(case_id, "evidence.add")
+    if case.stage is Stage.closed and request.method == "GET":  # a form sent anyway comes back with the reason
+        flash(_("Evidence cannot be added to a closed case."), "warning")
+        return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        return render_template("evidence/new_item.html", form=form, case=case), 422 if form.errors else 200
+    try:
+        add_evidence_item(case, form.data, current_user, request.files.getlist(form.files.name))
+    except ServiceError as error:
+        return form_error(form, error, "evidence/new_item.html", case=case)
+    except UploadRefused as refusal:
+        form.files.errors = [*form.files.errors, refusal.message]
+        return render_template("evidence/new_item.html", form=form, case=case), refusal.status
+    flash(_("The evidence item is added."), "success")
+    return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 
 
 @bp.get("/cases/<int:case_id>/evidence/files/<int:file_id>")
@@ -40,8 +68,9 @@ def download(case_id: int, file_id: int):
                       "It is not served; the failure is recorded in its chain of custody.", name=file.original_name),
         ), 409
     record_custody(file, CustodyKind.downloaded, current_user)
-    response = send_file(get_storage().path(file.storage_key), mimetype=file.content_type, as_attachment=True,
+    response = send_file(get_storage().open(file.storage_key), mimetype=file.content_type, as_attachment=True,
                          download_name=file.original_name, etag=file.sha256, conditional=False)
+    response.content_length = file.size  # checked just now: the stream is exactly this long
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context
+from redis import Redis
+from rq import Queue
 
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
@@ -142,9 +144,6 @@ def wake_sender(app) -> None:
     """Called after a commit that made notifications: start their delivery without waiting for cron."""
     sender = app.config["NOTIFY_SENDER"]
     if sender == "rq":
-        from redis import Redis
-        from rq import Queue
-
         queue = Queue(app.config["NOTIFY_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
         queue.enqueue(send_pending_job, job_timeout=600, result_ttl=0)
     elif sender == "thread" and has_request_context():  # never from a short-lived command

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from ipdesk.audit.services import log_event
@@ -21,6 +22,7 @@ from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.network.models import staff_hubs
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
+from ipdesk.notify.sender import wake_sender
 from ipdesk.policy import can, hub_ids
 
 K = NotificationKind
@@ -60,8 +62,6 @@ def _language(user: User) -> str:
 
 def _wake_after_commit() -> None:
     """Hand new e-mail to the sender once this transaction commits (never before: it may roll back)."""
-    from ipdesk.notify.sender import wake_sender
-
     session = db.session()
     if session.info.get("notify_wake"):
         return
@@ -108,10 +108,7 @@ def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str]
                   in_app=in_app, email_to=user.email if by_email else None,
                   email_status=EmailStatus.pending if by_email else EmailStatus.off,
                   next_attempt_at=now if by_email else None, attempts=0, last_error="")
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(Notification).values(**values)
     if dedupe_key:
         statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])

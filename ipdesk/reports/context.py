@@ -1,7 +1,8 @@
 """Plain data for documents: templates of PDFs get dicts of strings, numbers and dates, never ORM objects."""
 import hashlib
 import io
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -140,9 +141,6 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
 
 def is_plain(value) -> bool:
     """Whether ``value`` holds only plain data (what document templates may receive)."""
-    from datetime import date
-    from decimal import Decimal
-
     if isinstance(value, dict):
         return all(isinstance(k, str) and is_plain(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):

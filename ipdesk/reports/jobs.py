@@ -15,12 +15,17 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from redis import Redis
+from rq import Queue
 
 from ipdesk.audit.services import log_event
+from ipdesk.cases.models import Case
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from ipdesk.network.models import Country
 from ipdesk.reports.models import JobStatus, ReportJob
+from ipdesk.reports.pack import assemble_pack
+from ipdesk.reports.summary import country_summary_pdf
 
 WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_HMAC_KEY", "EVIDENCE_STORAGE_DIR",
                       "BABEL_DEFAULT_TIMEZONE", "TESTING", "REPORTS_DIR")
@@ -45,9 +50,6 @@ def request_pack(user, start: date, end: date, lang: str) -> ReportJob:
 
 def dispatch(app, job_id: str, backend: str) -> None:
     if backend == "rq":
-        from redis import Redis
-        from rq import Queue
-
         queue = Queue(app.config["REPORT_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
         queue.enqueue(run_pack_job, job_id, job_timeout=3600, result_ttl=3600)
     else:
@@ -71,8 +73,6 @@ def run_pack_job(job_id: str) -> None:
 
 def run_pack(job_id: str) -> None:
     """Make the pack of a recorded job, committing the progress after each country."""
-    from ipdesk.reports.pack import assemble_pack
-
     job = db.session.get(ReportJob, job_id)
     if job is None or job.status is not JobStatus.queued:
         return
@@ -133,8 +133,6 @@ def render_summaries(codes: list[str], start: date, end: date, lang: str,
 def largest_first(codes: list[str], start: date, end: date) -> list[str]:
     """The countries with the most cases in the period first, so that no large one starts last and leaves
     the other processes idle at the end (the summaries' cost grows with their cases)."""
-    from ipdesk.cases.models import Case
-
     since, until = (datetime.combine(day, time.min, UTC) for day in (start, end + timedelta(days=1)))
     sizes = dict(db.session.execute(sa.select(Case.country_code, sa.func.count()).where(
         Case.submitted_at >= since, Case.submitted_at < until).group_by(Case.country_code)).all())
@@ -149,15 +147,13 @@ def _start_worker(config: dict) -> None:
     global _worker_app
     for key in ("SECRET_KEY", "AUDIT_HMAC_KEY"):  # the app's configuration refuses to start without them
         os.environ.setdefault(key, config[key] or "")
-    from ipdesk import create_app
+    from ipdesk import create_app  # cycle: ipdesk (create_app) imports cli, which imports reports.jobs
 
     _worker_app = create_app({k: v for k, v in config.items() if v is not None})
     _worker_app.app_context().push()
 
 
 def _render_summary(code: str, start: date, end: date, lang: str) -> bytes:
-    from ipdesk.reports.summary import country_summary_pdf
-
     with _worker_app.test_request_context(headers={"Accept-Language": lang}), force_locale(lang):
         try:
             return country_summary_pdf(code, start, end)

@@ -1,9 +1,10 @@
 """What the case page costs: a fixed number of queries however much a case holds."""
 import sqlalchemy as sa
 
-from ipdesk.cases.models import Case, EvidenceItem, EvidenceKind, Message, Stage, StageChange
+from ipdesk.cases.models import Case, Message, Stage, StageChange
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
+from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from tests.factories import make_case, make_evidence_file
 

@@ -1,8 +1,9 @@
 """`flask seed-demo --cases N` makes what the services would have made, and is idempotent."""
 import sqlalchemy as sa
 
-from ipdesk.cases.models import Case, CaseSequence, Consultation, EvidenceItem, Stage, StageChange
+from ipdesk.cases.models import Case, CaseSequence, Consultation, Stage, StageChange
 from ipdesk.cases.stages import missing_for_submission
+from ipdesk.evidence.models import EvidenceItem
 from ipdesk.extensions import db
 
 

@@ -9,18 +9,9 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from ipdesk.cases import record as case_record
-from ipdesk.cases.models import (
-    CaseTransfer,
-    Consultation,
-    EvidenceItem,
-    EvidenceKind,
-    Message,
-    Route,
-    Stage,
-    StageChange,
-)
+from ipdesk.cases.models import CaseTransfer, Consultation, Message, Route, Stage, StageChange
 from ipdesk.deadlines.models import Deadline, DeadlineSource
-from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile
+from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from ipdesk.notify.services import _people_of

@@ -5,8 +5,9 @@ The expected answers are written from DOMAIN.md's table, not derived from ipdesk
 import pytest
 import sqlalchemy as sa
 
-from ipdesk.cases.models import Case, Consultation, EvidenceItem, EvidenceKind, Route, Stage, StageChange
+from ipdesk.cases.models import Case, Consultation, Route, Stage, StageChange
 from ipdesk.cases.stages import TRANSITIONS
+from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from tests.conftest import running_app
 from tests.factories import make_case

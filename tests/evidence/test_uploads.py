@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from ipdesk.cases.models import EvidenceItem
-from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile
+from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem
 from ipdesk.extensions import db
 from tests.conftest import running_app
 from tests.evidence.conftest import image_bytes

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ipdesk.cases.models import EvidenceItem, EvidenceKind
 from ipdesk.config import PROJECT_ROOT
-from ipdesk.evidence.models import EvidenceFile
+from ipdesk.evidence.models import EvidenceFile, EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from tests.factories import make_case, make_evidence_file
 
@@ -43,7 +42,7 @@ WORKER = textwrap.dedent("""
 
     with app.test_request_context("/", method="POST"):
         from ipdesk.auth.models import User
-        from ipdesk.cases.models import EvidenceItem
+        from ipdesk.evidence.models import EvidenceItem
         from ipdesk.evidence.services import attach_files
         item, user = db.session.get(EvidenceItem, int(item_id)), db.session.get(User, int(user_id))
         upload = FileStorage(SlowUpload(), filename="receipt.pdf")

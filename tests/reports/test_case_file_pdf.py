@@ -2,6 +2,7 @@
 and hostile case text that stays literal text with nothing fetched and nothing embedded."""
 import io
 import subprocess
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -121,9 +122,8 @@ def test_images_in_the_pdf_are_thumbnails_the_app_reencoded(client, factories, l
                        content_type="image/png")
     tampered = make_evidence_file(case, staff, content=image_bytes("PNG", (800, 600)), name="영수증.png",
                                   content_type="image/png")
-    from ipdesk.evidence.storage import get_storage
-
-    with open(get_storage().path(tampered.storage_key), "ab") as handle:
+    key = tampered.storage_key
+    with open(Path(client.application.config["EVIDENCE_STORAGE_DIR"]) / key[:2] / key, "ab") as handle:
         handle.write(b"changed")
     login_as(staff)
     reader = PdfReader(io.BytesIO(_print(client, case)))

@@ -90,7 +90,7 @@ EXPECTED = {
     "cases.edit_case": ({"exporter_a"}, {"exporter_b", "staff_y", "admin"}),
     "cases.move": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "cases.message": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
-    "cases.evidence": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
+    "evidence.new_item": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "cases.consultation": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "cases.assign": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),
     "cases.transfer": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}),

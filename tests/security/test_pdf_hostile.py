@@ -8,9 +8,10 @@ from flask import render_template
 from pypdf import PdfReader
 
 from ipdesk.actions.models import ActionKind, AdministrativeAction, Hearing, Litigation
-from ipdesk.cases.models import CaseTransfer, Consultation, EvidenceItem, EvidenceKind, Message, Route, StageChange
+from ipdesk.cases.models import CaseTransfer, Consultation, Message, Route, StageChange
 from ipdesk.costs.models import Cost, CostCategory, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineSource
+from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from ipdesk.reports.context import case_file_context

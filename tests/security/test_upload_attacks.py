@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ipdesk.cases.models import EvidenceItem
-from ipdesk.evidence.models import EvidenceFile
+from ipdesk.evidence.models import EvidenceFile, EvidenceItem
 from ipdesk.extensions import db
 from tests.conftest import running_app
 from tests.evidence.conftest import image_bytes

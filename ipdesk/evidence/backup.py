@@ -1,0 +1,56 @@
+"""The evidence files' part of a backup: each stored file copied with its hash, put back under its key on
+restore, and re-hashed against the restored rows."""
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ipdesk.core.backup import BackupError, BackupPart, Query, copy_hashed
+from ipdesk.evidence.services import stored_hash
+from ipdesk.evidence.storage import get_storage
+
+
+def _in_backup(key: str) -> str:
+    """Where a stored file goes in a backup directory: ``evidence/`` laid out as the local storage is."""
+    return f"evidence/{key[:2]}/{key}"
+
+
+class EvidenceFiles(BackupPart):
+    key = "evidence"  # a list of {"key", "sha256", "size"}, one per evidence_files row, by id
+
+    def inventory(self, query: Query, tables: set[str]) -> list[dict]:
+        if "evidence_files" not in tables:
+            return []
+        return [{"key": key, "sha256": sha, "size": size}
+                for key, sha, size in query("SELECT storage_key, sha256, size FROM evidence_files ORDER BY id")]
+
+    def files(self, entry) -> list[tuple[str, str]]:
+        return [(_in_backup(file["key"]), file["sha256"]) for file in entry or []]
+
+    def write(self, entry, out: Path) -> dict[str, int]:
+        storage = get_storage()
+        for file in entry:
+            key = file["key"]
+            if not storage.exists(key):
+                raise BackupError(f"evidence file {key} is missing from the storage; run `flask evidence verify`.")
+            with storage.open(key) as reader:
+                if copy_hashed(reader, out / _in_backup(key)) != file["sha256"]:
+                    raise BackupError(f"evidence file {key} no longer matches its recorded hash; "
+                                      "run `flask evidence verify`.")
+        return {"evidence files": len(entry)}
+
+    def held(self) -> dict[str, int]:
+        return {"stored evidence files": sum(1 for _key in get_storage().list())}
+
+    def restore(self, entry, source: Path) -> None:
+        storage = get_storage()
+        for file in entry or []:
+            with (source / _in_backup(file["key"])).open("rb") as reader:
+                storage.put(reader, key=file["key"])
+
+    def verify(self, entry, connection) -> tuple[list[str], dict[str, int]]:
+        problems, checked = [], 0
+        for key, sha256 in connection.execute(sa.text("SELECT storage_key, sha256 FROM evidence_files ORDER BY id")):
+            checked += 1
+            if stored_hash(key) != sha256:
+                problems.append(f"evidence file {key} is missing or does not match its hash")
+        return problems, {"evidence files": checked}
