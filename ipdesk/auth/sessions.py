@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ipdesk.auth.models import User, UserSession
 from ipdesk.core.db import transaction_will_write, utcnow
+from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.extensions import db, login_manager
 from ipdesk.notify.models import Notification
 
@@ -111,10 +112,11 @@ def _write_now(statement) -> None:
     """A small bookkeeping write that never turns a read-only request into a writing one.
 
     A request that writes anyway already holds the write lock (SQLite begins it immediately), so
-    the write joins its transaction; a read-only request makes it in a short transaction of its own.
+    the write joins its transaction, and is kept should the request be refused (a form sent back
+    with errors still counts as activity); a read-only request makes it in a short transaction of its own.
     """
     if transaction_will_write():
-        db.session.execute(statement)
+        record_despite_refusal(lambda: db.session.execute(statement))
         return
     previous = g.get("write_intent")
     g.write_intent = True

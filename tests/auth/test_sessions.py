@@ -150,3 +150,17 @@ def test_activity_keeps_a_session_alive(app, client, factories, login):
     row = db.session.scalar(sa.select(UserSession))
     db.session.refresh(row)
     assert utcnow() - row.last_seen_at < timedelta(minutes=1)
+
+
+def test_a_form_sent_back_with_errors_still_keeps_the_session_alive(app, client, factories, login):
+    """A refused request commits nothing of its change, but the user was active: typing into a form that
+    comes back with an error must not let the session run out while they correct it."""
+    user = factories.staff()
+    login(client, user)
+    almost = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] - 1)
+    db.session.execute(sa.update(UserSession).values(last_seen_at=utcnow() - almost))
+    db.session.commit()
+    assert client.post("/account", data={"name": ""}).status_code == 422
+    row = db.session.scalar(sa.select(UserSession))
+    db.session.refresh(row)
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)
