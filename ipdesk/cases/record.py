@@ -24,6 +24,10 @@ from ipdesk.policy import can
 EXPORTER_CUSTODY = (CustodyKind.uploaded, CustodyKind.notarised, CustodyKind.submitted, CustodyKind.verified,
                     CustodyKind.mismatch)
 
+# Custody events on which exporters see who acted: the upload, notarisation and submission. An integrity
+# check is made by whoever opened, bundled or verified the file, and who looked at what is not theirs to see.
+EXPORTERS_SEE_WHO = (CustodyKind.uploaded, CustodyKind.notarised, CustodyKind.submitted)
+
 # For each kind of record a case holds: which of them exporters see, as a SQL condition (for loading)
 # and as a test of one record (for notifications). The staff side sees them all.
 EXPORTERS_SEE: dict[type, tuple[Callable[[], object], Callable[[object], bool]]] = {
@@ -78,6 +82,10 @@ class CaseRecord:
     suits: list
     names: dict[int, str] = field(default_factory=dict)  # everyone the record names, by user id
 
+    def custody_actor(self, event: CustodyEvent) -> int | None:
+        """Who made a custody event, as far as the viewer may know (None: not said)."""
+        return event.actor_id if self.staff_side or event.kind in EXPORTERS_SEE_WHO else None
+
 
 def _all(model, case: Case, staff_side: bool, *order, options=()):
     return db.session.scalars(sa.select(model).where(model.case_id == case.id, _visible(model, staff_side))
@@ -112,7 +120,7 @@ def load_case_record(case: Case, viewer) -> CaseRecord:
     # everyone the record names, in one query rather than one per kind of record
     people = {*(m.author_id for m in messages), *(e.actor_id for e in timeline), *(i.created_by_id for i in evidence),
               *(f.uploaded_by_id for f in files),
-              *(e.actor_id for events in custody_by_file.values() for e in events if e.actor_id is not None)}
+              *(record.custody_actor(e) for events in custody_by_file.values() for e in events)} - {None}
     record.names = dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(people))).all())
     return record
 

@@ -127,3 +127,31 @@ def test_an_internal_note_is_announced_to_the_staff_side_only(app, factories):
     assert len(to_staff) == 2 and to_staff[0] != to_staff[1]  # a note and a message, told apart
     assert len(to_exporter) == 1 and to_exporter[0] in to_staff  # the message alone
     assert len(told) == 3
+
+
+def test_exporters_see_an_integrity_check_but_not_who_opened_the_file(app, factories, make_client, login):
+    """A download of a file that no longer matches its hash records the failed check; the exporter sees the
+    failure in the file's chain of custody, and the checks that held, but never the name of who opened it."""
+    from ipdesk.evidence.storage import get_storage
+
+    exporter = factories.exporter()
+    staff = factories.staff(hub_codes=("cn-north",), name="Officer Curious")
+    case = make_case("evidence", company=exporter.company, author=exporter, country="CN")
+    file = make_evidence_file(case, exporter)
+    staff_client = make_client()
+    assert login(staff_client, staff).status_code == 302
+    assert staff_client.post(f"/cases/{case.id}/evidence/verify").status_code == 302  # a check that holds
+    storage = get_storage()
+    storage.delete(file.storage_key)
+    assert staff_client.get(f"/cases/{case.id}/evidence/files/{file.id}").status_code == 409
+
+    exporter_client = make_client()
+    assert login(exporter_client, exporter).status_code == 302
+    page = exporter_client.get(f"/cases/{case.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    pdf = _pdf_text(exporter_client.get(f"/cases/{case.id}/case-file.pdf", headers={"Accept-Language": "en"})
+                    .get_data())
+    for shown in (page, pdf):
+        assert "Integrity check failed" in shown and "Integrity verified" in shown
+        assert "Officer Curious" not in shown
+    staff_page = staff_client.get(f"/cases/{case.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Officer Curious" in staff_page and "Downloaded" not in page
