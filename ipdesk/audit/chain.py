@@ -121,9 +121,10 @@ def verify_chain(connection, report: ChainReport, *, batch: int = 5000, window: 
 
 
 def verify_personal_values(connection, key: str, *, batch: int = 5000) -> Iterator[ChainProblem]:
-    """Yield every personal value that no longer matches the keyed hash its entry chained.
+    """Yield every personal value that no longer matches the keyed hash its entry chained, and every one
+    that is gone: erasing keeps a value's row (its value NULL), so a missing row was deleted.
 
-    Erased values (NULL) are not checked: erasing is allowed, changing is not.
+    Erased values (NULL) are not checked: erasing is allowed, changing or deleting is not.
     """
     values, entries = AuditPersonalValue.__table__, AuditEntry.__table__
     last_id = 0
@@ -140,4 +141,27 @@ def verify_personal_values(connection, key: str, *, batch: int = 5000) -> Iterat
                 yield ChainProblem("personal", (row.entry_id,),
                                    f"personal value {row.name!r} of entry #{row.entry_id} does not match "
                                    f"its keyed hash")
+        last_id = rows[-1].id
+    yield from _missing_personal_values(connection, batch)
+
+
+def _missing_personal_values(connection, batch: int) -> Iterator[ChainProblem]:
+    """Entries whose chain names a personal value that has no row any more, a batch of entries at a time."""
+    values, entries = AuditPersonalValue.__table__, AuditEntry.__table__
+    last_id = 0
+    while True:
+        rows = connection.execute(sa.select(entries.c.id, entries.c.personal_hashes).where(entries.c.id > last_id)
+                                  .order_by(entries.c.id).limit(batch)).all()
+        if not rows:
+            break
+        named = {row.id: set(row.personal_hashes or {}) for row in rows if row.personal_hashes}
+        present: dict[int, set[str]] = {}
+        if named:
+            for entry_id, name in connection.execute(sa.select(values.c.entry_id, values.c.name)
+                                                     .where(values.c.entry_id.in_(named))):
+                present.setdefault(entry_id, set()).add(name)
+        for entry_id, names in named.items():
+            for name in sorted(names - present.get(entry_id, set())):
+                yield ChainProblem("personal", (entry_id,),
+                                   f"personal value {name!r} of entry #{entry_id} was deleted (erasure keeps its row)")
         last_id = rows[-1].id

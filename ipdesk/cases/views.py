@@ -80,9 +80,12 @@ def export_cases():
     form = _filter_form()
     form.validate()
     stmt = case_query(current_user, form)
-    filters = dict(request.args)
+    # The chain holds the filters the form accepted (codes, ids, dates), never other parameters; the search
+    # text may name a person, so it is kept where it can be erased.
+    filters = {name: request.args[name] for name, field in form._fields.items()
+               if name in request.args and name != "q" and not field.errors}
     log_event("case.exported", actor=current_user, data={"filters": filters},
-              personal={"search": filters.pop("q", None)})  # free text: it may name a person
+              personal={"search": request.args.get("q", "")[:200] or None})
     return Response(export_csv(stmt, staff_view=current_user.is_staff_side), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
 

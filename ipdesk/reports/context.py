@@ -72,8 +72,8 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
         files_by_item.setdefault(file.item_id, []).append({
             "name": file.original_name, "size": file.size, "type": file.content_type, "sha256": file.sha256,
             "uploaded_by": names[file.uploaded_by_id], "uploaded_at": file.uploaded_at, "thumbnail": key,
-            "custody": [{"at": e.created_at, "event": e.kind.title, "by": names.get(record.custody_actor(e), ""), "note": e.note}
-                        for e in record.custody_by_file.get(file.id, [])]})
+            "custody": [{"at": e.created_at, "event": e.kind.title, "by": names.get(record.custody_actor(e), ""),
+                         "note": e.note} for e in record.custody_by_file.get(file.id, [])]})
     evidence = [{"kind": i.kind.title, "description": i.description, "collected_on": i.collected_on,
                  "collected_by": i.collected_by, "source": i.source, "files": files_by_item.get(i.id, [])}
                 for i in record.evidence]

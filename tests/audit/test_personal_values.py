@@ -96,3 +96,31 @@ def test_summaries_render_in_the_readers_language(client, factories, login_as):
     assert f"계정 {user.email} 비활성화" in korean
     assert f"test.unknown on users {user.id}" in english  # an action without a template still reads
     assert f"test.unknown (users {user.id})" in korean
+
+
+def test_a_deleted_personal_value_is_caught_where_an_erased_one_is_not(app, factories):
+    user = factories.staff(name="Park Jiwoo")
+    log_event("user.profile_updated", actor=user, obj=user, personal={"name": user.name})
+    db.session.commit()
+    entry = entry_of("user.profile_updated")
+    erase_personal_values(user_id=user.id)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output  # erased: the row stays, its value is gone
+    db.session.execute(sa.delete(AuditPersonalValue).where(AuditPersonalValue.entry_id == entry.id))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"personal value 'name' of entry #{entry.id} was deleted" in result.output
+
+
+def test_the_case_list_export_chains_only_the_filters_it_accepted(app, client, factories, login_as):
+    login_as(factories.manager())
+    response = client.get("/cases/export.csv?stage=intake&q=Kim+Minji&applicant=kim.minji@example.kr&phone=010-1234")
+    assert response.status_code == 200
+    entry = entry_of("case.exported")
+    chained = canonical({name: getattr(entry, name) for name in CHAINED_FIELDS}, entry.prev_hash).decode()
+    assert entry.data["filters"] == {"stage": "intake"}
+    for personal in ("Kim", "kim.minji", "010-1234"):
+        assert personal not in chained
+    assert personal_of(entry)["search"] == "Kim Minji"
