@@ -6,11 +6,15 @@ import sqlalchemy as sa
 
 from ipdesk.core.backup import BackupError, BackupPart, Query, copy_hashed
 from ipdesk.evidence.services import stored_hash
-from ipdesk.evidence.storage import get_storage
+from ipdesk.evidence.storage import get_storage, is_key
 
 
-def _in_backup(key: str) -> str:
-    """Where a stored file goes in a backup directory: ``evidence/`` laid out as the local storage is."""
+def _in_backup(key) -> str:
+    """Where a stored file goes in a backup directory: ``evidence/`` laid out as the local storage is. A
+    manifest is read from disk and may have been tampered with: anything but a storage key is refused
+    before it becomes a path."""
+    if not isinstance(key, str) or not is_key(key):
+        raise BackupError(f"the manifest names {str(key)[:80]!r} as an evidence file, which is not a storage key.")
     return f"evidence/{key[:2]}/{key}"
 
 

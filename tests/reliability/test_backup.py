@@ -1,5 +1,6 @@
 """`flask backup` and `flask restore`: a round trip brings every row and file back, and a backup
 that does not match its manifest, or a target that is not empty, is refused."""
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -145,3 +146,16 @@ def test_pg_dump_of_another_major_version_is_refused_with_a_reason(app, tmp_path
 
     with pytest.raises(BackupError, match=r"pg_dump is version 9 but the server is PostgreSQL \d+"):
         make_backup(tmp_path / "backup")
+
+
+def test_a_manifest_naming_a_path_instead_of_a_key_is_refused(source, backup_dir, target):
+    """A manifest is read from disk: an evidence "key" that walks out of the backup is refused with a
+    reason before any file is opened or anything restored."""
+    manifest_path = backup_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["evidence"][0]["key"] = "../../../../etc/passwd"
+    manifest_path.write_text(json.dumps(manifest))
+    result = restore(target, backup_dir)
+    assert result.exit_code == 1
+    assert "is not a storage key" in result.output
+    assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == {}
