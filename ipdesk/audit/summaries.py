@@ -6,6 +6,12 @@ filled from the entry's ``data``, its personal values (or "(erased)"), its case 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ipdesk.actions.models import ActionKind
+from ipdesk.auth.models import Role
+from ipdesk.cases.models import Stage
+from ipdesk.cases.stages import BY_NAME
+from ipdesk.companies.models import CompanySize
+
 SUMMARIES = {
     "auth.login": _l("Signed in"),
     "auth.login_failed": _l("Failed sign-in for %(email)s"),
@@ -79,6 +85,14 @@ SUMMARIES = {
     "audit.format_migrated": _l("Audit log re-chained in format %(format)s; the previous format's last hash was "
                                 "%(previous_last_hash)s"),
 }
+# Codes in an entry's data that a summary shows by their label, in the reader's language.
+LABELLED = {
+    "case.stage_changed": {"from": Stage, "to": Stage},
+    "user.created": {"role": Role},
+    "action.added": {"kind": ActionKind},
+    "cost_rule.saved": {"company_size": CompanySize},
+}
+DOWNLOAD_REFUSALS = {"missing": _l("the stored file is missing"), "mismatch": _l("it no longer matches its hash")}
 LEGACY_SUMMARY = "summary_text"  # the English sentence an entry written before format 2 carried
 
 
@@ -121,4 +135,11 @@ def summary(entry) -> str:
     values["case"] = (entry.case.display_reference if entry.case is not None
                       else f"#{entry.case_id}" if entry.case_id else "—")
     values.update((v.name, personal_text(v)) for v in entry.personal_values)
+    for name, enum in LABELLED.get(entry.action, {}).items():
+        if values.get(name) in enum.__members__:
+            values[name] = enum[values[name]].title
+    if entry.action == "case.stage_changed" and values.get("transition") in BY_NAME:
+        values["transition"] = BY_NAME[values["transition"]].title
+    if entry.action == "evidence.download_refused" and values.get("result") in DOWNLOAD_REFUSALS:
+        values["result"] = DOWNLOAD_REFUSALS[values["result"]]
     return template % values

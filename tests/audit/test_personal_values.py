@@ -124,3 +124,21 @@ def test_the_case_list_export_chains_only_the_filters_it_accepted(app, client, f
     for personal in ("Kim", "kim.minji", "010-1234"):
         assert personal not in chained
     assert personal_of(entry)["search"] == "Kim Minji"
+
+
+def test_codes_in_a_summary_read_as_words_in_the_readers_language(app, client, make_client, factories, login,
+                                                                  login_as):
+    from tests.factories import make_case
+
+    case = make_case("intake")
+    staff = make_client()
+    assert login(staff, factories.manager()).status_code == 302
+    assert staff.post(f"/cases/{case.id}/move", data={"transition": "accept", "version": case.version}
+                      ).status_code == 302
+    login_as(factories.admin())
+    korean = client.get("/admin/audit?action=case.stage_changed", headers={"Accept-Language": "ko"}).get_data(
+        as_text=True)
+    english = client.get("/admin/audit?action=case.stage_changed", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert "접수 → 증거 수집" in korean and "intake" not in korean.split("<tbody>")[-1]
+    assert "Intake → Evidence collection (Accept and start collecting evidence)" in english
