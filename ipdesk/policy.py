@@ -15,7 +15,7 @@ from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
 from ipdesk.extensions import db
 from ipdesk.infringers.models import Infringer
-from ipdesk.network.models import Country, Hub
+from ipdesk.network.models import Country, Hub, staff_hubs
 from ipdesk.notify.models import Notification
 
 STAFF_SIDE = (Role.staff, Role.manager, Role.admin)
@@ -121,6 +121,13 @@ def permits(user, action: str, obj=None) -> bool:
 def hub_ids(user) -> frozenset[int]:
     """The hubs whose cases ``user`` works on as staff: the one place hub membership is read."""
     return frozenset(hub.id for hub in user.hubs) if user.role is Role.staff else frozenset()
+
+
+def hub_staff(hub_id: int):
+    """The staff of a hub, as a query of users (the other way round from ``hub_ids``): whom a case of
+    the hub may be assigned to and who hears of it while nobody is."""
+    return sa.select(User).join(staff_hubs, staff_hubs.c.user_id == User.id).where(
+        staff_hubs.c.hub_id == hub_id, User.role == Role.staff)
 
 
 def handles(user, case) -> bool:

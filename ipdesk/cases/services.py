@@ -26,9 +26,9 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.costs.models import CostCategory
 from ipdesk.costs.services import record_cost
 from ipdesk.extensions import db
-from ipdesk.network.models import Country, Hub, staff_hubs
+from ipdesk.network.models import Country, Hub
 from ipdesk.notify import services as notifications
-from ipdesk.policy import case_parts
+from ipdesk.policy import case_parts, hub_staff
 
 INTAKE_FIELDS = ("title", "sector", "ip_right", "dispute_type", "found_where", "infringer_name",
                  "infringer_shop_id", "infringer_urls", "infringer_contacts", "registration_numbers",
@@ -176,10 +176,7 @@ def assignable_staff(case: Case) -> list[User]:
     """Active staff of the case's hub, who may be assigned to it."""
     # Whether they are active is checked here, not in SQL: with that condition SQLite's planner (which has
     # no statistics) walks every active user through the users.is_active index instead of the hub's few.
-    return [user for user in db.session.scalars(
-        sa.select(User).join(staff_hubs, staff_hubs.c.user_id == User.id)
-        .where(staff_hubs.c.hub_id == case.hub_id, User.role == Role.staff).order_by(User.name)
-    ) if user.is_active]
+    return [user for user in db.session.scalars(hub_staff(case.hub_id).order_by(User.name)) if user.is_active]
 
 
 def assign_case(case: Case, assignee: User | None, actor: User) -> None:

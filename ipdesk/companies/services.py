@@ -77,8 +77,9 @@ def register_company(data: dict, *, locale: str | None) -> User:
         "company.registered",
         actor=user,
         obj=company,
-        data={"registration_number": number, "user_id": user.id},
-        personal={"company": company.name_en, "email": user.email},
+        data={"user_id": user.id},
+        # a sole trader's business registration number identifies a person
+        personal={"company": company.name_en, "email": user.email, "registration_number": number},
     )
     return user
 

@@ -20,10 +20,9 @@ from ipdesk.companies.models import Company
 from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
-from ipdesk.network.models import staff_hubs
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
 from ipdesk.notify.sender import wake_sender
-from ipdesk.policy import can, hub_ids
+from ipdesk.policy import can, hub_ids, hub_staff
 
 K = NotificationKind
 
@@ -133,15 +132,13 @@ def _handlers(case: Case) -> list[User]:
         assignee = db.session.get(User, case.assignee_id)
         if assignee is not None and assignee.is_active:
             return [assignee]
-    return list(db.session.scalars(
-        sa.select(User).join(staff_hubs, staff_hubs.c.user_id == User.id)
-        .where(staff_hubs.c.hub_id == case.hub_id, User.role == Role.staff, User.is_active)
-        .options(selectinload(User.hubs)).order_by(User.id)))
+    return list(db.session.scalars(hub_staff(case.hub_id).where(User.is_active)
+                                   .options(selectinload(User.hubs)).order_by(User.id)))
 
 
-def _people_of(case: Case, *, exporters: bool = True, staff: bool = True, besides: User | None = None) -> list[User]:
+def _people_of(case: Case, *, staff: bool = True, besides: User | None = None) -> list[User]:
     """The case's people who may see it now, except ``besides`` (who did what they would hear of)."""
-    people = ([*_company_users(case.company_id)] if exporters else []) + (_handlers(case) if staff else [])
+    people = _company_users(case.company_id) + (_handlers(case) if staff else [])
     seen = {besides.id} if besides is not None else set()
     chosen = []
     for user in people:

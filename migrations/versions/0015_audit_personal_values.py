@@ -23,6 +23,8 @@ Revises: 0014
 Create Date: 2026-12-05
 """
 
+import json
+
 import sqlalchemy as sa
 from alembic import op
 from flask import current_app
@@ -49,7 +51,10 @@ values = sa.table("audit_personal_values", sa.column("id", sa.Integer), sa.colum
                   sa.column("erased_at", UTCDateTime))
 
 # Where format 1 kept personal values inside ``data``, by action.
+EXPORT_FILTERS = ("country", "hub", "stage", "sector", "ip_right", "dispute_type", "assignee", "date_from", "date_to",
+                  "overdue", "sort", "page")
 TOP_LEVEL = {"auth.login_failed": ("email",), "auth.password_reset_requested": ("email",),
+             "company.registered": ("registration_number",),
              "company.suspended": ("reason",), "case.transferred": ("reason",),
              "action.added": ("result",), "litigation.added": ("preservation_orders", "judgment")}
 BEFORE_AFTER = {"user.updated": ("name",), "action.updated": ("result",),
@@ -170,8 +175,12 @@ def _split(row: dict) -> tuple[dict, dict]:
             for key in BEFORE_AFTER[row["action"]]:
                 personal[f"{key}_{side}"] = _pop_text(data[side], key)
     if row["action"] == "case.exported" and isinstance(data.get("filters"), dict):
-        data["filters"] = dict(data["filters"])
-        personal["search"] = _pop_text(data["filters"], "q")
+        # the chain keeps the list's own filters (codes, ids, dates); anything else a link carried may be personal
+        filters = dict(data["filters"])
+        personal["search"] = _pop_text(filters, "q")
+        data["filters"] = {k: v for k, v in filters.items() if k in EXPORT_FILTERS}
+        other = {k: v for k, v in filters.items() if k not in EXPORT_FILTERS}
+        personal["other_filters"] = json.dumps(other, ensure_ascii=False, sort_keys=True) if other else None
     return data, {name: value for name, value in {**personal, **downgraded}.items() if value}
 
 

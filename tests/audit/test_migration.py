@@ -22,6 +22,12 @@ OLD = [
     {"action": "user.updated", "object_type": "users", "object_id": "7", "actor_id": None, "case_id": None,
      "summary": "admin@example.com updated lee@example.com", "ip_address": "203.0.113.10",
      "data": {"before": {"name": "Lee Seo-yeon", "role": "staff"}, "after": {"name": "Lee Seoyeon", "role": "staff"}}},
+    {"action": "case.exported", "object_type": None, "object_id": None, "actor_id": None, "case_id": None,
+     "summary": "Case list exported as CSV", "ip_address": None,
+     "data": {"filters": {"stage": "intake", "q": "Park Jiwoo", "applicant": "park@example.kr"}}},
+    {"action": "company.registered", "object_type": "companies", "object_id": "3", "actor_id": None,
+     "case_id": None, "summary": "Company Hanbit registered", "ip_address": None,
+     "data": {"registration_number": "123-45-67890", "user_id": 7}},
 ]
 
 
@@ -52,10 +58,10 @@ def test_upgrade_moves_personal_values_and_rechains(old_log):
     write(rows)
     upgrade()
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
-    assert result.exit_code == 0 and "4 entries, 0 problem(s)" in result.output, result.output
+    assert result.exit_code == 0 and "6 entries, 0 problem(s)" in result.output, result.output
 
     entries = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
-    failed, suspended, updated, marker = entries
+    failed, suspended, updated, exported, registered, marker = entries
     values = {e.action: {v.name: (v.value, v.user_id) for v in e.personal_values} for e in entries}
     assert values["auth.login_failed"] == {"summary_text": ("Failed sign-in for lee@example.com", 7),
                                            "email": ("lee@example.com", 7), "ip": ("203.0.113.9", 7)}
@@ -65,15 +71,20 @@ def test_upgrade_moves_personal_values_and_rechains(old_log):
     assert suspended.data == {}
     assert values["user.updated"]["name_before"] == ("Lee Seo-yeon", 7)
     assert updated.data == {"before": {"role": "staff"}, "after": {"role": "staff"}}
+    assert exported.data == {"filters": {"stage": "intake"}}  # the list's own filters stay; the rest may be personal
+    assert values["case.exported"]["search"][0] == "Park Jiwoo"
+    assert values["case.exported"]["other_filters"][0] == '{"applicant": "park@example.kr"}'
+    assert registered.data == {"user_id": 7}
+    assert values["company.registered"]["registration_number"][0] == "123-45-67890"
     key = app.config["AUDIT_HMAC_KEY"]
     for entry in entries:
         chained = canonical({name: getattr(entry, name) for name in CHAINED_FIELDS}, entry.prev_hash).decode()
-        for personal in ("lee@example.com", "203.0.113", "Hanbit", "Park", "Lee Seo"):
+        for personal in ("lee@example.com", "203.0.113", "Hanbit", "Park", "park@", "Lee Seo", "123-45-67890"):
             assert personal not in chained
         assert entry.personal_hashes == {v.name: personal_hash(key, v.value) for v in entry.personal_values}
-    assert marker.action == "audit.format_migrated" and marker.prev_hash == updated.entry_hash
-    assert marker.data == {"format": 2, "previous_format": 1, "previous_last_id": updated.id,
-                           "previous_last_hash": old_last, "entries": 3}
+    assert marker.action == "audit.format_migrated" and marker.prev_hash == registered.entry_hash
+    assert marker.data == {"format": 2, "previous_format": 1, "previous_last_id": registered.id,
+                           "previous_last_hash": old_last, "entries": 5}
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert summary(failed) == "Failed sign-in for lee@example.com"  # the old sentence, while it is kept
         assert summary(marker).endswith(f"the previous format's last hash was {old_last}")
