@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.actions.models import ActionKind, ActionStatus, LitigationStatus
-from ipdesk.core.forms import currency_choices, finite_amount, select_choices
+from ipdesk.core.forms import NotBefore, currency_choices, finite_amount, select_choices
 from ipdesk.deadlines.forms import rule_label
 
 
@@ -69,7 +69,8 @@ class LitigationForm(FlaskForm):
     filed_on = DateField(_l("Filing date"), validators=[Optional()])
     preservation_orders = TextAreaField(_l("Evidence-preservation orders"), validators=[Optional(), Length(max=20000)])
     judgment = TextAreaField(_l("Judgment"), validators=[Optional(), Length(max=20000)])
-    judged_on = DateField(_l("Date of judgment"), validators=[Optional()])
+    judged_on = DateField(_l("Date of judgment"), validators=[
+        Optional(), NotBefore("filed_on", _l("The judgment cannot be before the suit was filed."))])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
     damages_awarded = DecimalField(_l("Damages awarded"), places=2, validators=[Optional(), finite_amount])
     damages_recovered = DecimalField(_l("Damages actually recovered"), places=2,

@@ -18,11 +18,10 @@ from wtforms.validators import (
     Length,
     Optional,
     Regexp,
-    ValidationError,
 )
 
 from ipdesk.auth.models import Role
-from ipdesk.core.forms import MultiCheckboxField, PasswordStrength, select_choices
+from ipdesk.core.forms import MultiCheckboxField, NotBefore, PasswordStrength, select_choices
 
 STAFF_SIDE_ROLES = [choice for choice in Role.choices() if choice.value != Role.exporter.name]
 
@@ -106,8 +105,5 @@ class AuditFilterForm(FlaskForm):
     case = StringField(_l("Case (reference or number)"), validators=[Optional(), Length(max=20)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=32)])
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
-
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError(_l("The end of the period is before its start."))
+    date_to = DateField(_l("To"), validators=[
+        Optional(), NotBefore("date_from", _l("The end of the period is before its start."))])

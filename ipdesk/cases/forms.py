@@ -17,7 +17,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ipdesk.cases.models import DisputeType, IPRight, Outcome, Route, Stage, Urgency
 from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
-from ipdesk.core.forms import currency_choices, finite_amount, positive_rate, select_choices, validate_rate
+from ipdesk.core.forms import (
+    NotBefore,
+    NotInFuture,
+    currency_choices,
+    finite_amount,
+    positive_rate,
+    select_choices,
+    validate_rate,
+)
 from ipdesk.costs.models import Payer
 from ipdesk.evidence.forms import FILES_HELP
 
@@ -69,7 +77,8 @@ class IntakeForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("What happened, what you know about the infringer, what you "
                                                "have done so far."))
-    first_noticed_on = DateField(_l("First noticed on"), validators=[Optional()])
+    first_noticed_on = DateField(_l("First noticed on"), validators=[
+        Optional(), NotInFuture(_l("The infringement cannot have been noticed after today."))])
     files = MultipleFileField(_l("Photos, screenshots, receipts"), description=FILES_HELP)
     version = HiddenField()
     save = SubmitField(_l("Save draft"))
@@ -196,7 +205,8 @@ class CaseFilterForm(FlaskForm):
     dispute_type = SelectField(_l("Dispute type"), coerce=coerce_optional(DisputeType), validators=[Optional()])
     assignee = SelectField(_l("Assigned to"), validators=[Optional()])
     date_from = DateField(_l("Submitted from"), validators=[Optional()])
-    date_to = DateField(_l("Submitted until"), validators=[Optional()])
+    date_to = DateField(_l("Submitted until"), validators=[
+        Optional(), NotBefore("date_from", _l("The end of the period is before its start."))])
     overdue = BooleanField(_l("Only with overdue deadlines"))
     sort = SelectField(_l("Sort"), choices=select_choices(SORTS.items()), default="newest", validators=[Optional()])
 

@@ -7,6 +7,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
+from ipdesk.core.i18n import local_today
+
 
 def select_choices(pairs) -> list[SelectChoice]:
     """Options for a select field from (value, label) pairs."""
@@ -75,3 +77,26 @@ class PasswordStrength:
         email = getattr(form, "email", None)
         if email is not None and email.data and value.strip().lower() == email.data.strip().lower():
             raise ValidationError(_l("Do not use your e-mail address as your password."))
+
+
+class NotInFuture:
+    """A date that has already come: today or before, where the user is."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is not None and field.data > local_today():
+            raise ValidationError(self.message)
+
+
+class NotBefore:
+    """An end that is not before its start, the field named ``start`` (either may be empty)."""
+
+    def __init__(self, start: str, message):
+        self.start, self.message = start, message
+
+    def __call__(self, form, field):
+        start = form[self.start].data
+        if field.data is not None and start is not None and field.data < start:
+            raise ValidationError(self.message)

@@ -110,6 +110,11 @@ def _in_user_zone(value: datetime) -> datetime:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(found)
 
 
+def local_date(value: datetime) -> date:
+    """The calendar day of an instant where the user is."""
+    return _in_user_zone(value).date()
+
+
 def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
     """``value``'s date in the viewer's language (a datetime's date where the viewer is); '' for None."""
     if not value:

@@ -1,6 +1,7 @@
 """The deadline form a case's staff fill in on its own page, and the admin's deadline rule form."""
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,11 +26,18 @@ class DeadlineForm(FlaskForm):
     due_on = DateField(_l("Due date (without a rule)"), validators=[Optional()])
     submit = SubmitField(_l("Add deadline"))
 
-    def __init__(self, *args, rules, **kwargs):
+    def __init__(self, *args, rules, opened_on, **kwargs):
+        """:param opened_on: the day the case began, where the user is: no deadline of it falls before."""
         super().__init__(*args, **kwargs)
+        self.opened_on = opened_on
         self.rule_id.choices = select_choices(
             [("", _l("No rule: I give the due date"))]
             + [(r.id, rule_label(r)) for r in rules])
+
+    def validate_due_on(self, field):
+        if field.data is not None and field.data < self.opened_on:
+            raise ValidationError(_("A deadline cannot be before the case began (%(date)s).",
+                                    date=format_date(self.opened_on)))
 
 
 def rule_label(rule) -> str:

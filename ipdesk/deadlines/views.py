@@ -16,7 +16,7 @@ from ipdesk.auth.models import User
 from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.i18n import local_today
+from ipdesk.core.i18n import local_date, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import form_error
 from ipdesk.deadlines.forms import DeadlineForm
@@ -36,7 +36,7 @@ bp = Blueprint("deadlines", __name__)
 @login_required
 def add(case_id: int):
     case = get_case(case_id, "deadline.manage")
-    form = DeadlineForm(rules=active_rules())
+    form = DeadlineForm(rules=active_rules(), opened_on=local_date(case.created_at))
     if form.validate_on_submit():
         try:
             deadline = add_deadline(case, form.data, current_user)

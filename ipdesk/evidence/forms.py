@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ipdesk.core.forms import NotInFuture
 from ipdesk.evidence.models import EvidenceKind
 
 FILES_HELP = _l("Images (PNG, JPEG, WebP), PDF and text up to 25 MB each; audio (MP3, M4A) up to 100 MB; "
@@ -14,7 +15,8 @@ class EvidenceForm(FlaskForm):
     kind = SelectField(_l("Kind of evidence"), choices=EvidenceKind.choices(), coerce=EvidenceKind.coerce,
                        validators=[InputRequired()])
     description = TextAreaField(_l("What it shows"), validators=[DataRequired(), Length(max=10000)])
-    collected_on = DateField(_l("Collected on"), validators=[Optional()])
+    collected_on = DateField(_l("Collected on"), validators=[
+        Optional(), NotInFuture(_l("Evidence cannot have been collected after today."))])
     collected_by = StringField(_l("Collected by"), validators=[Optional(), Length(max=200)])
     source = StringField(_l("Source (web address or place)"), validators=[Optional(), Length(max=2000)])
     files = MultipleFileField(_l("Files"), description=FILES_HELP)
