@@ -118,6 +118,9 @@ class Hearing(db.Model):
     litigation_id: Mapped[int] = mapped_column(sa.ForeignKey("litigations.id", ondelete="CASCADE"), index=True)
     held_on: Mapped[date] = mapped_column(sa.Date)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # the hearing as a deadline of the case: in "my deadlines", the calendar feed and the reminders
+    deadline_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deadlines.id", ondelete="SET NULL"),
+                                                    unique=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

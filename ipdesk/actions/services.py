@@ -10,9 +10,10 @@ from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.i18n import local_today
 from ipdesk.deadlines.models import DeadlineRule
 from ipdesk.deadlines.rules import due_date
-from ipdesk.deadlines.services import active_rules, add_deadline
+from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
 from ipdesk.extensions import db
 
 ACTION_FIELDS = ("kind", "authority", "status", "filed_on", "reference", "trigger_on", "result", "quantity_seized",
@@ -167,6 +168,12 @@ def add_hearing(suit: Litigation, case: Case, data: dict, actor) -> Hearing:
     _check_open(case)
     hearing = Hearing(litigation_id=suit.id, held_on=data["held_on"], note=(data.get("note") or "").strip(),
                       created_by_id=actor.id)
+    # a hearing is a date the centre must keep, like any deadline; one already held is recorded as done
+    deadline = add_deadline(case, {"what": _("Hearing at %(court)s", court=suit.court)[:300],
+                                   "due_on": hearing.held_on}, actor)
+    if hearing.held_on < local_today():
+        complete_deadline(deadline, actor)
+    hearing.deadline_id = deadline.id
     db.session.add(hearing)
     case.updated_at = utcnow()
     db.session.flush()
