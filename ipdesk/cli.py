@@ -30,6 +30,7 @@ from ipdesk.evidence.services import (
     unreferenced_keys,
     verify_file,
 )
+from ipdesk.evidence.staging import expired_staged, remove_staged, staged_grace
 from ipdesk.extensions import db
 from ipdesk.network.reference import load_reference_network
 from ipdesk.notify.sender import send_pending
@@ -154,10 +155,19 @@ def evidence_verify(repair: bool, older_than: int) -> None:
             click.echo(f"ABANDONED: temporary file {path.name} of an upload that stopped "
                        f"{age // timedelta(minutes=1)} min ago (--repair deletes it)")
     left = sum(path.exists() for path, _age in stale)
+    expired = expired_staged(utcnow() - staged_grace())
+    for file in expired:
+        click.echo(f"{'REMOVED' if repair else 'EXPIRED'}: staged file {file.token[:8]} ({file.original_name}) of user "
+                   f"{file.user_id}, never filed since {file.created_at:%Y-%m-%d %H:%M} UTC"
+                   + ("" if repair else " (--repair deletes it)"))
+    if repair:
+        remove_staged(expired)
+        db.session.commit()
     click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing; "
                f"{unreferenced} stored without a row; temporary files: {len(recent)} recent, {len(stale)} abandoned, "
-               f"{len(stale) - left} of them removed.")
-    if counts["mismatch"] or counts["missing"] or unreferenced or left:
+               f"{len(stale) - left} of them removed; staged files past their grace period: {len(expired)}"
+               f"{', removed' if repair and expired else ''}.")
+    if counts["mismatch"] or counts["missing"] or unreferenced or left or (expired and not repair):
         raise SystemExit(1)
 
 

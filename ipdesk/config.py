@@ -132,6 +132,7 @@ class Config:
         self.EVIDENCE_MAX_MB_AUDIO = _int("EVIDENCE_MAX_MB_AUDIO", 100)
         self.EVIDENCE_MAX_MB_VIDEO = _int("EVIDENCE_MAX_MB_VIDEO", 500)
         self.EVIDENCE_MAX_PIXELS = _int("EVIDENCE_MAX_PIXELS", 50_000_000)
+        self.EVIDENCE_STAGED_HOURS = _int("EVIDENCE_STAGED_HOURS", 24)
         # Werkzeug spools uploads to temporary files and refuses bodies beyond this with 413.
         largest = max(self.EVIDENCE_MAX_MB_DOCUMENT, self.EVIDENCE_MAX_MB_AUDIO, self.EVIDENCE_MAX_MB_VIDEO)
         self.MAX_CONTENT_LENGTH = (largest + 2) * 1024 * 1024

@@ -41,6 +41,7 @@ from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
 from ipdesk.evidence.services import add_intake_files
+from ipdesk.evidence.staging import files_of_form
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.infringers.services import case_panel
@@ -121,11 +122,11 @@ def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
                       country_choices=country_choices(codes), **kwargs)
 
 
-def _show_intake(form: IntakeForm, case: Case | None, status: int):
+def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):
     """The intake page again (errors, kept input); a new case's company menu offers every company again."""
     if case is None and current_user.role is not Role.exporter and request.method == "POST":
         form.company_id.choices = select_choices(_company_choices())  # the choice typed stays selected
-    return render_template("cases/intake.html", form=form, case=case), status
+    return render_template("cases/intake.html", form=form, case=case, staged=staged), status
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -139,21 +140,22 @@ def new_case():
     if valid and not form.company_id.data:
         form.company_id.errors = [*form.company_id.errors, _("Choose the company you are filing for.")]
         valid = False
-    if valid:
+    staged, refused = files_of_form(form.files, current_user) if form.is_submitted() else ([], None)
+    if valid and not refused:
         company = get_company(form.company_id.data, "company.view")
         try:
             case = create_case(company, form.data, current_user)
-            add_intake_files(case, request.files.getlist(form.files.name), current_user)
+            add_intake_files(case, (), current_user, staged)
             if form.wants_submission:
                 move_case(case, "submit", current_user)
         except PermissionError:
             abort(403)
         except (ServiceError, UploadRefused) as error:
             _field_error(form, error)
-            return _show_intake(form, None, _error_status(error))
+            return _show_intake(form, None, _error_status(error), staged)
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
-    return _show_intake(form, None, 422 if form.is_submitted() else 200)
+    return _show_intake(form, None, refused or (422 if form.is_submitted() else 200), staged)
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
@@ -167,21 +169,23 @@ def edit_case(case_id: int):
     form.company_id.data = case.company_id  # the company of a case never changes
     if request.method == "GET":
         form.version.data = case.version
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    staged, refused = files_of_form(form.files, current_user, case) if form.is_submitted() else ([], None)
+    if valid and not refused:
         check_version(case, form.version.data, url_for("cases.edit_case", case_id=case.id))
         try:
             update_case(case, form.data, current_user)
-            add_intake_files(case, request.files.getlist(form.files.name), current_user)
+            add_intake_files(case, (), current_user, staged)
             if form.wants_submission:
                 move_case(case, "submit" if case.stage is Stage.draft else "resubmit", current_user)
         except PermissionError:
             abort(403)
         except (ServiceError, UploadRefused) as error:
             _field_error(form, error)
-            return _show_intake(form, case, _error_status(error))
+            return _show_intake(form, case, _error_status(error), staged)
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
-    return _show_intake(form, case, 422 if form.errors else 200)
+    return _show_intake(form, case, refused or (422 if form.errors else 200), staged)
 
 
 def _error_status(error) -> int:

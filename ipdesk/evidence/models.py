@@ -88,3 +88,27 @@ class CustodyEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class StagedFile(db.Model):
+    """A file that came with a form that was sent back (an error elsewhere on it): stored and hashed like
+    evidence, shown as attached when the form comes back, and filed as evidence when the form goes through.
+    Its owner sees it by ``token``; ``flask evidence verify --repair`` removes those never filed."""
+
+    __tablename__ = "staged_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    storage_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    original_name: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    width: Mapped[int | None] = mapped_column()
+    height: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (sa.CheckConstraint("size > 0", name="not_empty"),
+                      sa.CheckConstraint("length(sha256) = 64", name="sha256_hex"))

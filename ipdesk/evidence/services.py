@@ -18,14 +18,15 @@ from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
-from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind
+from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind, StagedFile
 from ipdesk.evidence.storage import get_storage
 from ipdesk.evidence.uploads import accept_upload
 from ipdesk.extensions import db
 
 
-def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> EvidenceItem:
-    """An evidence item, with its files stored and hashed (raises UploadRefused for a bad file)."""
+def add_evidence_item(case: Case, data: dict, actor: User, uploads=(), staged=()) -> EvidenceItem:
+    """An evidence item, with its files stored and hashed (raises UploadRefused for a bad file), and the
+    files staged for it when its form was sent back before."""
     if case.stage is Stage.closed:
         raise ServiceError(_("Evidence cannot be added to a closed case."))
     item = EvidenceItem(case_id=case.id, kind=data["kind"], description=data["description"].strip(),
@@ -35,17 +36,36 @@ def add_evidence_item(case: Case, data: dict, actor: User, uploads=()) -> Eviden
     case.updated_at = utcnow()
     db.session.flush()
     attach_files(item, uploads, actor)
+    file_staged(item, staged, actor)
     log_event("evidence.added", actor=actor, obj=item, data={"case_id": case.id, "kind": item.kind.name})
     return item
 
 
-def add_intake_files(case: Case, uploads, actor: User) -> EvidenceItem | None:
-    """Files attached to the intake form become one evidence item of the case (none without files)."""
+def add_intake_files(case: Case, uploads, actor: User, staged=()) -> EvidenceItem | None:
+    """Files attached to the intake form (now or staged when it came back) become one evidence item of the
+    case (none without files)."""
     uploads = [u for u in uploads if u and u.filename]
-    if not uploads:
+    if not uploads and not staged:
         return None
     return add_evidence_item(case, {"kind": EvidenceKind.photo, "description": _("Files attached to the intake form"),
-                                    "collected_by": actor.name}, actor, uploads)
+                                    "collected_by": actor.name}, actor, uploads, staged)
+
+
+def file_staged(item: EvidenceItem, staged, actor) -> list[EvidenceFile]:
+    """File staged files as files of ``item``: the stored file stays where it is, now under its evidence row."""
+    files = []
+    for source in staged:
+        file = EvidenceFile(item_id=item.id, case_id=item.case_id, storage_key=source.storage_key,
+                            original_name=source.original_name, content_type=source.content_type, size=source.size,
+                            sha256=source.sha256, width=source.width, height=source.height,
+                            uploaded_by_id=source.user_id)
+        db.session.delete(source)
+        db.session.flush()  # the staged row lets go of the storage key before the evidence row takes it
+        db.session.add(file)
+        db.session.flush()
+        record_custody(file, CustodyKind.uploaded, actor)
+        files.append(file)
+    return files
 
 
 def attach_files(item: EvidenceItem, uploads, actor) -> list[EvidenceFile]:
@@ -98,11 +118,12 @@ def verify_file(file: EvidenceFile, actor=None) -> str:
 
 
 def unreferenced_keys() -> Iterator[str]:
-    """Stored files that no evidence_files row names (an upload whose process died before its
-    transaction committed); one query per key prefix (the storage lists its keys in order)."""
+    """Stored files that neither an evidence file nor a staged file names (an upload whose process died
+    before its transaction committed); one query per key prefix (the storage lists its keys in order)."""
     for prefix, keys in groupby(get_storage().list(), key=lambda key: key[:2]):
-        known = set(db.session.scalars(sa.select(EvidenceFile.storage_key).where(
-            EvidenceFile.storage_key >= prefix, EvidenceFile.storage_key < prefix + "g")))
+        known = set(db.session.scalars(sa.union(*(
+            sa.select(model.storage_key).where(model.storage_key >= prefix, model.storage_key < prefix + "g")
+            for model in (EvidenceFile, StagedFile)))))
         yield from (key for key in keys if key not in known)
 
 

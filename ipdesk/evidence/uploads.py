@@ -205,6 +205,13 @@ def _check_image(handle: BinaryIO, name: str) -> tuple[int, int]:
     return width, height
 
 
+def keep_stored_file(key: str) -> None:
+    """A file this request stored that outlives a refusal of the request (its row is written despite it)."""
+    keys = g.get("stored_files", [])
+    if key in keys:
+        keys.remove(key)
+
+
 def discard_uncommitted_files() -> None:
     """After a failed request: remove the files it stored, so no file is left without its row."""
     keys = g.pop("stored_files", [])

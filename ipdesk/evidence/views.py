@@ -13,8 +13,8 @@ from ipdesk.core.views import form_error
 from ipdesk.evidence.forms import EvidenceForm
 from ipdesk.evidence.models import CustodyKind, EvidenceFile
 from ipdesk.evidence.services import add_evidence_item, evidence_bundle, record_custody, verify_case, verify_file
+from ipdesk.evidence.staging import files_of_form
 from ipdesk.evidence.storage import get_storage
-from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.policy import get_case
 
@@ -39,15 +39,15 @@ def new_item(case_id: int):
         flash(_("Evidence cannot be added to a closed case."), "warning")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
     form = EvidenceForm()
-    if not form.validate_on_submit():
-        return render_template("evidence/new_item.html", form=form, case=case), 422 if form.errors else 200
+    valid = form.validate_on_submit()
+    staged, refused = files_of_form(form.files, current_user, case) if form.is_submitted() else ([], None)
+    if not valid or refused:
+        return render_template("evidence/new_item.html", form=form, case=case, staged=staged), \
+            refused or (422 if form.errors else 200)
     try:
-        add_evidence_item(case, form.data, current_user, request.files.getlist(form.files.name))
+        add_evidence_item(case, form.data, current_user, staged=staged)
     except ServiceError as error:
-        return form_error(form, error, "evidence/new_item.html", case=case)
-    except UploadRefused as refusal:
-        form.files.errors = [*form.files.errors, refusal.message]
-        return render_template("evidence/new_item.html", form=form, case=case), refusal.status
+        return form_error(form, error, "evidence/new_item.html", case=case, staged=staged)
     flash(_("The evidence item is added."), "success")
     return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
 

@@ -93,7 +93,7 @@ def _fill_every_table(app) -> None:
     from ipdesk.cases.models import Case, CaseTransfer
     from ipdesk.companies.models import Invitation
     from ipdesk.core.db import utcnow
-    from ipdesk.evidence.models import CustodyEvent, CustodyKind
+    from ipdesk.evidence.models import CustodyEvent, CustodyKind, StagedFile
     from ipdesk.network.models import Hub
     from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
     from ipdesk.reports.models import ReportJob
@@ -119,6 +119,8 @@ def _fill_every_table(app) -> None:
         ReportJob(lang="ko", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), backend="local",
                   requested_by_id=officer.id),
         RecoveryCode(user_id=officer.id, code_hash="c" * 64),
+        StagedFile(token="e" * 32, user_id=exporter.id, case_id=case.id, storage_key="f" * 40,
+                   original_name="kept.png", content_type="image/png", size=10, sha256="0" * 64),
         PasswordResetToken(user_id=exporter.id, token_hash="d" * 64, expires_at=now + timedelta(hours=1)),
         NotificationPreference(user_id=exporter.id, kind=NotificationKind.new_message, email=False),
         Notification(user_id=exporter.id, kind=NotificationKind.stage_changed, case_id=case.id, language="ko",

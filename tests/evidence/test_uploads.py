@@ -2,6 +2,7 @@
 import hashlib
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -76,10 +77,20 @@ def test_refused_files_leave_nothing_behind(app, client, officer_case, name, con
     assert stored_files(app) == []
 
 
-def test_one_bad_file_refuses_the_whole_upload(app, client, officer_case, samples):
+def test_one_bad_file_refuses_the_item_and_keeps_the_good_one_attached(app, client, officer_case, samples):
+    """Nothing is filed while one file is refused; the good file is kept (staged), shown as attached, and filed
+    with the item when the form is sent again without the bad one."""
     response = upload(client, officer_case, samples["image/png"], ("page.png", b"<html></html>"))
     assert response.status_code == 422
-    assert stored_files(app) == [] and db.session.scalar(sa.select(sa.func.count()).select_from(EvidenceFile)) == 0
+    page = response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EvidenceFile)) == 0
+    assert len(stored_files(app)) == 1 and "Files already attached" in page
+    token = re.search(r'name="staged" value="([0-9a-f]{32})"', page).group(1)
+    again = client.post(f"/cases/{officer_case.id}/evidence", data={
+        "kind": "photo", "description": "Counterfeit on the shelf", "staged": token, "shown": token})
+    assert again.status_code == 302
+    assert db.session.scalar(sa.select(EvidenceFile.original_name)) == samples["image/png"][0]
+    assert len(stored_files(app)) == 1
 
 
 def test_size_limit_by_type_answers_413_and_stores_nothing(database_url, factories, login):
