@@ -155,7 +155,32 @@ def new_case():
             return _show_intake(form, None, _error_status(error), staged)
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
+    if staged and (draft := _draft_for_files(form, staged)) is not None:
+        return _show_intake(form, draft, 200, ())
     return _show_intake(form, None, refused or (422 if form.is_submitted() else 200), staged)
+
+
+def _draft_for_files(form: IntakeForm, staged) -> Case | None:
+    """A first intake sent back with errors but carrying files is saved as a draft with what it got right, so
+    its files have a home (the user is told); None when even a draft cannot be made (no title, country or
+    company), and the files stay staged. The page then shows the draft's form with the errors and what was
+    typed, the files filed with it."""
+    usable = {name: field.data for name, field in form._fields.items() if not field.errors}
+    if form.damages_currency.errors:  # an amount without its currency is not kept either
+        usable.pop("damages_amount", None)
+    company_id = current_user.company_id if current_user.role is Role.exporter else usable.get("company_id")
+    if not (usable.get("title") or "").strip() or not usable.get("country_code") or not company_id:
+        return None
+    company = get_company(company_id, "company.view")
+    try:
+        draft = create_case(company, usable, current_user)
+        add_intake_files(draft, (), current_user, staged)
+    except (ServiceError, UploadRefused):
+        return None
+    form.version.data = draft.version
+    flash(_("Your report is saved as a draft so the files you attached are kept. Complete the marked fields, "
+            "then submit it."), "warning")
+    return draft
 
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])

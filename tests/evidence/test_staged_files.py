@@ -21,11 +21,11 @@ def _tokens(page: str) -> list[str]:
 
 def test_a_refused_intake_keeps_its_photo_and_files_it_with_the_case(app, client, factories, login_as, samples):
     """Today's bug: the intake came back with the text but without the chosen files, and the case was then filed
-    without its evidence."""
+    without its evidence. Without a title even a draft cannot be made: the photo is kept, staged."""
     login_as(factories.exporter())
     name, png = samples["image/png"]
     refused = client.post("/cases/new", headers={"Accept-Language": "ko"},
-                          **multipart({**FULL, "description": "", "submit": "1"}, [(name, png)]))
+                          **multipart({**FULL, "title": "", "description": "", "submit": "1"}, [(name, png)]))
     assert refused.status_code == 422
     page = refused.get_data(as_text=True)
     assert "이미 첨부된 파일" in page and name in page
@@ -44,6 +44,28 @@ def test_a_refused_intake_keeps_its_photo_and_files_it_with_the_case(app, client
     download = client.get(f"/cases/{case.id}/evidence/files/{file.id}")
     assert download.get_data() == png
     download.close()
+
+
+def test_a_first_intake_with_errors_and_a_photo_is_saved_as_a_draft(app, client, factories, login_as, samples):
+    """The photo needs a home: the intake is saved as a draft with what it got right, the user is told, and the
+    form comes back as the draft's, with the errors and what was typed; completing it submits the case."""
+    login_as(factories.exporter())
+    name, png = samples["image/png"]
+    response = client.post("/cases/new", headers={"Accept-Language": "en"},
+                           **multipart({**FULL, "description": "", "submit": "1"}, [(name, png)]))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    draft = db.session.scalar(sa.select(Case))
+    assert draft.stage.name == "draft" and draft.title == FULL["title"]
+    assert "saved as a draft so the files you attached are kept" in page
+    assert 'id="description-error"' in page and FULL["infringer_name"] in page
+    assert f'action="/cases/{draft.id}/edit"' in page
+    assert db.session.scalar(sa.select(EvidenceFile.case_id)) == draft.id
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    done = client.post(f"/cases/{draft.id}/edit", data={**FULL, "submit": "1", "version": version})
+    assert done.status_code == 302
+    db.session.refresh(draft)
+    assert draft.stage.name == "intake" and db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
 
 
 def test_an_unticked_staged_file_is_removed_and_no_one_else_can_claim_one(app, client, make_client, login,
