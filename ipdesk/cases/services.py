@@ -179,7 +179,14 @@ def assignable_staff(case: Case) -> list[User]:
     return [user for user in db.session.scalars(hub_staff(case.hub_id).order_by(User.name)) if user.is_active]
 
 
+def _check_handled(case: Case) -> None:
+    """Assignment and transfer are for a case the centre is working on: not a draft, not a closed case."""
+    if not case.stage.is_open:
+        raise ServiceError(_("A closed case is neither assigned nor transferred; reopen it first."))
+
+
 def assign_case(case: Case, assignee: User | None, actor: User) -> None:
+    _check_handled(case)
     if assignee is not None and assignee not in assignable_staff(case):
         raise ServiceError(_("Choose a staff member of the case's hub."), field="assignee_id")
     previous = case.assignee_id
@@ -195,6 +202,7 @@ def assign_case(case: Case, assignee: User | None, actor: User) -> None:
 
 def transfer_case(case: Case, hub: Hub, reason: str, actor: User) -> CaseTransfer:
     """Move the case to another hub that covers its country; the assignment is cleared."""
+    _check_handled(case)
     if hub.id == case.hub_id:
         raise ServiceError(_("The case is already with this hub."), field="hub_id")
     if hub not in case.country.hubs or not hub.is_active:

@@ -261,7 +261,7 @@ def case_page(case: Case, status: int = 200, **forms):
         # actions, suits and costs are recorded on their own pages, linked from here
         "may_record": can(current_user, "action.record", case) and case.stage not in (Stage.draft, Stage.closed),
     }
-    if can(current_user, "case.assign", case) and case.stage is not Stage.draft:
+    if can(current_user, "case.assign", case) and case.stage.is_open:  # never a draft's, nor a closed case's
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             formdata=None, assignee_id=case.assignee_id or 0, version=case.version,
             staff_choices=[(u.id, u.name) for u in assignable_staff(case)])
@@ -317,6 +317,9 @@ def assign(case_id: int):
 @login_required
 def transfer(case_id: int):
     case = get_case(case_id, "case.transfer")
+    if not case.stage.is_open and request.method == "GET":  # a form sent anyway comes back with the reason
+        flash(_("A closed case is neither assigned nor transferred; reopen it first."), "warning")
+        return redirect(url_for("cases.view_case", case_id=case.id))
     form = TransferForm(hub_choices=[(h.id, h.name) for h in _other_hubs(case)])
     if request.method == "GET":
         form.version.data = case.version

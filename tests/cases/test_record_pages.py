@@ -105,7 +105,7 @@ def _links(page: str, case) -> set[str]:
     ("action", "staff", {p for p, _h in PAGES}),
     ("action", "manager", {p for p, _h in PAGES}),
     ("action", "exporter", set()),  # the exporter follows; staff record
-    ("closed", "staff", {"transfer"}),  # routing stays open on a closed case, as before
+    ("closed", "staff", set()),  # a closed case is neither recorded on nor routed (assigned, transferred)
 ])
 def test_the_case_page_links_to_the_pages_its_reader_may_use(client, login_as, factories, stage, who, expected):
     exporter = factories.exporter()
@@ -165,3 +165,21 @@ def test_a_closed_case_takes_no_evidence(client, login_as, factories):
     refused = client.post(f"/cases/{case.id}/evidence", data={"kind": "photo", "description": "Late photo"})
     assert refused.status_code == 422 and "Evidence cannot be added to a closed case." in refused.get_data(
         as_text=True) and "Late photo" in refused.get_data(as_text=True)
+
+
+def test_a_closed_case_offers_no_assignment_or_transfer(client, factories, login_as):
+    """Issue 16, point 2: a closed case is not worked on, so it is neither assigned nor moved to another hub."""
+    from ipdesk.cases.models import CaseTransfer
+
+    manager = factories.manager()
+    case = make_case("closed", country="CN")
+    login_as(manager)
+    page = client.get(f"/cases/{case.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'action="/cases/{case.id}/assign"' not in page and f'href="/cases/{case.id}/transfer"' not in page
+    assert client.get(f"/cases/{case.id}/transfer").status_code == 302
+    other = db.session.scalar(sa.select(Hub).where(Hub.code == "cn-south"))
+    refused = client.post(f"/cases/{case.id}/transfer", data={"hub_id": other.id, "reason": "closer",
+                                                              "version": case.version})
+    assert refused.status_code == 422 and db.session.scalar(sa.select(CaseTransfer)) is None
+    assert client.post(f"/cases/{case.id}/assign", data={"assignee_id": 0, "version": case.version}
+                       ).status_code == 422
