@@ -33,9 +33,10 @@ from ipdesk.evidence.services import (
 from ipdesk.evidence.staging import expired_staged, remove_staged, staged_grace
 from ipdesk.extensions import db
 from ipdesk.network.reference import load_reference_network
+from ipdesk.network.services import active_country_codes
 from ipdesk.notify.sender import send_pending
 from ipdesk.notify.services import daily_digests, deadline_reminders
-from ipdesk.reports.jobs import active_country_codes, render_summaries
+from ipdesk.reports.jobs import render_summaries
 from ipdesk.reports.pack import assemble_pack
 
 translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")

@@ -8,6 +8,7 @@ from ipdesk.auth.passwords import hash_password
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import (
     Company,
+    CompanyExportCountry,
     CompanySector,
     CompanySize,
     CompanyStatus,
@@ -19,13 +20,16 @@ from ipdesk.extensions import db
 from ipdesk.infringers.models import Infringer
 from ipdesk.infringers.services import create_infringer, link_case
 from ipdesk.network.models import Hub
+from ipdesk.network.services import active_country_codes
 
 DEMO_COMPANIES = [
-    # first nine digits of the registration number (the check digit is computed), names, size, sectors
-    ("101810001", "아름코스메틱", "Areum Cosmetics", CompanySize.sme, [Sector.beauty], CompanyStatus.approved),
-    ("201810002", "한솔푸드", "Hansol Foods", CompanySize.midsize, [Sector.food], CompanyStatus.approved),
+    # first nine digits of the registration number (the check digit is computed), names, size, sectors,
+    # status, the countries it exports to
+    ("101810001", "아름코스메틱", "Areum Cosmetics", CompanySize.sme, [Sector.beauty], CompanyStatus.approved,
+     ["CN", "TH", "VN"]),
+    ("201810002", "한솔푸드", "Hansol Foods", CompanySize.midsize, [Sector.food], CompanyStatus.approved, ["CN", "US"]),
     ("301810003", "별빛엔터테인먼트", "Byeolbit Entertainment", CompanySize.sme, [Sector.content],
-     CompanyStatus.pending),
+     CompanyStatus.pending, ["TH", "JP"]),
 ]
 
 # email, name, role, company index or hub codes
@@ -58,7 +62,8 @@ def load_demo_data(password: str) -> dict[str, int]:
     added = {"companies": 0, "users": 0}
     now = utcnow()
     companies = []
-    for first_nine, name_ko, name_en, size, sectors, status in DEMO_COMPANIES:
+    active = set(active_country_codes())
+    for first_nine, name_ko, name_en, size, sectors, status, countries in DEMO_COMPANIES:
         number = demo_registration_number(first_nine)
         company = db.session.scalar(sa.select(Company).where(Company.registration_number == number))
         if company is None:
@@ -66,6 +71,7 @@ def load_demo_data(password: str) -> dict[str, int]:
                 name_ko=name_ko, name_en=name_en, registration_number=number, size=size, status=status,
                 approved_at=now if status is CompanyStatus.approved else None,
                 sector_rows=[CompanySector(sector=s) for s in sectors],
+                export_country_rows=[CompanyExportCountry(country_code=c) for c in countries if c in active],
             )
             db.session.add(company)
             added["companies"] += 1

@@ -89,6 +89,11 @@ class RegistrationForm(NewPasswordMixin, FlaskForm):
                        validators=[InputRequired()])
     sectors = MultiCheckboxField(_l("Sectors"), choices=Sector.choices(), coerce=Sector.coerce,
                                  validators=[DataRequired(message=_l("Choose at least one sector."))])
+    export_countries = MultiCheckboxField(
+        _l("Countries you export to"),
+        validators=[DataRequired(message=_l("Choose at least one country you export to."))],
+        description=_l("The IP centres covering these countries review your registration."),
+    )
     user_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
                             render_kw={"autocomplete": "name"})
     email = EmailField(_l("Your e-mail"), validators=[DataRequired(), Email(), Length(max=254)],
@@ -99,6 +104,10 @@ class RegistrationForm(NewPasswordMixin, FlaskForm):
         validators=[DataRequired(message=_l("You must agree to the privacy policy to register."))],
     )
     submit = SubmitField(_l("Register"))
+
+    def __init__(self, *args, country_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.export_countries.choices = select_choices(country_choices)
 
     def normalized_registration_number(self) -> str:
         return normalize_registration_number(self.registration_number.data)

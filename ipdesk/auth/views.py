@@ -47,10 +47,12 @@ from ipdesk.companies.services import (
     register_company,
 )
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.i18n import country_choices
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.core.urls import safe_next
 from ipdesk.core.views import form_error
 from ipdesk.extensions import db, limiter
+from ipdesk.network.services import active_country_codes
 from ipdesk.policy import account_gate
 
 bp = Blueprint("auth", __name__)
@@ -168,7 +170,7 @@ def logout():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    form = RegistrationForm()
+    form = RegistrationForm(country_choices=country_choices(active_country_codes()))
     if form.validate_on_submit():
         try:
             user = register_company(form.data, locale=str(get_locale()))

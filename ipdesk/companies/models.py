@@ -54,6 +54,9 @@ class Company(db.Model):
     sector_rows: Mapped[list["CompanySector"]] = relationship(
         cascade="all, delete-orphan", order_by="CompanySector.sector"
     )
+    export_country_rows: Mapped[list["CompanyExportCountry"]] = relationship(
+        cascade="all, delete-orphan", order_by="CompanyExportCountry.country_code"
+    )
     users: Mapped[list["User"]] = relationship(  # noqa: F821
         back_populates="company", foreign_keys="User.company_id", order_by="User.name"
     )
@@ -79,6 +82,11 @@ class Company(db.Model):
         return [row.sector for row in self.sector_rows]
 
     @property
+    def export_countries(self) -> list[str]:
+        """The codes of the countries the company declared it exports to (none for older companies)."""
+        return [row.country_code for row in self.export_country_rows]
+
+    @property
     def formatted_registration_number(self) -> str:
         """The usual 000-00-00000 grouping."""
         n = self.registration_number
@@ -97,6 +105,15 @@ class CompanySector(db.Model):
 
     company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
     sector: Mapped[Sector] = mapped_column(enum_column(Sector, "sector"), primary_key=True, index=True)
+
+
+class CompanyExportCountry(db.Model):
+    """A country of the network a company exports to, declared at registration: whose hubs hear of it."""
+
+    __tablename__ = "company_export_countries"
+
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    country_code: Mapped[str] = mapped_column(sa.ForeignKey("countries.code"), primary_key=True, index=True)
 
 
 class Invitation(db.Model):

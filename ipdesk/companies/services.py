@@ -12,11 +12,12 @@ from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password
 from ipdesk.auth.sessions import revoke_all_sessions
-from ipdesk.companies.models import Company, CompanySector, CompanyStatus, Invitation
+from ipdesk.companies.models import Company, CompanyExportCountry, CompanySector, CompanyStatus, Invitation
 from ipdesk.companies.registration_number import normalize_registration_number
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
+from ipdesk.network.services import active_country_codes
 from ipdesk.notify import services as notifications
 
 
@@ -32,11 +33,14 @@ def registration_number_taken(number: str) -> bool:
 def register_company(data: dict, *, locale: str | None) -> User:
     """Create a company awaiting approval and its first user (an exporter who consented).
 
-    :param data: name_ko, name_en, registration_number, size, sectors, user_name, email,
-        password, privacy_consent (validated by the form).
+    :param data: name_ko, name_en, registration_number, size, sectors, export_countries (codes of the
+        network's active countries), user_name, email, password, privacy_consent (validated by the form).
     """
     if not data.get("privacy_consent"):
         raise ServiceError(_("You must agree to the privacy policy to register."), field="privacy_consent")
+    export_countries = list(dict.fromkeys(data.get("export_countries") or ()))
+    if not export_countries or not set(export_countries) <= set(active_country_codes()):
+        raise ServiceError(_("Choose at least one country you export to."), field="export_countries")
     number = normalize_registration_number(data["registration_number"])
     if registration_number_taken(number):
         raise ServiceError(
@@ -54,6 +58,7 @@ def register_company(data: dict, *, locale: str | None) -> User:
         size=data["size"],
         status=CompanyStatus.pending,
         sector_rows=[CompanySector(sector=s) for s in dict.fromkeys(data["sectors"])],
+        export_country_rows=[CompanyExportCountry(country_code=code) for code in export_countries],
     )
     user = User(
         email=data["email"].strip().lower(),
@@ -77,10 +82,11 @@ def register_company(data: dict, *, locale: str | None) -> User:
         "company.registered",
         actor=user,
         obj=company,
-        data={"user_id": user.id},
+        data={"user_id": user.id, "export_countries": sorted(export_countries)},
         # a sole trader's business registration number identifies a person
         personal={"company": company.name_en, "email": user.email, "registration_number": number},
     )
+    notifications.company_awaiting_approval(company)
     return user
 
 

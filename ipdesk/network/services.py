@@ -8,7 +8,7 @@ from ipdesk.core.db import bump_version
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import is_country_code
 from ipdesk.extensions import db
-from ipdesk.network.models import Country, Hub
+from ipdesk.network.models import Country, Hub, secondary_coverage
 
 HUB_FIELDS = ("code", "name_en", "name_ko", "city_en", "city_ko", "is_active")
 # The code identifies a hub for good (the shipped reference data matches hubs by it).
@@ -19,6 +19,20 @@ def hub_for_country(code: str) -> Hub | None:
     """The primary hub of an active country."""
     country = db.session.get(Country, code)
     return country.primary_hub if country is not None and country.is_active else None
+
+
+def active_country_codes() -> list[str]:
+    return list(db.session.scalars(sa.select(Country.code).where(Country.is_active).order_by(Country.code)))
+
+
+def hubs_covering(codes) -> list[int]:
+    """The active hubs that cover any of the countries ``codes``, as their primary or a second hub."""
+    codes = list(codes)
+    primary = sa.select(Country.primary_hub_id.label("hub_id")).where(Country.code.in_(codes))
+    secondary = sa.select(secondary_coverage.c.hub_id).where(secondary_coverage.c.country_code.in_(codes))
+    covering = sa.union(primary, secondary).subquery()
+    return list(db.session.scalars(sa.select(Hub.id).where(Hub.is_active, Hub.id.in_(sa.select(covering.c.hub_id)))
+                                   .order_by(Hub.id)))
 
 
 def active_hubs() -> list[Hub]:

@@ -14,6 +14,8 @@ class NotificationKind(LabelledEnum):
     company_status = "company_status", _l("Our company is approved, suspended or reinstated")
     case_received = "case_received", _l("A case is received (a receipt with its reference)")
     stage_changed = "stage_changed", _l("A case moves to another stage")
+    new_case_at_hub = "new_case_at_hub", _l("A new case arrives at my IP centre (urgent ones marked)")
+    company_awaiting_approval = "company_awaiting_approval", _l("A company registers and awaits approval")
     info_requested = "info_requested", _l("The IP centre asks for more information")
     new_message = "new_message", _l("A new message on a case")
     case_assigned = "case_assigned", _l("A case is assigned to me")

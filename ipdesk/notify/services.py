@@ -14,24 +14,28 @@ from sqlalchemy.orm import selectinload
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
-from ipdesk.cases.models import OPEN_STAGES, Case, Message, Stage, StageChange
+from ipdesk.cases.models import OPEN_STAGES, Case, Message, Stage, StageChange, Urgency
 from ipdesk.cases.record import audience, staff_only
 from ipdesk.companies.models import Company
 from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
+from ipdesk.network.services import hubs_covering
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
 from ipdesk.notify.sender import wake_sender
 from ipdesk.policy import can, hub_ids, hub_staff
 
 K = NotificationKind
 
-# What each role can be told of, in the order the preferences page lists them.
+# What each role can be told of, in the order the preferences page lists them. Managers hear of new
+# companies (they approve them for every country) but not of each new case of the network: a case is its
+# hub's to triage, and managers follow the network on the dashboards.
 KINDS_BY_ROLE = {
     Role.exporter: (K.company_status, K.case_received, K.stage_changed, K.info_requested, K.new_message, K.deadline,
                     K.password_reset),
-    Role.staff: (K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest, K.password_reset),
-    Role.manager: (K.password_reset,),
+    Role.staff: (K.new_case_at_hub, K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest,
+                 K.company_awaiting_approval, K.password_reset),
+    Role.manager: (K.company_awaiting_approval, K.password_reset),
     Role.admin: (K.password_reset,),
 }
 
@@ -160,10 +164,27 @@ def case_received(case: Case) -> None:
                case=case, link=_case_link(case))
 
 
+def case_arrived_at_hub(case: Case, actor: User) -> None:
+    """A newly submitted case, to the active staff of its hub (not to whoever submitted it); urgent ones
+    say so in the subject."""
+    urgent = case.urgency is Urgency.urgent
+    if urgent:
+        subject = _l("Urgent: new case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
+    else:
+        subject = _l("New case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
+    staff = db.session.scalars(hub_staff(case.hub_id).where(User.is_active, User.id != actor.id)
+                               .options(selectinload(User.hubs)).order_by(User.id))
+    for user in staff:
+        if can(user, "case.view", case):  # the policy has the last word
+            notify(user, K.new_case_at_hub, subject, case=case, link=_case_link(case), urgent=urgent)
+
+
 def stage_changed(case: Case, change: StageChange, actor: User) -> None:
-    """Tell the case's people of a move: a receipt, a request for information, or the new stage."""
+    """Tell the case's people of a move: a receipt (and the hub's staff of a new case), a request for
+    information, or the new stage."""
     if change.transition == "submit":
         case_received(case)
+        case_arrived_at_hub(case, actor)
     elif change.transition == "return":
         for user in _people_of(case, staff=False, besides=actor):
             notify(user, K.info_requested,
@@ -194,10 +215,15 @@ def case_assigned(case: Case, assignee: User | None, actor: User) -> None:
            link=_case_link(case))
 
 
+def _company_name(company: Company, user: User) -> str:
+    """The company's name in ``user``'s language (for a subject, made before their language is in force)."""
+    return company.name_ko if _language(user) == "ko" else company.name_en
+
+
 def company_status_changed(company: Company, event: str) -> None:
     """Tell a company's users that it was approved, suspended or reinstated (``event``)."""
     for user in _company_users(company.id):
-        name = company.name_ko if _language(user) == "ko" else company.name_en
+        name = _company_name(company, user)
         subject = {
             "approved": _l("%(company)s is approved: you can file cases now", company=name),
             "suspended": _l("The account of %(company)s is suspended", company=name),
@@ -205,6 +231,24 @@ def company_status_changed(company: Company, event: str) -> None:
         }[event]
         notify(user, K.company_status, subject, link=site_link("companies.my_company"), company_name=name,
                event=event)
+
+
+def company_awaiting_approval(company: Company) -> None:
+    """A newly registered company, to the managers and the active staff of the hubs that cover any of the
+    countries it exports to; each hears once."""
+    managers = db.session.scalars(sa.select(User).where(User.role == Role.manager, User.is_active).order_by(User.id))
+    people = list(managers)
+    for hub_id in hubs_covering(company.export_countries):
+        people += db.session.scalars(hub_staff(hub_id).where(User.is_active).order_by(User.id))
+    heard = set()
+    for user in people:
+        if user.id in heard or not can(user, "company.view", company):
+            continue
+        heard.add(user.id)
+        name = _company_name(company, user)
+        notify(user, K.company_awaiting_approval, _l("%(company)s has registered and awaits approval", company=name),
+               link=site_link("companies.view_company", company_id=company.id), company_name=name,
+               countries=company.export_countries)
 
 
 def password_reset_requested(user: User, token: str) -> None:

@@ -22,7 +22,7 @@ from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Case
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
-from ipdesk.network.models import Country
+from ipdesk.network.services import active_country_codes
 from ipdesk.reports.models import JobStatus, ReportJob
 from ipdesk.reports.pack import assemble_pack
 from ipdesk.reports.summary import country_summary_pdf
@@ -106,10 +106,6 @@ def run_pack(job_id: str) -> None:
 
 def pack_path(job: ReportJob) -> Path:
     return Path(current_app.config["REPORTS_DIR"]) / f"pack-{job.id}.pdf"
-
-
-def active_country_codes() -> list[str]:
-    return list(db.session.scalars(sa.select(Country.code).where(Country.is_active).order_by(Country.code)))
 
 
 def render_summaries(codes: list[str], start: date, end: date, lang: str,

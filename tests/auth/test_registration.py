@@ -14,6 +14,7 @@ VALID = {
     "registration_number": "124-81-00998",
     "size": "sme",
     "sectors": ["beauty", "content"],
+    "export_countries": ["CN", "TH"],
     "user_name": "정수출",
     "email": "Founder@Areum.example",
     "password": PASSWORD,
@@ -84,6 +85,7 @@ def test_full_journey_registration_approval_login(client, make_client, factories
     ("password", "short", "Use at least 10 characters"),
     ("privacy_consent", None, "You must agree to the privacy policy"),
     ("sectors", None, "Choose at least one sector"),
+    ("export_countries", None, "Choose at least one country you export to"),
 ])
 def test_errors_are_shown_next_to_the_field_and_input_is_kept(client, field, value, message):
     response = register(client, **{field: value})

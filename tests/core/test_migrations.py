@@ -176,3 +176,45 @@ def test_downgrade_and_upgrade_with_data_in_place(empty_database):
         upgrade()
         assert {"cases", "audit_entries", "report_jobs"} <= _tables(db.engine)
         db.engine.dispose()
+
+
+def test_0017_widens_the_notification_kinds_and_back(empty_database):
+    """Up to 0017 the new kinds fit the widened CHECK constraint and length of both tables; down to 0016 their
+    rows go (the old constraint cannot hold them), every other row stays, and the old constraint is back."""
+    from ipdesk.notify.models import NotificationKind as K
+
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade()
+        _fill_every_table(app)
+        with db.engine.begin() as conn:
+            user_id = conn.execute(sa.text("SELECT min(id) FROM users WHERE role = 'staff'")).scalar()
+            before = conn.execute(sa.text("SELECT count(*) FROM notifications")).scalar()
+            for kind in (K.new_case_at_hub, K.company_awaiting_approval):
+                conn.execute(sa.text(
+                    "INSERT INTO notifications (user_id, kind, language, subject, body, created_at, in_app, "
+                    "email_status, attempts, last_error) "
+                    "VALUES (:user, :kind, 'en', 's', 'b', :now, true, 'off', 0, '')"),
+                    {"user": user_id, "kind": kind.name, "now": "2026-12-06 10:00:00"})
+                conn.execute(sa.text("INSERT INTO notification_preferences (user_id, kind, email, in_app) "
+                                     "VALUES (:user, :kind, false, true)"), {"user": user_id, "kind": kind.name})
+            assert conn.execute(sa.text("SELECT count(*) FROM company_export_countries")).scalar() > 0
+        downgrade(revision="0016")
+        assert "company_export_countries" not in _tables(db.engine)
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM notifications")).scalar() == before
+            assert conn.execute(sa.text("SELECT count(*) FROM notification_preferences")).scalar() == 1
+        for table in ("notifications", "notification_preferences"):  # PostgreSQL: too long for the column too
+            with db.engine.begin() as conn, pytest.raises((sa.exc.IntegrityError, sa.exc.DataError)):
+                conn.execute(sa.text(f"UPDATE {table} SET kind = 'new_case_at_hub'"))
+        upgrade()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE notification_preferences SET kind = 'company_awaiting_approval'"))
+            assert conn.execute(sa.text("SELECT kind FROM notification_preferences")).scalar() == \
+                "company_awaiting_approval"
+        with db.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+            conn.execute(sa.text("UPDATE notifications SET kind = 'no_such_kind'"))
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+        db.engine.dispose()

@@ -45,7 +45,7 @@ def test_a_submitted_case_gets_a_receipt_in_each_users_language(client, login_as
     login_as(people["alice"])
     response = client.post(f"/cases/{draft.id}/move", data={"transition": "submit", "version": draft.version})
     assert response.status_code == 302
-    assert send().sent == 2
+    assert send().sent == 4  # the receipt to the company's two users; the hub's two officers hear of it
     reference = db.session.get(Case, draft.id).reference
     (english,) = smtp_server.to("alice@areum.example")
     assert english["Content-Language"] == "en"
@@ -56,8 +56,9 @@ def test_a_submitted_case_gets_a_receipt_in_each_users_language(client, login_as
     (korean,) = smtp_server.to("minji@areum.example")
     assert korean["Content-Language"] == "ko" and reference in korean["Subject"]
     _only_case_link(korean, draft)
-    # staff hear of new cases in their daily digest; the other company hears nothing
-    assert {m["To"] for m in smtp_server.messages()} == {"alice@areum.example", "minji@areum.example"}
+    # the hub's staff hear of the new case at once; other hubs, managers and the other company hear nothing
+    assert {m["To"] for m in smtp_server.messages()} == {"alice@areum.example", "minji@areum.example",
+                                                         "wang@centre.example", "li@centre.example"}
     assert smtp_server.messages()[0]["From"] == "ipdesk <no-reply@ipdesk.test>"
 
 
