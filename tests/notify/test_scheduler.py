@@ -61,8 +61,8 @@ def _case_with_a_deadline_tomorrow(factories):
 
 
 def test_a_reminder_reaches_the_outbox_without_anyone_running_notify_due(database_url, smtp_server, factories):
-    case = _case_with_a_deadline_tomorrow(factories)
     with running_app(database_url, **mail_settings(smtp_server), NOTIFY_DUE_MINUTES=_seconds(0.5)) as app:
+        case = _case_with_a_deadline_tomorrow(factories)
         assert _scheduler_threads() == []  # made, but not started: no request yet
         assert app.test_client().get("/healthz").status_code == 200  # a web process starts it with its first request
         try:
@@ -79,8 +79,8 @@ def test_a_reminder_reaches_the_outbox_without_anyone_running_notify_due(databas
 
 
 def test_nothing_is_scheduled_when_it_is_set_to_0(database_url, smtp_server, factories):
-    _case_with_a_deadline_tomorrow(factories)
     with running_app(database_url, **mail_settings(smtp_server), NOTIFY_DUE_MINUTES=0) as app:
+        _case_with_a_deadline_tomorrow(factories)
         assert app.test_client().get("/healthz").status_code == 200
         time.sleep(0.3)
         assert due_scheduler(app) is None and "ipdesk_due_scheduler" not in app.extensions
