@@ -5,6 +5,8 @@ Web processes start it at their first request (``make run``, each gunicorn worke
 worker`` when it starts; never the test apps or other commands. Every process ticks at the same
 moments (counted from one epoch) and claims the tick in the database first (``ipdesk.core.periodic``),
 so the work runs once per tick, never twice at a time, also beside a ``flask notify due`` from cron.
+With the RQ sender, each tick also queues a send job, so retries go out without cron (the thread
+sender looks for them itself).
 """
 import atexit
 import threading
@@ -17,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ipdesk.core.db import utcnow
 from ipdesk.core.periodic import EPOCH, run_once, tick_of
 from ipdesk.extensions import db
+from ipdesk.notify.sender import wake_sender
 from ipdesk.notify.services import daily_digests, deadline_reminders
 
 TASK = "notify_due"
@@ -54,7 +57,9 @@ class DueScheduler:
     def _tick(self) -> None:
         with self.app.app_context():
             try:
-                add_due_notifications(tick_of(utcnow(), self.interval))
+                if add_due_notifications(tick_of(utcnow(), self.interval)) is not None:
+                    # with RQ, nothing else looks for retries that have come due: hand them over too
+                    wake_sender(self.app)
             except Exception:  # the next tick tries again; notify due is idempotent
                 self.app.logger.exception("could not add deadline reminders and digests")
             finally:

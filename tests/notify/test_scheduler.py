@@ -4,6 +4,7 @@ time; with 0, nothing is scheduled and cron's ``flask notify due`` does it."""
 import itertools
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -203,3 +204,49 @@ def test_cron_and_the_scheduler_never_add_reminders_at_the_same_time(app, factor
     release(TASK, token)
     assert "1 deadline reminders" in runner.invoke(args=["notify", "due"]).output
     assert add_due_notifications(utcnow()) == (0, 0)  # a later tick: it runs, and adds nothing twice
+
+
+def test_the_notify_worker_schedules_them_while_it_runs(database_url, smtp_server, monkeypatch):
+    """In production `flask notify worker` is always up, so reminders go out while nobody uses the site."""
+    from ipdesk import cli
+
+    seen = []
+
+    class Worker:  # RQ's worker, up until it is stopped
+        def __init__(self, queues, connection):
+            pass
+
+        def work(self, burst=False):
+            seen.append((burst, [t.name for t in _scheduler_threads()]))
+
+    monkeypatch.setattr(cli, "Worker", Worker)
+    with running_app(database_url, **mail_settings(smtp_server), NOTIFY_DUE_MINUTES=5,
+                     REDIS_URL="redis://127.0.0.1:9/0", NOTIFY_SENDER="rq") as app:
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["notify", "worker"]).exit_code == 0
+        assert seen == [(False, ["APScheduler"])]  # its scheduler runs while the worker works
+        assert not due_scheduler(app).scheduler.running and _scheduler_threads() == []  # stopped with the worker
+        app.extensions.pop("ipdesk_due_scheduler")
+        assert runner.invoke(args=["notify", "worker", "--burst"]).exit_code == 0  # a burst is no long-lived process
+        assert seen[1] == (True, []) and "ipdesk_due_scheduler" not in app.extensions
+
+
+def test_with_redis_each_tick_also_hands_retries_to_the_worker(database_url, smtp_server):
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    from rq import Queue
+
+    queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
+    queue = Queue(queue_name, connection=redis.Redis.from_url(url))
+    with running_app(database_url, **mail_settings(smtp_server), NOTIFY_DUE_MINUTES=_seconds(0.5), REDIS_URL=url,
+                     NOTIFY_SENDER="rq", NOTIFY_QUEUE=queue_name) as app:
+        try:
+            due_scheduler(app)
+            _wait_for(lambda: queue.count >= 1)
+        finally:
+            due_scheduler(app).stop()
+            queue.delete(delete_jobs=True)
