@@ -14,7 +14,8 @@ export IPDESK_ENV
         translate-extract translate-update translate-compile clean
 
 # Mail is printed here (MAIL_BACKEND=console), or kept as .eml files in instance/mail with
-# MAIL_BACKEND=folder; a thread of the server sends it right after each change.
+# MAIL_BACKEND=folder; a thread of the server sends it right after each change, and another adds deadline
+# reminders and daily digests every NOTIFY_DUE_MINUTES (5) from the first page served on.
 run: setup db demo
 	@echo "ipdesk is starting on http://127.0.0.1:$(PORT); e-mail goes to $${MAIL_BACKEND:-the console}"
 	BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads

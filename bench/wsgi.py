@@ -6,7 +6,8 @@ from ipdesk import create_app
 
 
 def create_bench_app():
-    app = create_app({"BENCH_FLOORS": os.environ.get("BENCH_FLOORS") == "1"})
+    # no reminders scheduled: they would write to the bench database in the middle of a measurement
+    app = create_app({"BENCH_FLOORS": os.environ.get("BENCH_FLOORS") == "1", "NOTIFY_DUE_MINUTES": 0})
     register_floors(app)
     return app
 

@@ -45,6 +45,7 @@ from ipdesk.extensions import (
 from ipdesk.infringers.views import bp as infringers_bp
 from ipdesk.main.views import bp as main_bp
 from ipdesk.network.views import bp as network_bp
+from ipdesk.notify.scheduler import init_scheduler
 from ipdesk.notify.sender import init_sender
 from ipdesk.notify.views import bp as notify_bp
 from ipdesk.policy import account_gate, can
@@ -96,6 +97,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     init_sender(app)
+    init_scheduler(app)
 
 
 def register_blueprints(app: Flask) -> None:

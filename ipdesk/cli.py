@@ -34,8 +34,8 @@ from ipdesk.evidence.staging import expired_staged, remove_staged, staged_grace
 from ipdesk.extensions import db
 from ipdesk.network.reference import load_reference_network
 from ipdesk.network.services import active_country_codes
+from ipdesk.notify.scheduler import add_due_notifications, due_scheduler
 from ipdesk.notify.sender import send_pending
-from ipdesk.notify.services import daily_digests, deadline_reminders
 from ipdesk.reports.jobs import render_summaries
 from ipdesk.reports.pack import assemble_pack
 
@@ -277,23 +277,35 @@ def notify_send() -> None:
 @notify.command("due")
 def notify_due() -> None:
     """Add deadline reminders and the staff's daily digests to the outbox (run it as often as you like)."""
-    now = utcnow()
-    reminders = deadline_reminders(now)
-    digests = daily_digests(now)
-    db.session.commit()
+    counts = add_due_notifications(tick=utcnow())
+    if counts is None:  # the scheduler of a web process or worker is at it (ipdesk.notify.scheduler)
+        click.echo("Another process is adding reminders and digests right now; nothing added.")
+        return
+    reminders, digests = counts
     click.echo(f"Notifications added: {reminders} deadline reminders, {digests} daily digests.")
 
 
 @notify.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def notify_worker(burst: bool) -> None:
-    """Run the RQ worker that sends e-mail right after the changes that made it (needs REDIS_URL)."""
+    """Run the RQ worker that sends e-mail right after the changes that made it, and the scheduler of deadline
+    reminders and digests (needs REDIS_URL)."""
     url = current_app.config["REDIS_URL"]
     if not url:
         raise click.UsageError("REDIS_URL is not set: without it, the web process sends e-mail itself.")
     connection = Redis.from_url(url)
-    Worker([Queue(current_app.config["NOTIFY_QUEUE"], connection=connection)], connection=connection).work(
-        burst=burst)
+    scheduler = None if burst else due_scheduler(current_app._get_current_object())
+    if scheduler is not None:
+        # Each job runs in a forked process: it must open connections of its own, never use the pooled ones
+        # that the scheduler thread of this process uses.
+        engine = db.engine
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    try:
+        Worker([Queue(current_app.config["NOTIFY_QUEUE"], connection=connection)], connection=connection).work(
+            burst=burst)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def register_cli(app) -> None:

@@ -119,6 +119,9 @@ class Config:
         self.NOTIFY_RETRY_BASE_SECONDS = _int("NOTIFY_RETRY_BASE_SECONDS", 60)
         self.NOTIFY_RETRY_MAX_SECONDS = _int("NOTIFY_RETRY_MAX_SECONDS", 6 * 3600)
         self.NOTIFY_CLAIM_TIMEOUT_SECONDS = _int("NOTIFY_CLAIM_TIMEOUT_SECONDS", 600)
+        # Deadline reminders and daily digests are added every this many minutes by a scheduler of the web
+        # processes and of `flask notify worker` (once across them); 0 leaves it to cron (`flask notify due`).
+        self.NOTIFY_DUE_MINUTES = _int("NOTIFY_DUE_MINUTES", 5)
         self.NOTIFY_REMINDER_DAYS = tuple(sorted(
             {int(d) for d in os.environ.get("NOTIFY_REMINDER_DAYS", "7,1").split(",") if d.strip()}))
         self.NOTIFY_OVERDUE_DAYS = _int("NOTIFY_OVERDUE_DAYS", 7)

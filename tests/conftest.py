@@ -77,6 +77,7 @@ def make_app(database_url: str, **overrides):
         "SERVER_NAME": "ipdesk.test",
         "BASE_URL": "http://ipdesk.test",
         "NOTIFY_SENDER": "cron",  # tests send the outbox themselves, when they mean to
+        "NOTIFY_DUE_MINUTES": 0,  # and add reminders themselves (tests/notify/test_scheduler.py starts it)
         "MAIL_BACKEND": "console",
         "EVIDENCE_STORAGE_DIR": tempfile.mkdtemp(prefix="ipdesk-evidence-"),
         # Two-factor sign-in is required of managers and admins in production; the suites that are

@@ -93,6 +93,7 @@ def _fill_every_table(app) -> None:
     from ipdesk.cases.models import Case, CaseTransfer
     from ipdesk.companies.models import Invitation
     from ipdesk.core.db import utcnow
+    from ipdesk.core.periodic import PeriodicRun
     from ipdesk.evidence.models import CustodyEvent, CustodyKind, StagedFile
     from ipdesk.network.models import Hub
     from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
@@ -121,6 +122,7 @@ def _fill_every_table(app) -> None:
         RecoveryCode(user_id=officer.id, code_hash="c" * 64),
         StagedFile(token="e" * 32, user_id=exporter.id, case_id=case.id, storage_key="f" * 40,
                    original_name="kept.png", content_type="image/png", size=10, sha256="0" * 64),
+        PeriodicRun(name="notify_due", tick_at=now, finished_at=now),
         PasswordResetToken(user_id=exporter.id, token_hash="d" * 64, expires_at=now + timedelta(hours=1)),
         NotificationPreference(user_id=exporter.id, kind=NotificationKind.new_message, email=False),
         Notification(user_id=exporter.id, kind=NotificationKind.stage_changed, case_id=case.id, language="ko",

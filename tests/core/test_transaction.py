@@ -14,8 +14,8 @@ from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.extensions import db
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ipdesk"
-# Background jobs run outside any request and end their own transactions.
-OWN_TRANSACTIONS = {"core/transaction.py", "reports/jobs.py"}
+# Background work runs outside any request and ends its own transactions: the pack job, periodic tasks.
+OWN_TRANSACTIONS = {"core/transaction.py", "reports/jobs.py", "core/periodic.py"}
 
 
 def test_no_view_or_service_rolls_back_itself():

@@ -26,7 +26,9 @@ def gunicorn(database_url: str, folder: Path, *, workers: int = 4, **settings):
     """Base URL of ipdesk served by gunicorn with ``workers`` processes on ``database_url``."""
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "reliability-secret", "DATABASE_URL": database_url,
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour",
-           "TOTP_REQUIRED_ROLES": "", "EVIDENCE_STORAGE_DIR": str(folder / "evidence"), **settings}
+           "TOTP_REQUIRED_ROLES": "", "EVIDENCE_STORAGE_DIR": str(folder / "evidence"),
+           "NOTIFY_DUE_MINUTES": "0",  # no reminders written beside the requests these tests time and count
+           **settings}
     if "REDIS_URL" not in settings:
         env.pop("REDIS_URL", None)
     port = free_port()
