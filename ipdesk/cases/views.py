@@ -216,9 +216,9 @@ def view_case(case_id: int):
     return case_page(case)
 
 
-def _move_form(transition, reasons: list[tuple[int, str]], **kwargs) -> MoveForm:
-    """The form of one move, offering its outcomes and, for a refusal, the active reasons."""
-    return MoveForm(outcomes=transition.outcomes, reasons=reasons if transition.needs_reason else (), **kwargs)
+def _move_form(move, reasons: list[tuple[int, str]], **kwargs) -> MoveForm:
+    """The form of one ``move`` (a transition), offering its outcomes and, for a refusal, the active reasons."""
+    return MoveForm(outcomes=move.outcomes, reasons=reasons if move.needs_reason else (), **kwargs)
 
 
 def _case_reasons(transitions) -> list[tuple[int, str]]:
