@@ -43,8 +43,8 @@ def _set_company_statuses(before: tuple[str, ...], after: tuple[str, ...]) -> No
     """Replace the CHECK of the companies' status, without rebuilding the table (see above)."""
     connection = op.get_bind()
     if connection.dialect.name != "sqlite":
-        op.drop_constraint("ck_companies_company_status", "companies", type_="check")
-        op.create_check_constraint("ck_companies_company_status", "companies", _status_check(after))
+        op.drop_constraint(op.f("ck_companies_company_status"), "companies", type_="check")
+        op.create_check_constraint(op.f("ck_companies_company_status"), "companies", _status_check(after))
         return
     old, new = (f"CONSTRAINT ck_companies_company_status CHECK ({_status_check(s)})" for s in (before, after))
     sql = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'companies'"
