@@ -97,8 +97,8 @@ def _fill_every_table(app) -> None:
     from ipdesk.evidence.models import CustodyEvent, CustodyKind
     from ipdesk.network.models import Hub
     from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
-    from ipdesk.reports.models import ReportJob
     from ipdesk.refusals.models import RefusalReason, RefusalScope
+    from ipdesk.reports.models import ReportJob
     from tests.factories import make_evidence_file, registration_number
 
     result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "120", "--password", "demo pass 123"])
