@@ -36,6 +36,7 @@ from ipdesk.network.reference import load_reference_network
 from ipdesk.network.services import active_country_codes
 from ipdesk.notify.scheduler import add_due_notifications, due_scheduler
 from ipdesk.notify.sender import send_pending
+from ipdesk.refusals.shipped import load_shipped_reasons
 from ipdesk.reports.jobs import render_summaries
 from ipdesk.reports.pack import assemble_pack
 
@@ -79,9 +80,10 @@ def seed_network() -> None:
     added = load_reference_network()
     rules = load_shipped_rules()
     cost_rules = load_shipped_cost_rules()
+    reasons = load_shipped_reasons()
     db.session.commit()
-    click.echo(f"Network: {added['hubs']} hubs and {added['countries']} countries added; {rules} deadline rules "
-               f"and {cost_rules} cost-share rules added.")
+    click.echo(f"Network: {added['hubs']} hubs and {added['countries']} countries added; {rules} deadline rules, "
+               f"{cost_rules} cost-share rules and {reasons} refusal reasons added.")
 
 
 @click.command("seed-demo")
@@ -97,6 +99,7 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
     load_reference_network()
     load_shipped_rules()
     load_shipped_cost_rules()
+    load_shipped_reasons()
     added = load_demo_data(password)
     db.session.commit()
     click.echo(f"Demo data: {added['companies']} companies and {added['users']} accounts added.")

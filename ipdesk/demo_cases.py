@@ -40,6 +40,7 @@ from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub, staff_hubs
+from ipdesk.refusals.models import RefusalReason
 
 BATCH = 2000
 MAJOR_SHARES = {"CN": 0.42, "ID": 0.18, "TH": 0.12, "VN": 0.11}  # NETWORK.md, squatting cases by country
@@ -110,10 +111,12 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     companies = _companies(max(5, wanted // 25), rng, existing, password_hash) + _existing_companies()
     tz = get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     sequences = {(s.country_code, s.year): s.last_value for s in db.session.scalars(sa.select(CaseSequence))}
+    reasons = dict(db.session.execute(sa.select(RefusalReason.code, RefusalReason.id)).all())
     added = 0
     while added < wanted:
         size = min(BATCH, wanted - added)
-        plans = [_plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) for _ in range(size)]
+        plans = [_plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, reasons)
+                 for _ in range(size)]
         plans.sort(key=lambda p: p["submitted_at"] or now)  # references follow submission order
         for plan in plans:
             if plan["submitted_at"] is not None:
@@ -233,7 +236,13 @@ def _path_to(stage: Stage, rng: random.Random) -> list[tuple[str, Stage, Stage]]
     return path
 
 
-def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) -> dict:
+# the reasons of the synthetic refusals, by the shipped reasons' codes (None where an admin removed the code)
+REFUSAL_REASONS = {"return": ("missing_proof_of_rights", "insufficient_evidence", "incomplete_intake"),
+                   "reject": ("outside_scope", "not_registered_there", "duplicate_case")}
+
+
+def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, reasons) -> dict:
+    """:param reasons: the refusal reasons' ids by code."""
     company_id, company_sector, exporter_id = rng.choice(companies)
     sector = company_sector if rng.random() < 0.85 else _weighted(rng, SECTOR_WEIGHTS)
     code = _weighted(rng, weights)
@@ -287,11 +296,16 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now) -> 
             case.update(outcome=outcome, closed_from=source, closed_at=when, closing_note=note)
         if name == "submit":
             case["submitted_at"] = when
+        # picked without drawing from ``rng``, so the rest of the synthetic data stays as it was for a seed
+        code = REFUSAL_REASONS[name][created.minute % 3] if name in REFUSAL_REASONS else None
+        reason_id = reasons.get(code)
         children[StageChange].append({"actor_id": actor, "from_stage": source, "to_stage": target,
-                                      "transition": name, "outcome": outcome, "note": note, "created_at": when})
+                                      "transition": name, "outcome": outcome, "reason_id": reason_id, "note": note,
+                                      "created_at": when})
         children[AuditEntry].append({"actor_id": actor, "action": "case.stage_changed", "object_type": "cases",
                                      "data": {"from": source.name, "to": target.name, "transition": name,
-                                              "outcome": outcome.name if outcome else None},
+                                              "outcome": outcome.name if outcome else None,
+                                              **({"reason": code} if reason_id else {})},
                                      "created_at": when})
         if name == "return":
             children[Message].append({"author_id": actor, "body": note, "is_internal": False, "created_at": when})

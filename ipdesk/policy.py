@@ -31,14 +31,12 @@ CONTRIBUTORS = HANDLERS | EXPORTER_SIDE  # who adds evidence
 # --- the rules -----------------------------------------------------------------------------
 
 def account_gate(user) -> str | None:
-    """Why an authenticated user may not use the app yet: 'pending', 'suspended' or None."""
+    """Why an authenticated user may not use the app: 'pending', 'suspended', 'refused' (for good) or None."""
     if not user.is_authenticated or user.role is not Role.exporter:
         return None
-    if user.company.status is CompanyStatus.pending:
-        return "pending"
-    if user.company.status is CompanyStatus.suspended:
-        return "suspended"
-    return None
+    if user.company.status is CompanyStatus.approved:
+        return None
+    return user.company.status.name
 
 
 def can(user, action: str, obj=None) -> bool:
@@ -50,7 +48,7 @@ def can(user, action: str, obj=None) -> bool:
 def state_admits(action: str, obj) -> bool:
     """Whether ``obj`` is in a state where ``action`` makes sense (services enforce it too)."""
     match action:
-        case "company.approve":
+        case "company.approve" | "company.refuse":
             return obj.status is CompanyStatus.pending
         case "company.suspend":
             return obj.status is CompanyStatus.approved
@@ -71,7 +69,7 @@ def permits(user, action: str, obj=None) -> bool:
     role = user.role
     match action:
         case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "audit.view" \
-                | "deadline_rule.manage" | "cost_rule.manage" | "outbox.manage":
+                | "deadline_rule.manage" | "cost_rule.manage" | "refusal_reason.manage" | "outbox.manage":
             return role is Role.admin
         case "notification.view":  # one's own notifications and their settings
             return True
@@ -79,7 +77,7 @@ def permits(user, action: str, obj=None) -> bool:
             return role in STAFF_SIDE
         case "company.view":
             return role in STAFF_SIDE or (role is Role.exporter and obj is not None and obj.id == user.company_id)
-        case "company.approve":
+        case "company.approve" | "company.refuse":  # deciding on a registration, either way
             return role in STAFF_SIDE
         case "company.suspend" | "company.reinstate":
             return role in (Role.manager, Role.admin)

@@ -134,14 +134,17 @@ def database_url(migrated_database, tmp_path):
 
 @contextmanager
 def running_app(database_url: str, **overrides):
-    """An app with the shipped network and cost-share rules loaded, inside its app context; disposed afterwards."""
+    """An app with the shipped network, cost-share rules and refusal reasons loaded, inside its app context;
+    disposed afterwards."""
     from ipdesk.costs.services import load_shipped_cost_rules
     from ipdesk.network.reference import load_reference_network
+    from ipdesk.refusals.shipped import load_shipped_reasons
 
     app = make_app(database_url, **overrides)
     with app.app_context():
         load_reference_network()
         load_shipped_cost_rules()
+        load_shipped_reasons()
         db.session.commit()
         yield app
         db.session.remove()

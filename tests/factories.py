@@ -131,3 +131,12 @@ def make_evidence_file(case, uploader, content: bytes = b"evidence text\n", *, n
     db.session.add(file)
     db.session.commit()
     return file
+
+
+def reason_id(code: str = "missing_proof_of_rights") -> str:
+    """The id of a shipped refusal reason (``running_app`` loads them), as a form posts it."""
+    import sqlalchemy as sa
+
+    from ipdesk.refusals.models import RefusalReason
+
+    return str(db.session.scalar(sa.select(RefusalReason.id).where(RefusalReason.code == code)))

@@ -1,4 +1,4 @@
-"""Admin pages: accounts, hubs, countries and the audit log."""
+"""Admin pages: accounts, hubs, countries, reference data (rules, refusal reasons) and the audit log."""
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -37,6 +37,9 @@ from ipdesk.network.services import add_country, create_hub, update_country, upd
 from ipdesk.notify.models import EmailStatus, Notification
 from ipdesk.notify.services import retry_failed
 from ipdesk.policy import get_country, get_hub, get_user, requires
+from ipdesk.refusals.forms import RefusalReasonForm
+from ipdesk.refusals.models import RefusalReason
+from ipdesk.refusals.services import save_reason
 
 bp = Blueprint("admin", __name__)
 
@@ -336,6 +339,40 @@ def edit_cost_rule(cost_rule_id: int | None = None):
         flash(_("Saved."), "success")
         return redirect(url_for("admin.cost_rules"))
     return render_template("admin/cost_rule_form.html", form=form, rule=rule), 422 if form.errors else 200
+
+
+# --- refusal reasons -------------------------------------------------------------------------
+
+@bp.get("/refusal-reasons")
+@login_required
+@requires("refusal_reason.manage")
+def refusal_reasons():
+    reasons = db.session.scalars(sa.select(RefusalReason).order_by(RefusalReason.scope, ~RefusalReason.is_active,
+                                                                   RefusalReason.label_en)).all()
+    return render_template("admin/refusal_reasons.html", reasons=reasons)
+
+
+@bp.route("/refusal-reasons/new", methods=["GET", "POST"])
+@bp.route("/refusal-reasons/<int:reason_id>", methods=["GET", "POST"])
+@login_required
+@requires("refusal_reason.manage")
+def edit_refusal_reason(reason_id: int | None = None):
+    reason = db.session.get(RefusalReason, reason_id) if reason_id else None
+    if reason_id and reason is None:
+        abort(404)
+    form = RefusalReasonForm(obj=reason if request.method == "GET" else None)
+    if reason is not None:  # what it is given for and its code stay as they are (refusals are counted by them)
+        del form.scope, form.code
+    if form.validate_on_submit():
+        if reason is not None:
+            check_version(reason, form.version.data, url_for("admin.edit_refusal_reason", reason_id=reason.id))
+        try:
+            save_reason(reason, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/refusal_reason_form.html", reason=reason)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.refusal_reasons"))
+    return render_template("admin/refusal_reason_form.html", form=form, reason=reason), 422 if form.errors else 200
 
 
 # --- the outbox ----------------------------------------------------------------------------

@@ -76,6 +76,12 @@ def login():
         if user is None:
             form.password.errors.append(_("The e-mail address or the password is not correct."))
             return render_template("auth/login.html", form=form), 200
+        if account_gate(user) == "refused":  # said only to whoever gave the right password
+            log_event("auth.login_failed", obj=user, data={"user_id": user.id, "reason": "company_refused"},
+                      personal={"email": user.email}, about=user)
+            form.form_errors.append(_("The registration of your company was refused, so this account can no longer "
+                                      "sign in. The e-mail we sent gives the reason."))
+            return render_template("auth/login.html", form=form), 200
         if user.has_two_factor:  # the password was right; the second step decides
             session[PENDING] = {"user_id": user.id, "at": time.time(), "remember": bool(form.remember.data),
                                 "next": safe_next(form.next.data)}

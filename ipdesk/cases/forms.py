@@ -114,15 +114,19 @@ class IntakeForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     transition = HiddenField(validators=[DataRequired()])
+    # any id passes the form (a reason may be deactivated meanwhile): the service checks it is on the list
+    reason_id = SelectField(_l("Reason"), coerce=coerce_optional(int), validators=[Optional()], validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=10000)])
     outcome = SelectField(_l("Outcome"), coerce=coerce_optional(Outcome), validators=[Optional()])
     version = HiddenField()
 
-    def __init__(self, *args, outcomes=(), **kwargs):
-        """``outcomes``: those the transition allows, offered in the menu; the service checks the choice."""
+    def __init__(self, *args, outcomes=(), reasons=(), **kwargs):
+        """``outcomes``: those the transition allows, offered in the menu; ``reasons``: the active refusal
+        reasons as (id, label), for a refusal. The service checks both choices; the menus only offer them."""
         super().__init__(*args, **kwargs)
         self.outcome.choices = select_choices([("", _l("Choose an outcome"))]) + [
             c for c in Outcome.choices() if not outcomes or Outcome[c.value] in outcomes]
+        self.reason_id.choices = select_choices([("", _l("Choose a reason"))] + list(reasons))
 
 
 class AssignForm(FlaskForm):

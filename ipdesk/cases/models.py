@@ -182,10 +182,13 @@ class StageChange(db.Model):
     to_stage: Mapped[Stage] = mapped_column(enum_column(Stage, "to_stage"), index=True)
     transition: Mapped[str] = mapped_column(sa.String(32))
     outcome: Mapped[Outcome | None] = mapped_column(enum_column(Outcome, "change_outcome"))
+    # why a case was returned or rejected (the service requires one for those moves; older moves have none)
+    reason_id: Mapped[int | None] = mapped_column(sa.ForeignKey("refusal_reasons.id"), index=True)
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     actor: Mapped["User"] = relationship()  # noqa: F821
+    reason: Mapped["RefusalReason | None"] = relationship()  # noqa: F821
 
 
 class CaseTransfer(db.Model):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ipdesk.actions.services import case_actions
 from ipdesk.auth.models import User
@@ -96,7 +96,8 @@ def load_case_record(case: Case, viewer) -> CaseRecord:
     """What ``viewer`` may see of ``case`` (which they may view: the caller loaded it through the policy)."""
     staff_side = on_staff_side(viewer, case)
     messages = _all(Message, case, staff_side, Message.created_at, Message.id)
-    changes = _all(StageChange, case, staff_side, StageChange.created_at, StageChange.id)
+    changes = _all(StageChange, case, staff_side, StageChange.created_at, StageChange.id,
+                   options=(joinedload(StageChange.reason),))
     transfers = _all(CaseTransfer, case, staff_side, CaseTransfer.created_at, CaseTransfer.id,
                      options=(selectinload(CaseTransfer.from_hub), selectinload(CaseTransfer.to_hub))) \
         if staff_side else []

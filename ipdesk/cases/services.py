@@ -29,6 +29,8 @@ from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 from ipdesk.notify import services as notifications
 from ipdesk.policy import case_parts, hub_staff
+from ipdesk.refusals.models import RefusalScope
+from ipdesk.refusals.services import chosen_reason
 
 INTAKE_FIELDS = ("title", "sector", "ip_right", "dispute_type", "found_where", "infringer_name",
                  "infringer_shop_id", "infringer_urls", "infringer_contacts", "registration_numbers",
@@ -121,11 +123,14 @@ def next_reference(country_code: str, when: datetime) -> str:
     return f"{country_code}-{year}-{value:05d}"
 
 
-def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=None) -> StageChange:
+def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=None,
+              reason_id: int | None = None) -> StageChange:
     """Make the transition ``name`` of the stage machine.
 
+    :param reason_id: for a refusal (return, reject): a reason of the active list for cases; ignored
+        by the other moves. The database cannot require it (the moves made before reasons have none).
     :raises PermissionError: the actor has no part in the case that allows this move.
-    :raises ServiceError: the move does not fit the case now (stage, guard, missing note or outcome).
+    :raises ServiceError: the move does not fit the case now (stage, guard, missing note, reason or outcome).
     """
     transition = BY_NAME.get(name)
     if transition is None:
@@ -137,6 +142,7 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
     refusal = blocked_by(transition, case)
     if refusal:
         raise ServiceError(str(refusal))
+    reason = chosen_reason(reason_id, RefusalScope.case) if transition.needs_reason else None
     note = (note or "").strip()
     if transition.needs_note and not note:
         raise ServiceError(_("Write a note: it is required for this action."), field="note")
@@ -160,14 +166,16 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
     case.stage_changed_at = case.updated_at = now
     bump_version(case)
     change = StageChange(case_id=case.id, actor_id=actor.id, from_stage=source, to_stage=target,
-                         transition=name, outcome=case.outcome if target is Stage.closed else None, note=note)
+                         transition=name, outcome=case.outcome if target is Stage.closed else None,
+                         reason=reason, note=note)
     db.session.add(change)
     if name == "return":  # the request for information reaches the exporter as a message
         db.session.add(Message(case_id=case.id, author_id=actor.id, body=note, is_internal=False))
     db.session.flush()
     log_event("case.stage_changed", actor=actor, obj=case,
               data={"from": source.name, "to": target.name, "transition": name,
-                    "outcome": case.outcome.name if case.outcome else None})
+                    "outcome": case.outcome.name if case.outcome else None,
+                    **({"reason": reason.code} if reason else {})})
     notifications.stage_changed(case, change, actor)
     return change
 

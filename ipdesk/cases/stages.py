@@ -1,8 +1,9 @@
 """The stage machine: the transition table and its guards, nothing else.
 
 Each transition names the stages it leaves, the stage it reaches, who may make it (by their part
-in the case, which the access policy decides), whether it needs a note, which outcomes it may close
-with, and a guard that must hold. ``reopen`` returns a case to the stage it was closed from.
+in the case, which the access policy decides), whether it needs a note and a reason from the list of
+refusal reasons, which outcomes it may close with, and a guard that must hold. ``reopen`` returns a
+case to the stage it was closed from.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class Transition:
     actors: frozenset[str]
     title: object  # a lazy string: the button
     needs_note: bool = False
+    needs_reason: bool = False  # a refusal: a reason from the admins' list, told to the exporter
     outcomes: tuple[Outcome, ...] = ()
     guard: Callable[[Case], object | None] | None = None
 
@@ -63,8 +65,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                guard=_complete),
     Transition("accept", (Stage.intake,), Stage.evidence, HANDLERS, _l("Accept and start collecting evidence")),
     Transition("return", (Stage.intake,), Stage.returned, HANDLERS, _l("Ask the exporter for more information"),
-               needs_note=True),
-    Transition("reject", (Stage.intake,), Stage.closed, HANDLERS, _l("Reject"), needs_note=True,
+               needs_note=True, needs_reason=True),
+    Transition("reject", (Stage.intake,), Stage.closed, HANDLERS, _l("Reject"), needs_note=True, needs_reason=True,
                outcomes=(Outcome.rejected,)),
     Transition("resubmit", (Stage.returned,), Stage.intake, frozenset({EXPORTER}), _l("Resubmit the case"),
                guard=_complete),

@@ -47,6 +47,8 @@ from ipdesk.extensions import db
 from ipdesk.infringers.services import case_panel
 from ipdesk.network.models import Country, Hub
 from ipdesk.policy import can, get_case, get_company, requires
+from ipdesk.refusals.models import RefusalScope
+from ipdesk.refusals.services import active_reasons
 
 bp = Blueprint("cases", __name__)
 
@@ -243,11 +245,25 @@ def view_case(case_id: int):
     return case_page(case)
 
 
+def _move_form(move, reasons: list[tuple[int, str]], **kwargs) -> MoveForm:
+    """The form of one ``move`` (a transition), offering its outcomes and, for a refusal, the active reasons."""
+    return MoveForm(outcomes=move.outcomes, reasons=reasons if move.needs_reason else (), **kwargs)
+
+
+def _case_reasons(transitions) -> list[tuple[int, str]]:
+    """The active reasons for refusing a case, when one of ``transitions`` is a refusal (else no query)."""
+    if not any(t.needs_reason for t in transitions):
+        return []
+    return [(reason.id, reason.label) for reason in active_reasons(RefusalScope.case)]
+
+
 def case_page(case: Case, status: int = 200, **forms):
     record = load_case_record(case, current_user)
-    moves = [(t, refusal, forms.get(f"move_{t.name}") or MoveForm(formdata=None, transition=t.name,
-                                                                  version=case.version, outcomes=t.outcomes))
-             for t, refusal in transitions_for(current_user, case)]
+    allowed_moves = transitions_for(current_user, case)
+    reasons = _case_reasons(t for t, _refusal in allowed_moves)
+    moves = [(t, refusal, forms.get(f"move_{t.name}") or _move_form(t, reasons, formdata=None, transition=t.name,
+                                                                     version=case.version))
+             for t, refusal in allowed_moves]
     context = {
         "case": case, "record": record, "messages": record.messages, "timeline": record.timeline,
         "evidence": record.evidence, "names": record.names, "consultations": record.consultations, "moves": moves,
@@ -276,19 +292,21 @@ def move(case_id: int):
     transition = BY_NAME.get(request.form.get("transition", ""))
     if transition is None:
         abort(400)
-    form = MoveForm()  # any outcome passes the form; the service checks it fits the transition
+    form = MoveForm()  # any outcome or reason passes the form; the service checks it fits the transition
+    reasons = _case_reasons([transition])
     if not form.validate_on_submit():
-        shown = MoveForm(outcomes=transition.outcomes)
+        shown = _move_form(transition, reasons)
         shown.process(request.form)
         shown.validate()
         return case_page(case, 422, **{f"move_{transition.name}": shown})
     check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
     try:
-        move_case(case, transition.name, current_user, note=form.note.data or "", outcome=form.outcome.data)
+        move_case(case, transition.name, current_user, note=form.note.data or "", outcome=form.outcome.data,
+                  reason_id=form.reason_id.data)
     except PermissionError:
         abort(403)
     except ServiceError as error:
-        shown = MoveForm(outcomes=transition.outcomes)
+        shown = _move_form(transition, reasons)  # what was typed and chosen comes back with the error
         _field_error(shown, error)
         flash(error.message, "danger")
         return case_page(case, 422, **{f"move_{transition.name}": shown})

@@ -18,6 +18,22 @@ class SuspendForm(FlaskForm):
     submit = SubmitField(_l("Suspend company"))
 
 
+class RefuseForm(FlaskForm):
+    """Refusing a company awaiting approval: a reason of the admins' list and a note for its users."""
+
+    # any id passes the form (a reason may be deactivated meanwhile): the service checks it is on the list
+    reason_id = SelectField(_l("Reason"), coerce=lambda v: int(v) if v not in (None, "") else None,
+                            validators=[Optional()], validate_choice=False)
+    note = TextAreaField(_l("Note for the company"), validators=[DataRequired(), Length(max=4000)],
+                         description=_l("Sent to the company's users with the reason, as you write it."))
+    submit = SubmitField(_l("Refuse registration"))
+
+    def __init__(self, *args, reasons=(), **kwargs):
+        """:param reasons: the active reasons for companies, as (id, label)."""
+        super().__init__(*args, **kwargs)
+        self.reason_id.choices = select_choices([("", _l("Choose a reason"))] + list(reasons))
+
+
 class CompanyFilterForm(FlaskForm):
     class Meta:
         csrf = False

@@ -21,6 +21,7 @@ class CompanyStatus(LabelledEnum):
     pending = "pending", _l("Awaiting approval")
     approved = "approved", _l("Approved")
     suspended = "suspended", _l("Suspended")
+    refused = "refused", _l("Registration refused")  # final: its users can no longer sign in
 
 
 class Sector(LabelledEnum):
@@ -60,6 +61,7 @@ class Company(db.Model):
     users: Mapped[list["User"]] = relationship(  # noqa: F821
         back_populates="company", foreign_keys="User.company_id", order_by="User.name"
     )
+    refusal: Mapped["CompanyRefusal | None"] = relationship(lazy="select", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
@@ -98,6 +100,23 @@ class Company(db.Model):
 
     def __repr__(self) -> str:
         return f"<Company {self.id} {self.name_en}>"
+
+
+class CompanyRefusal(db.Model):
+    """Why a company's registration was refused: a reason of the list and a note, by whom and when.
+
+    A row of its own rather than columns of ``companies``: adding and dropping it never rebuilds that
+    table, which users, cases and invitations refer to (see migration 0018)."""
+
+    __tablename__ = "company_refusals"
+
+    company_id: Mapped[int] = mapped_column(sa.ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    reason_id: Mapped[int] = mapped_column(sa.ForeignKey("refusal_reasons.id"), index=True)
+    note: Mapped[str] = mapped_column(sa.Text)
+    refused_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # dashboards count them
+
+    reason: Mapped["RefusalReason"] = relationship()  # noqa: F821
 
 
 class CompanySector(db.Model):

@@ -12,13 +12,22 @@ from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password
 from ipdesk.auth.sessions import revoke_all_sessions
-from ipdesk.companies.models import Company, CompanyExportCountry, CompanySector, CompanyStatus, Invitation
+from ipdesk.companies.models import (
+    Company,
+    CompanyExportCountry,
+    CompanyRefusal,
+    CompanySector,
+    CompanyStatus,
+    Invitation,
+)
 from ipdesk.companies.registration_number import normalize_registration_number
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.extensions import db
 from ipdesk.network.services import active_country_codes
 from ipdesk.notify import services as notifications
+from ipdesk.refusals.models import RefusalScope
+from ipdesk.refusals.services import chosen_reason
 
 
 def email_taken(email: str) -> bool:
@@ -99,6 +108,32 @@ def approve_company(company: Company, actor: User) -> None:
     db.session.flush()
     log_event("company.approved", actor=actor, obj=company, personal={"company": company.name_en}, about=None)
     notifications.company_status_changed(company, "approved")
+
+
+def refuse_company(company: Company, reason_id: int | None, note: str, actor: User) -> CompanyRefusal:
+    """Refuse a company awaiting approval, for good: a reason of the list and a note, told to its users,
+    whose sessions end; they can no longer sign in (unlike a suspension, nothing undoes it).
+
+    :param reason_id: an active reason for companies; the database cannot tie the status to the refusal
+        row (another table), so this function is where a refused company always gets one.
+    """
+    if company.status is not CompanyStatus.pending:
+        raise ServiceError(_("Only a company awaiting approval can be refused."))
+    reason = chosen_reason(reason_id, RefusalScope.company)
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(_("Write a note for the company: it is sent with the reason."), field="note")
+    refusal = CompanyRefusal(company_id=company.id, reason=reason, note=note, refused_by_id=actor.id)
+    db.session.add(refusal)
+    company.status = CompanyStatus.refused
+    bump_version(company)
+    for user in company.users:
+        revoke_all_sessions(user)
+    db.session.flush()
+    log_event("company.refused", actor=actor, obj=company, data={"reason": reason.code},
+              personal={"company": company.name_en, "note": note}, about=None)
+    notifications.company_status_changed(company, "refused", refusal=refusal)
+    return refusal
 
 
 def suspend_company(company: Company, reason: str, actor: User) -> None:

@@ -14,12 +14,13 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from ipdesk.auth.models import User
-from ipdesk.companies.forms import CompanyFilterForm, InvitationForm, SuspendForm
+from ipdesk.companies.forms import CompanyFilterForm, InvitationForm, RefuseForm, SuspendForm
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
 from ipdesk.companies.registration_number import normalize_registration_number
 from ipdesk.companies.services import (
     approve_company,
     invite_colleague,
+    refuse_company,
     reinstate_company,
     revoke_invitation,
     suspend_company,
@@ -27,8 +28,11 @@ from ipdesk.companies.services import (
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.pagination import paginate
+from ipdesk.core.views import attach_error
 from ipdesk.extensions import db
-from ipdesk.policy import get_company, get_invitation, requires
+from ipdesk.policy import can, get_company, get_invitation, requires
+from ipdesk.refusals.models import RefusalScope
+from ipdesk.refusals.services import active_reasons
 
 bp = Blueprint("companies", __name__)
 
@@ -105,12 +109,23 @@ def list_companies():
     return render_template("companies/list.html", page=page, form=form)
 
 
+def _detail_page(company: Company, status: int = 200, *, suspend_form=None, refuse_form=None):
+    """The company's page; a form that came back with errors keeps what was typed."""
+    users = db.session.scalars(sa.select(User).where(User.company_id == company.id).order_by(User.name)).all()
+    if refuse_form is None and can(current_user, "company.refuse", company):
+        refuse_form = _refuse_form(formdata=None)
+    return render_template("companies/detail.html", company=company, users=users,
+                           suspend_form=suspend_form or SuspendForm(formdata=None), refuse_form=refuse_form), status
+
+
+def _refuse_form(**kwargs) -> RefuseForm:
+    return RefuseForm(reasons=[(r.id, r.label) for r in active_reasons(RefusalScope.company)], **kwargs)
+
+
 @bp.get("/companies/<int:company_id>")
 @login_required
 def view_company(company_id: int):
-    company = get_company(company_id)
-    users = db.session.scalars(sa.select(User).where(User.company_id == company.id).order_by(User.name)).all()
-    return render_template("companies/detail.html", company=company, users=users, suspend_form=SuspendForm())
+    return _detail_page(get_company(company_id))
 
 
 @bp.post("/companies/<int:company_id>/approve")
@@ -137,13 +152,31 @@ def suspend(company_id: int):
     company = get_company(company_id, "company.suspend")
     form = SuspendForm()
     if not form.validate_on_submit():
-        users = db.session.scalars(sa.select(User).where(User.company_id == company.id).order_by(User.name)).all()
-        return render_template("companies/detail.html", company=company, users=users, suspend_form=form), 422
+        return _detail_page(company, 422, suspend_form=form)
     try:
         suspend_company(company, form.reason.data, current_user)
     except ServiceError as error:
         return _refused(company, error)
     flash(_("%(company)s is suspended and its users are signed out.", company=company.name), "success")
+    return redirect(url_for("companies.view_company", company_id=company.id))
+
+
+@bp.post("/companies/<int:company_id>/refuse")
+@login_required
+def refuse(company_id: int):
+    company = get_company(company_id, "company.refuse")
+    form = _refuse_form()
+    if not form.validate_on_submit():
+        return _detail_page(company, 422, refuse_form=form)
+    try:
+        refuse_company(company, form.reason_id.data, form.note.data, current_user)
+    except ServiceError as error:
+        if error.field is None:  # the company is no longer awaiting approval
+            return _refused(company, error)
+        attach_error(form, error.message, error.field)
+        return _detail_page(company, 422, refuse_form=form)
+    flash(_("The registration of %(company)s is refused; its users are told why and can no longer sign in.",
+            company=company.name), "success")
     return redirect(url_for("companies.view_company", company_id=company.id))
 
 

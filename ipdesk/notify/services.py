@@ -181,7 +181,10 @@ def case_arrived_at_hub(case: Case, actor: User) -> None:
 
 def stage_changed(case: Case, change: StageChange, actor: User) -> None:
     """Tell the case's people of a move: a receipt (and the hub's staff of a new case), a request for
-    information, or the new stage."""
+    information, or the new stage.
+
+    A refusal's reason is told in each recipient's language; its note, like any message's text, stays on
+    the case page behind sign-in."""
     if change.transition == "submit":
         case_received(case)
         case_arrived_at_hub(case, actor)
@@ -189,7 +192,7 @@ def stage_changed(case: Case, change: StageChange, actor: User) -> None:
         for user in _people_of(case, staff=False, besides=actor):
             notify(user, K.info_requested,
                    _l("Case %(ref)s: the IP centre asks for more information", ref=case.reference),
-                   case=case, link=_case_link(case, "messages"))
+                   case=case, link=_case_link(case, "messages"), reason=change.reason)
     else:
         for user in audience(case, change, _people_of(case, besides=actor)):
             notify(user, K.stage_changed, _l("Case %(ref)s is now at the stage: %(stage)s", ref=case.reference,
@@ -220,17 +223,21 @@ def _company_name(company: Company, user: User) -> str:
     return company.name_ko if _language(user) == "ko" else company.name_en
 
 
-def company_status_changed(company: Company, event: str) -> None:
-    """Tell a company's users that it was approved, suspended or reinstated (``event``)."""
+def company_status_changed(company: Company, event: str, *, refusal=None) -> None:
+    """Tell a company's users that it was approved, suspended, reinstated or refused (``event``).
+
+    A refusal carries its reason, in each user's language, and its note as written: they can no longer
+    sign in to read it anywhere else."""
     for user in _company_users(company.id):
         name = _company_name(company, user)
         subject = {
             "approved": _l("%(company)s is approved: you can file cases now", company=name),
             "suspended": _l("The account of %(company)s is suspended", company=name),
             "reinstated": _l("The account of %(company)s is active again", company=name),
+            "refused": _l("The registration of %(company)s is refused", company=name),
         }[event]
-        notify(user, K.company_status, subject, link=site_link("companies.my_company"), company_name=name,
-               event=event)
+        link = site_link("auth.login") if event == "refused" else site_link("companies.my_company")
+        notify(user, K.company_status, subject, link=link, company_name=name, event=event, refusal=refusal)
 
 
 def company_awaiting_approval(company: Company) -> None:

@@ -57,9 +57,9 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
     reference = case.display_reference
     timeline = [
         {"at": e.created_at, "actor": names[e.actor_id], "from": e.from_hub.name, "to": e.to_hub.name, "outcome": "",
-         "note": e.reason} if isinstance(e, CaseTransfer) else
+         "reason": "", "note": e.reason} if isinstance(e, CaseTransfer) else
         {"at": e.created_at, "actor": names[e.actor_id], "from": e.from_stage.title, "to": e.to_stage.title,
-         "outcome": e.outcome.title if e.outcome else "", "note": e.note}
+         "outcome": e.outcome.title if e.outcome else "", "reason": e.reason.label if e.reason else "", "note": e.note}
         for e in record.timeline]
 
     images: dict[str, tuple[bytes, str]] = {}

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome, Stage, StageChange
-from ipdesk.companies.models import Company, Sector
+from ipdesk.companies.models import Company, CompanyRefusal, Sector
 from ipdesk.core.db import SecondsBetween
 from ipdesk.core.i18n import country_name
 from ipdesk.deadlines.models import Deadline
@@ -29,6 +29,7 @@ from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
 from ipdesk.network.models import Hub
 from ipdesk.policy import visible_cases_clause
+from ipdesk.refusals.models import RefusalReason
 
 OPEN_CASES_SHOWN = 50  # the full list is the case list's CSV export
 MOST_OVERDUE_SHOWN = 5
@@ -136,6 +137,21 @@ class GroupRow:
 
 
 @dataclass(frozen=True)
+class RefusalCount:
+    """How often one reason was given: cases returned for information, cases rejected, companies refused."""
+
+    key: str  # the reason's code, or NOT_GIVEN for refusals made before reasons were asked for
+    label: str
+    returned: int
+    rejected: int
+    companies: int
+
+    @property
+    def total(self) -> int:
+        return self.returned + self.rejected + self.companies
+
+
+@dataclass(frozen=True)
 class NetworkOverview:
     today: date
     since: date  # the first day of the earliest month shown
@@ -146,6 +162,7 @@ class NetworkOverview:
     outcomes: list[Count]  # of cases closed since ``since``
     open_total: int
     overdue_deadlines: int
+    refusals: list[RefusalCount]  # since ``since``, most given first
 
 
 @dataclass(frozen=True)
@@ -353,8 +370,8 @@ def _repeat_infringers(in_scope) -> list[RepeatInfringer]:
 # --- the network overview --------------------------------------------------------------------
 
 def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
-    """Open cases, overdue deadlines and closings per country and per hub, and new cases per month,
-    over the cases ``user`` may see, in five queries."""
+    """Open cases, overdue deadlines and closings per country and per hub, new cases per month and refusals
+    by reason, over the cases ``user`` may see (companies refused: the network's), in six queries."""
     starts = _month_starts(_add_months(today.replace(day=1), -(months - 1)), today)
     since = starts[0]
     visible = visible_cases_clause(user)
@@ -407,7 +424,32 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
         outcomes=_counts(list(Outcome), outcomes),
         open_total=sum(row.open_total for row in by_country),
         overdue_deadlines=sum(overdue.values()),
+        refusals=_refusals(visible, _midnight(since)),
     )
+
+
+def _refusals(visible, since: datetime) -> list[RefusalCount]:
+    """Returns and rejections of the visible cases, and refused companies, since ``since``, per reason, in one
+    query. Companies belong to no hub: staff, who decide on registrations too, see the network's."""
+    cases = (sa.select(StageChange.reason_id.label("reason_id"), StageChange.transition.label("kind"),
+                       sa.func.count().label("n"))
+             .join(Case, Case.id == StageChange.case_id)
+             .where(visible, StageChange.transition.in_(("return", "reject")), StageChange.created_at >= since)
+             .group_by(StageChange.reason_id, StageChange.transition))
+    companies = (sa.select(CompanyRefusal.reason_id, sa.literal("refuse"), sa.func.count())
+                 .where(CompanyRefusal.refused_at >= since).group_by(CompanyRefusal.reason_id))
+    given = sa.union_all(cases, companies).subquery()
+    counts = defaultdict(Counter)
+    labels = {}
+    for code, label_ko, label_en, kind, n in db.session.execute(
+            sa.select(RefusalReason.code, RefusalReason.label_ko, RefusalReason.label_en, given.c.kind, given.c.n)
+            .select_from(given).outerjoin(RefusalReason, RefusalReason.id == given.c.reason_id)):
+        key = code or NOT_GIVEN
+        labels[key] = _localized(label_ko, label_en) if code else _("Not given")
+        counts[key][kind] += n
+    rows = [RefusalCount(key=key, label=labels[key], returned=c["return"], rejected=c["reject"],
+                         companies=c["refuse"]) for key, c in counts.items()]
+    return sorted(rows, key=lambda row: (-row.total, row.label))
 
 
 # --- the exporter's overview -----------------------------------------------------------------

@@ -37,6 +37,8 @@ def test_case_from_intake_to_closed(live_server, new_page):
     sign_in(staff, live_server, "staff.china@ipdesk.example", "en")
     staff.get_by_role("link", name=reference).click()
     staff.locator("summary", has_text="Ask the exporter for more information").click()
+    staff.locator("details", has_text="Ask the exporter for more information").get_by_label("Reason").select_option(
+        label="Missing proof of rights")
     staff.locator("details", has_text="Ask the exporter for more information").get_by_label("Note").fill(
         "Please send a photo of the counterfeit packaging.")
     staff.locator("details", has_text="Ask the exporter for more information").get_by_role("button").click()

@@ -68,6 +68,7 @@ def test_from_registration_to_an_answered_request(live_server, new_page, tmp_pat
     staff.goto(case_url)
     staff.locator("summary", has_text="수출기업에 보완 요청").click()
     request = staff.locator("details", has_text="수출기업에 보완 요청")
+    request.get_by_label("사유", exact=True).select_option(label="침해 증거 불충분")
     request.get_by_label("메모").fill("영수증 사진을 보내 주세요.")
     request.get_by_role("button").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text("보완 요청")

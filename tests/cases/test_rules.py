@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from ipdesk.cases.models import Case, Message, Outcome, Stage, StageChange
 from ipdesk.extensions import db
-from tests.factories import make_case
+from tests.factories import make_case, reason_id
 
 
 def move(client, case, transition, **data):
@@ -45,7 +45,7 @@ def test_a_stale_move_answers_409_and_changes_nothing(client, make_client, facto
     stale_version = case.version
     assert move(colleague, case, "accept").status_code == 302
     response = client.post(f"/cases/{case.id}/move", data={"transition": "return", "note": "Need receipts",
-                                                           "version": str(stale_version)})
+                                                           "reason_id": reason_id(), "version": str(stale_version)})
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "Someone else changed this while you were editing" in html
@@ -61,8 +61,9 @@ def test_return_for_information_loop(client, make_client, factories, login_as, l
     exporter = factories.exporter(company=company)
     case = make_case("intake", company=company, author=exporter)
     login_as(factories.staff(hub_codes=("cn-north",)))
-    assert move(client, case, "return").status_code == 422  # a message is required
-    assert move(client, case, "return", note="Please send the purchase receipt.").status_code == 302
+    assert move(client, case, "return", reason_id=reason_id()).status_code == 422  # a message is required
+    assert move(client, case, "return", note="Please send the purchase receipt.",
+                reason_id=reason_id()).status_code == 302
     exporter_client = make_client()
     login(exporter_client, exporter)
     page = exporter_client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -137,7 +138,7 @@ def test_internal_notes_never_reach_the_exporter(client, make_client, factories,
 def test_a_move_note_that_is_too_long_comes_back_with_the_form(client, factories, login_as):
     login_as(factories.staff(hub_codes=("cn-north",)))
     case = make_case("intake")
-    response = move(client, case, "return", note="x" * 10_001)
+    response = move(client, case, "return", note="x" * 10_001, reason_id=reason_id())
     assert response.status_code == 422
     assert "Field cannot be longer than 10000 characters." in response.get_data(as_text=True)
     db.session.refresh(case)

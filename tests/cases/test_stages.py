@@ -10,7 +10,7 @@ from ipdesk.cases.stages import TRANSITIONS
 from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from tests.conftest import running_app
-from tests.factories import make_case
+from tests.factories import make_case, reason_id
 
 ROLES = ["exporter", "other_exporter", "staff", "other_staff", "manager", "admin", "author"]
 HANDLERS = {"staff", "manager"}
@@ -90,7 +90,8 @@ def test_transition_matrix(app, people):
                 for name in attempts(source, target):
                     case = case_in(source, target, company, users)
                     response = clients[role].post(f"/cases/{case.id}/move", data={
-                        "transition": name, "note": "A note.", "outcome": "won", "version": str(case.version)})
+                        "transition": name, "note": "A note.", "outcome": "won", "reason_id": reason_id(),
+                        "version": str(case.version)})
                     db.session.refresh(case)
                     if response.status_code == 302 and case.stage.name == target:
                         moved = True

@@ -91,14 +91,16 @@ def _fill_every_table(app) -> None:
     from ipdesk.audit.services import log_event
     from ipdesk.auth.models import PasswordResetToken, RecoveryCode, Role, User, UserSession
     from ipdesk.cases.models import Case, CaseTransfer
-    from ipdesk.companies.models import Invitation
+    from ipdesk.companies.models import Company, CompanySize, CompanyStatus, Invitation
+    from ipdesk.companies.services import refuse_company
     from ipdesk.core.db import utcnow
     from ipdesk.core.periodic import PeriodicRun
     from ipdesk.evidence.models import CustodyEvent, CustodyKind, StagedFile
     from ipdesk.network.models import Hub
     from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
+    from ipdesk.refusals.models import RefusalReason, RefusalScope
     from ipdesk.reports.models import ReportJob
-    from tests.factories import make_evidence_file
+    from tests.factories import make_evidence_file, registration_number
 
     result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "120", "--password", "demo pass 123"])
     assert result.exit_code == 0, result.output
@@ -129,6 +131,12 @@ def _fill_every_table(app) -> None:
                      subject="Case moved", body="Open the case", link_path=f"/cases/{case.id}",
                      email_to=exporter.email, email_status=EmailStatus.pending, next_attempt_at=now),
     ])
+    refused = Company(name_ko="거절된 기업", name_en="Refused Co", registration_number=registration_number(9_999),
+                      size=CompanySize.sme, status=CompanyStatus.pending)
+    db.session.add(refused)
+    db.session.flush()
+    reason = db.session.scalar(sa.select(RefusalReason).where(RefusalReason.scope == RefusalScope.company).limit(1))
+    refuse_company(refused, reason.id, "The number is not in the national register.", officer)  # down: pending
     log_event("auth.login_failed", data={"user_id": None, "reason": "credentials"},
               personal={"email": "someone@example.com"}, about=None)
     db.session.commit()

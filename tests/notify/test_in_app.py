@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ipdesk.extensions import db
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
-from tests.factories import make_case
+from tests.factories import make_case, reason_id
 
 
 def _bell(html: str) -> int:
@@ -98,7 +98,7 @@ def test_switched_off_kinds_are_not_sent_and_essential_ones_cannot_be(client, lo
     client.post(f"/cases/{case.id}/messages", data={"body": "hello"})
     reopened = make_case("intake", company=exporter.company, author=exporter, assignee_id=staff.id)
     client.post(f"/cases/{reopened.id}/move", data={"transition": "return", "version": reopened.version,
-                                                    "note": "More, please"})
+                                                    "note": "More, please", "reason_id": reason_id()})
     rows = {r.kind: r for r in db.session.scalars(sa.select(Notification).where(Notification.user_id == exporter.id))}
     assert rows[NotificationKind.stage_changed].email_status is EmailStatus.off
     assert rows[NotificationKind.stage_changed].in_app

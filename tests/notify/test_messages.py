@@ -10,7 +10,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.extensions import db
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind
-from tests.factories import make_case
+from tests.factories import make_case, reason_id
 
 SECRET_NOTE = "Counsel thinks the exporter's claim is weak"
 MESSAGE_TEXT = "Please send the invoice of your test purchase"
@@ -92,11 +92,13 @@ def test_closing_tells_the_outcome_but_not_the_closing_note(client, login_as, pe
 def test_a_request_for_information_does_not_carry_the_question(client, login_as, people, smtp_server, send):
     case = make_case("intake", company=people["company"], author=people["alice"])
     login_as(people["staff"])
-    client.post(f"/cases/{case.id}/move", data={"transition": "return", "version": case.version, "note": MESSAGE_TEXT})
+    client.post(f"/cases/{case.id}/move", data={"transition": "return", "version": case.version, "note": MESSAGE_TEXT,
+                                                "reason_id": reason_id("missing_proof_of_rights")})
     send()
     (mail,) = smtp_server.to("alice@areum.example")
     assert mail["Subject"] == f"Case {case.reference}: the IP centre asks for more information"
-    assert MESSAGE_TEXT not in mail.as_string()
+    assert MESSAGE_TEXT not in mail.as_string()  # the note stays on the case page; its reason is told
+    assert "Reason: Missing proof of rights" in _body(mail)
     assert f"http://ipdesk.test/cases/{case.id}#messages" in _body(mail)
     assert not smtp_server.to("li@centre.example")  # a request to the exporter, not news for staff
     assert db.session.scalar(sa.select(sa.func.count()).where(

@@ -72,8 +72,14 @@ def test_a_reminder_reaches_the_outbox_without_anyone_running_notify_due(databas
             assert reminder.subject == f"Case {case.reference}: a deadline is coming up"
             assert reminder.email_to == "alice@areum.example"
             with current_app.test_request_context():
-                run = db.session.get(PeriodicRun, TASK)
-                assert run.finished_at is not None and run.tick_at <= utcnow()
+                def finished():  # the run lets go of the task just after its reminders are committed
+                    db.session.expire_all()
+                    run = db.session.get(PeriodicRun, TASK)
+                    db.session.rollback()
+                    return run is not None and run.finished_at is not None
+
+                _wait_for(finished)
+                assert db.session.get(PeriodicRun, TASK).tick_at <= utcnow()
         finally:
             due_scheduler(app).stop()
         assert _scheduler_threads() == []  # stopped cleanly, its threads ended

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from ipdesk.cases.models import Outcome
+from ipdesk.cases.models import Outcome, StageChange
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 from tests.reports.conftest import at
@@ -113,3 +113,54 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_few_and_many_cases(cl
     if role == "manager":
         assert "Other countries (" in page  # the chart shows the fifteen largest; the table all
     assert many.count == few.count, many.statements
+
+
+def test_the_dashboard_counts_refusals_by_reason(app, make_client, factories, login, build):
+    """Returns and rejections of the viewer's cases and refused companies since the first month shown, per reason."""
+    from ipdesk.cases.services import move_case
+    from ipdesk.companies.services import refuse_company
+    from ipdesk.core.db import utcnow
+    from tests.factories import reason_id
+
+    china = factories.staff(hub_codes=("cn-north",))
+    cases = [build.case("intake", country="CN") for _ in range(4)]
+    company = factories.CompanyFactory(pending=True)
+    with app.test_request_context():  # as the pages would, with a request (the services' notifications read it)
+        for case, (transition, code) in zip(cases, [("return", "missing_proof_of_rights"),
+                                                    ("return", "missing_proof_of_rights"),
+                                                    ("reject", "missing_proof_of_rights"), ("reject", "outside_scope")],
+                                            strict=True):
+            move_case(case, transition, china, note="Refused.", reason_id=int(reason_id(code)))
+        refuse_company(company, int(reason_id("duplicate_account")), "Twice.", china)
+        db.session.commit()
+    old = build.case("returned", country="CN")  # returned before reasons were asked for
+    build.history(old, ("intake", "returned", utcnow()))
+    db.session.execute(sa.update(StageChange).where(StageChange.case_id == old.id).values(transition="return"))
+    db.session.commit()
+
+    manager = make_client()
+    login(manager, factories.manager())
+    page = manager.get("/dashboard").get_data(as_text=True)
+    assert "Refusals by reason since" in page
+    assert _refusal_row(page, "missing_proof_of_rights") == ["Missing proof of rights", "2", "1", "0"]
+    assert _refusal_row(page, "outside_scope") == ["Outside the programme's scope", "0", "1", "0"]
+    assert _refusal_row(page, "duplicate_account") == ["Duplicate of an existing account", "0", "0", "1"]
+    assert _refusal_row(page, "none") == ["Not given", "1", "0", "0"]
+    korean = manager.get("/dashboard", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert _refusal_row(korean, "missing_proof_of_rights")[0] == "권리 증빙 자료 누락"
+
+    thailand = make_client()
+    login(thailand, factories.staff(hub_codes=("th",)))
+    page = thailand.get("/dashboard").get_data(as_text=True)
+    assert _refusal_row(page, "missing_proof_of_rights") is None  # China's cases are not theirs
+    assert _refusal_row(page, "duplicate_account") == ["Duplicate of an existing account", "0", "0", "1"]
+
+
+def _refusal_row(page: str, key: str) -> list[str] | None:
+    """The cells of the refusals table's row for the reason ``key``, as text."""
+    import html
+    import re
+
+    row = re.search(rf'<tr data-reason="{key}">(.*?)</tr>', page, re.S)
+    return [html.unescape(cell.strip()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(1), re.S)] \
+        if row else None

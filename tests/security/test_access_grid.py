@@ -21,6 +21,7 @@ from ipdesk.extensions import db
 from ipdesk.infringers.services import create_infringer
 from ipdesk.network.models import Hub
 from ipdesk.notify.models import Notification
+from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports.jobs import pack_path
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import running_app
@@ -58,6 +59,7 @@ EXPECTED = {
     "companies.approve": (STAFF_SIDE, {"exporter_b"}),
     "companies.suspend": ({"manager", "admin"}, {"exporter_b"}),
     "companies.reinstate": ({"manager", "admin"}, {"exporter_b"}),
+    "companies.refuse": (STAFF_SIDE, {"exporter_b"}),
     "network.overview": (EVERYONE, set()),
     "admin.index": ({"admin"}, set()),
     "admin.users": ({"admin"}, set()),
@@ -75,6 +77,8 @@ EXPECTED = {
     "admin.edit_deadline_rule": ({"admin"}, set()),
     "admin.cost_rules": ({"admin"}, set()),
     "admin.edit_cost_rule": ({"admin"}, set()),
+    "admin.refusal_reasons": ({"admin"}, set()),
+    "admin.edit_refusal_reason": ({"admin"}, set()),
     "admin.outbox": ({"admin"}, set()),
     "admin.retry_outbox": ({"admin"}, set()),
     # one's own notifications: exporter A's is nobody else's business
@@ -205,6 +209,7 @@ def world(app, factories, make_client, login):
         "infringer_id": infringer.id,
         "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),
         "cost_rule_id": db.session.scalar(sa.select(CostShareRule.id).limit(1)),
+        "reason_id": db.session.scalar(sa.select(RefusalReason.id).limit(1)),
         "action_id": action.id,
         "suit_id": suit.id,
         "cost_id": cost.id,

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.csrf
 PLACEHOLDERS = {
     "rule_id": 1,
     "cost_rule_id": 1,
+    "reason_id": 1,
     "action_id": 1,
     "suit_id": 1,
     "cost_id": 1,

@@ -1,0 +1,1 @@
+"""Refusal reasons: the list admins edit, from which a case is returned or rejected and a company refused."""
