@@ -9,6 +9,7 @@ written at once, and written again after the rollback of a refused request, in t
 commit point commits.
 """
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import g, has_request_context
 
@@ -16,6 +17,7 @@ from ipdesk.extensions import db
 
 _REFUSED = "request_refused"
 _KEPT = "writes_despite_refusal"
+T = TypeVar("T")
 
 
 def refuse() -> None:
@@ -29,13 +31,15 @@ def is_refused(status_code: int) -> bool:
     return status_code >= 400 or g.get(_REFUSED, False)
 
 
-def record_despite_refusal(write: Callable[[], object]) -> None:
+def record_despite_refusal(write: Callable[[], T]) -> T:
     """Do ``write`` now, and once more after the rollback should the request be refused, so what it
-    records outlives the refused change. ``write`` must only touch the database through the session
-    and must read what it records from values or committed rows (what the refused change made is gone)."""
-    write()
+    records outlives the refused change; returns what it returned now. ``write`` must only touch the
+    database through the session and must read what it records from values or committed rows (what the
+    refused change made is gone)."""
+    result = write()
     if has_request_context():
         g.setdefault(_KEPT, []).append(write)
+    return result
 
 
 def discard_change() -> None:

@@ -37,10 +37,14 @@ def stage_uploads(uploads, user, case=None) -> tuple[list[StagedFile], list[Uplo
                   "storage_key": stored.key, "original_name": stored.original_name,
                   "content_type": stored.content_type, "size": stored.size, "sha256": stored.sha256,
                   "width": stored.width, "height": stored.height}
-        record_despite_refusal(lambda values=values: db.session.add(StagedFile(**values)))
-        db.session.flush()
-        staged.append(db.session.scalar(sa.select(StagedFile).where(StagedFile.token == values["token"])))
+        staged.append(record_despite_refusal(lambda values=values: _add(StagedFile(**values))))
+    db.session.flush()
     return staged, refusals
+
+
+def _add(file: StagedFile) -> StagedFile:
+    db.session.add(file)
+    return file
 
 
 def staged_files(user, tokens, case=None) -> list[StagedFile]:
