@@ -113,13 +113,15 @@ _last_step: dict[tuple[str, str], int] = {}
 
 def fresh_code(base: str, email: str) -> str:
     """A code of the demo key the server has not seen yet for this account (each is accepted once):
-    the next time step when the current one is used, waiting for it only when that too is used."""
+    the current time step, or the next one when the current one is used, waiting only when that too
+    is used. Never the step before: near the end of a step the server may already be one further on,
+    and two steps back is outside its one step of drift."""
     import pyotp
 
     from ipdesk.demo import demo_totp_secret
 
     now = int(time.time() // 30)
-    step = max(now - 1, _last_step.get((base, email), now - 2) + 1)
+    step = max(now, _last_step.get((base, email), now - 1) + 1)
     while step > int(time.time() // 30) + 1:  # the server accepts one step of clock drift either way
         time.sleep(1)
     _last_step[(base, email)] = step
