@@ -36,7 +36,7 @@ from ipdesk.companies.models import Company, CompanySector, CompanySize, Company
 from ipdesk.companies.registration_number import check_digit
 from ipdesk.core.db import utcnow
 from ipdesk.costs.models import Cost, CostCategory, Payer
-from ipdesk.deadlines.models import Deadline, DeadlineSource
+from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineSource
 from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub, staff_hubs
@@ -48,8 +48,9 @@ SECTOR_WEIGHTS = {Sector.beauty: 30, Sector.food: 15, Sector.content: 15, Sector
                   Sector.electronics: 15, Sector.other: 10}
 STAGE_WEIGHTS = {Stage.draft: 3, Stage.intake: 8, Stage.returned: 3, Stage.evidence: 15,
                  Stage.consultation: 10, Stage.action: 16, Stage.closed: 45}
-CLOSING = [(Outcome.won, 14), (Outcome.settled, 24), (Outcome.takedown, 30), (Outcome.lost, 6),
-           (Outcome.no_action, 10), (Outcome.withdrawn, 8)]
+# withdrawn last, its share as it always was: a seed withdraws the cases it withdrew before
+CLOSING = [(Outcome.won, 12), (Outcome.settled, 18), (Outcome.takedown, 22), (Outcome.seized, 8), (Outcome.fined, 4),
+           (Outcome.upheld, 6), (Outcome.lost, 6), (Outcome.no_action, 8), (Outcome.withdrawn, 8)]
 
 KO_STEMS = ["아름", "한빛", "새봄", "다온", "은하", "푸른", "별빛", "라온", "가람", "해솔", "누리", "소담",
             "미르", "하람"]
@@ -330,29 +331,40 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
         if name == "to_action":
             kind = rng.choice([ActionKind.platform_takedown, ActionKind.regulator_complaint, ActionKind.opposition,
                                ActionKind.customs_seizure, ActionKind.raid])
-            done = target is not Stage.action or rng.random() < 0.5
+            # a closed case has nothing under way: its actions, suits and deadlines ended when it closed (the
+            # draws from ``rng`` are those of earlier versions, so a seed gives the cases it gave before)
+            closed, withdrawn = stage is Stage.closed, path[-1][0] == "withdraw"
+            drawn_done = rng.random() < 0.5
+            done = drawn_done or closed
+            results = [ActionStatus.succeeded, ActionStatus.partly, ActionStatus.failed]
+            status = rng.choice(results) if drawn_done else results[created.minute % 3] if closed \
+                else ActionStatus.filed
             children[AdministrativeAction].append({
                 "kind": kind, "authority": f"{case['country_code']} {kind.name.replace('_', ' ')} authority",
-                "status": rng.choice([ActionStatus.succeeded, ActionStatus.partly, ActionStatus.failed])
-                if done else ActionStatus.filed, "filed_on": when.date(), "reference": f"A-{rng.randrange(10**5):05d}",
-                "result": "Listings removed and stock seized." if done else "", "trigger_on": None,
+                "status": ActionStatus.withdrawn if withdrawn else status,
+                "filed_on": when.date(), "reference": f"A-{rng.randrange(10**5):05d}",
+                "result": "Listings removed and stock seized." if done and not withdrawn else "", "trigger_on": None,
                 "quantity_seized": rng.randrange(20, 5000) if kind in (ActionKind.raid, ActionKind.customs_seizure)
                 else None, "penalty_amount": None, "penalty_currency": None, "created_by_id": handler,
                 "created_at": when, "updated_at": when, "version": 1})
             due = (when + timedelta(days=rng.randrange(20, 120))).date()
-            finished = target is not Stage.action or rng.random() < 0.6
+            finished = rng.random() < 0.6 or closed
             children[Deadline].append({
                 "what": f"{kind.name.replace('_', ' ').capitalize()}: file the reply to the authority", "due_on": due,
                 "source": DeadlineSource.manual, "rule_id": None, "trigger_on": None, "is_done": finished,
-                "done_at": min(now, when + timedelta(days=10)) if finished else None, "created_by_id": handler,
-                "created_at": when})
+                "done_at": min(now, when + timedelta(days=10)) if finished else None,
+                "ending": (DeadlineEnding.withdrawn if withdrawn else DeadlineEnding.done) if finished else None,
+                "created_by_id": handler, "created_at": when})
             if rng.random() < 0.15:
-                awarded = Decimal(rng.randrange(10, 500) * 1000) if done else None
+                awarded = Decimal(rng.randrange(10, 500) * 1000) if drawn_done else None
+                suit_status = LitigationStatus.won if drawn_done else LitigationStatus.settled if closed \
+                    else LitigationStatus.pending
                 children[Litigation].append({
                     "court": f"{case['country_code']} IP court", "court_case_number": f"C-{rng.randrange(10**6)}",
-                    "status": LitigationStatus.won if done else LitigationStatus.pending, "filed_on": when.date(),
-                    "preservation_orders": "", "judgment": "Infringement found." if done else "",
-                    "judged_on": when.date() if done else None, "damages_currency": "USD" if done else None,
+                    "status": LitigationStatus.withdrawn if withdrawn else suit_status, "filed_on": when.date(),
+                    "preservation_orders": "", "judgment": "Infringement found." if drawn_done else "",
+                    "judged_on": when.date() if drawn_done else None,
+                    "damages_currency": "USD" if drawn_done else None,
                     "damages_awarded": awarded, "damages_recovered": awarded / 2 if awarded else None,
                     "created_by_id": handler, "created_at": when, "updated_at": when, "version": 1})
     case.setdefault("submitted_at", None)

@@ -27,6 +27,12 @@ class ActionStatus(LabelledEnum):
     partly = "partly", _l("Partly succeeded")
     failed = "failed", _l("Failed")
     withdrawn = "withdrawn", _l("Withdrawn")
+    counsel = "counsel", _l("Carried on by counsel")  # the centre's part ended when the case closed
+
+    @property
+    def is_open(self) -> bool:
+        """Still under way: the action has no end yet."""
+        return self in (ActionStatus.planned, ActionStatus.filed)
 
 
 class LitigationStatus(LabelledEnum):
@@ -37,6 +43,12 @@ class LitigationStatus(LabelledEnum):
     lost = "lost", _l("Lost")
     settled = "settled", _l("Settled")
     withdrawn = "withdrawn", _l("Withdrawn")
+    counsel = "counsel", _l("Carried on by counsel")
+
+    @property
+    def is_open(self) -> bool:
+        """Still under way: the suit has no end yet."""
+        return self in (LitigationStatus.preparing, LitigationStatus.pending)
 
 
 class AdministrativeAction(db.Model):

@@ -6,11 +6,12 @@ filled from the entry's ``data``, its personal values (or "(erased)"), its case 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ipdesk.actions.models import ActionKind
+from ipdesk.actions.models import ActionKind, ActionStatus, LitigationStatus
 from ipdesk.auth.models import Role
 from ipdesk.cases.models import Stage
 from ipdesk.cases.stages import BY_NAME
 from ipdesk.companies.models import CompanySize
+from ipdesk.deadlines.models import DeadlineEnding
 
 SUMMARIES = {
     "auth.login": _l("Signed in"),
@@ -70,11 +71,14 @@ SUMMARIES = {
     "infringer.unlinked": _l("Infringer %(object_id)s unlinked from case %(case)s"),
     "action.added": _l("Administrative action %(kind)s on case %(case)s"),
     "action.updated": _l("Administrative action %(object_id)s on case %(case)s updated"),
+    "action.ended": _l("Administrative action %(object_id)s on case %(case)s ended: %(status)s"),
     "litigation.added": _l("Suit at %(court)s on case %(case)s"),
     "litigation.updated": _l("Suit %(object_id)s on case %(case)s updated"),
+    "litigation.ended": _l("Suit %(object_id)s on case %(case)s ended: %(status)s"),
     "hearing.added": _l("Hearing %(held_on)s of suit %(litigation_id)s"),
     "deadline.added": _l("Deadline %(due_on)s on case %(case)s"),
     "deadline.done": _l("Deadline %(object_id)s done"),
+    "deadline.ended": _l("Deadline %(object_id)s on case %(case)s ended: %(ending)s"),
     "deadline_rule.saved": _l("Deadline rule %(after.jurisdiction)s %(after.procedure_en)s saved"),
     "cost.added": _l("Cost %(amount)s %(currency)s on case %(case)s"),
     "cost.removed": _l("Cost %(object_id)s removed from case %(case)s"),
@@ -92,6 +96,9 @@ LABELLED = {
     "case.stage_changed": {"from": Stage, "to": Stage},
     "user.created": {"role": Role},
     "action.added": {"kind": ActionKind},
+    "action.ended": {"status": ActionStatus},
+    "litigation.ended": {"status": LitigationStatus},
+    "deadline.ended": {"ending": DeadlineEnding},
     "cost_rule.saved": {"company_size": CompanySize},
 }
 DOWNLOAD_REFUSALS = {"missing": _l("the stored file is missing"), "mismatch": _l("it no longer matches its hash")}

@@ -1,4 +1,6 @@
 """Intake, case actions, messages, consultations and the list's filters."""
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -7,6 +9,7 @@ from wtforms import (
     DecimalField,
     HiddenField,
     MultipleFileField,
+    SelectChoice,
     SelectField,
     StringField,
     SubmitField,
@@ -14,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ipdesk.actions.models import AdministrativeAction, Litigation
 from ipdesk.cases.models import DisputeType, IPRight, Outcome, Route, Stage, Urgency
 from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
@@ -117,7 +121,9 @@ class MoveForm(FlaskForm):
     # any id passes the form (a reason may be deactivated meanwhile): the service checks it is on the list
     reason_id = SelectField(_l("Reason"), coerce=coerce_optional(int), validators=[Optional()], validate_choice=False)
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=10000)])
-    outcome = SelectField(_l("Outcome"), coerce=coerce_optional(Outcome), validators=[Optional()])
+    # the menu offers the transition's outcomes; any outcome passes the form and the service checks it fits
+    outcome = SelectField(_l("Outcome"), coerce=coerce_optional(Outcome), validators=[Optional()],
+                          validate_choice=False)
     version = HiddenField()
 
     def __init__(self, *args, outcomes=(), reasons=(), **kwargs):
@@ -127,6 +133,30 @@ class MoveForm(FlaskForm):
         self.outcome.choices = select_choices([("", _l("Choose an outcome"))]) + [
             c for c in Outcome.choices() if not outcomes or Outcome[c.value] in outcomes]
         self.reason_id.choices = select_choices([("", _l("Choose a reason"))] + list(reasons))
+
+
+def _end_label(record) -> str:
+    """How the close form names an open record: its kind and what it is."""
+    if isinstance(record, AdministrativeAction):
+        return _("Administrative action: %(kind)s · %(authority)s", kind=record.kind.title, authority=record.authority)
+    if isinstance(record, Litigation):
+        return _("Suit: %(court)s %(number)s", court=record.court, number=record.court_case_number).strip()
+    return _("Deadline: %(what)s, due %(date)s", what=record.what, date=format_date(record.due_on))
+
+
+def move_form(move, *, reasons=(), open_items=None, **kwargs) -> MoveForm:
+    """The form of one move (a transition): the outcomes it allows, the active reasons for a refusal, and for a
+    move that closes the case, a menu per open action, suit and deadline for how it ends (``form.end_names``)."""
+    fields = {}
+    if move.asks_ends and open_items:
+        for name, record, ends in open_items.fields():
+            choices = select_choices([("", _l("Choose how it ends"))]) + [SelectChoice(e.name, e.title) for e in ends]
+            fields[name] = SelectField(_end_label(record), choices=choices,
+                                       validators=[InputRequired(message=_l("Choose how this ends."))])
+    form_class = type("CloseForm", (MoveForm,), fields) if fields else MoveForm
+    form = form_class(outcomes=move.outcomes, reasons=reasons if move.needs_reason else (), **kwargs)
+    form.end_names = list(fields)
+    return form
 
 
 class AssignForm(FlaskForm):

@@ -44,9 +44,14 @@ OPEN_STAGES = (Stage.intake, Stage.returned, Stage.evidence, Stage.consultation,
 
 
 class Outcome(LabelledEnum):
+    """How a case ended: in court, by settlement, or by what administrative enforcement achieved."""
+
     won = "won", _l("Won")
     settled = "settled", _l("Settled")
-    takedown = "takedown", _l("Takedown achieved")
+    takedown = "takedown", _l("Listing removed")
+    seized = "seized", _l("Raid or seizure made")
+    fined = "fined", _l("Fine imposed")
+    upheld = "upheld", _l("Opposition or invalidation upheld")
     lost = "lost", _l("Lost")
     withdrawn = "withdrawn", _l("Withdrawn")
     rejected = "rejected", _l("Rejected at intake")

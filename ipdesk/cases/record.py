@@ -8,13 +8,15 @@ submission to an authority and integrity checks), never who downloaded or export
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ipdesk.actions.services import case_actions
 from ipdesk.auth.models import User
-from ipdesk.cases.models import Case, CaseTransfer, Consultation, Message, StageChange
+from ipdesk.cases.closing import state_of
+from ipdesk.cases.models import Case, CaseTransfer, Consultation, Message, Stage, StageChange
 from ipdesk.deadlines.models import Deadline
 from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem
 from ipdesk.extensions import db
@@ -81,6 +83,10 @@ class CaseRecord:
     actions: list
     suits: list
     names: dict[int, str] = field(default_factory=dict)  # everyone the record names, by user id
+
+    def state(self, item, today: date) -> tuple[str, str]:
+        """How an action, suit or deadline of the case reads now: ``(label, tone)`` (``closing.state_of``)."""
+        return state_of(item, self.case.stage is Stage.closed, today)
 
     def custody_actor(self, event: CustodyEvent) -> int | None:
         """Who made a custody event, as far as the viewer may know (None: not said)."""

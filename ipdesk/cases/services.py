@@ -1,4 +1,5 @@
 """Every change to cases: intake, stage moves, routing, messages and consultations."""
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
+from ipdesk.cases.closing import end_open_items
 from ipdesk.cases.models import (
     Case,
     CaseSequence,
@@ -124,11 +126,13 @@ def next_reference(country_code: str, when: datetime) -> str:
 
 
 def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=None,
-              reason_id: int | None = None) -> StageChange:
+              reason_id: int | None = None, ends: Mapping[str, str | None] | None = None) -> StageChange:
     """Make the transition ``name`` of the stage machine.
 
     :param reason_id: for a refusal (return, reject): a reason of the active list for cases; ignored
         by the other moves. The database cannot require it (the moves made before reasons have none).
+    :param ends: for a move that closes the case: how each open action, suit and deadline ends, by
+        ``closing.end_field``; every one needs an end (a withdrawal by the exporter withdraws them all).
     :raises PermissionError: the actor has no part in the case that allows this move.
     :raises ServiceError: the move does not fit the case now (stage, guard, missing note, reason or outcome).
     """
@@ -153,6 +157,8 @@ def move_case(case: Case, name: str, actor: User, *, note: str = "", outcome=Non
             raise ServiceError(_("Choose an outcome."), field="outcome")
     source = case.stage
     target = transition.reaches(case)
+    if target is Stage.closed:
+        end_open_items(case, ends or {}, actor, withdraw_all=not transition.asks_ends)
     now = utcnow()
     if name == "submit" and case.reference is None:
         case.reference = next_reference(case.country_code, now)

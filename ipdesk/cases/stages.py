@@ -2,7 +2,8 @@
 
 Each transition names the stages it leaves, the stage it reaches, who may make it (by their part
 in the case, which the access policy decides), whether it needs a note and a reason from the list of
-refusal reasons, which outcomes it may close with, and a guard that must hold. ``reopen`` returns a
+refusal reasons, which outcomes it may close with, whether the mover says how each open action, suit
+and deadline ends (``ipdesk.cases.closing``), and a guard that must hold. ``reopen`` returns a
 case to the stage it was closed from.
 """
 from collections.abc import Callable
@@ -52,13 +53,15 @@ class Transition:
     needs_note: bool = False
     needs_reason: bool = False  # a refusal: a reason from the admins' list, told to the exporter
     outcomes: tuple[Outcome, ...] = ()
+    asks_ends: bool = False  # closes the case: the mover says how each open action, suit and deadline ends
     guard: Callable[[Case], object | None] | None = None
 
     def reaches(self, case: Case) -> Stage:
         return self.target if self.target is not None else case.closed_from
 
 
-CLOSING_OUTCOMES = (Outcome.won, Outcome.settled, Outcome.takedown, Outcome.lost, Outcome.no_action)
+CLOSING_OUTCOMES = (Outcome.won, Outcome.settled, Outcome.takedown, Outcome.seized, Outcome.fined, Outcome.upheld,
+                    Outcome.lost, Outcome.no_action)
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("submit", (Stage.draft,), Stage.intake, frozenset({EXPORTER, AUTHOR}), _l("Submit the case"),
@@ -67,7 +70,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("return", (Stage.intake,), Stage.returned, HANDLERS, _l("Ask the exporter for more information"),
                needs_note=True, needs_reason=True),
     Transition("reject", (Stage.intake,), Stage.closed, HANDLERS, _l("Reject"), needs_note=True, needs_reason=True,
-               outcomes=(Outcome.rejected,)),
+               outcomes=(Outcome.rejected,), asks_ends=True),
     Transition("resubmit", (Stage.returned,), Stage.intake, frozenset({EXPORTER}), _l("Resubmit the case"),
                guard=_complete),
     Transition("to_consultation", (Stage.evidence,), Stage.consultation, HANDLERS,
@@ -75,7 +78,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("to_action", (Stage.consultation,), Stage.action, HANDLERS, _l("Move on to action"),
                guard=_has_consultation),
     Transition("close", (Stage.evidence, Stage.consultation, Stage.action), Stage.closed, HANDLERS,
-               _l("Close with an outcome"), needs_note=True, outcomes=CLOSING_OUTCOMES),
+               _l("Close with an outcome"), needs_note=True, outcomes=CLOSING_OUTCOMES, asks_ends=True),
     Transition("withdraw", OPEN_STAGES, Stage.closed, frozenset({EXPORTER}), _l("Withdraw the case"),
                needs_note=True, outcomes=(Outcome.withdrawn,)),
     Transition("reopen", (Stage.closed,), None, frozenset({MANAGER}), _l("Reopen"), needs_note=True),

@@ -7,14 +7,15 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
+from ipdesk.cases.closing import open_among, open_items
 from ipdesk.cases.forms import (
     AssignForm,
     CaseFilterForm,
     ConsultationForm,
     IntakeForm,
     MessageForm,
-    MoveForm,
     TransferForm,
+    move_form,
 )
 from ipdesk.cases.listing import case_query, export_csv, with_list_columns
 from ipdesk.cases.models import (
@@ -245,11 +246,6 @@ def view_case(case_id: int):
     return case_page(case)
 
 
-def _move_form(move, reasons: list[tuple[int, str]], **kwargs) -> MoveForm:
-    """The form of one ``move`` (a transition), offering its outcomes and, for a refusal, the active reasons."""
-    return MoveForm(outcomes=move.outcomes, reasons=reasons if move.needs_reason else (), **kwargs)
-
-
 def _case_reasons(transitions) -> list[tuple[int, str]]:
     """The active reasons for refusing a case, when one of ``transitions`` is a refusal (else no query)."""
     if not any(t.needs_reason for t in transitions):
@@ -261,8 +257,10 @@ def case_page(case: Case, status: int = 200, **forms):
     record = load_case_record(case, current_user)
     allowed_moves = transitions_for(current_user, case)
     reasons = _case_reasons(t for t, _refusal in allowed_moves)
-    moves = [(t, refusal, forms.get(f"move_{t.name}") or _move_form(t, reasons, formdata=None, transition=t.name,
-                                                                     version=case.version))
+    still_open = open_among(record.actions, record.suits, record.deadlines)
+    moves = [(t, refusal, forms.get(f"move_{t.name}") or move_form(t, reasons=reasons, open_items=still_open,
+                                                                   formdata=None, transition=t.name,
+                                                                   version=case.version))
              for t, refusal in allowed_moves]
     context = {
         "case": case, "record": record, "messages": record.messages, "timeline": record.timeline,
@@ -292,24 +290,21 @@ def move(case_id: int):
     transition = BY_NAME.get(request.form.get("transition", ""))
     if transition is None:
         abort(400)
-    form = MoveForm()  # any outcome or reason passes the form; the service checks it fits the transition
-    reasons = _case_reasons([transition])
-    if not form.validate_on_submit():
-        shown = _move_form(transition, reasons)
-        shown.process(request.form)
-        shown.validate()
-        return case_page(case, 422, **{f"move_{transition.name}": shown})
+    # the service checks the outcome and reason fit the transition; the form offers only those that do
+    form = move_form(transition, reasons=_case_reasons([transition]),
+                     open_items=open_items(case) if transition.asks_ends else None)
+    if not form.validate_on_submit():  # what was typed and chosen comes back with the errors
+        return case_page(case, 422, **{f"move_{transition.name}": form})
     check_version(case, form.version.data, url_for("cases.view_case", case_id=case.id))
     try:
         move_case(case, transition.name, current_user, note=form.note.data or "", outcome=form.outcome.data,
-                  reason_id=form.reason_id.data)
+                  reason_id=form.reason_id.data, ends={name: form[name].data for name in form.end_names})
     except PermissionError:
         abort(403)
     except ServiceError as error:
-        shown = _move_form(transition, reasons)  # what was typed and chosen comes back with the error
-        _field_error(shown, error)
+        _field_error(form, error)
         flash(error.message, "danger")
-        return case_page(case, 422, **{f"move_{transition.name}": shown})
+        return case_page(case, 422, **{f"move_{transition.name}": form})
     flash(_("Case %(ref)s: %(stage)s.", ref=case.display_reference, stage=case.stage.title), "success")
     return redirect(url_for("cases.view_case", case_id=case.id))
 

@@ -16,6 +16,14 @@ class DeadlineSource(LabelledEnum):
     rule = "rule", _l("Computed from a rule")
 
 
+class DeadlineEnding(LabelledEnum):
+    """How a deadline stopped being open: met, dropped, or handed to counsel when its case closed."""
+
+    done = "done", _l("Done")
+    withdrawn = "withdrawn", _l("Withdrawn")
+    counsel = "counsel", _l("Carried on by counsel")
+
+
 class DeadlineRule(db.Model):
     """A time limit of a procedure in a jurisdiction, counted from a trigger date."""
 
@@ -62,6 +70,7 @@ class Deadline(db.Model):
     trigger_on: Mapped[date | None] = mapped_column(sa.Date)
     is_done: Mapped[bool] = mapped_column(default=False, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ending: Mapped[DeadlineEnding | None] = mapped_column(enum_column(DeadlineEnding, "deadline_ending"))
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -72,6 +81,7 @@ class Deadline(db.Model):
         sa.CheckConstraint("(source = 'rule') = (rule_id IS NOT NULL AND trigger_on IS NOT NULL)",
                            name="rule_has_trigger"),
         sa.CheckConstraint("is_done = (done_at IS NOT NULL)", name="done_has_time"),
+        sa.CheckConstraint("is_done = (ending IS NOT NULL)", name="done_has_ending"),
         # a case's deadlines, and its open overdue ones (statistics, the case list's "overdue" filter)
         sa.Index("ix_deadlines_case_id_is_done_due_on", "case_id", "is_done", "due_on"),
     )

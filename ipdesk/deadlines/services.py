@@ -3,10 +3,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ipdesk.audit.services import log_event
+from ipdesk.cases.models import Stage
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.reference import save_reference_row
-from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
+from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import due_date
 from ipdesk.extensions import db
 
@@ -18,6 +19,8 @@ def active_rules() -> list[DeadlineRule]:
 
 def add_deadline(case, data: dict, actor) -> Deadline:
     """A manual deadline (what + due date), or one computed from a rule and its trigger date."""
+    if case.stage is Stage.closed:  # closing ended every deadline; a new one would stay open on a closed case
+        raise ServiceError(_("Deadlines cannot be added to a closed case; reopen it first."))
     rule_id = data.get("rule_id") or None
     if rule_id:
         rule = db.session.get(DeadlineRule, rule_id)
@@ -49,6 +52,7 @@ def complete_deadline(deadline: Deadline, actor) -> None:
         return
     deadline.is_done = True
     deadline.done_at = utcnow()
+    deadline.ending = DeadlineEnding.done
     db.session.flush()
     log_event("deadline.done", actor=actor, obj=deadline, data={"case_id": deadline.case_id})
 

@@ -81,12 +81,15 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
     consultations = [{"on": c.consulted_on, "firm": c.firm, "lawyer": c.lawyer, "summary": c.summary,
                       "route": c.recommended_route.title, "cost": c.cost_amount, "currency": c.cost_currency}
                      for c in record.consultations]
-    actions = [{"kind": a.kind.title, "authority": a.authority, "status": a.status.title, "filed_on": a.filed_on,
+    today = local_today()
+    actions = [{"kind": a.kind.title, "authority": a.authority, "status": record.state(a, today)[0],
+                "filed_on": a.filed_on,
                 "reference": a.reference, "trigger_on": a.trigger_on, "result": a.result,
                 "quantity_seized": a.quantity_seized, "penalty": a.penalty_amount,
                 "penalty_currency": a.penalty_currency,
                 "deadline": a.deadline.due_on if a.deadline else None} for a in record.actions]
-    suits = [{"court": s.court, "number": s.court_case_number, "status": s.status.title, "filed_on": s.filed_on,
+    suits = [{"court": s.court, "number": s.court_case_number, "status": record.state(s, today)[0],
+              "filed_on": s.filed_on,
               "hearings": [{"on": h.held_on, "note": h.note} for h in s.hearings],
               "preservation_orders": s.preservation_orders, "judgment": s.judgment, "judged_on": s.judged_on,
               "currency": s.damages_currency, "awarded": s.damages_awarded, "recovered": s.damages_recovered}
@@ -101,9 +104,8 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
         "refund_krw": subsidy.refund_to_company_krw, "owed_krw": subsidy.owed_by_company_krw,
         "rule": {"share": subsidy.rule.share_percent, "cap": subsidy.rule.annual_cap_krw} if subsidy.rule else None,
     }
-    today = local_today()
-    deadlines = [{"due_on": d.due_on, "what": d.what, "done": d.is_done, "overdue": d.is_overdue(today),
-                  "source": d.rule.source if d.rule else ""}
+    deadlines = [{"due_on": d.due_on, "what": d.what, "state": record.state(d, today)[0],
+                  "overdue": record.state(d, today)[1] == "overdue", "source": d.rule.source if d.rule else ""}
                  for d in sorted(record.deadlines, key=lambda d: (d.due_on, d.id))]
     messages = [{"at": m.created_at, "author": names[m.author_id], "body": m.body, "internal": staff_only(m)}
                 for m in record.messages]

@@ -68,16 +68,37 @@ def test_case_from_intake_to_closed(live_server, new_page):
     staff.get_by_role("button", name="Record consultation").click()
     staff.get_by_role("button", name="Move on to action").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Action")
+    # a complaint filed with the regulator is still pending when the platform removes the listings
+    staff.get_by_role("link", name="Record an administrative action").click()
+    staff.get_by_label("Kind of action").select_option(label="Complaint to a market regulator")
+    staff.get_by_label("Authority", exact=True).fill("Shenzhen market regulation bureau")
+    staff.get_by_label("Status").select_option(label="Filed, pending")
+    staff.get_by_role("button", name="Save the action").click()
+    action = staff.locator("#actions")
+    expect(action.get_by_text("Filed, pending")).to_be_visible()
+
     staff.locator("summary", has_text="Close with an outcome").click()
     closing = staff.locator("details", has_text="Close with an outcome")
-    closing.get_by_label("Outcome").select_option(label="Takedown achieved")
+    closing.get_by_label("Outcome").select_option(label="Listing removed")
     closing.get_by_label("Note").fill("The platform removed 14 listings.")
+    open_action = "Administrative action: Complaint to a market regulator · Shenzhen market regulation bureau"
+    expect(closing.get_by_label(open_action)).to_be_visible()  # the open complaint is listed, with no end chosen
+    closing.get_by_role("button").click()
+    closing = staff.locator("details", has_text="Close with an outcome")
+    expect(closing.get_by_text("Choose how this ends.")).to_be_visible()
+    expect(staff.get_by_role("heading", level=1)).to_contain_text("Action")  # not closed
+    expect(closing.get_by_label("Note")).to_have_value("The platform removed 14 listings.")
+    closing.get_by_label(open_action).select_option(label="Carried on by counsel")
     closing.get_by_role("button").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Closed")
     expect(staff.get_by_text("The platform removed 14 listings.").first).to_be_visible()
+    expect(staff.locator("#actions").get_by_text("Carried on by counsel")).to_be_visible()
+    expect(staff.get_by_text("Filed, pending")).to_have_count(0)
 
-    exporter.goto(case_url)
-    expect(exporter.get_by_role("heading", level=1)).to_contain_text("Takedown achieved")
+    exporter.goto(case_url)  # in English since the switch
+    expect(exporter.get_by_role("heading", level=1)).to_contain_text("Listing removed")
+    expect(exporter.get_by_text("Carried on by counsel").first).to_be_visible()
+    expect(exporter.get_by_text("Filed, pending")).to_have_count(0)
 
 
 def test_english_exporter_and_korean_staff_triage(live_server, new_page):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import utcnow
-from ipdesk.deadlines.models import Deadline, DeadlineSource
+from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineSource
 from ipdesk.extensions import db
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind
 from tests.factories import make_case, reason_id
@@ -183,7 +183,7 @@ def test_deadline_reminders_are_made_once_however_often_the_command_runs(app, pe
         _deadline(case, days, people["staff"])
     _deadline(other, 1, people["staff"])
     done = _deadline(case, 3, people["staff"])
-    done.is_done, done.done_at = True, utcnow()
+    done.is_done, done.done_at, done.ending = True, utcnow(), DeadlineEnding.done
     closed = make_case("closed", company=people["company"], author=people["alice"])
     _deadline(closed, 1, people["staff"])
     db.session.commit()

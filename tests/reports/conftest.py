@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import Case, Stage, StageChange
-from ipdesk.deadlines.models import Deadline, DeadlineSource
+from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineSource
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
 from tests.factories import make_case
@@ -33,7 +33,8 @@ class Builder:
 
     def deadline(self, case, what, due_on, done=False):
         db.session.add(Deadline(case_id=case.id, what=what, due_on=due_on, source=DeadlineSource.manual,
-                                is_done=done, done_at=at(2026, 1, 1) if done else None, created_by_id=self.actor.id))
+                                is_done=done, done_at=at(2026, 1, 1) if done else None,
+                                ending=DeadlineEnding.done if done else None, created_by_id=self.actor.id))
         db.session.commit()
 
     def suit(self, case, currency, awarded=None, recovered=None):

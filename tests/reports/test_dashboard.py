@@ -40,7 +40,7 @@ def test_a_manager_sees_the_network_by_country_and_by_hub(client, factories, log
     login(client, factories.manager())
     page = client.get("/dashboard").get_data(as_text=True)
     assert page.count('role="img"') == 4
-    assert "China" in page and "Thailand" in page and "Takedown achieved" in page
+    assert "China" in page and "Thailand" in page and "Listing removed" in page
     assert "/cases?stage=evidence&amp;country=CN\">1<" in page and "/cases?overdue=1&amp;country=TH\">1<" in page
     assert "Fake serum in Shanghai" not in page  # numbers, not cases
     by_hub = client.get("/dashboard?by=hub").get_data(as_text=True)

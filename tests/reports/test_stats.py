@@ -73,8 +73,8 @@ def test_counts_by_category_cover_only_the_period(china):
     assert counts(summary.by_ip_right) == {"trademark": 2, "design": 1, "patent": 0, "copyright": 1,
                                            "trade_secret": 0}
     assert counts(summary.by_dispute_type)["squatting"] == 1 and counts(summary.by_dispute_type)["other"] == 0
-    assert counts(summary.by_outcome) == {"won": 1, "settled": 0, "takedown": 0, "lost": 0, "withdrawn": 0,
-                                          "rejected": 0, "no_action": 0}
+    assert counts(summary.by_outcome) == {"won": 1, "settled": 0, "takedown": 0, "seized": 0, "fined": 0,
+                                          "upheld": 0, "lost": 0, "withdrawn": 0, "rejected": 0, "no_action": 0}
     assert summary.by_stage[0].label == "Intake"
     assert [(m.month, m.count) for m in summary.new_per_month] == [
         (date(2026, 1, 1), 1), (date(2026, 2, 1), 1), (date(2026, 3, 1), 1), (date(2026, 4, 1), 0),
