@@ -82,9 +82,9 @@ def _set_check(table: str, name: str, before: str | None, after: str | None) -> 
                               after and f"CONSTRAINT {name} CHECK ({after})")
         return
     if before is not None:
-        op.drop_constraint(name, table, type_="check")
+        op.drop_constraint(op.f(name), table, type_="check")
     if after is not None:
-        op.create_check_constraint(name, table, after)
+        op.create_check_constraint(op.f(name), table, after)
 
 
 def upgrade():
@@ -95,7 +95,7 @@ def upgrade():
                    f"CONSTRAINT ck_deadlines_deadline_ending CHECK ({_in('ending', ENDINGS)})")
     else:
         op.add_column("deadlines", sa.Column("ending", sa.String(9), nullable=True))
-        op.create_check_constraint("ck_deadlines_deadline_ending", "deadlines", _in("ending", ENDINGS))
+        op.create_check_constraint(op.f("ck_deadlines_deadline_ending"), "deadlines", _in("ending", ENDINGS))
     deadlines = sa.table("deadlines", sa.column("is_done", sa.Boolean), sa.column("ending", sa.String))
     op.execute(sa.update(deadlines).where(deadlines.c.is_done).values(ending="done"))
     _set_check("deadlines", "ck_deadlines_done_has_ending", None, DONE_HAS_ENDING)
@@ -104,7 +104,7 @@ def upgrade():
 def downgrade():
     _set_check("deadlines", "ck_deadlines_done_has_ending", DONE_HAS_ENDING, None)
     if op.get_bind().dialect.name != "sqlite":
-        op.drop_constraint("ck_deadlines_deadline_ending", "deadlines", type_="check")
+        op.drop_constraint(op.f("ck_deadlines_deadline_ending"), "deadlines", type_="check")
     op.execute("ALTER TABLE deadlines DROP COLUMN ending")
     for table in ("cases", "stage_changes"):
         t = sa.table(table, sa.column("outcome", sa.String))

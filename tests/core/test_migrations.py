@@ -228,3 +228,42 @@ def test_0017_widens_the_notification_kinds_and_back(empty_database):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == [], f"models and migrations disagree: {diff}"
         db.engine.dispose()
+
+
+def test_0022_ends_closed_records_and_widens_outcomes_and_back(empty_database):
+    """Up to 0022 every deadline already done was met ("done"), the new outcomes and "carried on by counsel"
+    fit the CHECKs, and a done deadline must say how it ended; down to 0020 the new values map to the nearest
+    old ones and the old CHECKs are back."""
+    app = make_app(empty_database)
+    with app.app_context():
+        upgrade()
+        _fill_every_table(app)
+        downgrade(revision="0020")
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM deadlines WHERE is_done")).scalar() > 0
+            assert conn.execute(sa.text(
+                "SELECT count(*) FROM deadlines WHERE is_done AND ending IS NULL "
+                "OR NOT is_done AND ending IS NOT NULL")).scalar() == 0
+            case_id = conn.execute(sa.text("SELECT min(id) FROM cases WHERE stage = 'closed'")).scalar()
+            conn.execute(sa.text("UPDATE cases SET outcome = 'seized' WHERE id = :id"), {"id": case_id})
+            conn.execute(sa.text("UPDATE administrative_actions SET status = 'counsel'"))
+            conn.execute(sa.text("UPDATE litigations SET status = 'counsel'"))
+        for statement in ("UPDATE deadlines SET ending = NULL WHERE is_done",
+                          "UPDATE deadlines SET ending = 'forgot' WHERE is_done",
+                          "UPDATE cases SET outcome = 'bogus' WHERE stage = 'closed'"):
+            with db.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+                conn.execute(sa.text(statement))
+        downgrade(revision="0020")
+        with db.engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT outcome FROM cases WHERE id = :id"), {"id": case_id}).scalar() == \
+                "takedown"
+            assert conn.execute(sa.text("SELECT count(*) FROM administrative_actions WHERE status = 'counsel'")
+                                ).scalar() == 0
+        with db.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
+            conn.execute(sa.text("UPDATE cases SET outcome = 'seized' WHERE stage = 'closed'"))
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == [], f"models and migrations disagree: {diff}"
+        db.engine.dispose()
