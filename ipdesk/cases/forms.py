@@ -156,6 +156,14 @@ def move_form(move, *, reasons=(), open_items=None, **kwargs) -> MoveForm:
     form_class = type("CloseForm", (MoveForm,), fields) if fields else MoveForm
     form = form_class(outcomes=move.outcomes, reasons=reasons if move.needs_reason else (), **kwargs)
     form.end_names = list(fields)
+    # what the move needs is said next to each field at once (the service checks it again)
+    if move.needs_note:
+        form.note.validators = [DataRequired(message=_l("Write a note: it is required for this action.")),
+                                *form.note.validators[1:]]
+    if len(move.outcomes) > 1:
+        form.outcome.validators = [InputRequired(message=_l("Choose an outcome."))]
+    if move.needs_reason:
+        form.reason_id.validators = [InputRequired(message=_l("Choose a reason from the list."))]
     return form
 
 

@@ -71,6 +71,9 @@ def test_the_close_form_lists_what_is_open_and_refuses_to_close_without_an_end_f
     assert page.count("Choose how this ends.") == 2  # the suit and the deadline, each next to its menu
     assert NOTE.split(";")[0] in page  # the note typed comes back
     assert '<option selected value="counsel">' in page  # and so does the end chosen for the action
+    empty = _close(clients["staff"], case, note="", outcome="").get_data(as_text=True)
+    for error in ("Choose how this ends.", "Write a note: it is required for this action.", "Choose an outcome."):
+        assert error in empty  # every missing part is said at once, next to its field
     db.session.expire_all()
     assert db.session.get(Case, case.id).stage is Stage.action
     assert db.session.get(AdministrativeAction, action.id).status is ActionStatus.filed
