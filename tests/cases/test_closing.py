@@ -14,7 +14,7 @@ from ipdesk.cases.models import Case, Outcome, Stage
 from ipdesk.core.i18n import local_today
 from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineSource
 from ipdesk.extensions import db
-from tests.factories import make_case
+from tests.factories import make_case, reason_id
 
 NOTE = "The platform removed 14 listings; counsel carries on with the regulator."
 
@@ -127,12 +127,11 @@ def test_rejecting_at_intake_ends_an_open_deadline_too(app, people):
                         source=DeadlineSource.manual, created_by_id=staff.id)
     db.session.add(deadline)
     db.session.commit()
-    from tests.factories import reason_id
-
     data = {"transition": "reject", "note": "Outside the programme.", "reason_id": reason_id(),
             "version": str(case.version)}
     assert clients["staff"].post(f"/cases/{case.id}/move", data=data).status_code == 422
-    response = clients["staff"].post(f"/cases/{case.id}/move", data={**data, f"end_deadline_{deadline.id}": "withdrawn"})
+    ended = {**data, f"end_deadline_{deadline.id}": "withdrawn"}
+    response = clients["staff"].post(f"/cases/{case.id}/move", data=ended)
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Case, case.id).outcome is Outcome.rejected
