@@ -125,7 +125,7 @@ def test_my_deadlines_and_home_show_only_visible_cases(client, make_client, fact
 
 RULE = {"jurisdiction": "VN", "procedure_ko": "상표 이의신청", "procedure_en": "Trademark opposition",
         "trigger_ko": "공고일", "trigger_en": "publication", "months": "0", "days": "0",
-        "source": "Vietnam IP Law, Art. 112a", "is_active": "y"}
+        "source_en": "Vietnam IP Law, Art. 112a", "source_ko": "베트남 지식재산법 제112a조", "is_active": "y"}
 
 
 def test_admin_edits_deadline_rules(client, factories, login_as):
