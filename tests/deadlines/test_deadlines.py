@@ -33,7 +33,7 @@ def test_shipped_rules_are_loaded_once(app):
     assert load_shipped_rules() == 4
     assert load_shipped_rules() == 0
     cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
-    assert (cn.months, cn.days) == (3, 0) and "Art. 33" in cn.source
+    assert (cn.months, cn.days) == (3, 0) and "Art. 33" in cn.source_en and "제33조" in cn.source_ko
     us = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "US"))
     assert (us.months, us.days) == (0, 30)
 
