@@ -31,7 +31,7 @@ from ipdesk.core.urls import safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
 from ipdesk.evidence.backup import EvidenceFiles
-from ipdesk.evidence.uploads import discard_uncommitted_files
+from ipdesk.evidence.uploads import discard_uncommitted_files, file_kind
 from ipdesk.evidence.views import bp as evidence_bp
 from ipdesk.extensions import (
     babel,
@@ -275,6 +275,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["fit"] = fit  # one line of about N half-ems, with an ellipsis when cut
     app.jinja_env.filters["percent"] = lambda value: format_percent(value / 100, "#,##0.##%")
+    app.jinja_env.filters["filekind"] = file_kind  # "JPEG 사진", not image/jpeg
     app.jinja_env.filters["filesize"] = lambda size: (
         f"{format_decimal(size / 1024 / 1024, '#,##0.0')} MB" if size >= 1024 * 1024
         else f"{format_decimal(size / 1024, '#,##0.0')} KB")

@@ -101,7 +101,7 @@ DEMO_INFRINGER = {
     "name": "Golden Dragon Beauty Trading", "aliases": "金龙美妆贸易有限公司\nร้านโกลเด้นดรากอน",
     "urls": "https://goldendragon.tmall.com\nhttps://shopee.co.th/goldendragon.th",
     "contacts": "WeChat: goldendragon88\n+86 138 0013 8000",
-    "notes": "Sells copies of Korean cosmetics and foods on several marketplaces.",
+    "notes": "여러 온라인 마켓에서 한국 화장품과 식품의 위조품을 판매합니다.",  # staff notes: the centre writes Korean
 }
 
 

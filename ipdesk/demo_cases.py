@@ -6,6 +6,7 @@ but each case carries what the services would have left: a reference from the co
 its stage history with audit entries, the evidence and consultations its stage's guards require,
 messages (and, after a return for information, the request itself), and closing data.
 """
+import functools
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -13,6 +14,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from babel.dates import get_timezone
 from flask import current_app
+from flask_babel import force_locale
 
 from ipdesk.actions.models import ActionKind, ActionStatus, AdministrativeAction, Litigation, LitigationStatus
 from ipdesk.audit.models import AuditEntry
@@ -61,6 +63,41 @@ SECTOR_NAMES = {Sector.beauty: ("코스메틱", "Cosmetics"), Sector.food: ("푸
                 Sector.electronics: ("전자", "Electronics"), Sector.other: ("프랜차이즈", "Franchise")}
 PRODUCTS = {Sector.beauty: "serum", Sector.food: "gochujang", Sector.content: "webtoon",
             Sector.fashion: "handbag", Sector.electronics: "earbuds", Sector.other: "franchise brand"}
+PRODUCTS_KO = {Sector.beauty: "세럼", Sector.food: "고추장", Sector.content: "웹툰", Sector.fashion: "핸드백",
+               Sector.electronics: "무선 이어폰", Sector.other: "프랜차이즈 브랜드"}
+# What people write on a synthetic case, in the language of its exporter (a quarter of the synthetic exporters
+# read English): the exporter's title and description, and what the centre writes to them. Internal notes are
+# the centre's own, in Korean; deadlines are kept in both languages, as ipdesk keeps the ones it makes.
+TEXTS = {
+    "en": {
+        "title": "{dispute}: {product} ({code})", "market": "Local market", "shop": "{market} — shop {seller}",
+        "description": "Copies of our {product} found on sale; packaging imitates our brand.",
+        "return": "Please send proof of purchase and your registration certificate.",
+        "reject": "Not an IP dispute within the programme's scope.",
+        "withdraw": "Settled directly with the seller.",
+        "close": "Closed after the platform removed the listings.",
+        "evidence": "Listing of the copied {product} by {seller}", "collected_by": "IP centre",
+        "lawyer": "Local counsel",
+        "advice": "Send a cease-and-desist letter, then file a complaint with the platform or regulator.",
+        "fee": "Local counsel's advice", "result": "Listings removed and stock seized.",
+        "judgment": "Infringement found.", "received": "We have received your case and are reviewing it.",
+    },
+    "ko": {
+        "title": "{dispute}: {product} ({code})", "market": "현지 시장", "shop": "{market} — 상점 {seller}",
+        "description": "저희 {product}의 위조품이 판매되고 있으며, 포장이 저희 브랜드를 모방하고 있습니다.",
+        "return": "구매 증빙과 상표 등록증을 보내 주세요.",
+        "reject": "지원 사업 범위에 해당하는 지식재산 분쟁이 아닙니다.",
+        "withdraw": "판매자와 직접 합의했습니다.",
+        "close": "플랫폼이 판매 게시물을 삭제하여 종결합니다.",
+        "evidence": "{seller}의 {product} 모조품 판매 게시물", "collected_by": "해외지식재산센터",
+        "lawyer": "현지 변호사",
+        "advice": "경고장을 보낸 뒤 플랫폼 또는 시장감독기관에 신고하세요.",
+        "fee": "현지 대리인 자문", "result": "판매 게시물 삭제 및 재고 압수.",
+        "judgment": "침해 인정.", "received": "사건을 접수하여 검토하고 있습니다.",
+    },
+}
+INTERNAL_NOTE = "판매자가 다른 플랫폼에도 입점해 있습니다."
+TASK = ("{kind}: file the reply to the authority", "{kind}: 기관에 답변서 제출")
 # Infringers' names in the local script, so demos and PDFs show every script the network meets.
 LOCAL_NAMES = {
     "CN": ["深圳市{n}美妆贸易有限公司", "广州{n}食品有限公司", "义乌{n}电子商行"],
@@ -77,6 +114,13 @@ MARKETPLACES = {"CN": "Tmall", "ID": "Tokopedia", "TH": "Shopee Thailand", "VN":
 CURRENCIES = {"CN": "CNY", "ID": "IDR", "TH": "THB", "VN": "VND", "JP": "JPY", "US": "USD", "IN": "INR",
               "MY": "MYR", "PH": "PHP", "SG": "SGD", "HK": "HKD", "TW": "TWD", "MX": "MXN", "BR": "BRL",
               "GB": "GBP", "AU": "AUD", "CA": "CAD", "AE": "AED", "SA": "SAR", "TR": "TRY"}
+
+
+@functools.cache
+def _in(lang: str, member) -> str:
+    """An enum member's title in ``lang`` (asked once per member: the seeding makes thousands of cases)."""
+    with force_locale(lang):
+        return member.title
 
 
 def _weighted(rng: random.Random, weights: dict):
@@ -171,8 +215,9 @@ def _staff_by_hub(hubs: dict, password_hash: str) -> dict[int, list[int]]:
     return result
 
 
-def _existing_companies(limit: int = 10, weight: int = 3) -> list[tuple[int, Sector, int]]:
-    """Approved companies that have users already (the demo accounts' ones), so their users see cases."""
+def _existing_companies(limit: int = 10, weight: int = 3) -> list[tuple[int, Sector, int, str]]:
+    """Approved companies that have users already (the demo accounts' ones), so their users see cases; they
+    write in Korean."""
     rows = db.session.execute(
         sa.select(Company.id, sa.func.min(User.id))
         .join(User, User.company_id == Company.id)
@@ -181,11 +226,12 @@ def _existing_companies(limit: int = 10, weight: int = 3) -> list[tuple[int, Sec
     ).all()
     sectors = dict(db.session.execute(sa.select(CompanySector.company_id, sa.func.min(CompanySector.sector))
                                       .group_by(CompanySector.company_id)).all())
-    return [(company_id, sectors.get(company_id, Sector.other), user_id) for company_id, user_id in rows] * weight
+    return [(company_id, sectors.get(company_id, Sector.other), user_id, "ko") for company_id, user_id in rows] \
+        * weight
 
 
-def _companies(count: int, rng: random.Random, offset: int, password_hash: str) -> list[tuple[int, Sector, int]]:
-    """(company id, main sector, exporter user id) for ``count`` new approved companies."""
+def _companies(count: int, rng: random.Random, offset: int, password_hash: str) -> list[tuple[int, Sector, int, str]]:
+    """(company id, main sector, exporter user id, their language) for ``count`` new approved companies."""
     now = utcnow()
     made = []
     start = offset * 7 + 500_000
@@ -201,12 +247,14 @@ def _companies(count: int, rng: random.Random, offset: int, password_hash: str) 
                           name_en=f"{EN_STEMS[k]} {SECTOR_NAMES[sector][1]} {i + offset}",
                           registration_number=number, size=size, status=CompanyStatus.approved, approved_at=now,
                           sector_rows=[CompanySector(sector=sector)])
-        user = User(email=f"exporter{number}@demo-exporter.example", name=f"{EN_STEMS[k]} Manager",
+        lang = "en" if i % 4 == 3 else "ko"  # a quarter read English
+        user = User(email=f"exporter{number}@demo-exporter.example",
+                    name=f"{KO_STEMS[k]} 담당자" if lang == "ko" else f"{EN_STEMS[k]} Manager", locale=lang,
                     role=Role.exporter, company=company, password_hash=password_hash,
                     privacy_consent_at=now, privacy_policy_version="demo")
         db.session.add_all([company, user])
         db.session.flush()
-        made.append((company.id, sector, user.id))
+        made.append((company.id, sector, user.id, lang))
     db.session.commit()
     return made
 
@@ -244,7 +292,8 @@ REFUSAL_REASONS = {"return": ("missing_proof_of_rights", "insufficient_evidence"
 
 def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, reasons) -> dict:
     """:param reasons: the refusal reasons' ids by code."""
-    company_id, company_sector, exporter_id = rng.choice(companies)
+    company_id, company_sector, exporter_id, lang = rng.choice(companies)
+    text = TEXTS[lang]
     sector = company_sector if rng.random() < 0.85 else _weighted(rng, SECTOR_WEIGHTS)
     code = _weighted(rng, weights)
     hub_id = countries[code]
@@ -258,7 +307,7 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
                                DisputeType.claim_against, DisputeType.other], weights=[40, 25, 25, 5, 5])[0]
         right = IPRight.trademark if dispute is DisputeType.squatting else rng.choices(
             [IPRight.trademark, IPRight.design, IPRight.patent], weights=[70, 20, 10])[0]
-    product = PRODUCTS[sector]
+    product = (PRODUCTS_KO if lang == "ko" else PRODUCTS)[sector]
     seller = f"{rng.choice(NAME_SEEDS)}{rng.randrange(1, 999)}"
     local = rng.choice(LOCAL_NAMES.get(code, ["{n} Trading Co."])).format(n=rng.choice(NAME_SEEDS))
     created = now - timedelta(days=rng.uniform(3, 3 * 365), minutes=rng.randrange(1440))
@@ -266,15 +315,16 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
     handler = rng.choice(staff_by_hub.get(hub_id) or [manager_id])
     case = {
         "company_id": company_id, "country_code": code, "hub_id": hub_id, "created_by_id": exporter_id,
-        "filed_on_behalf": False, "title": f"{dispute.name.replace('_', ' ').capitalize()}: {product} ({code})",
+        "filed_on_behalf": False,
+        "title": text["title"].format(dispute=_in(lang, dispute), product=product, code=code)[:200],
         "sector": sector, "ip_right": right, "dispute_type": dispute,
-        "found_where": f"{MARKETPLACES.get(code, 'Local market')} — shop {seller}",
+        "found_where": text["shop"].format(market=MARKETPLACES.get(code, text["market"]), seller=seller),
         "infringer_name": local, "infringer_shop_id": f"{seller.lower()}-{rng.randrange(10_000, 99_999)}",
         "infringer_urls": f"https://shop.example/{seller.lower()}", "infringer_contacts": "",
         "registration_numbers": "" if rng.random() < 0.2 else f"{code} TM {rng.randrange(10**7, 10**8)}",
         "damages_amount": Decimal(rng.randrange(1_000, 500_000)) if rng.random() < 0.7 else None,
         "urgency": rng.choices(list(Urgency), weights=[15, 55, 22, 8])[0],
-        "description": f"Copies of our {product} found on sale; packaging imitates our brand.",
+        "description": text["description"].format(product=product),
         "first_noticed_on": (created - timedelta(days=rng.randrange(1, 60))).date(),
         "stage": stage, "created_at": created, "assignee_id": handler if stage not in (Stage.draft, Stage.intake)
         and rng.random() < 0.7 and handler in staff_by_hub.get(hub_id, []) else None,
@@ -285,10 +335,7 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
     for name, source, target in path:
         when = min(now, when + timedelta(days=rng.uniform(0.2, 40)))
         actor = exporter_id if name in ("submit", "resubmit", "withdraw") else handler
-        note = {"return": "Please send proof of purchase and your registration certificate.",
-                "reject": "Not an IP dispute within the programme's scope.",
-                "withdraw": "Settled directly with the seller.",
-                "close": "Closed after the platform removed the listings."}.get(name, "")
+        note = text[name] if name in ("return", "reject", "withdraw", "close") else ""
         outcome = None
         if target is Stage.closed:
             outcome = {"reject": Outcome.rejected, "withdraw": Outcome.withdrawn}.get(name) or rng.choices(
@@ -313,19 +360,20 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
         if name == "accept":  # evidence collected while in the evidence stage
             children[EvidenceItem].append({
                 "kind": rng.choice([EvidenceKind.screenshot, EvidenceKind.test_purchase, EvidenceKind.photo]),
-                "description": f"Listing of the copied {product} by {seller}", "source": case["found_where"],
-                "collected_on": when.date(), "collected_by": "IP centre", "created_by_id": handler,
+                "description": text["evidence"].format(product=product, seller=seller),
+                "source": case["found_where"], "collected_on": when.date(), "collected_by": text["collected_by"],
+                "created_by_id": handler,
                 "created_at": when + timedelta(hours=2)})
         if name == "to_consultation":
             fee = Decimal(rng.randrange(500, 5000))
             children[Consultation].append({
-                "firm": f"{rng.choice(NAME_SEEDS)} IP Law", "lawyer": "Local counsel", "consulted_on": when.date(),
-                "summary": "Send a cease-and-desist letter, then file a complaint with the platform or regulator.",
+                "firm": f"{rng.choice(NAME_SEEDS)} IP Law", "lawyer": text["lawyer"], "consulted_on": when.date(),
+                "summary": text["advice"],
                 "recommended_route": rng.choice([Route.administrative, Route.civil, Route.both]),
                 "cost_amount": fee, "cost_currency": "USD",
                 "created_by_id": handler, "created_at": when + timedelta(days=1)})
             children[Cost].append({
-                "category": CostCategory.counsel, "description": "Local counsel's advice", "payer": Payer.company,
+                "category": CostCategory.counsel, "description": text["fee"], "payer": Payer.company,
                 "amount": fee, "currency": "USD", "krw_rate": USD_KRW, "amount_krw": int(fee * USD_KRW),
                 "incurred_on": when.date(), "created_by_id": handler, "created_at": when + timedelta(days=1)})
         if name == "to_action":
@@ -343,14 +391,15 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
                 "kind": kind, "authority": f"{case['country_code']} {kind.name.replace('_', ' ')} authority",
                 "status": ActionStatus.withdrawn if withdrawn else status,
                 "filed_on": when.date(), "reference": f"A-{rng.randrange(10**5):05d}",
-                "result": "Listings removed and stock seized." if done and not withdrawn else "", "trigger_on": None,
+                "result": text["result"] if done and not withdrawn else "", "trigger_on": None,
                 "quantity_seized": rng.randrange(20, 5000) if kind in (ActionKind.raid, ActionKind.customs_seizure)
                 else None, "penalty_amount": None, "penalty_currency": None, "created_by_id": handler,
                 "created_at": when, "updated_at": when, "version": 1})
             due = (when + timedelta(days=rng.randrange(20, 120))).date()
             finished = rng.random() < 0.6 or closed
             children[Deadline].append({
-                "what": f"{kind.name.replace('_', ' ').capitalize()}: file the reply to the authority", "due_on": due,
+                "what": TASK[0].format(kind=_in("en", kind)),
+                "what_ko": TASK[1].format(kind=_in("ko", kind)), "due_on": due,
                 "source": DeadlineSource.manual, "rule_id": None, "trigger_on": None, "is_done": finished,
                 "done_at": min(now, when + timedelta(days=10)) if finished else None,
                 "ending": (DeadlineEnding.withdrawn if withdrawn else DeadlineEnding.done) if finished else None,
@@ -362,7 +411,7 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
                 children[Litigation].append({
                     "court": f"{case['country_code']} IP court", "court_case_number": f"C-{rng.randrange(10**6)}",
                     "status": LitigationStatus.withdrawn if withdrawn else suit_status, "filed_on": when.date(),
-                    "preservation_orders": "", "judgment": "Infringement found." if drawn_done else "",
+                    "preservation_orders": "", "judgment": text["judgment"] if drawn_done else "",
                     "judged_on": when.date() if drawn_done else None,
                     "damages_currency": "USD" if drawn_done else None,
                     "damages_awarded": awarded, "damages_recovered": awarded / 2 if awarded else None,
@@ -372,10 +421,10 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
     case["updated_at"] = when
     if stage is not Stage.draft and rng.random() < 0.6:
         received = min(now, case["submitted_at"] + timedelta(days=1))
-        children[Message].append({"author_id": handler, "body": "We have received your case and are reviewing it.",
+        children[Message].append({"author_id": handler, "body": text["received"],
                                   "is_internal": False, "created_at": received})
         if rng.random() < 0.3:
-            children[Message].append({"author_id": handler, "body": "Seller also appears on other platforms.",
+            children[Message].append({"author_id": handler, "body": INTERNAL_NOTE,
                                       "is_internal": True, "created_at": min(now, when)})
     case.setdefault("outcome", None)
     case.setdefault("closed_from", None)

@@ -10,7 +10,7 @@ from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.i18n import local_today
+from ipdesk.core.i18n import in_both_languages, local_today
 from ipdesk.deadlines.models import DeadlineRule
 from ipdesk.deadlines.rules import due_date
 from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
@@ -120,8 +120,9 @@ def _check_penalty(values: dict) -> None:
 def _attach_deadline(case: Case, action: AdministrativeAction, rule_id: int, actor) -> None:
     if not action.trigger_on:
         raise ServiceError(_("Give the date the rule counts from."), field="trigger_on")
-    deadline = add_deadline(case, {"rule_id": rule_id, "trigger_on": action.trigger_on,
-                                   "what": f"{action.kind.title} · {action.authority}"}, actor)
+    what, what_ko = in_both_languages(lambda: f"{action.kind.title} · {action.authority}")
+    deadline = add_deadline(case, {"rule_id": rule_id, "trigger_on": action.trigger_on, "what": what[:300],
+                                   "what_ko": what_ko[:300]}, actor)
     action.deadline_id = deadline.id
     action.deadline = deadline
 
@@ -169,8 +170,8 @@ def add_hearing(suit: Litigation, case: Case, data: dict, actor) -> Hearing:
     hearing = Hearing(litigation_id=suit.id, held_on=data["held_on"], note=(data.get("note") or "").strip(),
                       created_by_id=actor.id)
     # a hearing is a date the centre must keep, like any deadline; one already held is recorded as done
-    deadline = add_deadline(case, {"what": _("Hearing at %(court)s", court=suit.court)[:300],
-                                   "due_on": hearing.held_on}, actor)
+    what, what_ko = in_both_languages(lambda: _("Hearing at %(court)s", court=suit.court))
+    deadline = add_deadline(case, {"what": what[:300], "what_ko": what_ko[:300], "due_on": hearing.held_on}, actor)
     if hearing.held_on < local_today():
         complete_deadline(deadline, actor)
     hearing.deadline_id = deadline.id

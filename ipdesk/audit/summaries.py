@@ -3,6 +3,8 @@
 The log stores no sentence: each action code has a template here whose named placeholders are
 filled from the entry's ``data``, its personal values (or "(erased)"), its case and its object.
 """
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -103,6 +105,7 @@ LABELLED = {
 }
 DOWNLOAD_REFUSALS = {"missing": _l("the stored file is missing"), "mismatch": _l("it no longer matches its hash")}
 LEGACY_SUMMARY = "summary_text"  # the English sentence an entry written before format 2 carried
+PLACEHOLDER = re.compile(r"%\(([\w.]+)\)s")
 
 
 class _Placeholders(dict):
@@ -133,10 +136,10 @@ def personal_text(value) -> str:
 def summary(entry) -> str:
     """The entry's summary in the current language (load ``personal_values`` and ``case`` with the entries)."""
     legacy = entry.personal(LEGACY_SUMMARY)
-    if legacy is not None and legacy.value is not None:
-        return legacy.value
     template = SUMMARIES.get(entry.action)
     if template is None:
+        if legacy is not None and legacy.value is not None:
+            return legacy.value
         return (_("%(action)s on %(object_type)s %(object_id)s", action=entry.action, object_type=entry.object_type,
                   object_id=entry.object_id or "") if entry.object_type else entry.action)
     values = _Placeholders(_flatten(entry.data))
@@ -151,4 +154,7 @@ def summary(entry) -> str:
         values["transition"] = BY_NAME[values["transition"]].title
     if entry.action == "evidence.download_refused" and values.get("result") in DOWNLOAD_REFUSALS:
         values["result"] = DOWNLOAD_REFUSALS[values["result"]]
+    # an entry written before format 2 kept its English sentence: it stands in for what the entry cannot fill
+    if legacy is not None and legacy.value is not None and not set(PLACEHOLDER.findall(str(template))) <= set(values):
+        return legacy.value
     return template % values

@@ -1,6 +1,5 @@
 """Sign-in (with its second step) and sign-out, registration, invitations, and the user's own account."""
 import time
-import zoneinfo
 
 from flask import (
     Blueprint,
@@ -15,7 +14,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from wtforms import SelectChoice
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth import twofactor
@@ -47,7 +45,7 @@ from ipdesk.companies.services import (
     register_company,
 )
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.i18n import country_choices
+from ipdesk.core.i18n import country_choices, timezone_choices
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.core.urls import safe_next
 from ipdesk.core.views import form_error
@@ -217,8 +215,8 @@ def awaiting_approval():
     return render_template("auth/awaiting_approval.html", state=state, company=current_user.company)
 
 
-def _timezones() -> list[SelectChoice]:
-    return [SelectChoice(z, z) for z in sorted(zoneinfo.available_timezones()) if "/" in z and not z.startswith("Etc/")]
+def _timezones() -> dict[str, list[tuple[str, str]]]:
+    return timezone_choices(active_country_codes())
 
 
 @bp.route("/account", methods=["GET", "POST"])

@@ -141,7 +141,7 @@ def _end_label(record) -> str:
         return _("Administrative action: %(kind)s · %(authority)s", kind=record.kind.title, authority=record.authority)
     if isinstance(record, Litigation):
         return _("Suit: %(court)s %(number)s", court=record.court, number=record.court_case_number).strip()
-    return _("Deadline: %(what)s, due %(date)s", what=record.what, date=format_date(record.due_on))
+    return _("Deadline: %(what)s, due %(date)s", what=record.title, date=format_date(record.due_on))
 
 
 def move_form(move, *, reasons=(), open_items=None, **kwargs) -> MoveForm:

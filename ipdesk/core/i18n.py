@@ -1,10 +1,14 @@
 """Locale and time-zone selection, and names and dates that Babel gives for the viewer's language."""
+import functools
+import zoneinfo
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
+from babel.core import get_global
 from flask import current_app, request, session
-from flask_babel import get_locale, get_timezone
+from flask_babel import force_locale, get_locale, get_timezone
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 
@@ -58,6 +62,15 @@ def country_choices(codes) -> list[tuple[str, str]]:
 def all_country_codes() -> list[str]:
     """Every ISO 3166-1 alpha-2 country Babel knows (numeric regions like 001 excluded)."""
     return [c for c in Locale("en").territories if is_country_code(c) and c not in ("ZZ", "EU", "EZ", "UN", "QO")]
+
+
+def in_both_languages(make) -> tuple[str, str]:
+    """``make()`` (text ipdesk writes, e.g. a deadline's title) in English and in Korean, to store both."""
+    with force_locale("en"):
+        english = str(make())
+    with force_locale("ko"):
+        korean = str(make())
+    return english, korean
 
 
 def localized(obj, field: str) -> str:
@@ -131,3 +144,36 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
         return ""
     loc, pattern = _datetime_pattern(str(get_locale()), fmt)
     return pattern.apply(_in_user_zone(value), loc)
+
+
+# --- time zones ---------------------------------------------------------------------------------
+
+HOME_ZONE = "Asia/Seoul"  # the network's head office
+
+
+def timezone_label(zone: str, locale: str | Locale, when: datetime) -> str:
+    """A zone as people read it, e.g. "중국(상하이) 시간 · GMT+08:00" (Babel's localised location and offset)."""
+    return f"{dates.get_timezone_location(zone, locale=locale)} · " \
+           f"{dates.get_timezone_gmt(when.astimezone(ZoneInfo(zone)), locale=locale)}"
+
+
+@functools.lru_cache(maxsize=8)
+def _zone_labels(locale: str, day: date) -> tuple[tuple[str, str], ...]:
+    """Every zone a person may live in (not the Etc/ ones), with its label on ``day``, by label."""
+    when = datetime.combine(day, time(12), tzinfo=UTC)
+    locale = Locale.parse(locale)  # once: parsing it for each of the 600 zones took half the time
+    zones = [z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))]
+    return tuple(sorted(((z, timezone_label(z, locale, when)) for z in zones), key=lambda pair: pair[1]))
+
+
+def timezone_choices(country_codes) -> dict[str, list[tuple[str, str]]]:
+    """The time-zone menu in the viewer's language: the network's zones first (the head office's, then those of
+    ``country_codes``), then every other zone, each group by its localised name."""
+    locale = str(get_locale() or "en")
+    territory_zones = get_global("territory_zones")
+    network = {HOME_ZONE} | {z for code in country_codes for z in territory_zones.get(code, ())}
+    labelled = _zone_labels(locale, datetime.now(UTC).date())
+    ours = [pair for pair in labelled if pair[0] in network]
+    ours.sort(key=lambda pair: pair[0] != HOME_ZONE)  # stable: the head office first, the rest by name
+    return {str(_l("The network's time zones")): ours,
+            str(_l("Other time zones")): [pair for pair in labelled if pair[0] not in network]}

@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,7 +38,8 @@ class DeadlineRule(db.Model):
     trigger_ko: Mapped[str] = mapped_column(sa.String(100))
     months: Mapped[int] = mapped_column(default=0)
     days: Mapped[int] = mapped_column(default=0)
-    source: Mapped[str] = mapped_column(sa.String(300))
+    source_en: Mapped[str] = mapped_column(sa.String(300))  # the law and article, as read in each language
+    source_ko: Mapped[str] = mapped_column(sa.String(300))
     is_active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -55,6 +57,11 @@ class DeadlineRule(db.Model):
     def trigger(self) -> str:
         return localized(self, "trigger")
 
+    @property
+    def source(self) -> str:
+        """The law and article the period comes from, in the reader's language."""
+        return localized(self, "source")
+
 
 class Deadline(db.Model):
     """A due date of a case (a calendar date, not a moment)."""
@@ -63,7 +70,8 @@ class Deadline(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"))
-    what: Mapped[str] = mapped_column(sa.String(300))
+    what: Mapped[str] = mapped_column(sa.String(300))  # as typed; or, made by ipdesk, in English
+    what_ko: Mapped[str | None] = mapped_column(sa.String(300))  # made by ipdesk: the same in Korean
     due_on: Mapped[date] = mapped_column(sa.Date, index=True)
     source: Mapped[DeadlineSource] = mapped_column(enum_column(DeadlineSource, "deadline_source"))
     rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("deadline_rules.id"))
@@ -86,5 +94,16 @@ class Deadline(db.Model):
         sa.Index("ix_deadlines_case_id_is_done_due_on", "case_id", "is_done", "due_on"),
     )
 
+    @property
+    def title(self) -> str:
+        """What is due, in the reader's language (``deadline_title``)."""
+        return deadline_title(self.what, self.what_ko)
+
     def is_overdue(self, today: date) -> bool:
         return not self.is_done and self.due_on < today
+
+
+def deadline_title(what: str, what_ko: str | None) -> str:
+    """What a deadline is for, in the reader's language: a title ipdesk made (from a rule, an action, a hearing)
+    has both languages; one a person typed has the one it was typed in."""
+    return what_ko if what_ko and str(get_locale()) == "ko" else what

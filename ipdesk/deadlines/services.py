@@ -29,8 +29,9 @@ def add_deadline(case, data: dict, actor) -> Deadline:
         if not data.get("trigger_on"):
             raise ServiceError(_("Give the date the period counts from (%(trigger)s).", trigger=rule.trigger),
                                field="trigger_on")
-        deadline = Deadline(case_id=case.id, what=(data.get("what") or "").strip() or
-                            f"{rule.jurisdiction} · {rule.procedure}", source=DeadlineSource.rule, rule_id=rule.id,
+        what, what_ko = _made_title(data) or (f"{rule.jurisdiction} · {rule.procedure_en}",
+                                              f"{rule.jurisdiction} · {rule.procedure_ko}")
+        deadline = Deadline(case_id=case.id, what=what, what_ko=what_ko, source=DeadlineSource.rule, rule_id=rule.id,
                             trigger_on=data["trigger_on"],
                             due_on=due_date(data["trigger_on"], rule.months, rule.days), created_by_id=actor.id)
     else:
@@ -38,13 +39,23 @@ def add_deadline(case, data: dict, actor) -> Deadline:
             raise ServiceError(_("Say what is due."), field="what")
         if not data.get("due_on"):
             raise ServiceError(_("Give the due date."), field="due_on")
-        deadline = Deadline(case_id=case.id, what=data["what"].strip(), due_on=data["due_on"],
+        what, what_ko = _made_title(data)
+        deadline = Deadline(case_id=case.id, what=what, what_ko=what_ko, due_on=data["due_on"],
                             source=DeadlineSource.manual, created_by_id=actor.id)
     db.session.add(deadline)
     db.session.flush()
     log_event("deadline.added", actor=actor, obj=deadline,
               data={"case_id": case.id, "due_on": deadline.due_on.isoformat(), "rule_id": deadline.rule_id})
     return deadline
+
+
+def _made_title(data: dict) -> tuple[str, str | None] | None:
+    """The title given in ``data``: typed (``what``, in the language it was typed in), or made by ipdesk in both
+    languages (``what`` in English and ``what_ko``); None when there is none."""
+    what = (data.get("what") or "").strip()
+    if not what:
+        return None
+    return what, (data.get("what_ko") or "").strip() or None
 
 
 def complete_deadline(deadline: Deadline, actor) -> None:
@@ -57,8 +68,8 @@ def complete_deadline(deadline: Deadline, actor) -> None:
     log_event("deadline.done", actor=actor, obj=deadline, data={"case_id": deadline.case_id})
 
 
-RULE_FIELDS = ("jurisdiction", "procedure_en", "procedure_ko", "trigger_en", "trigger_ko", "months", "days", "source",
-               "is_active")
+RULE_FIELDS = ("jurisdiction", "procedure_en", "procedure_ko", "trigger_en", "trigger_ko", "months", "days",
+               "source_en", "source_ko", "is_active")
 
 
 def save_rule(rule: DeadlineRule | None, data: dict, actor) -> DeadlineRule:

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import icalendar
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager, selectinload
@@ -42,7 +42,7 @@ def add(case_id: int):
             deadline = add_deadline(case, form.data, current_user)
         except ServiceError as error:
             return form_error(form, error, "deadlines/new_deadline.html", case=case)
-        flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.what, date=format_date(deadline.due_on)),
+        flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.title, date=format_date(deadline.due_on)),
               "success")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))
     return render_template("deadlines/new_deadline.html", form=form, case=case), 422 if form.errors else 200
@@ -107,14 +107,19 @@ def calendar_feed(token: str):
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "ipdesk")
     stamp = utcnow()
-    for deadline in db.session.scalars(open_deadlines_query(user).limit(5000)):
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):  # in the owner's language
+        _add_events(calendar, db.session.scalars(open_deadlines_query(user).limit(5000)), stamp)
+    return Response(calendar.to_ical(), mimetype="text/calendar; charset=utf-8",
+                    headers={"Cache-Control": "private, max-age=300"})
+
+
+def _add_events(calendar, deadlines, stamp) -> None:
+    for deadline in deadlines:
         event = icalendar.Event()
         event.add("uid", f"deadline-{deadline.id}@ipdesk")
         event.add("dtstamp", stamp)
         event.add("dtstart", deadline.due_on)
         event.add("dtend", deadline.due_on + timedelta(days=1))
-        event.add("summary", f"{deadline.case.display_reference}: {deadline.what}")
+        event.add("summary", f"{deadline.case.display_reference}: {deadline.title}")
         event.add("url", url_for("cases.view_case", case_id=deadline.case_id, _external=True))
         calendar.add_component(event)
-    return Response(calendar.to_ical(), mimetype="text/calendar; charset=utf-8",
-                    headers={"Cache-Control": "private, max-age=300"})

@@ -8,6 +8,7 @@ from typing import BinaryIO
 import magic
 from flask import current_app, g
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from ipdesk.core.transaction import refuse
@@ -22,6 +23,21 @@ ALLOWED_TYPES = {
     "video/mp4": "video", "video/webm": "video",
     "audio/mpeg": "audio", "audio/x-m4a": "audio", "audio/mp4": "audio",
 }
+
+
+# What each allowed type is called where people read it (pages, PDFs, messages): words, not MIME types.
+FILE_KINDS = {
+    "image/png": _l("PNG image"), "image/jpeg": _l("JPEG photo"), "image/webp": _l("WebP image"),
+    "application/pdf": _l("PDF document"), "text/plain": _l("Text file"),
+    "video/mp4": _l("MP4 video"), "video/webm": _l("WebM video"),
+    "audio/mpeg": _l("MP3 audio"), "audio/x-m4a": _l("M4A audio"), "audio/mp4": _l("M4A audio"),
+}
+
+
+def file_kind(content_type: str) -> str:
+    """A file's kind in words in the reader's language, e.g. "JPEG 사진"; a type without a name as it is."""
+    kind = FILE_KINDS.get(content_type)
+    return str(kind) if kind is not None else content_type
 
 
 class UploadRefused(Exception):
@@ -123,7 +139,8 @@ class CheckedUpload:
             if self.scanner.found:
                 raise UploadRefused(_("The file %(name)s is refused: besides a %(type)s it holds another file or "
                                       "active content (a script or an archive). Save the picture or document "
-                                      "again on its own and upload that.", name=self.name, type=self.content_type))
+                                      "again on its own and upload that.", name=self.name,
+                                      type=file_kind(self.content_type)))
             return b""
         self.size += len(chunk)
         if self.size > self.limit:

@@ -104,7 +104,7 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
         "refund_krw": subsidy.refund_to_company_krw, "owed_krw": subsidy.owed_by_company_krw,
         "rule": {"share": subsidy.rule.share_percent, "cap": subsidy.rule.annual_cap_krw} if subsidy.rule else None,
     }
-    deadlines = [{"due_on": d.due_on, "what": d.what, "state": record.state(d, today)[0],
+    deadlines = [{"due_on": d.due_on, "what": d.title, "state": record.state(d, today)[0],
                   "overdue": record.state(d, today)[1] == "overdue", "source": d.rule.source if d.rule else ""}
                  for d in sorted(record.deadlines, key=lambda d: (d.due_on, d.id))]
     messages = [{"at": m.created_at, "author": names[m.author_id], "body": m.body, "internal": staff_only(m)}

@@ -24,7 +24,7 @@ from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome
 from ipdesk.companies.models import Company, CompanyRefusal, Sector
 from ipdesk.core.db import SecondsBetween
 from ipdesk.core.i18n import country_name
-from ipdesk.deadlines.models import Deadline
+from ipdesk.deadlines.models import Deadline, deadline_title
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
 from ipdesk.network.models import Hub
@@ -320,7 +320,8 @@ def _open_cases_and_overdue_deadlines(scope, today: date) -> dict:
     # what the rows show is read for those rows only
     for row in db.session.execute(
             sa.select(kept, is_chased.label("is_chased"), is_most_overdue.label("is_most_overdue"),
-                      Case.reference, Case.title, Case.stage, Company.name_ko, Company.name_en, Deadline.what)
+                      Case.reference, Case.title, Case.stage, Company.name_ko, Company.name_en, Deadline.what,
+                      Deadline.what_ko)
             .join(Case, Case.id == kept.c.case_id).join(Company, Company.id == Case.company_id)
             .outerjoin(Deadline, Deadline.id == kept.c.deadline_id)
             .where(is_chased | is_most_overdue)
@@ -333,10 +334,11 @@ def _open_cases_and_overdue_deadlines(scope, today: date) -> dict:
                 case_id=row.case_id, reference=row.reference, title=row.title,
                 company=_localized(row.name_ko, row.name_en), stage=row.stage.name, stage_label=row.stage.title,
                 submitted_on=row.submitted_at.date(), days_open=(today - row.submitted_at.date()).days,
-                overdue_what=row.what, overdue_due_on=row.due_on))
+                overdue_what=deadline_title(row.what, row.what_ko), overdue_due_on=row.due_on))
         if row.is_most_overdue:
             most_overdue.append((row.deadline_order, OverdueDeadline(
-                case_id=row.case_id, reference=row.reference, what=row.what, due_on=row.due_on,
+                case_id=row.case_id, reference=row.reference, what=deadline_title(row.what, row.what_ko),
+                due_on=row.due_on,
                 days_overdue=(today - row.due_on).days)))
     return {"open_cases": open_cases, "most_overdue": [d for _order, d in sorted(most_overdue)], **totals}
 
@@ -468,10 +470,10 @@ def exporter_overview(user, *, today: date) -> ExporterOverview:
         by_stage[stage] += n
         if outcome is not None:
             by_outcome[outcome] += n
-    deadlines = [DeadlineRow(case_id=case_id, reference=reference, what=what, due_on=due_on,
-                             is_overdue=due_on < today)
-                 for case_id, reference, what, due_on in db.session.execute(
-                     sa.select(Case.id, Case.reference, Deadline.what, Deadline.due_on)
+    deadlines = [DeadlineRow(case_id=case_id, reference=reference, what=deadline_title(what, what_ko),
+                             due_on=due_on, is_overdue=due_on < today)
+                 for case_id, reference, what, what_ko, due_on in db.session.execute(
+                     sa.select(Case.id, Case.reference, Deadline.what, Deadline.what_ko, Deadline.due_on)
                      .join(Case, Case.id == Deadline.case_id)
                      .where(visible, Case.stage.in_(OPEN_STAGES), ~Deadline.is_done)
                      .order_by(Deadline.due_on, Deadline.id).limit(NEXT_DEADLINES_SHOWN))]

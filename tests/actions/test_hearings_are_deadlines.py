@@ -17,7 +17,7 @@ from tests.factories import make_case
 
 def test_a_coming_hearing_is_in_my_deadlines_the_calendar_and_the_reminders(client, make_client, factories,
                                                                           login_as):
-    officer = factories.staff(hub_codes=("cn-north",))
+    officer = factories.staff(hub_codes=("cn-north",), locale="en")  # the calendar speaks their language
     exporter = factories.exporter()
     case = make_case("action", company=exporter.company, author=exporter, country="CN")
     login_as(officer)

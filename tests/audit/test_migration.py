@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_migrate import upgrade
 
 from ipdesk.audit import chain_v1
@@ -86,7 +87,10 @@ def test_upgrade_moves_personal_values_and_rechains(old_log):
     assert marker.data == {"format": 2, "previous_format": 1, "previous_last_id": registered.id,
                            "previous_last_hash": old_last, "entries": 5}
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        assert summary(failed) == "Failed sign-in for lee@example.com"  # the old sentence, while it is kept
+        assert summary(failed) == "Failed sign-in for lee@example.com"
+        with force_locale("ko"):
+            assert summary(failed) == "lee@example.com 로그인 실패"  # what the entry holds fills the reader's sentence
+            assert summary(suspended) == "Company Hanbit suspended"  # the old sentence stands in for what it lacks
         assert summary(marker).endswith(f"the previous format's last hash was {old_last}")
 
 

@@ -33,7 +33,7 @@ def test_shipped_rules_are_loaded_once(app):
     assert load_shipped_rules() == 4
     assert load_shipped_rules() == 0
     cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
-    assert (cn.months, cn.days) == (3, 0) and "Art. 33" in cn.source
+    assert (cn.months, cn.days) == (3, 0) and "Art. 33" in cn.source_en and "제33조" in cn.source_ko
     us = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "US"))
     assert (us.months, us.days) == (0, 30)
 
@@ -125,7 +125,7 @@ def test_my_deadlines_and_home_show_only_visible_cases(client, make_client, fact
 
 RULE = {"jurisdiction": "VN", "procedure_ko": "상표 이의신청", "procedure_en": "Trademark opposition",
         "trigger_ko": "공고일", "trigger_en": "publication", "months": "0", "days": "0",
-        "source": "Vietnam IP Law, Art. 112a", "is_active": "y"}
+        "source_en": "Vietnam IP Law, Art. 112a", "source_ko": "베트남 지식재산법 제112a조", "is_active": "y"}
 
 
 def test_admin_edits_deadline_rules(client, factories, login_as):
