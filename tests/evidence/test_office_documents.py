@@ -26,7 +26,7 @@ PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentatio
     ("slides.pptx", office.pptx, PPTX, "PowerPoint 프레젠테이션(PPTX)"),
     ("orders.csv", lambda: "주문번호,상품,가격\n2026-1122,세럼,35000\n2026-1123,세럼,35000\n".encode(), "text/csv",
      "CSV 표"),
-    ("note.csv", lambda: "Seller, a reseller in Shenzhen, sells copies.\nSee the photos.\n".encode(), "text/plain",
+    ("note.csv", lambda: b"Seller, a reseller in Shenzhen, sells copies.\nSee the photos.\n", "text/plain",
      "텍스트 파일"),
     # the name says nothing: a Word document called .hwp is a Word document, an HWP called .pdf an HWP
     ("statement.hwp", office.docx, DOCX, "Word 문서(DOCX)"),
