@@ -156,7 +156,7 @@ def docx_with_ole_object() -> bytes:
 
 def pptx() -> bytes:
     """A one-slide presentation's package (content types, relationships, the presentation and its slide)."""
-    ns = 'xmlns="http://schemas.openxmlformats.org/presentationml/2006/main"'
+    p = 'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"'
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     parts = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
@@ -168,12 +168,12 @@ def pptx() -> bytes:
         "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.'
         f'org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
         f'Target="ppt/presentation.xml"/></Relationships>',
-        "ppt/presentation.xml": f'<?xml version="1.0" encoding="UTF-8"?><p:presentation {ns.replace("xmlns", "xmlns:p")}'
+        "ppt/presentation.xml": f'<?xml version="1.0" encoding="UTF-8"?><p:presentation {p}'
         f' xmlns:r="{rel}"><p:sldIdLst><p:sldId id="256" r:id="rId2"/></p:sldIdLst></p:presentation>',
         "ppt/_rels/presentation.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://'
         f'schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId2" Type="{rel}/slide" '
         f'Target="slides/slide1.xml"/></Relationships>',
-        "ppt/slides/slide1.xml": f'<?xml version="1.0" encoding="UTF-8"?><p:sld {ns.replace("xmlns", "xmlns:p")}>'
+        "ppt/slides/slide1.xml": f'<?xml version="1.0" encoding="UTF-8"?><p:sld {p}>'
         '<p:cSld><p:spTree/></p:cSld></p:sld>',
     }
     buffer = io.BytesIO()
