@@ -51,9 +51,10 @@ def test_pending_exporter_sees_only_the_awaiting_approval_page(client):
     assert page.status_code == 200
     assert "Your company is awaiting approval" in page.get_data(as_text=True)
     assert 'href="/company"' not in page.get_data(as_text=True)  # no menu leading nowhere
-    for url in ("/", "/company", "/network", "/account"):
+    for url in ("/", "/company", "/network", "/account/notifications"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].endswith("/awaiting-approval"), url
+    assert client.get("/account").status_code == 200  # their own account and password they keep
     assert client.post("/company/invitations", data={"email": "a@b.example"}).status_code == 403
 
 
