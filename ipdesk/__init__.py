@@ -126,6 +126,8 @@ def register_backup_parts(app: Flask) -> None:
 # Pages an exporter whose company is not approved may still reach.
 GATE_EXEMPT = frozenset({"auth.logout", "auth.awaiting_approval", "main.set_language", "main.healthz",
                          "main.privacy", "static", "bootstrap.static"})
+# What a user of a company awaiting approval may do meanwhile: keep their own account.
+PENDING_ALLOWED = frozenset({"auth.account", "auth.password"})
 # Pages a manager or admin without two-factor sign-in may reach: they must set it up first.
 ENROLMENT_EXEMPT = GATE_EXEMPT | {"auth.two_factor"}
 
@@ -166,7 +168,8 @@ def register_request_hooks(app: Flask) -> None:
     def approval_gate():
         if request.endpoint is None or request.endpoint in GATE_EXEMPT:
             return None
-        if current_user.is_authenticated and account_gate(current_user):
+        state = account_gate(current_user) if current_user.is_authenticated else None
+        if state and not (state == "pending" and request.endpoint in PENDING_ALLOWED):
             if request.method == "GET":
                 return redirect(url_for("auth.awaiting_approval"))
             abort(403)

@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.actions.models import ActionKind, ActionStatus, LitigationStatus
-from ipdesk.core.forms import NotBefore, currency_choices, finite_amount, select_choices
+from ipdesk.core.forms import AmountField, NotBefore, currency_choices, finite_amount, select_choices
 from ipdesk.deadlines.forms import rule_label
 
 
@@ -38,7 +37,7 @@ class ActionForm(FlaskForm):
     result = TextAreaField(_l("Result"), validators=[Optional(), Length(max=20000)])
     quantity_seized = IntegerField(_l("Quantity seized (items)"),
                                    validators=[Optional(), NumberRange(min=0, max=2_000_000_000)])
-    penalty_amount = DecimalField(_l("Penalty imposed"), places=2, validators=[Optional(), finite_amount])
+    penalty_amount = AmountField(_l("Penalty imposed"), places=2, validators=[Optional(), finite_amount])
     penalty_currency = SelectField(_l("Currency of the penalty"), default="")
     version = HiddenField()
     submit = SubmitField(_l("Save the action"))
@@ -72,8 +71,8 @@ class LitigationForm(FlaskForm):
     judged_on = DateField(_l("Date of judgment"), validators=[
         Optional(), NotBefore("filed_on", _l("The judgment cannot be before the suit was filed."))])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
-    damages_awarded = DecimalField(_l("Damages awarded"), places=2, validators=[Optional(), finite_amount])
-    damages_recovered = DecimalField(_l("Damages actually recovered"), places=2,
+    damages_awarded = AmountField(_l("Damages awarded"), places=2, validators=[Optional(), finite_amount])
+    damages_recovered = AmountField(_l("Damages actually recovered"), places=2,
                                      validators=[Optional(), finite_amount])
     version = HiddenField()
     submit = SubmitField(_l("Save the suit"))

@@ -22,8 +22,9 @@ from wtforms.validators import (
 
 from ipdesk.companies.models import CompanySize, Sector
 from ipdesk.companies.registration_number import (
-    is_valid_registration_number,
+    EXAMPLE,
     normalize_registration_number,
+    registration_number_problem,
 )
 from ipdesk.core.forms import MultiCheckboxField, PasswordStrength, select_choices
 
@@ -68,12 +69,19 @@ class NewPasswordMixin:
     )
 
 
+REGISTRATION_NUMBER_PROBLEMS = {
+    "format": _l("A business registration number has 10 digits, written 000-00-00000."),
+    "never_issued": _l("No tax office issues a number like this one (its office, kind of business or serial "
+                       "part is never used). Check it against your registration certificate."),
+    "check_digit": _l("The last digit does not match the others, so a digit is mistyped. Check the number "
+                      "against your registration certificate."),
+}
+
+
 def validate_registration_number(form, field):
-    if not is_valid_registration_number(field.data or ""):
-        raise ValidationError(
-            _l("This is not a valid business registration number: it has 10 digits (000-00-00000) "
-               "and the last one is a check digit. Check it against your registration certificate.")
-        )
+    problem = registration_number_problem(field.data or "")
+    if problem is not None:
+        raise ValidationError(REGISTRATION_NUMBER_PROBLEMS[problem])
 
 
 class RegistrationForm(NewPasswordMixin, FlaskForm):
@@ -81,8 +89,9 @@ class RegistrationForm(NewPasswordMixin, FlaskForm):
     name_en = StringField(_l("Company name (English)"), validators=[DataRequired(), Length(max=200)])
     registration_number = StringField(
         _l("Business registration number"),
-        validators=[DataRequired(), Length(max=14), validate_registration_number],
-        description=_l("10 digits, as on your business registration certificate, e.g. 123-45-67890."),
+        validators=[DataRequired(), Length(max=20), validate_registration_number],
+        description=_l("10 digits, as on your business registration certificate, e.g. %(example)s.",
+                       example=EXAMPLE),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     size = SelectField(_l("Company size"), choices=CompanySize.choices(), coerce=CompanySize.coerce,

@@ -230,7 +230,8 @@ def account():
         update_profile(current_user, form.data)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", form=form), 422 if form.errors else 200
+    return render_template("auth/account.html", form=form, gated=account_gate(current_user)), \
+        422 if form.errors else 200
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

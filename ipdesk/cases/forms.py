@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
     MultipleFileField,
     SelectChoice,
@@ -22,6 +21,7 @@ from ipdesk.cases.models import DisputeType, IPRight, Outcome, Route, Stage, Urg
 from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
 from ipdesk.core.forms import (
+    AmountField,
     NotBefore,
     NotInFuture,
     currency_choices,
@@ -74,7 +74,7 @@ class IntakeForm(FlaskForm):
         description=_l("Leave empty if the right is not registered there. Without a registration there, "
                        "enforcement may not be possible."),
     )
-    damages_amount = DecimalField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount])
+    damages_amount = AmountField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
     urgency = SelectField(_l("Urgency"), choices=Urgency.choices(), coerce=Urgency.coerce, default=Urgency.normal,
                           validators=[InputRequired()])
@@ -201,9 +201,9 @@ class ConsultationForm(FlaskForm):
     summary = TextAreaField(_l("Summary of the advice"), validators=[DataRequired(), Length(max=20000)])
     recommended_route = SelectField(_l("Recommended route"), choices=Route.choices(), coerce=Route.coerce,
                                     validators=[InputRequired()])
-    cost_amount = DecimalField(_l("Cost"), places=2, validators=[Optional(), finite_amount])
+    cost_amount = AmountField(_l("Cost"), places=2, validators=[Optional(), finite_amount])
     cost_currency = SelectField(_l("Currency of the cost"), default="")
-    cost_krw_rate = DecimalField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional()],
+    cost_krw_rate = AmountField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional()],
                                  description=_l("Not needed for a cost in won."))
     cost_payer = SelectField(_l("Cost paid by"), choices=Payer.choices(), coerce=Payer.coerce,
                              validators=[InputRequired()])

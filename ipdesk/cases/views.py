@@ -57,7 +57,8 @@ bp = Blueprint("cases", __name__)
 # --- the list ------------------------------------------------------------------------------
 
 def _filter_form() -> CaseFilterForm:
-    hubs = db.session.scalars(sa.select(Hub).order_by(Hub.code)).all()
+    own = {hub.id for hub in current_user.hubs} if current_user.role is Role.staff else set()
+    hubs = sorted(db.session.scalars(sa.select(Hub)), key=lambda hub: (hub.id not in own, hub.name))  # theirs first
     codes = db.session.scalars(sa.select(Country.code)).all()
     staff = []
     if current_user.role is not Role.exporter:

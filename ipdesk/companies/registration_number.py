@@ -1,12 +1,22 @@
-"""The Korean business registration number (사업자등록번호): 10 digits with a check digit."""
-import re
+"""The Korean business registration number (사업자등록번호): 10 digits, 000-00-00000: the tax office that
+issued it, the kind of business, a serial number and a check digit.
+
+python-stdnum's rules for the Korean BRN check the format and the parts never issued (a tax office below 101,
+a kind of business 00, a serial 0000); the National Tax Service's check digit is checked here, as stdnum does
+not. What people type through an IME (full-width digits and dashes, ideographic spaces) is normalised first.
+"""
+import unicodedata
+
+from stdnum import exceptions
+from stdnum.kr import brn
 
 _WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+EXAMPLE = "123-45-67891"  # the forms' example: a valid number, plainly made up
 
 
 def normalize_registration_number(raw: str) -> str:
-    """Drop the usual separators (spaces, hyphens) so 123-45-67890 and 1234567890 are one number."""
-    return re.sub(r"[\s\-]", "", raw or "")
+    """The number's ten digits: full-width forms made plain (NFKC), spaces and dashes of any kind dropped."""
+    return brn.compact(unicodedata.normalize("NFKC", raw or ""))
 
 
 def check_digit(first_nine: str) -> int:
@@ -17,10 +27,18 @@ def check_digit(first_nine: str) -> int:
     return (10 - total % 10) % 10
 
 
-def is_valid_registration_number(raw: str) -> bool:
+def registration_number_problem(raw: str) -> str | None:
+    """What is wrong with a typed number: ``"format"`` (not 10 digits), ``"never_issued"`` (a part no tax office
+    issues), ``"check_digit"`` (the last digit does not match the others), or None when it is valid."""
     number = normalize_registration_number(raw)
-    if len(number) != 10 or not number.isascii() or not number.isdigit():
-        return False
-    if number == "0" * 10:
-        return False
-    return check_digit(number[:9]) == int(number[9])
+    try:
+        brn.validate(number)
+    except (exceptions.InvalidLength, exceptions.InvalidFormat):
+        return "format"
+    except exceptions.InvalidComponent:
+        return "never_issued"
+    return None if check_digit(number[:9]) == int(number[9]) else "check_digit"
+
+
+def is_valid_registration_number(raw: str) -> bool:
+    return registration_number_problem(raw) is None

@@ -1,10 +1,11 @@
 """Form helpers shared by every domain: choices, amounts, currencies and their rates, passwords."""
+import unicodedata
 from decimal import Decimal
 
-from babel.numbers import get_currency_name
+from babel.numbers import NumberFormatError, get_currency_name, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectChoice, SelectMultipleField, widgets
+from wtforms import DecimalField, SelectChoice, SelectMultipleField, widgets
 from wtforms.validators import ValidationError
 
 from ipdesk.core.i18n import local_today
@@ -20,6 +21,24 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+class AmountField(DecimalField):
+    """A decimal as people write it: with grouping (150,000 or 1,385.2), full-width digits from an IME, or
+    spaces around it. Grouping must be where the reader's language puts it: "1,50" is refused, not guessed."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = unicodedata.normalize("NFKC", valuelist[0] or "").strip().replace(" ", "")
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_decimal(text, locale=get_locale() or "en", strict=True)
+        except NumberFormatError as exc:
+            self.data = None
+            raise ValueError(_l("Enter a number, such as 150,000 or 1,385.2.")) from exc
 
 
 MAX_AMOUNT = Decimal("99999999999999.99")  # what Numeric(16, 2) holds

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ipdesk.companies.models import CompanySize
-from ipdesk.core.forms import currency_choices, finite_amount, positive_rate, validate_rate
+from ipdesk.core.forms import AmountField, currency_choices, finite_amount, positive_rate, validate_rate
 from ipdesk.costs.models import CostCategory, Payer
 
 
@@ -23,9 +23,9 @@ class CostForm(FlaskForm):
                            validators=[InputRequired()])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
     payer = SelectField(_l("Paid by"), choices=Payer.choices(), coerce=Payer.coerce, validators=[InputRequired()])
-    amount = DecimalField(_l("Amount"), places=2, validators=[InputRequired(), finite_amount])
+    amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(), finite_amount])
     currency = SelectField(_l("Currency"), validators=[DataRequired()])
-    krw_rate = DecimalField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional(), positive_rate],
+    krw_rate = AmountField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional(), positive_rate],
                             description=_l("Not needed for amounts in won."))
     incurred_on = DateField(_l("Date"), validators=[DataRequired()])
     submit = SubmitField(_l("Add cost"))

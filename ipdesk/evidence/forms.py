@@ -7,8 +7,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ipdesk.core.forms import NotInFuture
 from ipdesk.evidence.models import EvidenceKind
 
-FILES_HELP = _l("Images (PNG, JPEG, WebP), PDF and text up to 25 MB each; audio (MP3, M4A) up to 100 MB; "
-                "video (MP4, WebM) up to 500 MB.")
+FILES_HELP = _l("Images (PNG, JPEG, WebP), PDF, documents (HWP, HWPX, DOCX, XLSX, PPTX), text and CSV up to 25 MB "
+                "each; audio (MP3, M4A) up to 100 MB; video (MP4, WebM) up to 500 MB.")
 
 
 class EvidenceForm(FlaskForm):

@@ -12,6 +12,17 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from ipdesk.core.transaction import refuse
+from ipdesk.evidence.documents import (
+    CONTAINER_TYPES,
+    DOCX,
+    HWP,
+    HWPX,
+    PPTX,
+    XLSX,
+    DocumentRefused,
+    inspect_document,
+    looks_like_table,
+)
 from ipdesk.evidence.storage import get_storage
 
 CHUNK = 1024 * 1024
@@ -19,7 +30,8 @@ CHUNK = 1024 * 1024
 # The types evidence may have, decided by content (libmagic), never by name or browser claim.
 ALLOWED_TYPES = {
     "image/png": "image", "image/jpeg": "image", "image/webp": "image",
-    "application/pdf": "document", "text/plain": "document",
+    "application/pdf": "document", "text/plain": "document", "text/csv": "document",
+    HWP: "document", HWPX: "document", DOCX: "document", XLSX: "document", PPTX: "document",
     "video/mp4": "video", "video/webm": "video",
     "audio/mpeg": "audio", "audio/x-m4a": "audio", "audio/mp4": "audio",
 }
@@ -28,9 +40,21 @@ ALLOWED_TYPES = {
 # What each allowed type is called where people read it (pages, PDFs, messages): words, not MIME types.
 FILE_KINDS = {
     "image/png": _l("PNG image"), "image/jpeg": _l("JPEG photo"), "image/webp": _l("WebP image"),
-    "application/pdf": _l("PDF document"), "text/plain": _l("Text file"),
+    "application/pdf": _l("PDF document"), "text/plain": _l("Text file"), "text/csv": _l("CSV table"),
+    HWP: _l("Hangul document (HWP)"), HWPX: _l("Hangul document (HWPX)"), DOCX: _l("Word document (DOCX)"),
+    XLSX: _l("Excel workbook (XLSX)"), PPTX: _l("PowerPoint presentation (PPTX)"),
     "video/mp4": _l("MP4 video"), "video/webm": _l("WebM video"),
     "audio/mpeg": _l("MP3 audio"), "audio/x-m4a": _l("M4A audio"), "audio/mp4": _l("M4A audio"),
+}
+
+
+# Kinds that are refused, named in words when a refusal says what a file is.
+REFUSED_KINDS = {
+    "text/html": _l("a web page (HTML)"), "image/svg+xml": _l("a drawing with scripts (SVG)"),
+    "image/gif": _l("a GIF animation"), "image/heic": _l("an iPhone photo (HEIC)"),
+    "application/x-dosexec": _l("a program"), "application/x-executable": _l("a program"),
+    "application/x-sharedlib": _l("a program"), "application/x-rar": _l("a RAR archive"),
+    "application/x-7z-compressed": _l("a 7-Zip archive"), "application/gzip": _l("a compressed archive"),
 }
 
 
@@ -38,6 +62,12 @@ def file_kind(content_type: str) -> str:
     """A file's kind in words in the reader's language, e.g. "JPEG 사진"; a type without a name as it is."""
     kind = FILE_KINDS.get(content_type)
     return str(kind) if kind is not None else content_type
+
+
+def refused_kind(content_type: str) -> str:
+    """What a refused file is, in words: never a MIME type."""
+    kind = REFUSED_KINDS.get(content_type) or FILE_KINDS.get(content_type)
+    return str(kind) if kind is not None else _("a kind of file that is not on the list")
 
 
 class UploadRefused(Exception):
@@ -163,13 +193,27 @@ def accept_upload(upload) -> StoredFile:
     if not head:
         raise UploadRefused(_("The file %(name)s is empty.", name=name))
     content_type = detect_type(head)
-    group = ALLOWED_TYPES.get(content_type)
+    if content_type in ("text/plain", "text/csv"):  # a table by its content; a note with commas is text
+        content_type = "text/csv" if looks_like_table(head) else "text/plain"
+    container = content_type in CONTAINER_TYPES  # a document: what it is, its content tells once stored
+    group = "document" if container else ALLOWED_TYPES.get(content_type)
     if group is None:
-        raise UploadRefused(_("The file %(name)s is not of an accepted type (its content is %(type)s). "
-                              "Accepted: images (PNG, JPEG, WebP), PDF, plain text, video (MP4, WebM) and "
-                              "audio (MP3, M4A).", name=name, type=content_type))
+        raise UploadRefused(_("The file %(name)s is not of an accepted type: it is %(kind)s. Accepted: images "
+                              "(PNG, JPEG, WebP), PDF, documents (HWP, HWPX, DOCX, XLSX, PPTX), text and CSV, "
+                              "video (MP4, WebM) and audio (MP3, M4A).", name=name, kind=refused_kind(content_type)))
     storage = get_storage()
     stored = storage.put(CheckedUpload(upload.stream, head, name=name, content_type=content_type, group=group))
+    if container:
+        try:
+            with storage.open(stored.key) as handle:
+                content_type = inspect_document(handle)
+        except DocumentRefused as refused:
+            storage.delete(stored.key)
+            raise UploadRefused(_("The file %(name)s is refused: %(reason)s.", name=name,
+                                  reason=refused.reason)) from None
+        except BaseException:
+            storage.delete(stored.key)
+            raise
     width = height = None
     if group == "image":  # what only the whole file tells: the image's size, and nothing after its end
         try:

@@ -51,9 +51,10 @@ def test_pending_exporter_sees_only_the_awaiting_approval_page(client):
     assert page.status_code == 200
     assert "Your company is awaiting approval" in page.get_data(as_text=True)
     assert 'href="/company"' not in page.get_data(as_text=True)  # no menu leading nowhere
-    for url in ("/", "/company", "/network", "/account"):
+    for url in ("/", "/company", "/network", "/account/notifications"):
         response = client.get(url)
         assert response.status_code == 302 and response.headers["Location"].endswith("/awaiting-approval"), url
+    assert client.get("/account").status_code == 200  # their own account and password they keep
     assert client.post("/company/invitations", data={"email": "a@b.example"}).status_code == 403
 
 
@@ -78,8 +79,10 @@ def test_full_journey_registration_approval_login(client, make_client, factories
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("registration_number", "124-81-00999", "not a valid business registration number"),
-    ("registration_number", "000-00-00000", "not a valid business registration number"),
+    ("registration_number", "124-81-00999", "The last digit does not match the others"),
+    ("registration_number", "000-00-00000", "No tax office issues a number like this one"),
+    ("registration_number", "124-81-0099", "A business registration number has 10 digits"),
+    ("registration_number", "124-81-OO998", "A business registration number has 10 digits"),
     ("email", "not-an-email", "Invalid email address"),
     ("password_confirm", "something else entirely", "The two passwords are not the same"),
     ("password", "short", "Use at least 10 characters"),
@@ -103,7 +106,7 @@ def test_error_messages_in_korean(client):
     response = client.post("/register", data={**VALID, "registration_number": "1234567890"},
                            headers={"Accept-Language": "ko-KR,ko;q=0.9"})
     assert response.status_code == 422
-    assert "올바른 사업자등록번호가 아닙니다" in response.get_data(as_text=True)
+    assert "마지막 검증 숫자가 앞자리와 맞지 않아" in response.get_data(as_text=True)
 
 
 def test_duplicate_registration_number_is_refused_with_a_clear_message(client, factories):
@@ -127,3 +130,19 @@ def test_posting_privileged_fields_changes_nothing(client):
     user = db.session.scalar(sa.select(User))
     assert user.role is Role.exporter
     assert user.company.status is CompanyStatus.pending
+
+
+def test_a_number_typed_through_an_ime_is_accepted_and_kept_plain(client):
+    """Full-width digits and dashes, and an ideographic space, as a Korean input method may give them."""
+    response = client.post("/register", data={**VALID, "registration_number": "１２４－８１\u3000００９９８"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+    assert db.session.scalar(sa.select(Company.registration_number)) == "1248100998"
+
+
+def test_the_forms_example_is_a_valid_number(client):
+    from ipdesk.companies.registration_number import EXAMPLE, registration_number_problem
+
+    page = client.get("/register", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"e.g. {EXAMPLE}." in page
+    assert registration_number_problem(EXAMPLE) is None
+    assert registration_number_problem("123-45-67890") == "check_digit"  # the example it used to give

@@ -53,8 +53,8 @@ ATTACKS = {
     "PDF with JavaScript": ("contract.pdf", PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction "
                                                         b"<< /S /JavaScript /JS (app.alert(1)) >>"),
                             "holds another file or active content"),
-    "zip bomb": ("evidence.zip", _zip_bomb(), "not of an accepted type"),
-    "zip bomb named .png": ("evidence.png", _zip_bomb(), "not of an accepted type"),
+    "zip bomb": ("evidence.zip", _zip_bomb(), "a ZIP archive, not a document"),  # never unpacked to tell
+    "zip bomb named .png": ("evidence.png", _zip_bomb(), "a ZIP archive, not a document"),
     "empty file": ("empty.png", b"", "is empty"),
 }
 
