@@ -80,21 +80,42 @@ def localized(obj, field: str) -> str:
     return getattr(obj, primary) or getattr(obj, other)
 
 
-# --- dates and times in templates ---------------------------------------------------------------
-# Babel's format_date/format_datetime look the locale's patterns up and parse them again on every call;
-# a case page formats about a hundred dates. The filters below take each (locale, format)'s patterns once
-# per process and give the same text as flask_babel.format_date/format_datetime with the named formats.
+# --- dates and times ---------------------------------------------------------------------------
+# Every date and time the app writes for a reader goes through ``date_text`` and ``datetime_text``: the
+# pages' filters, PDFs, e-mails and flashed messages. Babel's format_date/format_datetime look the locale's
+# patterns up and parse them again on every call; a case page formats about a hundred dates, so each
+# (locale, format)'s pattern is taken once per process.
 
 NAMED_FORMATS = ("short", "medium", "long", "full")
+# Korean readers expect a four-digit year and 오전/오후: CLDR's Korean short date has a two-digit year
+# ("yy. M. d.") and its abbreviated day period ("a") reads "AM"/"PM", so in Korean the named formats use
+# these patterns (the wide day period "aaaa" is 오전/오후). Other languages keep CLDR's own.
+KOREAN_DATE_PATTERNS = {"short": "y. M. d.", "medium": "y. M. d.", "long": "y년 MMMM d일", "full": "y년 MMMM d일 EEEE"}
+KOREAN_TIME_PATTERNS = {"short": "aaaa h:mm", "medium": "aaaa h:mm:ss", "long": "aaaa h시 m분 s초 z",
+                        "full": "aaaa h시 m분 s초 zzzz"}
 _date_patterns: dict[tuple[str, str], tuple[Locale, dates.DateTimePattern]] = {}
 _datetime_patterns: dict[tuple[str, str], tuple[Locale, dates.DateTimePattern]] = {}
+
+
+def date_pattern(fmt: str, loc: Locale) -> str:
+    """The pattern of the named date format ``fmt`` in ``loc``'s language."""
+    if loc.language == "ko":
+        return KOREAN_DATE_PATTERNS[fmt]
+    return dates.get_date_format(fmt, loc).pattern
+
+
+def time_pattern(fmt: str, loc: Locale) -> str:
+    """The pattern of the named time format ``fmt`` in ``loc``'s language."""
+    if loc.language == "ko":
+        return KOREAN_TIME_PATTERNS[fmt]
+    return dates.get_time_format(fmt, loc).pattern
 
 
 def _date_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePattern]:
     if (found := _date_patterns.get((locale, fmt))) is None:
         loc = Locale.parse(locale)
-        pattern = dates.get_date_format(fmt, loc) if fmt in NAMED_FORMATS else dates.parse_pattern(fmt)
-        found = _date_patterns[locale, fmt] = (loc, pattern)
+        found = _date_patterns[locale, fmt] = (loc, dates.parse_pattern(
+            date_pattern(fmt, loc) if fmt in NAMED_FORMATS else fmt))
     return found
 
 
@@ -104,8 +125,8 @@ def _datetime_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePatt
     if (found := _datetime_patterns.get((locale, fmt))) is None:
         loc = Locale.parse(locale)
         if fmt in NAMED_FORMATS:
-            joined = dates.get_datetime_format(fmt, loc).replace("{0}", dates.get_time_format(fmt, loc).pattern) \
-                .replace("{1}", dates.get_date_format(fmt, loc).pattern)
+            joined = dates.get_datetime_format(fmt, loc).replace("{0}", time_pattern(fmt, loc)) \
+                .replace("{1}", date_pattern(fmt, loc))
         else:
             joined = fmt
         found = _datetime_patterns[locale, fmt] = (loc, dates.parse_pattern(joined))
