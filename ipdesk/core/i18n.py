@@ -7,9 +7,13 @@ from zoneinfo import ZoneInfo
 from babel import Locale, dates
 from babel.core import get_global
 from flask import current_app, request, session
-from flask_babel import force_locale, get_locale, get_timezone
+from flask_babel import Babel, Domain, force_locale, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from ipdesk.core.particles import with_particles
 
 
 def select_locale() -> str:
@@ -40,6 +44,76 @@ def select_timezone() -> str | None:
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
+
+
+# --- messages ----------------------------------------------------------------------------------
+# A Korean message writes a particle after a placeholder as "%(company)s이(가)"; the value decides which form
+# the reader sees (ipdesk/core/particles.py). Python code (gettext, lazy_gettext and their kin) reaches the
+# domain below; templates reach the gettext functions below it.
+
+class ParticleDomain(Domain):
+    """Flask-Babel's message domain, with each particle after a placeholder chosen by the placeholder's value."""
+
+    def gettext(self, string, **variables):
+        text = self.get_translations().ugettext(string)
+        return with_particles(text, variables) % variables if variables else text
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = self.get_translations().ungettext(singular, plural, num)
+        return with_particles(text, variables) % variables
+
+    def pgettext(self, context, string, **variables):
+        text = self.get_translations().upgettext(context, string)
+        return with_particles(text, variables) % variables if variables else text
+
+    def npgettext(self, context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = self.get_translations().unpgettext(context, singular, plural, num)
+        return with_particles(text, variables) % variables
+
+
+class ParticleBabel(Babel):
+    """Flask-Babel whose messages choose Korean particles (see ``ParticleDomain``)."""
+
+    @functools.cached_property
+    def domain_instance(self):
+        return ParticleDomain(domain=self.domain)
+
+
+def _template_text(context, text: str, variables: dict) -> str:
+    """As Jinja's "newstyle" gettext finishes a message (escaped values, always %-formatted), particles chosen."""
+    text = with_particles(text, variables)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    return _template_text(context, get_translations().ugettext(string), variables)
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return _template_text(context, get_translations().ungettext(singular, plural, num), variables)
+
+
+@pass_context
+def template_pgettext(context, message_context: str, string: str, **variables) -> str:
+    return _template_text(context, get_translations().upgettext(message_context, string), variables)
+
+
+@pass_context
+def template_npgettext(context, message_context: str, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return _template_text(context, get_translations().unpgettext(message_context, singular, plural, num),
+                          variables)
+
+
+TEMPLATE_GETTEXT = {"gettext": template_gettext, "ngettext": template_ngettext, "pgettext": template_pgettext,
+                    "npgettext": template_npgettext}
 
 
 def is_country_code(code: str) -> bool:
