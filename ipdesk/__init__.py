@@ -23,7 +23,14 @@ from ipdesk.companies.views import bp as companies_bp
 from ipdesk.config import PROJECT_ROOT, Config
 from ipdesk.core.backup import register_part
 from ipdesk.core.errors import StaleObjectError
-from ipdesk.core.i18n import country_name, date_text, datetime_text, select_locale, select_timezone
+from ipdesk.core.i18n import (
+    TEMPLATE_GETTEXT,
+    country_name,
+    date_text,
+    datetime_text,
+    select_locale,
+    select_timezone,
+)
 from ipdesk.core.pagination import page_url
 from ipdesk.core.text import fit
 from ipdesk.core.transaction import discard_change, end_request
@@ -93,6 +100,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = None  # server-side sessions do this job
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.globals.update(TEMPLATE_GETTEXT)  # Flask-Babel's, with Korean particles chosen
     bootstrap.init_app(app)
     limiter.init_app(app)
 

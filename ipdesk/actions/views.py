@@ -1,6 +1,5 @@
 """Recording administrative actions, suits and hearings on a case, and editing them later."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +14,7 @@ from ipdesk.actions.services import (
     update_litigation,
 )
 from ipdesk.core.errors import ServiceError, check_version
+from ipdesk.core.i18n import date_text
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.extensions import db
 from ipdesk.policy import get_case
@@ -42,7 +42,7 @@ def add(case_id: int):
             return form_error(form, error, "actions/new_action.html", case=case)
         flash(_("The action is recorded: %(kind)s.", kind=action.kind.title), "success")
         if action.deadline is not None:
-            flash(_("Deadline computed from the rule: %(date)s.", date=format_date(action.deadline.due_on)), "info")
+            flash(_("Deadline computed from the rule: %(date)s.", date=date_text(action.deadline.due_on)), "info")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="actions"))
     return render_template("actions/new_action.html", form=form, case=case), 422 if form.errors else 200
 
@@ -115,7 +115,7 @@ def hearing(case_id: int, suit_id: int):
         except ServiceError as error:
             attach_error(form, error.message, error.field)
         else:
-            flash(_("Hearing of %(date)s added.", date=format_date(form.held_on.data)), "success")
+            flash(_("Hearing of %(date)s added.", date=date_text(form.held_on.data)), "success")
             return redirect(url_for("actions.edit_suit", case_id=case.id, suit_id=suit.id, _anchor="hearings"))
     suit = _owned(Litigation, suit_id, get_case(case_id))
     shown = LitigationForm(obj=suit)

@@ -13,6 +13,7 @@ from ipdesk.auth.models import Role
 from ipdesk.cases.models import Stage
 from ipdesk.cases.stages import BY_NAME
 from ipdesk.companies.models import CompanySize
+from ipdesk.core.particles import with_particles
 from ipdesk.deadlines.models import DeadlineEnding
 
 SUMMARIES = {
@@ -157,4 +158,4 @@ def summary(entry) -> str:
     # an entry written before format 2 kept its English sentence: it stands in for what the entry cannot fill
     if legacy is not None and legacy.value is not None and not set(PLACEHOLDER.findall(str(template))) <= set(values):
         return legacy.value
-    return template % values
+    return with_particles(str(template), values) % values

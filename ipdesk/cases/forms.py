@@ -1,5 +1,4 @@
 """Intake, case actions, messages, consultations and the list's filters."""
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,6 +29,7 @@ from ipdesk.core.forms import (
     select_choices,
     validate_rate,
 )
+from ipdesk.core.i18n import date_text
 from ipdesk.costs.models import Payer
 from ipdesk.evidence.forms import FILES_HELP
 
@@ -141,7 +141,7 @@ def _end_label(record) -> str:
         return _("Administrative action: %(kind)s · %(authority)s", kind=record.kind.title, authority=record.authority)
     if isinstance(record, Litigation):
         return _("Suit: %(court)s %(number)s", court=record.court, number=record.court_case_number).strip()
-    return _("Deadline: %(what)s, due %(date)s", what=record.title, date=format_date(record.due_on))
+    return _("Deadline: %(what)s, due %(date)s", what=record.title, date=date_text(record.due_on))
 
 
 def move_form(move, *, reasons=(), open_items=None, **kwargs) -> MoveForm:

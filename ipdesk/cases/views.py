@@ -1,7 +1,6 @@
 """Case pages: the list and its export, intake, the case page and the actions on it."""
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -37,7 +36,7 @@ from ipdesk.cases.stages import BY_NAME, missing_for_submission, transitions_for
 from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.forms import select_choices
-from ipdesk.core.i18n import country_choices, local_today
+from ipdesk.core.i18n import country_choices, date_text, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
@@ -379,7 +378,7 @@ def consultation(case_id: int):
             add_consultation(case, form.data, current_user)
         except ServiceError as error:
             return form_error(form, error, "cases/new_consultation.html", case=case)
-        flash(_("The consultation of %(date)s is recorded.", date=format_date(form.consulted_on.data)), "success")
+        flash(_("The consultation of %(date)s is recorded.", date=date_text(form.consulted_on.data)), "success")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="consultations"))
     return render_template("cases/new_consultation.html", form=form, case=case), 422 if form.errors else 200
 

@@ -7,9 +7,13 @@ from zoneinfo import ZoneInfo
 from babel import Locale, dates
 from babel.core import get_global
 from flask import current_app, request, session
-from flask_babel import force_locale, get_locale, get_timezone
+from flask_babel import Babel, Domain, force_locale, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from ipdesk.core.particles import with_particles
 
 
 def select_locale() -> str:
@@ -40,6 +44,76 @@ def select_timezone() -> str | None:
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
+
+
+# --- messages ----------------------------------------------------------------------------------
+# A Korean message writes a particle after a placeholder as "%(company)s이(가)"; the value decides which form
+# the reader sees (ipdesk/core/particles.py). Python code (gettext, lazy_gettext and their kin) reaches the
+# domain below; templates reach the gettext functions below it.
+
+class ParticleDomain(Domain):
+    """Flask-Babel's message domain, with each particle after a placeholder chosen by the placeholder's value."""
+
+    def gettext(self, string, **variables):
+        text = self.get_translations().ugettext(string)
+        return with_particles(text, variables) % variables if variables else text
+
+    def ngettext(self, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = self.get_translations().ungettext(singular, plural, num)
+        return with_particles(text, variables) % variables
+
+    def pgettext(self, context, string, **variables):
+        text = self.get_translations().upgettext(context, string)
+        return with_particles(text, variables) % variables if variables else text
+
+    def npgettext(self, context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = self.get_translations().unpgettext(context, singular, plural, num)
+        return with_particles(text, variables) % variables
+
+
+class ParticleBabel(Babel):
+    """Flask-Babel whose messages choose Korean particles (see ``ParticleDomain``)."""
+
+    @functools.cached_property
+    def domain_instance(self):
+        return ParticleDomain(domain=self.domain)
+
+
+def _template_text(context, text: str, variables: dict) -> str:
+    """As Jinja's "newstyle" gettext finishes a message (escaped values, always %-formatted), particles chosen."""
+    text = with_particles(text, variables)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    return _template_text(context, get_translations().ugettext(string), variables)
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return _template_text(context, get_translations().ungettext(singular, plural, num), variables)
+
+
+@pass_context
+def template_pgettext(context, message_context: str, string: str, **variables) -> str:
+    return _template_text(context, get_translations().upgettext(message_context, string), variables)
+
+
+@pass_context
+def template_npgettext(context, message_context: str, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return _template_text(context, get_translations().unpgettext(message_context, singular, plural, num),
+                          variables)
+
+
+TEMPLATE_GETTEXT = {"gettext": template_gettext, "ngettext": template_ngettext, "pgettext": template_pgettext,
+                    "npgettext": template_npgettext}
 
 
 def is_country_code(code: str) -> bool:
@@ -80,21 +154,42 @@ def localized(obj, field: str) -> str:
     return getattr(obj, primary) or getattr(obj, other)
 
 
-# --- dates and times in templates ---------------------------------------------------------------
-# Babel's format_date/format_datetime look the locale's patterns up and parse them again on every call;
-# a case page formats about a hundred dates. The filters below take each (locale, format)'s patterns once
-# per process and give the same text as flask_babel.format_date/format_datetime with the named formats.
+# --- dates and times ---------------------------------------------------------------------------
+# Every date and time the app writes for a reader goes through ``date_text`` and ``datetime_text``: the
+# pages' filters, PDFs, e-mails and flashed messages. Babel's format_date/format_datetime look the locale's
+# patterns up and parse them again on every call; a case page formats about a hundred dates, so each
+# (locale, format)'s pattern is taken once per process.
 
 NAMED_FORMATS = ("short", "medium", "long", "full")
+# Korean readers expect a four-digit year and 오전/오후: CLDR's Korean short date has a two-digit year
+# ("yy. M. d.") and its abbreviated day period ("a") reads "AM"/"PM", so in Korean the named formats use
+# these patterns (the wide day period "aaaa" is 오전/오후). Other languages keep CLDR's own.
+KOREAN_DATE_PATTERNS = {"short": "y. M. d.", "medium": "y. M. d.", "long": "y년 MMMM d일", "full": "y년 MMMM d일 EEEE"}
+KOREAN_TIME_PATTERNS = {"short": "aaaa h:mm", "medium": "aaaa h:mm:ss", "long": "aaaa h시 m분 s초 z",
+                        "full": "aaaa h시 m분 s초 zzzz"}
 _date_patterns: dict[tuple[str, str], tuple[Locale, dates.DateTimePattern]] = {}
 _datetime_patterns: dict[tuple[str, str], tuple[Locale, dates.DateTimePattern]] = {}
+
+
+def date_pattern(fmt: str, loc: Locale) -> str:
+    """The pattern of the named date format ``fmt`` in ``loc``'s language."""
+    if loc.language == "ko":
+        return KOREAN_DATE_PATTERNS[fmt]
+    return dates.get_date_format(fmt, loc).pattern
+
+
+def time_pattern(fmt: str, loc: Locale) -> str:
+    """The pattern of the named time format ``fmt`` in ``loc``'s language."""
+    if loc.language == "ko":
+        return KOREAN_TIME_PATTERNS[fmt]
+    return dates.get_time_format(fmt, loc).pattern
 
 
 def _date_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePattern]:
     if (found := _date_patterns.get((locale, fmt))) is None:
         loc = Locale.parse(locale)
-        pattern = dates.get_date_format(fmt, loc) if fmt in NAMED_FORMATS else dates.parse_pattern(fmt)
-        found = _date_patterns[locale, fmt] = (loc, pattern)
+        found = _date_patterns[locale, fmt] = (loc, dates.parse_pattern(
+            date_pattern(fmt, loc) if fmt in NAMED_FORMATS else fmt))
     return found
 
 
@@ -104,8 +199,8 @@ def _datetime_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePatt
     if (found := _datetime_patterns.get((locale, fmt))) is None:
         loc = Locale.parse(locale)
         if fmt in NAMED_FORMATS:
-            joined = dates.get_datetime_format(fmt, loc).replace("{0}", dates.get_time_format(fmt, loc).pattern) \
-                .replace("{1}", dates.get_date_format(fmt, loc).pattern)
+            joined = dates.get_datetime_format(fmt, loc).replace("{0}", time_pattern(fmt, loc)) \
+                .replace("{1}", date_pattern(fmt, loc))
         else:
             joined = fmt
         found = _datetime_patterns[locale, fmt] = (loc, dates.parse_pattern(joined))

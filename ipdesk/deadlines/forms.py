@@ -1,7 +1,7 @@
 """The deadline form a case's staff fill in on its own page, and the admin's deadline rule form."""
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.core.forms import select_choices
+from ipdesk.core.i18n import date_text
 
 
 class DeadlineForm(FlaskForm):
@@ -37,7 +38,7 @@ class DeadlineForm(FlaskForm):
     def validate_due_on(self, field):
         if field.data is not None and field.data < self.opened_on:
             raise ValidationError(_("A deadline cannot be before the case began (%(date)s).",
-                                    date=format_date(self.opened_on)))
+                                    date=date_text(self.opened_on)))
 
 
 def rule_label(rule) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import icalendar
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import contains_eager, selectinload
@@ -16,7 +16,7 @@ from ipdesk.auth.models import User
 from ipdesk.cases.models import Case, Stage
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.i18n import local_date, local_today
+from ipdesk.core.i18n import date_text, local_date, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import form_error
 from ipdesk.deadlines.forms import DeadlineForm
@@ -42,7 +42,7 @@ def add(case_id: int):
             deadline = add_deadline(case, form.data, current_user)
         except ServiceError as error:
             return form_error(form, error, "deadlines/new_deadline.html", case=case)
-        flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.title, date=format_date(deadline.due_on)),
+        flash(_("Deadline added: %(what)s, due %(date)s.", what=deadline.title, date=date_text(deadline.due_on)),
               "success")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="deadlines"))
     return render_template("deadlines/new_deadline.html", form=form, case=case), 422 if form.errors else 200

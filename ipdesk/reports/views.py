@@ -1,11 +1,10 @@
 """The dashboards: the network's (a staff member's hubs') numbers, or an exporter's own cases at a glance."""
 from flask import Blueprint, render_template, request
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ipdesk.auth.models import Role
-from ipdesk.core.i18n import local_today
+from ipdesk.core.i18n import date_text, local_today
 from ipdesk.policy import requires
 from ipdesk.reports.charts import bar_chart, column_chart, stacked_bar_chart
 from ipdesk.reports.stats import GroupRow, exporter_overview, network_overview
@@ -29,7 +28,7 @@ def dashboard():
     by = "hub" if request.args.get("by") == "hub" else "country"
     overview = network_overview(current_user, today=today)
     groups = overview.by_hub if by == "hub" else overview.by_country
-    since = format_date(overview.since)
+    since = date_text(overview.since)
     return render_template("reports/dashboard.html", overview=overview, by=by, groups=groups, charts={
         "open": stacked_bar_chart(_largest(groups, by), [s.label for s in overview.stages],
                                   title=_("Open cases by stage, per country") if by == "country"

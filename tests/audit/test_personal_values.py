@@ -142,3 +142,17 @@ def test_codes_in_a_summary_read_as_words_in_the_readers_language(app, client, m
         as_text=True)
     assert "접수 → 증거 수집" in korean and "intake" not in korean.split("<tbody>")[-1]
     assert "Intake → Evidence collection (Accept and start collecting evidence)" in english
+
+
+def test_a_korean_summary_chooses_its_particles_by_the_values(app, factories):
+    """`사건 CN-2026-00043을 거점 th로 이관`, never `을(를)` or `(으)로`: the case reference and hub code decide."""
+    from flask_babel import force_locale
+
+    from ipdesk.audit.summaries import summary
+    from tests.factories import make_case
+
+    case = make_case("intake", country="TH", reference="TH-2026-00043")
+    log_event("case.transferred", obj=case, data={"hub": "th"})
+    db.session.commit()
+    with app.test_request_context("/"), force_locale("ko"):
+        assert summary(entry_of("case.transferred")) == "사건 TH-2026-00043을 거점 th로 이관"

@@ -201,3 +201,16 @@ def test_stage_filter_uses_an_index():
                    "submitted_at", "updated_at", "company_id"):
         assert any(cols[0] == column for cols in index_columns), column
     assert Stage.closed.name == "closed"
+
+
+def test_a_korean_csv_writes_times_as_spreadsheets_read_them(client, factories, login):
+    """Submission times in the reader's zone as `2026-12-06 05:29`: a four-digit year and a 24-hour clock that
+    every spreadsheet reads as a time and sorts, in Korean as in English (never AM/PM or `26.`)."""
+    from datetime import UTC, datetime
+
+    exporter = factories.exporter(timezone="Asia/Seoul", locale="ko")
+    make_case("intake", company=exporter.company, author=exporter,
+              submitted_at=datetime(2026, 12, 5, 20, 29, tzinfo=UTC))
+    login(client, exporter)
+    rows = csv_rows(client.get("/cases/export.csv"))
+    assert rows[0][13] == "접수일" and rows[1][13] == "2026-12-06 05:29"

@@ -183,3 +183,23 @@ def test_a_closed_case_offers_no_assignment_or_transfer(client, factories, login
     assert refused.status_code == 422 and db.session.scalar(sa.select(CaseTransfer)) is None
     assert client.post(f"/cases/{case.id}/assign", data={"assignee_id": 0, "version": case.version}
                        ).status_code == 422
+
+
+def test_korean_pages_write_four_digit_years_and_korean_day_periods(client, login_as, factories):
+    """The case list and the case page in Korean read `2026. 12. 6.` and `2026. 12. 6. 오전 5:29` where the
+    reader is (Seoul): never `26. 12. 6.` or AM/PM."""
+    from datetime import UTC, datetime
+
+    from ipdesk.cases.models import Message
+
+    staff = factories.staff(hub_codes=("cn-north",), timezone="Asia/Seoul", locale="ko")
+    case = make_case("evidence", country="CN", submitted_at=datetime(2026, 12, 5, 20, 29, tzinfo=UTC))
+    db.session.add(Message(case_id=case.id, author_id=staff.id, body="Seller replied.",
+                           created_at=datetime(2026, 12, 6, 8, 29, tzinfo=UTC)))
+    db.session.commit()
+    login_as(staff)
+    listing = client.get("/cases").get_data(as_text=True)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "2026. 12. 6." in listing and "2026. 12. 6. 오후 5:29" in page
+    for text in (listing, page):
+        assert " AM " not in text and " PM " not in text and ">26. " not in text and " 26. 12." not in text

@@ -59,14 +59,15 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 @pytest.mark.parametrize("zone", ["Asia/Seoul", "America/Mexico_City", "UTC"])
 @pytest.mark.parametrize("locale", ["ko", "en"])
 def test_template_dates_read_as_babel_writes_them(database_url, locale, zone):
-    """The pages' date filters keep each locale's patterns, and write what Babel writes, where the viewer is."""
+    """The pages' date filters write what Babel writes with each locale's patterns (Korean's own, below), where
+    the viewer is."""
     from datetime import UTC, date, datetime
 
     import pytz
     from babel import dates
     from flask_babel import force_locale
 
-    from ipdesk.core.i18n import date_text, datetime_text
+    from ipdesk.core.i18n import KOREAN_DATE_PATTERNS, KOREAN_TIME_PATTERNS, date_text, datetime_text
 
     moments = [datetime(2026, 3, 8, 23, 30, tzinfo=UTC), datetime(2026, 11, 1, 7, 5, tzinfo=UTC),
                datetime(2025, 12, 31, 16, 0)]  # naive values are UTC, as the database keeps them
@@ -76,12 +77,45 @@ def test_template_dates_read_as_babel_writes_them(database_url, locale, zone):
         for moment in moments:
             for fmt in ("short", "medium", "long", "full"):
                 aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-                assert datetime_text(moment, fmt) == dates.format_datetime(aware, fmt, tzinfo=tz, locale=locale)
-                assert date_text(moment, fmt) == dates.format_date(aware.astimezone(tz).date(), fmt, locale=locale)
-                assert date_text(moment.date(), fmt) == dates.format_date(moment.date(), fmt, locale=locale)
+                date_fmt = KOREAN_DATE_PATTERNS[fmt] if locale == "ko" else fmt
+                datetime_fmt = (f"{KOREAN_DATE_PATTERNS[fmt]} {KOREAN_TIME_PATTERNS[fmt]}" if locale == "ko"
+                                else fmt)
+                assert datetime_text(moment, fmt) == dates.format_datetime(aware, datetime_fmt, tzinfo=tz,
+                                                                           locale=locale)
+                assert date_text(moment, fmt) == dates.format_date(aware.astimezone(tz).date(), date_fmt,
+                                                                   locale=locale)
+                assert date_text(moment.date(), fmt) == dates.format_date(moment.date(), date_fmt, locale=locale)
         assert datetime_text(moments[0], "yyyy-MM-dd HH:mm") == dates.format_datetime(
             moments[0], "yyyy-MM-dd HH:mm", tzinfo=tz, locale=locale)
         assert date_text(None) == datetime_text(None) == ""
         assert date_text(date(2026, 1, 2), "short") != ""
         if zone == "Asia/Seoul":  # 23:30 UTC on 8 March is the 9th in Seoul
             assert date_text(moments[0], "yyyy-MM-dd") == "2026-03-09"
+
+
+@pytest.mark.parametrize("fmt", ["short", "medium", "long", "full"])
+def test_korean_dates_have_four_digit_years_and_korean_day_periods(database_url, fmt):
+    """CLDR's Korean short date has a two-digit year and its day period reads AM/PM; Korean readers get
+    `2026. 12. 6. 오전 5:29` instead, in every named format; English keeps CLDR's own."""
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from babel import dates
+    from flask_babel import force_locale
+
+    from ipdesk.core.i18n import date_text, datetime_text
+
+    morning, evening = datetime(2026, 12, 5, 20, 29, tzinfo=UTC), datetime(2026, 12, 6, 8, 29, tzinfo=UTC)
+    app = make_app(database_url, BABEL_DEFAULT_TIMEZONE="Asia/Seoul")
+    with app.test_request_context("/"):
+        with force_locale("ko"):
+            texts = [datetime_text(morning, fmt), datetime_text(evening, fmt), date_text(morning, fmt),
+                     date_text(date(2026, 12, 6), fmt)]
+        with force_locale("en"):
+            english = datetime_text(morning, fmt), date_text(date(2026, 12, 6), fmt)
+    assert all("2026" in text and "AM" not in text and "PM" not in text for text in texts), texts
+    assert "오전 5" in texts[0] and "오후 5" in texts[1]
+    if fmt == "short":
+        assert texts == ["2026. 12. 6. 오전 5:29", "2026. 12. 6. 오후 5:29", "2026. 12. 6.", "2026. 12. 6."]
+    assert english == (dates.format_datetime(morning, fmt, tzinfo=ZoneInfo("Asia/Seoul"), locale="en"),
+                       dates.format_date(date(2026, 12, 6), fmt, locale="en"))

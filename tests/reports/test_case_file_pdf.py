@@ -81,6 +81,25 @@ def test_staff_see_internal_notes_and_a_korean_reader_gets_korean(client, factor
     assert "NanumGothic" in _fonts(data, tmp_path)
 
 
+def test_a_korean_case_file_writes_four_digit_years_and_korean_day_periods(client, factories, login_as):
+    """Times in the case file read `2026. 12. 6. 오전 5:29` for a Korean reader in Seoul: no AM/PM, no `26.`."""
+    from datetime import UTC, datetime
+
+    exporter = factories.exporter(timezone="Asia/Seoul")
+    case = make_case("evidence", company=exporter.company, author=exporter, country="CN",
+                     submitted_at=datetime(2026, 12, 5, 20, 29, tzinfo=UTC))
+    db.session.add_all([Message(case_id=case.id, author_id=exporter.id, body="morning",
+                                created_at=datetime(2026, 12, 5, 20, 29, tzinfo=UTC)),
+                        Message(case_id=case.id, author_id=exporter.id, body="evening",
+                                created_at=datetime(2026, 12, 6, 8, 29, tzinfo=UTC))])
+    db.session.commit()
+    login_as(exporter)
+    text = " ".join(_pdf_text(_print(client, case, "ko")).split())
+    assert "2026. 12. 6. 오전 5:29" in text and "2026. 12. 6. 오후 5:29" in text
+    assert "2026. 12. 6. 오전 5:29:00" in text  # the cover's submission time, with seconds
+    assert " AM " not in f" {text} " and " PM " not in f" {text} " and "26. 12. 6." not in text.replace("2026.", "")
+
+
 def test_every_script_is_drawn_with_an_embedded_font(client, factories, login_as, tmp_path):
     exporter = factories.exporter()
     case = make_case("intake", company=exporter.company, author=exporter, country="CN",
