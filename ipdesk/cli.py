@@ -37,7 +37,7 @@ from ipdesk.network.services import active_country_codes
 from ipdesk.notify.scheduler import add_due_notifications, due_scheduler
 from ipdesk.notify.sender import send_pending
 from ipdesk.refusals.shipped import load_shipped_reasons
-from ipdesk.reports.jobs import render_summaries
+from ipdesk.reports.jobs import largest_first, render_summaries
 from ipdesk.reports.pack import assemble_pack
 
 translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
@@ -246,7 +246,8 @@ def reports_pack(start, end, lang: str, out: str) -> None:
     start, end = start.date(), end.date()
     if end < start:
         raise click.BadParameter("--to is before --from")
-    codes = active_country_codes()
+    codes = largest_first(active_country_codes(), start, end)
+    db.session.rollback()  # only read: no transaction stays open while the summaries render
     with click.progressbar(length=len(codes), label="Country summaries", show_pos=True) as bar:
         summaries = render_summaries(codes, start, end, lang, on_done=lambda _code: bar.update(1))
     pdf, pages = assemble_pack(summaries, start, end, lang)

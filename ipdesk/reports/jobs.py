@@ -82,9 +82,11 @@ def run_pack(job_id: str) -> None:
 
     def advance(_code: str) -> None:
         job.done += 1
-        db.session.commit()
+        db.session.commit()  # a transaction as short as this: the next country renders outside any
 
     try:
+        codes = largest_first(codes, job.period_start, job.period_end)
+        db.session.commit()  # the rendering runs in no transaction: each commit of progress is a short one
         summaries = render_summaries(codes, job.period_start, job.period_end, job.lang, on_done=advance)
         pdf, pages = assemble_pack(summaries, job.period_start, job.period_end, job.lang)
         path = pack_path(job)
@@ -110,14 +112,14 @@ def pack_path(job: ReportJob) -> Path:
 
 def render_summaries(codes: list[str], start: date, end: date, lang: str,
                      on_done: Callable[[str], None] | None = None) -> dict[str, bytes]:
-    """The country summary PDF of each code, rendered side by side in ``REPORT_PROCESSES`` processes."""
+    """The country summary PDF of each code, rendered side by side in ``REPORT_PROCESSES`` processes, handed out
+    in the order of ``codes`` (``largest_first`` keeps the processes busy to the end)."""
     config = {key: current_app.config.get(key) for key in WORKER_CONFIG_KEYS}
     processes = max(1, min(current_app.config["REPORT_PROCESSES"], len(codes) or 1))
     results: dict[str, bytes] = {}
     with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"), initializer=_start_worker,
                              initargs=(config,)) as pool:
-        futures = {pool.submit(_render_summary, code, start, end, lang): code
-                   for code in largest_first(codes, start, end)}
+        futures = {pool.submit(_render_summary, code, start, end, lang): code for code in codes}
         for future in as_completed(futures):
             code = futures[future]
             results[code] = future.result()
