@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
@@ -143,9 +143,15 @@ def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str]
     return added
 
 
+def with_preferences():
+    """The loader option that reads recipients with their notification choices, in the same query."""
+    return joinedload(User.notification_preferences)
+
+
 class Outbox:
-    """The notifications of one change, added together: as many ``notify`` calls would, but with one query
-    for the recipients' preferences and one insert, however many people hear of it."""
+    """The notifications of one change, added together: as many ``notify`` calls would, but in one insert,
+    however many people hear of it. Recipients loaded ``with_preferences()`` bring their choices along; those
+    of the others are read in one query."""
 
     def __init__(self):
         self._pending = []
@@ -159,7 +165,13 @@ class Outbox:
     def send(self) -> int:
         """Write what was added to the outbox; how many notifications that made."""
         pending, self._pending = self._pending, []
-        chosen = _channels_of({(user.id, kind) for user, kind, *_rest in pending})
+        chosen, unknown = {}, set()
+        for user, kind, *_rest in pending:
+            if "notification_preferences" in sa.inspect(user).unloaded:
+                unknown.add((user.id, kind))
+            else:
+                chosen.update(((user.id, p.kind), (p.email, p.in_app)) for p in user.notification_preferences)
+        chosen.update(_channels_of(unknown))
         rows = []
         for user, kind, subject, link, case, context in pending:
             by_email, in_app = (True, True) if kind.is_essential else chosen.get((user.id, kind), (True, True))
@@ -182,7 +194,7 @@ def _company_users(company_id: int) -> list[User]:
     """Their one company is loaded once, from the session when the case's company is already there."""
     return list(db.session.scalars(
         sa.select(User).where(User.company_id == company_id, User.role == Role.exporter, User.is_active)
-        .order_by(User.id)))
+        .options(with_preferences()).order_by(User.id)).unique())
 
 
 def _handlers(case: Case) -> list[User]:
@@ -192,7 +204,7 @@ def _handlers(case: Case) -> list[User]:
         if assignee is not None and assignee.is_active:
             return [assignee]
     return list(db.session.scalars(hub_staff(case.hub_id).where(User.is_active)
-                                   .options(selectinload(User.hubs)).order_by(User.id)))
+                                   .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique())
 
 
 def _people_of(case: Case, *, staff: bool = True, besides: User | None = None) -> list[User]:
@@ -228,7 +240,7 @@ def case_arrived_at_hub(case: Case, actor: User, outbox: Outbox) -> None:
     else:
         subject = _l("New case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
     staff = db.session.scalars(hub_staff(case.hub_id).where(User.is_active, User.id != actor.id)
-                               .options(selectinload(User.hubs)).order_by(User.id))
+                               .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
     for user in staff:
         if can(user, "case.view", case):  # the policy has the last word
             outbox.add(user, K.new_case_at_hub, subject, case=case, link=_case_link(case), urgent=urgent)
