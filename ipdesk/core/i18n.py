@@ -1,6 +1,6 @@
 """Locale and time-zone selection, and names and dates that Babel gives for the viewer's language."""
+import functools
 from datetime import UTC, date, datetime, time
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates, numbers
@@ -116,6 +116,19 @@ def local_date(value: datetime) -> date:
     return _in_user_zone(value).date()
 
 
+def number_text(value) -> str:
+    """``value`` in the viewer's language, as Babel's ``format_decimal`` writes it; whole numbers are
+    remembered per language (a dashboard writes some 600 counts, 10 µs each through Babel)."""
+    if type(value) is int:  # not bool, nor a Decimal or float that equals an int but may read otherwise
+        return _whole_number_text(str(get_locale()), value)
+    return numbers.format_decimal(value, locale=get_locale())
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_number_text(locale: str, value: int) -> str:
+    return numbers.format_decimal(value, locale=locale)
+
+
 def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
     """``value``'s date in the viewer's language (a datetime's date where the viewer is); '' for None."""
     if not value:
@@ -133,15 +146,3 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
     loc, pattern = _datetime_pattern(str(get_locale()), fmt)
     return pattern.apply(_in_user_zone(value), loc)
 
-
-def number_text(value) -> str:
-    """``value`` in the viewer's language, as Babel's ``format_decimal`` writes it; whole numbers are
-    remembered per language (a dashboard writes some 600 counts, 10 µs each through Babel)."""
-    if type(value) is int:  # not bool, nor a Decimal or float that equals an int but may read otherwise
-        return _whole_number_text(str(get_locale()), value)
-    return numbers.format_decimal(value, locale=get_locale())
-
-
-@lru_cache(maxsize=4096)
-def _whole_number_text(locale: str, value: int) -> str:
-    return numbers.format_decimal(value, locale=locale)
