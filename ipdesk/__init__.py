@@ -28,6 +28,7 @@ from ipdesk.core.i18n import (
     country_name,
     date_text,
     datetime_text,
+    number_text,
     select_locale,
     select_timezone,
 )
@@ -283,7 +284,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
-    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["number"] = number_text
     app.jinja_env.filters["fit"] = fit  # one line of about N half-ems, with an ellipsis when cut
     app.jinja_env.filters["percent"] = lambda value: format_percent(value / 100, "#,##0.##%")
     app.jinja_env.filters["filekind"] = file_kind  # "JPEG 사진", not image/jpeg

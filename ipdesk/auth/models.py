@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
 
     company: Mapped[Company | None] = relationship(back_populates="users", foreign_keys=[company_id])
     hubs: Mapped[list[Hub]] = relationship(secondary=staff_hubs, order_by=Hub.code)
+    # read with the recipients of a notification, in their query (ipdesk.notify.services)
+    notification_preferences: Mapped[list["NotificationPreference"]] = relationship(viewonly=True)  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (

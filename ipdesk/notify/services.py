@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
@@ -58,6 +58,19 @@ def channels(user: User, kind: NotificationKind) -> tuple[bool, bool]:
     return (preference.email, preference.in_app) if preference else (True, True)
 
 
+def _channels_of(wanted: set[tuple[int, NotificationKind]]) -> dict[tuple[int, NotificationKind], tuple[bool, bool]]:
+    """``channels`` of many (user id, kind) pairs in one query; pairs without a choice are left out."""
+    asked = {pair for pair in wanted if not pair[1].is_essential}
+    if not asked:
+        return {}
+    rows = db.session.execute(
+        sa.select(NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.email,
+                  NotificationPreference.in_app)
+        .where(NotificationPreference.user_id.in_({user_id for user_id, _kind in asked}),
+               NotificationPreference.kind.in_({kind for _user_id, kind in asked})))
+    return {(user_id, kind): (by_email, in_app) for user_id, kind, by_email, in_app in rows}
+
+
 def _language(user: User) -> str:
     config = current_app.config
     return user.locale if user.locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
@@ -81,6 +94,29 @@ def _wake_after_commit() -> None:
     sa.event.listen(session, "after_commit", wake, once=True)
 
 
+def _outbox_values(user: User, kind: NotificationKind, subject, by_email: bool, in_app: bool, *,
+                   link: tuple[str, str] | None, case: Case | None, dedupe_key: str | None,
+                   context: dict) -> dict | None:
+    """The outbox row of one notification, rendered in ``user``'s language; None when it goes nowhere."""
+    in_app = in_app and kind is not K.password_reset  # a reset link lives in the mailbox only
+    if not (by_email or in_app):
+        return None
+    language = _language(user)
+    path, url = link or (None, None)
+    _prefs_path, preferences_url = site_link("notify.preferences")
+    with force_locale(language):
+        subject_text = " ".join(str(subject).split())[:300]  # one line: never a header injection
+        # straight from the environment: no context processor brings the acting user's request in
+        body = current_app.jinja_env.get_template(f"notify/email/{kind.name}.txt").render(
+            user=user, link=url, case=case, preferences_url=preferences_url, essential=kind.is_essential, **context)
+    now = utcnow()
+    return dict(user_id=user.id, kind=kind, case_id=case.id if case else None, language=language,
+                subject=subject_text, body=body, link_path=path, dedupe_key=dedupe_key, created_at=now,
+                in_app=in_app, email_to=user.email if by_email else None,
+                email_status=EmailStatus.pending if by_email else EmailStatus.off,
+                next_attempt_at=now if by_email else None, attempts=0, last_error="")
+
+
 def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str] | None = None,
            case: Case | None = None, dedupe_key: str | None = None, **context) -> bool:
     """Add one notification of ``user`` to the outbox, rendered in their language; whether it was added.
@@ -93,32 +129,63 @@ def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str]
     """
     if not user.is_active:
         return False
-    by_email, in_app = channels(user, kind)
-    in_app = in_app and kind is not K.password_reset  # a reset link lives in the mailbox only
-    if not (by_email or in_app):
+    values = _outbox_values(user, kind, subject, *channels(user, kind), link=link, case=case, dedupe_key=dedupe_key,
+                            context=context)
+    if values is None:
         return False
-    language = _language(user)
-    path, url = link or (None, None)
-    _prefs_path, preferences_url = site_link("notify.preferences")
-    with force_locale(language):
-        subject_text = " ".join(str(subject).split())[:300]  # one line: never a header injection
-        # straight from the environment: no context processor brings the acting user's request in
-        body = current_app.jinja_env.get_template(f"notify/email/{kind.name}.txt").render(
-            user=user, link=url, case=case, preferences_url=preferences_url, essential=kind.is_essential, **context)
-    now = utcnow()
-    values = dict(user_id=user.id, kind=kind, case_id=case.id if case else None, language=language,
-                  subject=subject_text, body=body, link_path=path, dedupe_key=dedupe_key, created_at=now,
-                  in_app=in_app, email_to=user.email if by_email else None,
-                  email_status=EmailStatus.pending if by_email else EmailStatus.off,
-                  next_attempt_at=now if by_email else None, attempts=0, last_error="")
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(Notification).values(**values)
     if dedupe_key:
         statement = statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
     added = db.session.execute(statement.returning(Notification.id)).scalar_one_or_none() is not None
-    if added and by_email:
+    if added and values["email_to"]:
         _wake_after_commit()
     return added
+
+
+def with_preferences():
+    """The loader option that reads recipients with their notification choices, in the same query."""
+    return joinedload(User.notification_preferences)
+
+
+class Outbox:
+    """The notifications of one change, added together: as many ``notify`` calls would, but in one insert,
+    however many people hear of it. Recipients loaded ``with_preferences()`` bring their choices along; those
+    of the others are read in one query."""
+
+    def __init__(self):
+        self._pending = []
+
+    def add(self, user: User, kind: NotificationKind, subject, *, link: tuple[str, str] | None = None,
+            case: Case | None = None, **context) -> None:
+        """Add a notification of ``user`` as ``notify`` would (no ``dedupe_key``: those go one at a time)."""
+        if user.is_active:
+            self._pending.append((user, kind, subject, link, case, context))
+
+    def send(self) -> int:
+        """Write what was added to the outbox; how many notifications that made."""
+        pending, self._pending = self._pending, []
+        chosen, unknown = {}, set()
+        for user, kind, *_rest in pending:
+            if "notification_preferences" in sa.inspect(user).unloaded:
+                unknown.add((user.id, kind))
+            else:
+                chosen.update(((user.id, p.kind), (p.email, p.in_app)) for p in user.notification_preferences)
+        chosen.update(_channels_of(unknown))
+        rows = []
+        for user, kind, subject, link, case, context in pending:
+            by_email, in_app = (True, True) if kind.is_essential else chosen.get((user.id, kind), (True, True))
+            values = _outbox_values(user, kind, subject, by_email, in_app, link=link, case=case, dedupe_key=None,
+                                    context=context)
+            if values is not None:
+                rows.append(values)
+        if rows:
+            # a Core insert of the table: one statement for all the rows (the ORM's bulk insert would split
+            # them by which columns are None)
+            db.session.execute(sa.insert(Notification.__table__), rows)
+            if any(row["email_to"] for row in rows):
+                _wake_after_commit()
+        return len(rows)
 
 
 # --- who hears of a case -------------------------------------------------------------------
@@ -127,7 +194,7 @@ def _company_users(company_id: int) -> list[User]:
     """Their one company is loaded once, from the session when the case's company is already there."""
     return list(db.session.scalars(
         sa.select(User).where(User.company_id == company_id, User.role == Role.exporter, User.is_active)
-        .order_by(User.id)))
+        .options(with_preferences()).order_by(User.id)).unique())
 
 
 def _handlers(case: Case) -> list[User]:
@@ -137,7 +204,7 @@ def _handlers(case: Case) -> list[User]:
         if assignee is not None and assignee.is_active:
             return [assignee]
     return list(db.session.scalars(hub_staff(case.hub_id).where(User.is_active)
-                                   .options(selectinload(User.hubs)).order_by(User.id)))
+                                   .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique())
 
 
 def _people_of(case: Case, *, staff: bool = True, besides: User | None = None) -> list[User]:
@@ -157,14 +224,14 @@ def _case_link(case: Case, anchor: str | None = None) -> tuple[str, str]:
     return (path + f"#{anchor}", url + f"#{anchor}") if anchor else (path, url)
 
 
-def case_received(case: Case) -> None:
+def case_received(case: Case, outbox: Outbox) -> None:
     """The receipt of a submitted case, to its company's users."""
     for user in _people_of(case, staff=False):
-        notify(user, K.case_received, _l("Case %(ref)s received: %(title)s", ref=case.reference, title=case.title),
-               case=case, link=_case_link(case))
+        outbox.add(user, K.case_received, _l("Case %(ref)s received: %(title)s", ref=case.reference,
+                                             title=case.title), case=case, link=_case_link(case))
 
 
-def case_arrived_at_hub(case: Case, actor: User) -> None:
+def case_arrived_at_hub(case: Case, actor: User, outbox: Outbox) -> None:
     """A newly submitted case, to the active staff of its hub (not to whoever submitted it); urgent ones
     say so in the subject."""
     urgent = case.urgency is Urgency.urgent
@@ -173,10 +240,10 @@ def case_arrived_at_hub(case: Case, actor: User) -> None:
     else:
         subject = _l("New case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
     staff = db.session.scalars(hub_staff(case.hub_id).where(User.is_active, User.id != actor.id)
-                               .options(selectinload(User.hubs)).order_by(User.id))
+                               .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
     for user in staff:
         if can(user, "case.view", case):  # the policy has the last word
-            notify(user, K.new_case_at_hub, subject, case=case, link=_case_link(case), urgent=urgent)
+            outbox.add(user, K.new_case_at_hub, subject, case=case, link=_case_link(case), urgent=urgent)
 
 
 def stage_changed(case: Case, change: StageChange, actor: User) -> None:
@@ -185,19 +252,21 @@ def stage_changed(case: Case, change: StageChange, actor: User) -> None:
 
     A refusal's reason is told in each recipient's language; its note, like any message's text, stays on
     the case page behind sign-in."""
+    outbox = Outbox()
     if change.transition == "submit":
-        case_received(case)
-        case_arrived_at_hub(case, actor)
+        case_received(case, outbox)
+        case_arrived_at_hub(case, actor, outbox)
     elif change.transition == "return":
         for user in _people_of(case, staff=False, besides=actor):
-            notify(user, K.info_requested,
-                   _l("Case %(ref)s: the IP centre asks for more information", ref=case.reference),
-                   case=case, link=_case_link(case, "messages"), reason=change.reason)
+            outbox.add(user, K.info_requested,
+                       _l("Case %(ref)s: the IP centre asks for more information", ref=case.reference),
+                       case=case, link=_case_link(case, "messages"), reason=change.reason)
     else:
         for user in audience(case, change, _people_of(case, besides=actor)):
-            notify(user, K.stage_changed, _l("Case %(ref)s is now at the stage: %(stage)s", ref=case.reference,
-                                             stage=change.to_stage.title),
-                   case=case, link=_case_link(case), change=change)
+            outbox.add(user, K.stage_changed, _l("Case %(ref)s is now at the stage: %(stage)s", ref=case.reference,
+                                                 stage=change.to_stage.title),
+                       case=case, link=_case_link(case), change=change)
+    outbox.send()
 
 
 def message_posted(case: Case, message: Message, actor: User) -> None:
@@ -207,8 +276,10 @@ def message_posted(case: Case, message: Message, actor: User) -> None:
     internal = staff_only(message)
     subject = (_l("Case %(ref)s: a new internal note", ref=case.reference) if internal
                else _l("Case %(ref)s: a new message", ref=case.reference))
+    outbox = Outbox()
     for user in audience(case, message, _people_of(case, besides=actor)):
-        notify(user, K.new_message, subject, case=case, link=_case_link(case, "messages"), internal=internal)
+        outbox.add(user, K.new_message, subject, case=case, link=_case_link(case, "messages"), internal=internal)
+    outbox.send()
 
 
 def case_assigned(case: Case, assignee: User | None, actor: User) -> None:
@@ -228,6 +299,7 @@ def company_status_changed(company: Company, event: str, *, refusal=None) -> Non
 
     A refusal carries its reason, in each user's language, and its note as written: they can no longer
     sign in to read it anywhere else."""
+    outbox = Outbox()
     for user in _company_users(company.id):
         name = _company_name(company, user)
         subject = {
@@ -237,7 +309,8 @@ def company_status_changed(company: Company, event: str, *, refusal=None) -> Non
             "refused": _l("The registration of %(company)s is refused", company=name),
         }[event]
         link = site_link("auth.login") if event == "refused" else site_link("companies.my_company")
-        notify(user, K.company_status, subject, link=link, company_name=name, event=event, refusal=refusal)
+        outbox.add(user, K.company_status, subject, link=link, company_name=name, event=event, refusal=refusal)
+    outbox.send()
 
 
 def company_awaiting_approval(company: Company) -> None:
@@ -248,14 +321,17 @@ def company_awaiting_approval(company: Company) -> None:
     for hub_id in hubs_covering(company.export_countries):
         people += db.session.scalars(hub_staff(hub_id).where(User.is_active).order_by(User.id))
     heard = set()
+    outbox = Outbox()
     for user in people:
         if user.id in heard or not can(user, "company.view", company):
             continue
         heard.add(user.id)
         name = _company_name(company, user)
-        notify(user, K.company_awaiting_approval, _l("%(company)s has registered and awaits approval", company=name),
-               link=site_link("companies.view_company", company_id=company.id), company_name=name,
-               countries=company.export_countries)
+        outbox.add(user, K.company_awaiting_approval,
+                   _l("%(company)s has registered and awaits approval", company=name),
+                   link=site_link("companies.view_company", company_id=company.id), company_name=name,
+                   countries=company.export_countries)
+    outbox.send()
 
 
 def password_reset_requested(user: User, token: str) -> None:

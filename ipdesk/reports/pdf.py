@@ -5,6 +5,7 @@ refuses every URL (``file:``, ``http(s):``, ``data:`` and the rest) except ``ipd
 images handed to :func:`render_pdf` by the caller, which are thumbnails the app re-encoded itself.
 There is no ``base_url``, so no relative URL can point at a folder of user files.
 """
+import atexit
 import gc
 import re
 import threading
@@ -42,6 +43,18 @@ def _resources() -> tuple[FontConfiguration, CSS]:
         font_config = FontConfiguration()
         _local.resources = font_config, CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=font_config)
     return _local.resources
+
+
+@atexit.register
+def _release_resources() -> None:
+    """Free the exiting thread's font configuration while WeasyPrint's libraries are still loaded.
+
+    At interpreter exit, module globals are torn down after cffi has closed the libraries WeasyPrint
+    opened; a Pango font map freed then calls into code that is no longer mapped and the process dies
+    of a segmentation fault after its work is done (``make bench``, a pack's rendering processes).
+    Other threads' configurations go with their threads, which end before this runs."""
+    _local.resources = None
+    gc.collect()  # a font configuration caught in a reference cycle too
 
 
 def render_pdf(html: str, *, images: dict[str, tuple[bytes, str]] | None = None,

@@ -16,7 +16,7 @@ Downgrading maps the new values to the nearest old ones (an enforcement outcome 
 "carried on by counsel" to "withdrawn") before the CHECKs narrow again, and drops the column.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

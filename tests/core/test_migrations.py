@@ -232,13 +232,13 @@ def test_0017_widens_the_notification_kinds_and_back(empty_database):
 
 def test_0022_ends_closed_records_and_widens_outcomes_and_back(empty_database):
     """Up to 0022 every deadline already done was met ("done"), the new outcomes and "carried on by counsel"
-    fit the CHECKs, and a done deadline must say how it ended; down to 0020 the new values map to the nearest
+    fit the CHECKs, and a done deadline must say how it ended; down to 0021 the new values map to the nearest
     old ones and the old CHECKs are back."""
     app = make_app(empty_database)
     with app.app_context():
         upgrade()
         _fill_every_table(app)
-        downgrade(revision="0020")
+        downgrade(revision="0021")
         upgrade()
         with db.engine.begin() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM deadlines WHERE is_done")).scalar() > 0
@@ -254,7 +254,7 @@ def test_0022_ends_closed_records_and_widens_outcomes_and_back(empty_database):
                           "UPDATE cases SET outcome = 'bogus' WHERE stage = 'closed'"):
             with db.engine.begin() as conn, pytest.raises(sa.exc.IntegrityError):
                 conn.execute(sa.text(statement))
-        downgrade(revision="0020")
+        downgrade(revision="0021")
         with db.engine.begin() as conn:
             assert conn.execute(sa.text("SELECT outcome FROM cases WHERE id = :id"), {"id": case_id}).scalar() == \
                 "takedown"
