@@ -4,17 +4,24 @@ User text reaches WeasyPrint only as escaped text in templates that get plain da
 refuses every URL (``file:``, ``http(s):``, ``data:`` and the rest) except ``ipdesk-image:<key>`` for
 images handed to :func:`render_pdf` by the caller, which are thumbnails the app re-encoded itself.
 There is no ``base_url``, so no relative URL can point at a folder of user files.
+
+Every PDF is tagged as PDF/UA-1 asks: its structure (headings, tables, lists) for screen readers, the
+language of the template's ``<html lang>`` and the title of its ``<title>``, which viewers show.
 """
 import gc
+import io
 import re
 import threading
 from pathlib import Path
 
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STYLESHEET = Path(__file__).parent / "pdf.css"
+PDF_VARIANT = "pdf/ua-1"  # tagged structure, /Lang, /Title shown as the window's title, XMP metadata
 IMAGE_SCHEME = "ipdesk-image:"
 
 _local = threading.local()
@@ -62,10 +69,63 @@ def render_pdf(html: str, *, images: dict[str, tuple[bytes, str]] | None = None,
     gc.disable()
     try:
         document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT)
     finally:
         if collecting:
             gc.enable()
+
+
+def join_tagged(parts: list[bytes], lang: str) -> tuple[PdfWriter, list[int]]:
+    """One tagged PDF made of tagged PDFs: their pages in order, and their structure trees as the parts of one
+    document, so the whole stays readable by screen readers; returns the writer (for outlines and metadata)
+    and the index of each part's first page. The first part's XMP metadata (its title) becomes the whole's.
+    """
+    writer = PdfWriter()
+    # pypdf has no public way to add an indirect object; the structure tree needs a few
+    document_ref = writer._add_object(_pdf_dict(Type="/StructElem", S="/Document", K=ArrayObject()))
+    document = document_ref.get_object()
+    tree_ref = writer._add_object(_pdf_dict(Type="/StructTreeRoot", K=ArrayObject([document_ref])))
+    tree = tree_ref.get_object()
+    document[NameObject("/P")] = tree_ref
+    nums, next_key, first_pages = ArrayObject(), 0, []
+    for number, data in enumerate(parts):
+        reader = PdfReader(io.BytesIO(data))
+        first_pages.append(len(writer.pages))
+        for page in reader.pages:
+            copy = writer.add_page(page)  # pypdf drops /StructParents: numbered again below
+            if "/StructParents" in page:
+                copy[NameObject("/StructParents")] = NumberObject(page["/StructParents"] + next_key)
+            for annotation in copy.get("/Annots", []):
+                annotation = annotation.get_object()
+                if "/StructParent" in annotation:
+                    annotation[NameObject("/StructParent")] = NumberObject(annotation["/StructParent"] + next_key)
+        catalog = reader.trailer["/Root"]
+        if number == 0 and "/Metadata" in catalog:
+            writer.xmp_metadata = catalog["/Metadata"].get_object().get_data()
+        if "/StructTreeRoot" not in catalog:
+            continue
+        # cloned after the pages, so that the elements' /Pg point at the copies made above
+        part_tree = catalog["/StructTreeRoot"].get_object().clone(writer)
+        part_nums = part_tree["/ParentTree"].get_object()["/Nums"]
+        for key, value in zip(part_nums[::2], part_nums[1::2], strict=True):
+            nums.extend([NumberObject(key + next_key), value])
+        next_key += max(part_nums[::2], default=-1) + 1
+        for kid in part_tree["/K"]:
+            element = kid.get_object()
+            element[NameObject("/S")], element[NameObject("/P")] = NameObject("/Part"), document_ref
+            document["/K"].append(kid)
+    tree[NameObject("/ParentTree")] = writer._add_object(_pdf_dict(Nums=nums))
+    tree[NameObject("/ParentTreeNextKey")] = NumberObject(next_key)
+    writer.root_object.update(_pdf_dict(StructTreeRoot=tree_ref, MarkInfo=_pdf_dict(Marked=BooleanObject(True)),
+                                        ViewerPreferences=_pdf_dict(DisplayDocTitle=BooleanObject(True)),
+                                        Lang=TextStringObject(lang)))
+    return writer, first_pages
+
+
+def _pdf_dict(**entries) -> DictionaryObject:
+    """A PDF dictionary; values given as plain ``str`` ("/Name") are names."""
+    return DictionaryObject({NameObject(f"/{key}"): NameObject(value) if type(value) is str else value
+                             for key, value in entries.items()})
 
 
 def css_string(text: str) -> str:

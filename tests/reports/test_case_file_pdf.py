@@ -110,7 +110,7 @@ def test_every_script_is_drawn_with_an_embedded_font(client, factories, login_as
     for script, name in SCRIPTS.items():  # Thai and Devanagari clusters do not extract verbatim; their start does
         assert (name[:10] if script in ("th", "hi") else name) in text
     fonts = _fonts(data, tmp_path)
-    for family in ("NanumGothic", "WenQuanYi-Micro-Hei", "Loma", "Lohit-Devanagari", "DejaVu-Sans"):
+    for family in ("NanumGothic", "Noto-Sans-CJK-SC", "Noto-Sans-CJK-JP", "Loma", "Lohit-Devanagari", "DejaVu-Sans"):
         assert family in fonts, fonts
     assert "Type 3" not in fonts
     embedded = [line.split()[-5] for line in fonts.splitlines()[2:]]
@@ -123,9 +123,10 @@ def test_the_font_stack_has_a_glyph_for_every_character_of_the_data():
     from fontTools.ttLib import TTFont
 
     cmaps = []
-    for family in ("NanumGothic", "DejaVu Sans", "WenQuanYi Micro Hei", "Loma", "Lohit Devanagari"):
-        path = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True).stdout
-        with TTFont(path, fontNumber=0) as font:
+    for family in ("NanumGothic", "DejaVu Sans", "Noto Sans CJK SC", "Loma", "Lohit Devanagari"):
+        path, index = subprocess.run(["fc-match", "-f", "%{file}|%{index}", family], capture_output=True,
+                                     text=True).stdout.split("|")
+        with TTFont(path, fontNumber=int(index)) as font:
             assert family.replace(" ", "").lower() in font["name"].getDebugName(1).replace(" ", "").lower(), path
             cmaps.append(font.getBestCmap())
     text = "".join(SCRIPTS.values()) + "위조 세럼 한글 증거"
