@@ -235,3 +235,21 @@ def test_only_those_who_see_the_case_print_it(client, factories, login_as, who, 
               "admin": factories.admin, "manager": factories.manager}[who]()
     login_as(viewer)
     assert client.get(f"/cases/{case.id}/case-file.pdf").status_code == status
+
+
+@pytest.mark.parametrize(("country", "faces"), [
+    # a Japanese run (kana) in its face wherever the case is; other Han text in the face of the case's country
+    ("CN", {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-SC"}),
+    ("TW", {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-TC"}),
+    ("JP", {"Noto-Sans-CJK-JP"}),
+])
+def test_each_east_asian_run_is_drawn_in_one_face_of_its_language(client, factories, login_as, tmp_path, country,
+                                                                   faces):
+    exporter = factories.exporter()
+    case = make_case("intake", company=exporter.company, author=exporter, country=country,
+                     title=f"{SCRIPTS['ja']} 偽造品", infringer_name=f"{SCRIPTS['zh-Hant']} / 直骨刃 123号店")
+    login_as(exporter)
+    fonts = _fonts(_print(client, case, "ko"), tmp_path)
+    east_asian = {line.split()[0].split("+")[1].removesuffix("-Bold") for line in fonts.splitlines()[2:]
+                  if "CJK" in line or "WenQuanYi" in line}
+    assert east_asian == faces, fonts
