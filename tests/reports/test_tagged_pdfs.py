@@ -4,6 +4,7 @@ The country summary is printed in the language chosen on its form, whatever the 
 import io
 from datetime import date
 
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -79,3 +80,5 @@ def test_the_pack_keeps_the_structure_language_and_title_of_its_parts(app, facto
     parts = reader.trailer["/Root"]["/StructTreeRoot"]["/K"][0].get_object()["/K"]
     assert [part.get_object()["/S"] for part in parts] == ["/Part"] * 3  # the contents, then each country
     assert pages == len(reader.pages) == 1 + sum(len(PdfReader(io.BytesIO(s)).pages) for s in summaries.values())
+    with pikepdf.Pdf.open(io.BytesIO(data)) as pack:
+        assert pack.check_pdf_syntax() == []  # qpdf finds nothing wrong in the joined file
