@@ -33,6 +33,7 @@ from ipdesk.core.i18n import (
     select_timezone,
 )
 from ipdesk.core.pagination import page_url
+from ipdesk.core.scripts import lang_runs
 from ipdesk.core.text import fit
 from ipdesk.core.transaction import discard_change, end_request
 from ipdesk.core.urls import safe_next
@@ -286,6 +287,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)
     app.jinja_env.filters["number"] = number_text
     app.jinja_env.filters["fit"] = fit  # one line of about N half-ems, with an ellipsis when cut
+    app.jinja_env.filters["lang_runs"] = lang_runs  # user text: its East Asian runs in spans with their lang
     app.jinja_env.filters["percent"] = lambda value: format_percent(value / 100, "#,##0.##%")
     app.jinja_env.filters["filekind"] = file_kind  # "JPEG 사진", not image/jpeg
     app.jinja_env.filters["filesize"] = lambda size: (

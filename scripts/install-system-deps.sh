@@ -8,8 +8,9 @@ packages=(
   # WeasyPrint's text stack, and harfbuzz's subsetter: without it font subsetting falls back to
   # fontTools and a one-page PDF takes seconds instead of a fraction of one (FONTS.md).
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-  # Fonts that cover every script in the data, in the order FONTS.md measured.
-  fonts-dejavu-core fonts-nanum fonts-wqy-microhei fonts-tlwg-loma-ttf fonts-lohit-deva
+  # Fonts that cover every script in the data (FONTS.md): Hangul in NanumGothic; Japanese, Simplified and
+  # Traditional Chinese each in its own face of the Noto Sans CJK collection (pdf.css picks them by lang).
+  fonts-dejavu-core fonts-nanum fonts-noto-cjk fonts-tlwg-loma-ttf fonts-lohit-deva
   # pdffonts / pdftoppm read PDFs back in tests and in tools/.
   poppler-utils
   # libmagic decides the type of an uploaded file from its content.

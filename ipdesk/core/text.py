@@ -6,7 +6,7 @@ MARKS = ("Mn", "Mc", "Me")  # combining marks: Thai vowels and tones, Devanagari
 
 
 def _width(c: str) -> float:
-    """About how many half-ems ``c`` takes in the PDFs' fonts (NanumGothic, then DejaVu Sans, WenQuanYi,
+    """About how many half-ems ``c`` takes in the PDFs' fonts (NanumGothic, then DejaVu Sans, Noto Sans CJK,
     Loma): Hangul, kana and Han a full em; capitals, digits and Thai letters a little over half an em;
     other letters about half an em; marks that sit on a letter and invisible joiners nothing."""
     category = unicodedata.category(c)

@@ -118,7 +118,7 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
                  "created": generated.isoformat(timespec="seconds")},
         "header": page_header(reference),
         "case": {
-            "reference": reference, "title": case.title, "stage": case.stage.title,
+            "reference": reference, "title": case.title, "stage": case.stage.title, "country_code": case.country_code,
             "outcome": case.outcome.title if case.outcome else "", "closing_note": case.closing_note or "",
             "country": country_name(case.country_code), "hub": f"{case.hub.name} ({case.hub.city})",
             "assignee": case.assignee.name if staff_side and case.assignee else "",

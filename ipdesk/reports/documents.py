@@ -2,7 +2,7 @@
 pack for managers."""
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -48,8 +48,9 @@ def case_file(case_id: int):
 # --- country summaries and the all-country pack (managers) ------------------------------------
 
 def _summary_form(**kwargs) -> CountrySummaryForm:
+    """The summary's choices from the query string; its language is the reader's unless the link names one."""
     codes = db.session.scalars(sa.select(Country.code).where(Country.is_active)).all()
-    return CountrySummaryForm(request.args, country_choices=country_choices(codes), **kwargs)
+    return CountrySummaryForm(request.args, country_choices=country_choices(codes), lang=str(get_locale()), **kwargs)
 
 
 @bp.get("/reports")
@@ -77,11 +78,12 @@ def country_summary():
     if not form.validate():
         pack_form = PackForm(formdata=None, data={**year_to_date(local_today()), "lang": str(get_locale())})
         return _reports_page(form, pack_form, 422)
-    code = get_country(form.country.data, "report.view").code
-    pdf = country_summary_pdf(code, form.start.data, form.end.data)
+    code, lang = get_country(form.country.data, "report.view").code, form.lang.data
+    with force_locale(lang):  # the document's language, whatever the pages around it are in
+        pdf = country_summary_pdf(code, form.start.data, form.end.data)
     log_event("report.country_printed", actor=current_user, data={"country": code, "start": form.start.data.isoformat(),
-                                        "end": form.end.data.isoformat()})
-    return pdf_response(pdf, f"ipdesk-{code}-{form.start.data.isoformat()}-{form.end.data.isoformat()}.pdf")
+                                        "end": form.end.data.isoformat(), "lang": lang})
+    return pdf_response(pdf, f"ipdesk-{code}-{form.start.data.isoformat()}-{form.end.data.isoformat()}-{lang}.pdf")
 
 
 @bp.post("/reports/pack")

@@ -23,11 +23,15 @@ class PeriodForm(FlaskForm):
                 raise ValidationError(_l("Choose a period of at most ten years."))
 
 
+DOCUMENT_LANGUAGES = [("ko", "한국어"), ("en", "English")]  # each in its own language
+
+
 class CountrySummaryForm(PeriodForm):
     class Meta:
         csrf = False  # a GET that only reads
 
     country = SelectField(_l("Country"), validators=[DataRequired()])
+    lang = SelectField(_l("Language"), choices=select_choices(DOCUMENT_LANGUAGES), validators=[DataRequired()])
     submit = SubmitField(_l("Print the country summary"))
 
     def __init__(self, *args, country_choices, **kwargs):
@@ -36,8 +40,7 @@ class CountrySummaryForm(PeriodForm):
 
 
 class PackForm(PeriodForm):
-    lang = SelectField(_l("Language"), choices=select_choices([("ko", "한국어"), ("en", "English")]),
-                       validators=[DataRequired()])
+    lang = SelectField(_l("Language"), choices=select_choices(DOCUMENT_LANGUAGES), validators=[DataRequired()])
     submit = SubmitField(_l("Make the all-country pack"))
 
     def __init__(self, *args, **kwargs):

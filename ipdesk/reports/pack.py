@@ -2,15 +2,20 @@
 import io
 from datetime import date
 
+import pikepdf
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from pypdf import PdfReader, PdfWriter
 
 from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name
 from ipdesk.reports.context import page_header
-from ipdesk.reports.pdf import render_pdf
+from ipdesk.reports.pdf import join_tagged, render_pdf
+
+
+def _page_count(pdf: bytes) -> int:
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
 
 
 def assemble_pack(summaries: dict[str, bytes], start: date, end: date, lang: str) -> tuple[bytes, int]:
@@ -21,36 +26,34 @@ def assemble_pack(summaries: dict[str, bytes], start: date, end: date, lang: str
     with current_app.test_request_context(headers={"Accept-Language": lang}), force_locale(lang):
         names = {code: country_name(code) for code in summaries}
         order = sorted(summaries, key=lambda code: names[code])
-        readers = {code: PdfReader(io.BytesIO(summaries[code])) for code in order}
+        lengths = {code: _page_count(summaries[code]) for code in order}
+        title = _("All-country pack, %(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
         toc_pages = 1
         while True:  # the contents' own length moves every start page
             first_pages, page = {}, toc_pages + 1
             for code in order:
                 first_pages[code] = page
-                page += len(readers[code].pages)
-            contents = _contents_pdf(order, names, first_pages, start, end, lang)
-            length = len(PdfReader(io.BytesIO(contents)).pages)
+                page += lengths[code]
+            contents = _contents_pdf(order, names, first_pages, start, end, lang, title)
+            length = _page_count(contents)
             if length == toc_pages:
                 break
             toc_pages = length
-        title = _("All-country pack, %(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
         contents_title = _("Contents")
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(contents)), import_outline=False)
-    writer.add_outline_item(title=contents_title, page_number=0)
-    for code in order:
-        at = len(writer.pages)
-        writer.append(readers[code], import_outline=False)
-        writer.add_outline_item(title=names[code], page_number=at)
-    writer.add_metadata({"/Title": title, "/Author": "ipdesk", "/Producer": "ipdesk",
+    pack = join_tagged([contents, *(summaries[code] for code in order)], lang)
+    with pack.open_outline() as outline:
+        outline.root.append(pikepdf.OutlineItem(contents_title, 0))
+        outline.root.extend(pikepdf.OutlineItem(names[code], first_pages[code] - 1) for code in order)
+    pack.docinfo.update({"/Title": title, "/Author": "ipdesk", "/Producer": "ipdesk",
                          "/CreationDate": utcnow().strftime("D:%Y%m%d%H%M%SZ")})
     out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(writer.pages)
+    pack.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue(), len(pack.pages)
 
 
-def _contents_pdf(order, names, first_pages, start: date, end: date, lang: str) -> bytes:
+def _contents_pdf(order, names, first_pages, start: date, end: date, lang: str, title: str) -> bytes:
+    """The cover and contents; its title (and XMP metadata) are the whole pack's."""
     entries = [{"code": code, "name": names[code], "page": first_pages[code]} for code in order]
-    html = render_template("reports/pdf/pack_contents.html", lang=lang, entries=entries, start=start, end=end,
-                           generated_at=utcnow(), header=page_header(_("All-country pack")))
+    html = render_template("reports/pdf/pack_contents.html", lang=lang, title=title, entries=entries, start=start,
+                           end=end, generated_at=utcnow(), header=page_header(_("All-country pack")))
     return render_pdf(html)

@@ -4,18 +4,25 @@ User text reaches WeasyPrint only as escaped text in templates that get plain da
 refuses every URL (``file:``, ``http(s):``, ``data:`` and the rest) except ``ipdesk-image:<key>`` for
 images handed to :func:`render_pdf` by the caller, which are thumbnails the app re-encoded itself.
 There is no ``base_url``, so no relative URL can point at a folder of user files.
+
+Every PDF is tagged as PDF/UA-1 asks: its structure (headings, tables, lists) for screen readers, the
+language of the template's ``<html lang>`` and the title of its ``<title>``, which viewers show.
 """
 import atexit
 import gc
+import io
 import re
 import threading
 from pathlib import Path
 
+import pikepdf
+from pikepdf import Array, Dictionary, Name
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STYLESHEET = Path(__file__).parent / "pdf.css"
+PDF_VARIANT = "pdf/ua-1"  # tagged structure, /Lang, /Title shown as the window's title, XMP metadata
 IMAGE_SCHEME = "ipdesk-image:"
 
 _local = threading.local()
@@ -75,10 +82,53 @@ def render_pdf(html: str, *, images: dict[str, tuple[bytes, str]] | None = None,
     gc.disable()
     try:
         document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config)
+        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT)
     finally:
         if collecting:
             gc.enable()
+
+
+def join_tagged(parts: list[bytes], lang: str) -> pikepdf.Pdf:
+    """One tagged PDF made of tagged PDFs: their pages in order, and their structure trees as the parts of one
+    document, so the whole stays readable by screen readers. The first part's XMP metadata (its title) becomes
+    the whole's. (qpdf copies the trees in C++: pypdf took 5 s for the pack's forty and wrote them three times
+    larger, without object streams.)
+    """
+    whole = pikepdf.Pdf.new()
+    document = whole.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    tree = whole.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
+    document.P = tree
+    nums, next_key = Array(), 0
+    for number, data in enumerate(parts):
+        part = pikepdf.Pdf.open(io.BytesIO(data))
+        first = len(whole.pages)
+        whole.pages.extend(part.pages)
+        if number == 0 and "/Metadata" in part.Root:
+            whole.Root.Metadata = whole.copy_foreign(part.Root.Metadata)
+        if "/StructTreeRoot" not in part.Root:
+            continue
+        # copied after the pages, so that the elements' /Pg point at the copies made above
+        part_tree = whole.copy_foreign(part.Root.StructTreeRoot)
+        for page in whole.pages[first:]:  # each page's (and link's) key in the parent tree, numbered on
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + next_key
+            for annotation in page.obj.get("/Annots", Array()):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + next_key
+        part_nums = list(part_tree.ParentTree.Nums)
+        for key, value in zip(part_nums[::2], part_nums[1::2], strict=True):
+            nums.extend([int(key) + next_key, value])
+        next_key += max((int(key) for key in part_nums[::2]), default=-1) + 1
+        for element in part_tree.K:
+            element.S, element.P = Name.Part, document
+            document.K.append(element)
+    tree.ParentTree = whole.make_indirect(Dictionary(Nums=nums))
+    tree.ParentTreeNextKey = next_key
+    whole.Root.StructTreeRoot = tree
+    whole.Root.MarkInfo = Dictionary(Marked=True)
+    whole.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
+    whole.Root.Lang = pikepdf.String(lang)
+    return whole
 
 
 def css_string(text: str) -> str:

@@ -23,7 +23,8 @@ def country_summary_context(code: str, start: date, end: date) -> dict:
                              title=_("New cases per month"), plot_height=50)
     period = _("%(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
     return {
-        "lang": str(get_locale()), "summary": asdict(summary), "charts": {"per_month": str(per_month)},
+        "lang": str(get_locale()), "country_code": code, "summary": asdict(summary),
+        "charts": {"per_month": str(per_month)},
         "stage_labels": {stage.name: stage.short_title for stage in Stage},
         "generated_at": utcnow(),
         "meta": {"title": _("Country summary: %(country)s, %(period)s", country=summary.country, period=period),

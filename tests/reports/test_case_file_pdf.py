@@ -110,7 +110,7 @@ def test_every_script_is_drawn_with_an_embedded_font(client, factories, login_as
     for script, name in SCRIPTS.items():  # Thai and Devanagari clusters do not extract verbatim; their start does
         assert (name[:10] if script in ("th", "hi") else name) in text
     fonts = _fonts(data, tmp_path)
-    for family in ("NanumGothic", "WenQuanYi-Micro-Hei", "Loma", "Lohit-Devanagari", "DejaVu-Sans"):
+    for family in ("NanumGothic", "Noto-Sans-CJK-SC", "Noto-Sans-CJK-JP", "Loma", "Lohit-Devanagari", "DejaVu-Sans"):
         assert family in fonts, fonts
     assert "Type 3" not in fonts
     embedded = [line.split()[-5] for line in fonts.splitlines()[2:]]
@@ -123,9 +123,10 @@ def test_the_font_stack_has_a_glyph_for_every_character_of_the_data():
     from fontTools.ttLib import TTFont
 
     cmaps = []
-    for family in ("NanumGothic", "DejaVu Sans", "WenQuanYi Micro Hei", "Loma", "Lohit Devanagari"):
-        path = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True).stdout
-        with TTFont(path, fontNumber=0) as font:
+    for family in ("NanumGothic", "DejaVu Sans", "Noto Sans CJK SC", "Loma", "Lohit Devanagari"):
+        path, index = subprocess.run(["fc-match", "-f", "%{file}|%{index}", family], capture_output=True,
+                                     text=True).stdout.split("|")
+        with TTFont(path, fontNumber=int(index)) as font:
             assert family.replace(" ", "").lower() in font["name"].getDebugName(1).replace(" ", "").lower(), path
             cmaps.append(font.getBestCmap())
     text = "".join(SCRIPTS.values()) + "위조 세럼 한글 증거"
@@ -234,3 +235,21 @@ def test_only_those_who_see_the_case_print_it(client, factories, login_as, who, 
               "admin": factories.admin, "manager": factories.manager}[who]()
     login_as(viewer)
     assert client.get(f"/cases/{case.id}/case-file.pdf").status_code == status
+
+
+@pytest.mark.parametrize(("country", "faces"), [
+    # a Japanese run (kana) in its face wherever the case is; other Han text in the face of the case's country
+    ("CN", {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-SC"}),
+    ("TW", {"Noto-Sans-CJK-JP", "Noto-Sans-CJK-TC"}),
+    ("JP", {"Noto-Sans-CJK-JP"}),
+])
+def test_each_east_asian_run_is_drawn_in_one_face_of_its_language(client, factories, login_as, tmp_path, country,
+                                                                   faces):
+    exporter = factories.exporter()
+    case = make_case("intake", company=exporter.company, author=exporter, country=country,
+                     title=f"{SCRIPTS['ja']} 偽造品", infringer_name=f"{SCRIPTS['zh-Hant']} / 直骨刃 123号店")
+    login_as(exporter)
+    fonts = _fonts(_print(client, case, "ko"), tmp_path)
+    east_asian = {line.split()[0].split("+")[1].removesuffix("-Bold") for line in fonts.splitlines()[2:]
+                  if "CJK" in line or "WenQuanYi" in line}
+    assert east_asian == faces, fonts
