@@ -112,7 +112,7 @@ class RegionForm(FlaskForm):
 
     def __init__(self, *args, country_choices, hub_choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country_code.choices = select_choices(country_choices)
+        self.country_code.choices = select_choices([("", _l("Choose a country"))] + list(country_choices))
         self.hub_id.choices = select_choices([(0, _l("The country's primary hub"))] + list(hub_choices))
 
 
