@@ -1,7 +1,10 @@
 """Routing where one country has two centres: the region where the infringer operates picks the centre, the
 country's primary hub is the fallback; regions and their centres are reference data admins edit."""
+import io
+
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from ipdesk.audit.models import AuditEntry
 from ipdesk.cases.models import Case, Stage
@@ -201,3 +204,13 @@ def test_the_regions_page_costs_the_same_queries_however_many_regions(client, fa
                                name_ko=f"현 {n}", hub_id=jp.id) for n in range(1, 8)])
     db.session.commit()
     assert queries() == few
+
+
+def test_the_case_file_names_the_region_in_the_readers_language(client, factories, login_as):
+    login_as(factories.exporter(locale="ko"))
+    _file(client, infringer_region_code="CN-GD")
+    case = db.session.scalar(sa.select(Case))
+    response = client.get(f"/cases/{case.id}/case-file.pdf")
+    assert response.status_code == 200
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "침해자 활동 지역" in text and "광둥성" in text
