@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import OPEN_STAGES, Case, Message, Stage, StageChange, Urgency
-from ipdesk.cases.record import audience, staff_only
+from ipdesk.cases.record import audience, on_staff_side, staff_only
 from ipdesk.companies.models import Company
 from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
@@ -180,7 +180,7 @@ def case_arrived_at_hub(case: Case, actor: User) -> None:
     for user in staff:
         if can(user, "case.view", case):  # the policy has the last word
             notify(user, K.new_case_at_hub, subject, case=case, link=_case_link(case), urgent=urgent,
-                   known=known if can(user, "case.view_internal", case) else [])
+                   known=known if on_staff_side(user, case) else [])
 
 
 def stage_changed(case: Case, change: StageChange, actor: User) -> None:
