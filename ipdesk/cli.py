@@ -76,13 +76,14 @@ def translate_compile() -> None:
 
 @click.command("seed-network")
 def seed_network() -> None:
-    """Load the shipped network of hubs and countries (adds only what is missing)."""
+    """Load the shipped network of hubs, countries and regions (adds only what is missing)."""
     added = load_reference_network()
     rules = load_shipped_rules()
     cost_rules = load_shipped_cost_rules()
     reasons = load_shipped_reasons()
     db.session.commit()
-    click.echo(f"Network: {added['hubs']} hubs and {added['countries']} countries added; {rules} deadline rules, "
+    click.echo(f"Network: {added['hubs']} hubs, {added['countries']} countries and {added['regions']} regions "
+               f"added; {rules} deadline rules, "
                f"{cost_rules} cost-share rules and {reasons} refusal reasons added.")
 
 

@@ -68,7 +68,7 @@ def permits(user, action: str, obj=None) -> bool:
         return False
     role = user.role
     match action:
-        case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "audit.view" \
+        case "admin.access" | "user.manage" | "hub.manage" | "country.manage" | "region.manage" | "audit.view" \
                 | "deadline_rule.manage" | "cost_rule.manage" | "refusal_reason.manage" | "outbox.manage":
             return role is Role.admin
         case "notification.view":  # one's own notifications and their settings

@@ -96,6 +96,26 @@ class CountryForm(FlaskForm):
         self.secondary_hub_ids.choices = select_choices(hub_choices)
 
 
+class RegionForm(FlaskForm):
+    """A region and the hub that takes its cases; its code and country are set once, when it is added."""
+
+    country_code = SelectField(_l("Country"), validators=[DataRequired()])
+    code = StringField(_l("ISO 3166-2 code"), validators=[DataRequired(), Length(max=6)],
+                       description=_l("The country's code, a hyphen and the region's own, e.g. CN-GD for Guangdong."))
+    name_ko = StringField(_l("Name (Korean)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=120)])
+    hub_id = SelectField(_l("Cases go to"), coerce=int, validators=[Optional()],
+                         description=_l("A hub that covers the country. Cases of a region without a hub of its own "
+                                        "go to the country's primary hub."))
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, country_choices, hub_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country_code.choices = select_choices([("", _l("Choose a country"))] + list(country_choices))
+        self.hub_id.choices = select_choices([(0, _l("The country's primary hub"))] + list(hub_choices))
+
+
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False

@@ -11,6 +11,7 @@ from ipdesk.admin.forms import (
     AuditFilterForm,
     CountryForm,
     HubForm,
+    RegionForm,
     UserCreateForm,
     UserEditForm,
     UserFilterForm,
@@ -32,8 +33,16 @@ from ipdesk.deadlines.forms import DeadlineRuleForm
 from ipdesk.deadlines.models import DeadlineRule
 from ipdesk.deadlines.services import save_rule
 from ipdesk.extensions import db
-from ipdesk.network.models import Country, Hub
-from ipdesk.network.services import add_country, create_hub, update_country, update_hub
+from ipdesk.network.models import Country, Hub, Region
+from ipdesk.network.services import (
+    add_country,
+    create_hub,
+    network_regions,
+    routed_hub_id,
+    save_region,
+    update_country,
+    update_hub,
+)
 from ipdesk.notify.models import EmailStatus, Notification
 from ipdesk.notify.services import retry_failed
 from ipdesk.policy import get_country, get_hub, get_user, requires
@@ -233,6 +242,54 @@ def edit_country(code: str):
         flash(_("Saved."), "success")
         return redirect(url_for("admin.countries"))
     return render_template("admin/country_form.html", form=form, country=country), 422 if form.errors else 200
+
+
+# --- regions ---------------------------------------------------------------------------------
+
+@bp.get("/regions")
+@login_required
+@requires("region.manage")
+def regions():
+    """The regions by country, with the hub their cases go to (the primary hub where none is set)."""
+    rows = network_regions()
+    groups: dict[str, list[Region]] = {}
+    for region in rows:
+        groups.setdefault(region.country_code, []).append(region)
+    countries = sorted((rows_of[0].country for rows_of in groups.values()), key=lambda c: c.name)
+    routed = {region.code: routed_hub_id(region.country, region) for region in rows}
+    return render_template("admin/regions.html", countries=countries, groups=groups, routed=routed)
+
+
+@bp.route("/regions/new", methods=["GET", "POST"])
+@bp.route("/regions/<region_code>", methods=["GET", "POST"])
+@login_required
+@requires("region.manage")
+def edit_region(region_code: str | None = None):
+    region = db.session.get(Region, region_code) if region_code else None
+    if region_code and region is None:
+        abort(404)
+    if region is None:
+        codes = db.session.scalars(sa.select(Country.code)).all()
+        hubs = _hub_choices(active_only=True)
+    else:
+        codes = [region.country_code]
+        hubs = [(h.id, f"{h.name} ({h.city})") for h in region.country.hubs if h.is_active or h.id == region.hub_id]
+    form = RegionForm(obj=region if request.method == "GET" else None, country_choices=country_choices(codes),
+                      hub_choices=hubs)
+    if region is not None:  # the code and the country stay as they are (cases name the region)
+        del form.code, form.country_code
+        if request.method == "GET":
+            form.hub_id.data = region.hub_id or 0
+    if form.validate_on_submit():
+        if region is not None:
+            check_version(region, form.version.data, url_for("admin.edit_region", region_code=region.code))
+        try:
+            saved = save_region(region, form.data, current_user)
+        except ServiceError as error:
+            return form_error(form, error, "admin/region_form.html", region=region)
+        flash(_("Saved."), "success")
+        return redirect(url_for("admin.regions", _anchor=f"regions-{saved.country_code}"))
+    return render_template("admin/region_form.html", form=form, region=region), 422 if form.errors else 200
 
 
 # --- audit log -------------------------------------------------------------------------------

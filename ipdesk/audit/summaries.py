@@ -47,6 +47,7 @@ SUMMARIES = {
     "hub.updated": _l("Hub %(code)s updated"),
     "country.added": _l("Country %(country)s added under hub %(hub)s"),
     "country.updated": _l("Country %(country)s updated"),
+    "region.saved": _l("Region %(code)s saved"),
     "case.created": _l("Draft %(object_id)s created for company %(company_id)s"),
     "case.updated": _l("Case %(case)s edited"),
     "case.stage_changed": _l("Case %(case)s: %(from)s → %(to)s (%(transition)s)"),

@@ -64,6 +64,9 @@ class IntakeForm(FlaskForm):
                                 description=_l("Marketplace, store, web address or street address."))
     infringer_name = StringField(_l("Infringer's name"), validators=[Optional(), Length(max=300)])
     infringer_shop_id = StringField(_l("Shop or seller ID"), validators=[Optional(), Length(max=300)])
+    infringer_region_code = SelectField(
+        _l("Where the infringer operates"), coerce=coerce_optional(str), validators=[Optional()],
+        description=_l("The province or state, if you know it: the case goes to the IP centre that covers it."))
     infringer_urls = TextAreaField(_l("Infringer's web addresses"), validators=[Optional(), Length(max=4000)],
                                    description=_l("One per line."))
     infringer_contacts = TextAreaField(_l("Infringer's contact IDs"), validators=[Optional(), Length(max=2000)],
@@ -88,10 +91,13 @@ class IntakeForm(FlaskForm):
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit to the IP centre"))
 
-    def __init__(self, *args, company_choices, country_choices, **kwargs):
+    def __init__(self, *args, company_choices, country_choices, region_choices=(), **kwargs):
+        """``region_choices``: the regions of the countries that have some, grouped by country (optgroups), so
+        the menu works without a script: the user picks within their country's group."""
         super().__init__(*args, **kwargs)
         self.company_id.choices = select_choices(company_choices)
         self.country_code.choices = select_choices([("", _l("Choose a country"))] + country_choices)
+        self.infringer_region_code.choices = select_choices([("", _l("Not known"))]) + list(region_choices)
         self.sector.choices = optional_enum(Sector, _l("Choose a sector"))
         self.ip_right.choices = optional_enum(IPRight, _l("Choose an IP right"))
         self.dispute_type.choices = optional_enum(DisputeType, _l("Choose a dispute type"))
@@ -104,6 +110,12 @@ class IntakeForm(FlaskForm):
     def validate_damages_currency(self, field):
         if self.damages_amount.data is not None and not field.data:
             raise ValidationError(_l("Choose the currency of the damages."))
+
+    def validate_infringer_region_code(self, field):
+        country = self.country_code.data
+        if field.data and country and not field.data.startswith(f"{country}-"):
+            raise ValidationError(_l("This region is not in the country chosen above: choose one of its regions, "
+                                     "or “Not known”."))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)

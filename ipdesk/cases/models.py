@@ -11,7 +11,7 @@ from ipdesk.companies.models import Company, Sector
 from ipdesk.core.db import UTCDateTime, enum_column, utcnow
 from ipdesk.core.enums import LabelledEnum, translated
 from ipdesk.extensions import db
-from ipdesk.network.models import Country, Hub
+from ipdesk.network.models import Country, Hub, Region
 
 _SHORT_STAGE_TITLES = {  # by stage name; the other stages' titles are short already
     "returned": lazy_pgettext("short case stage", "Returned"),
@@ -113,6 +113,8 @@ class Case(db.Model):
     infringer_shop_id: Mapped[str] = mapped_column(sa.String(300), default="")
     infringer_urls: Mapped[str] = mapped_column(sa.Text, default="")
     infringer_contacts: Mapped[str] = mapped_column(sa.Text, default="")
+    # where the infringer operates (a province, a state), when the intake says: the case is routed by it
+    infringer_region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"))
     registration_numbers: Mapped[str] = mapped_column(sa.Text, default="")
     damages_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(16, 2))
     damages_currency: Mapped[str | None] = mapped_column(sa.String(3))
@@ -135,6 +137,7 @@ class Case(db.Model):
     company: Mapped[Company] = relationship()
     country: Mapped[Country] = relationship()
     hub: Mapped[Hub] = relationship()
+    infringer_region: Mapped[Region | None] = relationship()
     assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     created_by: Mapped["User"] = relationship(foreign_keys=[created_by_id])  # noqa: F821
 
@@ -147,6 +150,8 @@ class Case(db.Model):
         sa.CheckConstraint("stage = 'draft' OR reference IS NOT NULL", name="submitted_has_reference"),
         sa.CheckConstraint("(damages_amount IS NULL) = (damages_currency IS NULL)", name="damages_have_currency"),
         sa.CheckConstraint("damages_amount IS NULL OR damages_amount >= 0", name="damages_not_negative"),
+        sa.CheckConstraint("infringer_region_code IS NULL OR substr(infringer_region_code, 1, 3) = country_code || '-'",
+                           name="region_in_country"),
         sa.Index("ix_cases_hub_id_stage", "hub_id", "stage"),
         sa.Index("ix_cases_company_id_stage", "company_id", "stage"),
         # country summaries: a country's cases by submission date, with every column the summary counts and

@@ -29,6 +29,7 @@ from ipdesk.costs.models import CostCategory
 from ipdesk.costs.services import record_cost
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
+from ipdesk.network.services import region_of, routed_hub_id
 from ipdesk.notify import services as notifications
 from ipdesk.policy import case_parts, hub_staff
 from ipdesk.refusals.models import RefusalScope
@@ -61,17 +62,20 @@ def _active_country(code: str) -> Country:
 
 
 def create_case(company: Company, data: dict, actor: User) -> Case:
-    """Start a draft for ``company``; staff filing on its behalf are recorded as such.
+    """Start a draft for ``company``; staff filing on its behalf are recorded as such. It goes to the hub that
+    covers the region where the infringer operates, else to its country's primary hub.
 
-    :param data: the intake form's data; only the intake fields and the country are read.
+    :param data: the intake form's data; only the intake fields, the country and the region are read.
     """
     if not company.is_approved:
         raise ServiceError(_("Cases can be filed only for approved companies."), field="company_id")
     country = _active_country(data.get("country_code"))
+    region = region_of(country, data.get("infringer_region_code"))
     case = Case(
         company=company,
         country=country,
-        hub_id=country.primary_hub_id,
+        infringer_region=region,
+        hub_id=routed_hub_id(country, region),
         created_by_id=actor.id,
         filed_on_behalf=actor.role is not Role.exporter,
         stage=Stage.draft,
@@ -80,7 +84,8 @@ def create_case(company: Company, data: dict, actor: User) -> Case:
     db.session.add(case)
     db.session.flush()
     log_event("case.created", actor=actor, obj=case,
-              data={"on_behalf": case.filed_on_behalf, "country": country.code, "company_id": company.id})
+              data={"on_behalf": case.filed_on_behalf, "country": country.code, "company_id": company.id,
+                    "region": case.infringer_region_code, "hub_id": case.hub_id})
     return case
 
 
@@ -93,9 +98,11 @@ def update_case(case: Case, data: dict, actor: User) -> None:
     if code and code != case.country_code:
         if case.stage is not Stage.draft:
             raise ServiceError(_("The country of a submitted case cannot change."), field="country_code")
-        country = _active_country(code)
-        case.country_code = country.code
-        case.hub_id = country.primary_hub_id
+        case.country = _active_country(code)
+    region = region_of(case.country, data.get("infringer_region_code"))
+    values["infringer_region_code"] = region.code if region else None
+    if case.stage is Stage.draft:  # a draft goes where its country and region say; a submitted case is transferred
+        case.hub_id = routed_hub_id(case.country, region)
     changed = {k: str(v) for k, v in values.items() if getattr(case, k) != v}
     for name, value in values.items():
         setattr(case, name, value)

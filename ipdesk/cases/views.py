@@ -46,6 +46,7 @@ from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.infringers.services import case_panel
 from ipdesk.network.models import Country, Hub
+from ipdesk.network.services import region_choices
 from ipdesk.policy import can, get_case, get_company, requires
 from ipdesk.refusals.models import RefusalScope
 from ipdesk.refusals.services import active_reasons
@@ -121,8 +122,10 @@ def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
     else:
         companies = _company_choices()
     codes = db.session.scalars(sa.select(Country.code).where(Country.is_active)).all()
+    # a submitted case keeps its country: its menu of regions offers that country's alone
+    region_codes = [case.country_code] if case is not None and case.stage is not Stage.draft else codes
     return IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies,
-                      country_choices=country_choices(codes), **kwargs)
+                      country_choices=country_choices(codes), region_choices=region_choices(region_codes), **kwargs)
 
 
 def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):

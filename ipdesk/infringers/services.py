@@ -41,6 +41,11 @@ class Suggestion:
         """Only the name matched."""
         return all(m.kind is IdentifierKind.name for m in self.matches)
 
+    @property
+    def kinds(self) -> list[IdentifierKind]:
+        """The kinds of identifier that matched, each once, strongest first."""
+        return [kind for kind in IdentifierKind if any(m.kind is kind for m in self.matches)]
+
 
 @dataclass
 class CasePanel:
@@ -49,6 +54,11 @@ class CasePanel:
     linked: list[Linked]
     suggestions: list[Suggestion]
     can_create: bool
+
+    @property
+    def known(self) -> list[Suggestion]:
+        """The suggested records that share more than a name with the case's infringer: what triage flags."""
+        return [s for s in self.suggestions if not s.is_weak]
 
 
 def _values(data: dict) -> dict:
@@ -187,6 +197,16 @@ def case_panel(case: Case) -> CasePanel:
         suggestion.cases = counts.get(suggestion.infringer.id, 0)
     return CasePanel(linked=[Linked(i, counts.get(i.id, 1) - 1) for i in linked], suggestions=suggested,
                      can_create=bool(case.infringer_name.strip() or case.infringer_shop_id.strip()))
+
+
+def known_infringers(case: Case) -> list[Suggestion]:
+    """The records that the infringer of a new case matches on a seller id, web address or contact (a name alone
+    is too weak to flag), each with the number of cases it appears in: for its hub's staff, never its exporter."""
+    known = [s for s in suggestions(case) if not s.is_weak]
+    counts = link_counts(s.infringer.id for s in known)
+    for suggestion in known:
+        suggestion.cases = counts.get(suggestion.infringer.id, 0)
+    return known
 
 
 def linked_cases(infringer: Infringer, viewer) -> tuple[list[Case], int]:

@@ -96,3 +96,36 @@ class Country(db.Model):
 
     def __repr__(self) -> str:
         return f"<Country {self.code}>"
+
+
+class Region(db.Model):
+    """A subdivision of a country (ISO 3166-2: a province, state...) and the hub that takes the cases of
+    infringers operating there; without a hub, the country's primary hub takes them."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    country_code: Mapped[str] = mapped_column(sa.ForeignKey("countries.code"), index=True)
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    name_ko: Mapped[str] = mapped_column(sa.String(120))
+    hub_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hubs.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    country: Mapped[Country] = relationship()
+    hub: Mapped[Hub | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        # "CN-GD": the country's code, a hyphen and one to three letters or digits
+        sa.CheckConstraint("length(code) BETWEEN 4 AND 6 AND substr(code, 1, 3) = country_code || '-' "
+                           "AND code = upper(code)", name="iso_3166_2"),
+        sa.CheckConstraint("length(name_en) > 0 AND length(name_ko) > 0", name="names_given"),
+    )
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code}>"

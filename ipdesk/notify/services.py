@@ -15,11 +15,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import OPEN_STAGES, Case, Message, Stage, StageChange, Urgency
-from ipdesk.cases.record import audience, staff_only
+from ipdesk.cases.record import audience, on_staff_side, staff_only
 from ipdesk.companies.models import Company
 from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
+from ipdesk.infringers.services import known_infringers
 from ipdesk.network.services import hubs_covering
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
 from ipdesk.notify.sender import wake_sender
@@ -233,17 +234,20 @@ def case_received(case: Case, outbox: Outbox) -> None:
 
 def case_arrived_at_hub(case: Case, actor: User, outbox: Outbox) -> None:
     """A newly submitted case, to the active staff of its hub (not to whoever submitted it); urgent ones
-    say so in the subject."""
+    say so in the subject, and the infringer records its seller id, web address or contact matches are named
+    for triage (staff only: the records span companies)."""
     urgent = case.urgency is Urgency.urgent
     if urgent:
         subject = _l("Urgent: new case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
     else:
         subject = _l("New case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
     staff = db.session.scalars(hub_staff(case.hub_id).where(User.is_active, User.id != actor.id)
-                               .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
+                               .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique().all()
+    known = known_infringers(case) if staff else []
     for user in staff:
         if can(user, "case.view", case):  # the policy has the last word
-            outbox.add(user, K.new_case_at_hub, subject, case=case, link=_case_link(case), urgent=urgent)
+            outbox.add(user, K.new_case_at_hub, subject, case=case, link=_case_link(case), urgent=urgent,
+                       known=known if on_staff_side(user, case) else [])
 
 
 def stage_changed(case: Case, change: StageChange, actor: User) -> None:

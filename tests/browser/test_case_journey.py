@@ -1,5 +1,6 @@
-"""In a real browser: an exporter files a case in Korean, staff triage it in English, ask for more
-information, the exporter answers, and staff take the case through every stage to closed."""
+"""In a real browser: an exporter files a case in Korean against a seller in Guangdong, which goes to the
+southern China centre; staff triage it in English, ask for more information, the exporter answers, and staff
+take the case through every stage to closed."""
 import re
 
 from playwright.sync_api import expect
@@ -18,6 +19,10 @@ def test_case_from_intake_to_closed(live_server, new_page):
     exporter.get_by_label("분쟁 유형").select_option(label="위조품")
     exporter.get_by_label("발견 장소").fill("타오바오 상점 美妆旗舰店")
     exporter.get_by_label("침해자 이름").fill("深圳市美妆贸易有限公司")
+    # Shenzhen is in Guangdong: the menu lists China's provinces under "중국", in Korean
+    region = exporter.get_by_label("침해자 활동 지역")
+    expect(region.locator("optgroup[label='중국'] option", has_text="광둥성")).to_have_count(1)
+    region.select_option(label="광둥성")
     exporter.get_by_label("최초 인지일").fill("2026-10-01")
     exporter.get_by_label("설명").fill("저희 세럼의 위조품이 판매되고 있습니다.")
     # a form with an error keeps what was typed
@@ -25,17 +30,21 @@ def test_case_from_intake_to_closed(live_server, new_page):
     exporter.get_by_role("button", name="센터에 제출").click()
     expect(exporter.locator("#damages_currency-error")).to_be_visible()
     expect(exporter.get_by_label("침해자 이름")).to_have_value("深圳市美妆贸易有限公司")
+    expect(exporter.get_by_label("침해자 활동 지역")).to_have_value("CN-GD")
     exporter.get_by_label("피해액 통화").select_option("CNY")
     exporter.get_by_role("button", name="센터에 제출").click()
     expect(exporter.get_by_text("현지에서 권리 행사가 어려울 수 있습니다").first).to_be_visible()
     heading = exporter.get_by_role("heading", level=1)
     expect(heading).to_contain_text("타오바오 위조 세럼 판매")
+    expect(exporter.get_by_text("중국 남부 해외지식재산센터 (광저우)")).to_be_visible()  # routed by its region
+    expect(exporter.get_by_text("광둥성")).to_be_visible()
     case_url = exporter.url
     reference = re.search(r"CN-\d{4}-\d{5}", exporter.content()).group(0)
 
     staff = new_page("en")
     sign_in(staff, live_server, "staff.china@ipdesk.example", "en")
     staff.get_by_role("link", name=reference).click()
+    expect(staff.get_by_text("China (South) IP Centre (Guangzhou)")).to_be_visible()
     staff.locator("summary", has_text="Ask the exporter for more information").click()
     staff.locator("details", has_text="Ask the exporter for more information").get_by_label("Reason").select_option(
         label="Missing proof of rights")

@@ -72,6 +72,8 @@ EXPECTED = {
     "admin.countries": ({"admin"}, set()),
     "admin.new_country": ({"admin"}, set()),
     "admin.edit_country": ({"admin"}, set()),
+    "admin.regions": ({"admin"}, set()),
+    "admin.edit_region": ({"admin"}, set()),
     "admin.audit": ({"admin"}, set()),
     "admin.deadline_rules": ({"admin"}, set()),
     "admin.edit_deadline_rule": ({"admin"}, set()),
@@ -222,6 +224,7 @@ def world(app, factories, make_client, login):
         "user_id": people["staff_x"].id,
         "hub_id": db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north")),
         "code": "CN",
+        "region_code": "CN-GD",
         "token": "not-a-token",
     }
     return {"clients": clients, "objects": objects, "company_a": company_a, "own": own}

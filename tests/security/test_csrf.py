@@ -27,6 +27,7 @@ PLACEHOLDERS = {
     "user_id": 1,
     "hub_id": 1,
     "code": "CN",
+    "region_code": "CN-GD",
     "token": "x",
 }
 
