@@ -248,7 +248,7 @@ def reports_pack(start, end, lang: str, out: str) -> None:
     if end < start:
         raise click.BadParameter("--to is before --from")
     codes = largest_first(active_country_codes(), start, end)
-    db.session.rollback()  # only read: no transaction stays open while the summaries render
+    db.session.commit()  # it only read: no transaction stays open while the summaries render
     with click.progressbar(length=len(codes), label="Country summaries", show_pos=True) as bar:
         summaries = render_summaries(codes, start, end, lang, on_done=lambda _code: bar.update(1))
     pdf, pages = assemble_pack(summaries, start, end, lang)
