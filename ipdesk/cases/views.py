@@ -47,7 +47,7 @@ from ipdesk.extensions import db
 from ipdesk.infringers.services import case_panel
 from ipdesk.network.models import Country, Hub
 from ipdesk.network.services import region_choices
-from ipdesk.policy import can, get_case, get_company, requires
+from ipdesk.policy import can, get_case, get_company, hub_ids, requires
 from ipdesk.refusals.models import RefusalScope
 from ipdesk.refusals.services import active_reasons
 
@@ -57,7 +57,7 @@ bp = Blueprint("cases", __name__)
 # --- the list ------------------------------------------------------------------------------
 
 def _filter_form() -> CaseFilterForm:
-    own = {hub.id for hub in current_user.hubs} if current_user.role is Role.staff else set()
+    own = hub_ids(current_user)
     hubs = sorted(db.session.scalars(sa.select(Hub)), key=lambda hub: (hub.id not in own, hub.name))  # theirs first
     codes = db.session.scalars(sa.select(Country.code)).all()
     staff = []

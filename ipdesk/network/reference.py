@@ -34,8 +34,9 @@ def read_regions() -> dict[str, tuple[str, str, str]]:
     return regions
 
 
-def load_reference_network() -> dict[str, int]:
-    """Add missing hubs, countries, coverage and regions; existing rows (maybe edited by admins) stay."""
+def load_reference_network(*, regions: bool = True) -> dict[str, int]:
+    """Add missing hubs, countries, coverage and (unless ``regions`` is false: a schema from before them)
+    regions; existing rows (maybe edited by admins) stay."""
     added = {"hubs": 0, "countries": 0, "regions": 0}
     hubs_by_code = {h.code: h for h in db.session.scalars(sa.select(Hub))}
     countries = {c.code: c for c in db.session.scalars(sa.select(Country))}
@@ -63,7 +64,8 @@ def load_reference_network() -> dict[str, int]:
             if code in new_codes and hub not in countries[code].secondary_hubs:
                 countries[code].secondary_hubs.append(hub)
     db.session.flush()
-    added["regions"] = _load_regions(reference, hubs_by_code, countries)
+    if regions:
+        added["regions"] = _load_regions(reference, hubs_by_code, countries)
     return added
 
 

@@ -19,12 +19,22 @@ def test_hearings_recorded_before_get_their_deadlines(tmp_path, worker):
     app = make_app(url)
     with app.app_context():
         upgrade(revision="0015")
-        load_reference_network()
+        load_reference_network(regions=False)  # revision 0015 has no regions yet
         officer = factories.staff(hub_codes=("cn-north",))
-        case = factories.make_case("action", country="CN")
-        case_id, officer_id = case.id, officer.id
+        company = factories.CompanyFactory()
+        officer_id, company_id = officer.id, company.id
         db.session.remove()  # the raw inserts below write from a connection of their own
         now = utcnow()
+        stamp = now.replace(tzinfo=None) if not IS_POSTGRES else now
+        with db.engine.begin() as connection:  # the case as revision 0015's schema has it (the model is newer)
+            case_id = connection.execute(sa.text(
+                "INSERT INTO cases (reference, company_id, country_code, hub_id, created_by_id, filed_on_behalf, "
+                "title, found_where, infringer_name, infringer_shop_id, infringer_urls, infringer_contacts, "
+                "registration_numbers, urgency, description, stage, created_at, submitted_at, stage_changed_at, "
+                "updated_at, version) SELECT 'CN-2026-90001', :company, 'CN', primary_hub_id, :user, true, "
+                "'Counterfeit serum', '', '', '', '', '', '', 'normal', '', 'action', :now, :now, :now, :now, 1 "
+                "FROM countries WHERE code = 'CN' RETURNING id"),
+                {"company": company_id, "user": officer_id, "now": stamp}).scalar_one()
         with db.engine.begin() as connection:
             suit_id = connection.execute(sa.text(
                 "INSERT INTO litigations (case_id, court, court_case_number, status, preservation_orders, judgment, "
