@@ -56,12 +56,13 @@ def test_case_from_intake_to_closed(live_server, new_page):
     staff.goto(case_url)
     staff.get_by_role("button", name="Accept and start collecting evidence").click()
     expect(staff.get_by_text("Add at least one evidence item")).to_be_visible()
-    staff.get_by_role("link", name="Add evidence").click()  # on a page of its own
+    staff.locator("#next").get_by_role("link", name="Add evidence").click()  # the guard links to its form
     staff.get_by_label("Kind of evidence").select_option(label="Test purchase")
     staff.get_by_label("What it shows").fill("Test purchase of the fake serum, order 2026-1122")
     staff.get_by_role("button", name="Add evidence").click()
     staff.get_by_role("button", name="Move on to legal consultation").click()
-    staff.get_by_role("link", name="Record a consultation").click()
+    expect(staff.locator("#next")).to_contain_text("Record at least one consultation before moving on to action.")
+    staff.locator("#next").get_by_role("link", name="Record a consultation").click()
     staff.get_by_label("Law firm").fill("北京知识产权律师事务所")
     staff.get_by_label("Date of the advice").fill("2026-11-20")
     staff.get_by_label("Summary of the advice").fill("Complain to the market regulator and the platform.")
