@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 
 
 def test_case_from_intake_to_closed(live_server, new_page):
@@ -47,6 +47,7 @@ def test_case_from_intake_to_closed(live_server, new_page):
     exporter.goto(case_url)
     request_for_information = exporter.locator("#messages").get_by_text("Please send a photo of the counterfeit")
     expect(request_for_information).to_be_visible()
+    menu(exporter)
     exporter.get_by_role("button", name="English").click()  # switching language mid-journey
     exporter.get_by_role("link", name="Edit the intake").click()
     exporter.get_by_label("Description").fill("Counterfeit serum; photo of the packaging sent by message.")
@@ -124,6 +125,7 @@ def test_english_exporter_and_korean_staff_triage(live_server, new_page):
 
     staff = new_page("ko")
     sign_in(staff, live_server, "manager@ipdesk.example", "ko")
+    menu(staff)
     staff.get_by_role("link", name="사건", exact=True).click()
     staff.get_by_label("검색어").fill(reference)
     staff.get_by_role("button", name="검색", exact=True).click()

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 from tests.evidence.conftest import image_bytes
 
 
@@ -83,6 +83,7 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     expect(staff.locator("#actions")).to_contain_text("Filed, pending")
 
     exporter.goto(case_url)
+    menu(exporter)
     exporter.get_by_role("button", name="한국어").click()
     expect(exporter.get_by_role("heading", level=1)).to_contain_text("조치")
     expect(exporter.locator("#evidence")).to_contain_text("包装 正面.png")
