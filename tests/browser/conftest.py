@@ -56,7 +56,7 @@ def live_server(tmp_path_factory, request, viewport):
     cases = str(getattr(request.module, "LIVE_DEMO_CASES", 0))  # a module may want synthetic cases to look at
     subprocess.run([*flask, "seed-demo", "--cases", cases], env=env, cwd=PROJECT_ROOT, check=True,
                    capture_output=True)
-    if getattr(request.module, "LIVE_SEED", False):  # unread notifications too (tests/browser/seed.py)
+    if getattr(request.module, "LIVE_SEED", False):  # unread notifications, overdue deadlines (tests/browser/seed.py)
         subprocess.run([sys.executable, "-m", "tests.browser.seed"], env=env, cwd=PROJECT_ROOT, check=True,
                        capture_output=True)
     port = _free_port()
