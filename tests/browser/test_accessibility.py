@@ -33,8 +33,11 @@ UNMARKED = """() => {
         if (!shown(control) || control.type === 'hidden') continue;
         const required = control.required || control.getAttribute('aria-required') === 'true';
         const group = ['checkbox', 'radio'].includes(control.type) && control.closest('fieldset');
-        const caption = group ? group.querySelector('legend') : control.labels[0];
-        const marked = !!caption?.querySelector('.required-mark') && shown(caption.querySelector('.required-mark'));
+        const label = control.labels[0];
+        // in a group's legend, or right after the field's label
+        const mark = group ? group.querySelector('legend .required-mark')
+            : label?.nextElementSibling?.matches('.required-mark') ? label.nextElementSibling : null;
+        const marked = !!mark && shown(mark);
         if (required !== marked) problems.push(`${control.name}: required ${required}, marked ${marked}`);
     }
     return [...new Set(problems)];
