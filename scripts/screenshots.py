@@ -1,4 +1,5 @@
-"""The screenshot tour: every main page in Korean and English, as PNGs in screenshots/ (git ignores it).
+"""The screenshot tour: every main page in Korean and English, on a desk (1280 px) and on a phone (390 px,
+files named ``<lang>-phone-<page>.png``), as PNGs in screenshots/ (git ignores it).
 
 It serves the app with gunicorn on a fresh database of demo data (some hundred cases), signs each kind
 of user in through the form in Debian's chromium, and photographs the pages of tests/browser/tour.py;
@@ -14,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, sign_in  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, sign_in  # noqa: E402
 from tests.browser.tour import TOUR, resolve  # noqa: E402
 from tests.reliability.server import free_port  # noqa: E402
 
@@ -52,26 +53,27 @@ def main() -> int:
                 time.sleep(0.1)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for lang in ("ko", "en"):
-                for who in sorted({w for w, _p, _n in TOUR}, key=lambda w: w or ""):
-                    context = browser.new_context(locale=lang, extra_http_headers={"Accept-Language": lang},
-                                                  viewport={"width": 1280, "height": 900})
-                    page = context.new_page()
-                    if who:
-                        sign_in(page, base, who, lang)
-                    for _who, path, name in (t for t in TOUR if t[0] == who):
-                        page.goto(resolve(page, base, path))
-                        page.screenshot(path=OUT / f"{lang}-{name}.png", full_page=True)
-                        print(f"{lang}-{name}.png")
-                    if who == "manager@ipdesk.example":
-                        response = page.request.get(f"{base}/reports/country-summary.pdf?country=CN"
-                                                    f"&start=2024-01-01&end=2026-12-31")
-                        pdf = OUT / f"{lang}-country-summary.pdf"
-                        pdf.write_bytes(response.body())
-                        subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(pdf.with_suffix(""))],
-                                       check=True)
-                        print(f"{lang}-country-summary-*.png")
-                    context.close()
+            for lang, viewport, who in ((lang, viewport, who) for lang in ("ko", "en") for viewport in VIEWPORTS
+                                    for who in sorted({w for w, _p, _n in TOUR}, key=lambda w: w or "")):
+                prefix = lang if viewport == "desktop" else f"{lang}-{viewport}"
+                context = browser.new_context(locale=lang, extra_http_headers={"Accept-Language": lang},
+                                              viewport=VIEWPORTS[viewport])
+                page = context.new_page()
+                if who:
+                    sign_in(page, base, who, lang)
+                for _who, path, name in (t for t in TOUR if t[0] == who):
+                    page.goto(resolve(page, base, path))
+                    page.screenshot(path=OUT / f"{prefix}-{name}.png", full_page=True)
+                    print(f"{prefix}-{name}.png")
+                if who == "manager@ipdesk.example" and viewport == "desktop":
+                    response = page.request.get(f"{base}/reports/country-summary.pdf?country=CN"
+                                                f"&start=2024-01-01&end=2026-12-31")
+                    pdf = OUT / f"{lang}-country-summary.pdf"
+                    pdf.write_bytes(response.body())
+                    subprocess.run(["pdftoppm", "-r", "80", "-png", str(pdf), str(pdf.with_suffix(""))],
+                                   check=True)
+                    print(f"{lang}-country-summary-*.png")
+                context.close()
             browser.close()
     finally:
         server.terminate()

@@ -3,8 +3,8 @@
 Each transition names the stages it leaves, the stage it reaches, who may make it (by their part
 in the case, which the access policy decides), whether it needs a note and a reason from the list of
 refusal reasons, which outcomes it may close with, whether the mover says how each open action, suit
-and deadline ends (``ipdesk.cases.closing``), and a guard that must hold. ``reopen`` returns a
-case to the stage it was closed from.
+and deadline ends (``ipdesk.cases.closing``), and a guard that must hold, with the form that makes it
+hold. ``reopen`` returns a case to the stage it was closed from.
 """
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +44,18 @@ def _has_consultation(case: Case) -> str | None:
 
 
 @dataclass(frozen=True)
+class Remedy:
+    """The page whose form makes a guard hold: its endpoint (it takes ``case_id``), the link's words, and
+    the permission on the case it needs."""
+    endpoint: str
+    title: object  # a lazy string
+    permission: str
+
+
+EDIT_INTAKE = Remedy("cases.edit_case", _l("Edit the intake"), "case.edit")
+
+
+@dataclass(frozen=True)
 class Transition:
     name: str
     sources: tuple[Stage, ...]
@@ -55,6 +67,7 @@ class Transition:
     outcomes: tuple[Outcome, ...] = ()
     asks_ends: bool = False  # closes the case: the mover says how each open action, suit and deadline ends
     guard: Callable[[Case], object | None] | None = None
+    remedy: Remedy | None = None  # where to go when the guard refuses
 
     def reaches(self, case: Case) -> Stage:
         return self.target if self.target is not None else case.closed_from
@@ -65,18 +78,20 @@ CLOSING_OUTCOMES = (Outcome.won, Outcome.settled, Outcome.takedown, Outcome.seiz
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("submit", (Stage.draft,), Stage.intake, frozenset({EXPORTER, AUTHOR}), _l("Submit the case"),
-               guard=_complete),
+               guard=_complete, remedy=EDIT_INTAKE),
     Transition("accept", (Stage.intake,), Stage.evidence, HANDLERS, _l("Accept and start collecting evidence")),
     Transition("return", (Stage.intake,), Stage.returned, HANDLERS, _l("Ask the exporter for more information"),
                needs_note=True, needs_reason=True),
     Transition("reject", (Stage.intake,), Stage.closed, HANDLERS, _l("Reject"), needs_note=True, needs_reason=True,
                outcomes=(Outcome.rejected,), asks_ends=True),
     Transition("resubmit", (Stage.returned,), Stage.intake, frozenset({EXPORTER}), _l("Resubmit the case"),
-               guard=_complete),
+               guard=_complete, remedy=EDIT_INTAKE),
     Transition("to_consultation", (Stage.evidence,), Stage.consultation, HANDLERS,
-               _l("Move on to legal consultation"), guard=_has_evidence),
+               _l("Move on to legal consultation"), guard=_has_evidence,
+               remedy=Remedy("evidence.new_item", _l("Add evidence"), "evidence.add")),
     Transition("to_action", (Stage.consultation,), Stage.action, HANDLERS, _l("Move on to action"),
-               guard=_has_consultation),
+               guard=_has_consultation,
+               remedy=Remedy("cases.consultation", _l("Record a consultation"), "consultation.add")),
     Transition("close", (Stage.evidence, Stage.consultation, Stage.action), Stage.closed, HANDLERS,
                _l("Close with an outcome"), needs_note=True, outcomes=CLOSING_OUTCOMES, asks_ends=True),
     Transition("withdraw", OPEN_STAGES, Stage.closed, frozenset({EXPORTER}), _l("Withdraw the case"),

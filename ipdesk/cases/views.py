@@ -32,7 +32,7 @@ from ipdesk.cases.services import (
     transfer_case,
     update_case,
 )
-from ipdesk.cases.stages import BY_NAME, missing_for_submission, transitions_for
+from ipdesk.cases.stages import BY_NAME, REQUIRED_FOR_SUBMISSION, missing_for_submission, transitions_for
 from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.forms import select_choices
@@ -132,7 +132,8 @@ def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):
     """The intake page again (errors, kept input); a new case's company menu offers every company again."""
     if case is None and current_user.role is not Role.exporter and request.method == "POST":
         form.company_id.choices = select_choices(_company_choices())  # the choice typed stays selected
-    return render_template("cases/intake.html", form=form, case=case, staged=staged), status
+    return render_template("cases/intake.html", form=form, case=case, staged=staged,
+                           to_submit=REQUIRED_FOR_SUBMISSION), status
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ipdesk.auth.models import Role
 from ipdesk.core.i18n import date_text, local_today
 from ipdesk.policy import requires
-from ipdesk.reports.charts import bar_chart, column_chart, stacked_bar_chart
+from ipdesk.reports.charts import bar_chart, column_chart, responsive, stacked_bar_chart
 from ipdesk.reports.stats import GroupRow, exporter_overview, network_overview
 
 bp = Blueprint("reports", __name__)
@@ -20,27 +20,27 @@ def dashboard():
     if current_user.role is Role.exporter:
         overview = exporter_overview(current_user, today=today)
         return render_template("reports/exporter_dashboard.html", overview=overview, charts={
-            "open": bar_chart([(c.label, c.count) for c in overview.open_by_stage],
-                              title=_("Open cases by stage")),
-            "closed": bar_chart([(c.label, c.count) for c in overview.closed_by_outcome],
-                                title=_("Closed cases by outcome")),
+            "open": responsive(bar_chart, [(c.label, c.count) for c in overview.open_by_stage],
+                               title=_("Open cases by stage")),
+            "closed": responsive(bar_chart, [(c.label, c.count) for c in overview.closed_by_outcome],
+                                 title=_("Closed cases by outcome")),
         })
     by = "hub" if request.args.get("by") == "hub" else "country"
     overview = network_overview(current_user, today=today)
     groups = overview.by_hub if by == "hub" else overview.by_country
     since = date_text(overview.since)
     return render_template("reports/dashboard.html", overview=overview, by=by, groups=groups, charts={
-        "open": stacked_bar_chart(_largest(groups, by), [s.label for s in overview.stages],
-                                  title=_("Open cases by stage, per country") if by == "country"
-                                  else _("Open cases by stage, per hub")),
-        "months": column_chart([(m.label, m.count) for m in overview.new_per_month],
-                               axis_labels=[m.short_label for m in overview.new_per_month],
-                               title=_("New cases per month since %(date)s", date=since)),
-        "outcomes": bar_chart([(c.label, c.count) for c in overview.outcomes],
-                              title=_("Outcomes of the cases closed since %(date)s", date=since)),
-        "overdue": bar_chart([(g.label, g.overdue_deadlines) for g in groups if g.overdue_deadlines],
-                             title=_("Overdue deadlines, per country") if by == "country"
-                             else _("Overdue deadlines, per hub")),
+        "open": responsive(stacked_bar_chart, _largest(groups, by), [s.label for s in overview.stages],
+                           title=_("Open cases by stage, per country") if by == "country"
+                           else _("Open cases by stage, per hub")),
+        "months": responsive(column_chart, [(m.label, m.count) for m in overview.new_per_month],
+                             axis_labels=[m.short_label for m in overview.new_per_month],
+                             title=_("New cases per month since %(date)s", date=since)),
+        "outcomes": responsive(bar_chart, [(c.label, c.count) for c in overview.outcomes],
+                               title=_("Outcomes of the cases closed since %(date)s", date=since)),
+        "overdue": responsive(bar_chart, [(g.label, g.overdue_deadlines) for g in groups if g.overdue_deadlines],
+                              title=_("Overdue deadlines, per country") if by == "country"
+                              else _("Overdue deadlines, per hub")),
     })
 
 

@@ -17,6 +17,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 DEMO_PASSWORD = "browser-demo-password"
 
 
+# Each journey runs on a desk and on a phone; a module may name fewer (VIEWPORTS = ("phone",)).
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+def pytest_generate_tests(metafunc):
+    if "viewport" in metafunc.fixturenames:
+        names = getattr(metafunc.module, "VIEWPORTS", tuple(VIEWPORTS))
+        metafunc.parametrize("viewport", names, scope="module")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
@@ -30,11 +40,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory, request):
+def live_server(tmp_path_factory, request, viewport):
     """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does.
 
-    One per test module, so one module's journey (which saves, say, a language choice on an
-    account) cannot change what another module sees."""
+    One per test module and viewport, so one journey (which saves, say, a language choice on an
+    account, or registers a company) cannot change what another, or the same on a phone, sees."""
     folder = tmp_path_factory.mktemp("live")
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "browser-test-secret", "FLASK_APP": "wsgi",
            "DATABASE_URL": f"sqlite:///{Path(folder) / 'live.sqlite3'}", "DEMO_PASSWORD": DEMO_PASSWORD,
@@ -46,6 +56,9 @@ def live_server(tmp_path_factory, request):
     cases = str(getattr(request.module, "LIVE_DEMO_CASES", 0))  # a module may want synthetic cases to look at
     subprocess.run([*flask, "seed-demo", "--cases", cases], env=env, cwd=PROJECT_ROOT, check=True,
                    capture_output=True)
+    if getattr(request.module, "LIVE_SEED", False):  # unread notifications, overdue deadlines (tests/browser/seed.py)
+        subprocess.run([sys.executable, "-m", "tests.browser.seed"], env=env, cwd=PROJECT_ROOT, check=True,
+                       capture_output=True)
     port = _free_port()
     log = open(folder / "server.log", "wb")
     server = subprocess.Popen(
@@ -79,17 +92,27 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(browser, viewport):
+    """A page in a browser of its own (own cookies), in ``locale``, as wide as the test's viewport."""
     contexts = []
 
     def make(locale="ko"):
-        context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale})
+        context = browser.new_context(locale=locale, extra_http_headers={"Accept-Language": locale},
+                                      viewport=VIEWPORTS[viewport])
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+
+
+def menu(page) -> None:
+    """Open the header's menu when the screen is narrow enough to fold it (a phone); else nothing."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+        toggler.click()
+        page.locator("#nav.show").wait_for()
 
 
 SIGN_IN_LABELS = {"ko": ("이메일", "비밀번호", "로그인"), "en": ("E-mail", "Password", "Sign in")}

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 
 
 def test_case_from_intake_to_closed(live_server, new_page):
@@ -56,6 +56,7 @@ def test_case_from_intake_to_closed(live_server, new_page):
     exporter.goto(case_url)
     request_for_information = exporter.locator("#messages").get_by_text("Please send a photo of the counterfeit")
     expect(request_for_information).to_be_visible()
+    menu(exporter)
     exporter.get_by_role("button", name="English").click()  # switching language mid-journey
     exporter.get_by_role("link", name="Edit the intake").click()
     exporter.get_by_label("Description").fill("Counterfeit serum; photo of the packaging sent by message.")
@@ -65,12 +66,13 @@ def test_case_from_intake_to_closed(live_server, new_page):
     staff.goto(case_url)
     staff.get_by_role("button", name="Accept and start collecting evidence").click()
     expect(staff.get_by_text("Add at least one evidence item")).to_be_visible()
-    staff.get_by_role("link", name="Add evidence").click()  # on a page of its own
+    staff.locator("#next").get_by_role("link", name="Add evidence").click()  # the guard links to its form
     staff.get_by_label("Kind of evidence").select_option(label="Test purchase")
     staff.get_by_label("What it shows").fill("Test purchase of the fake serum, order 2026-1122")
     staff.get_by_role("button", name="Add evidence").click()
     staff.get_by_role("button", name="Move on to legal consultation").click()
-    staff.get_by_role("link", name="Record a consultation").click()
+    expect(staff.locator("#next")).to_contain_text("Record at least one consultation before moving on to action.")
+    staff.locator("#next").get_by_role("link", name="Record a consultation").click()
     staff.get_by_label("Law firm").fill("北京知识产权律师事务所")
     staff.get_by_label("Date of the advice").fill("2026-11-20")
     staff.get_by_label("Summary of the advice").fill("Complain to the market regulator and the platform.")
@@ -132,6 +134,7 @@ def test_english_exporter_and_korean_staff_triage(live_server, new_page):
 
     staff = new_page("ko")
     sign_in(staff, live_server, "manager@ipdesk.example", "ko")
+    menu(staff)
     staff.get_by_role("link", name="사건", exact=True).click()
     staff.get_by_label("검색어").fill(reference)
     staff.get_by_role("button", name="검색", exact=True).click()

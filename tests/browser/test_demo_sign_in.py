@@ -3,7 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ipdesk.demo import DEMO_USERS
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 
 TEXT = {
     "ko": {"email": "이메일", "password": "비밀번호", "sign_in": "로그인", "sign_out": "로그아웃",
@@ -23,6 +23,7 @@ def test_demo_account_signs_in(live_server, new_page, lang, email, name):
         expect(page.get_by_role("heading", level=1)).to_have_text(t["pending"])
     else:
         expect(page.get_by_role("heading", level=1)).to_have_text(t["welcome"].format(name=name))
+    menu(page)
     page.get_by_role("button", name=t["sign_out"]).click()
     expect(page.get_by_role("button", name=t["sign_in"], exact=True)).to_be_visible()
 
@@ -32,9 +33,11 @@ def test_switching_language_in_the_middle_keeps_the_user_where_they_are(live_ser
     sign_in(page, live_server, "manager@ipdesk.example", "ko")
     page.goto(live_server + "/network")
     expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")
+    menu(page)
     page.get_by_role("button", name="English").click()
     expect(page).to_have_url(live_server + "/network")
     expect(page.get_by_role("heading", level=1)).to_have_text("The network of overseas IP centres")
     expect(page.get_by_text("Vietnam", exact=False).first).to_be_visible()
+    menu(page)
     page.get_by_role("button", name="한국어").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")

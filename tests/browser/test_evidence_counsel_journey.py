@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 from tests.evidence.conftest import image_bytes
 
 
@@ -35,7 +35,7 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     front, receipt = tmp_path / "包装 正面.png", tmp_path / "영수증.jpg"
     front.write_bytes(image_bytes("PNG", (640, 480)))
     receipt.write_bytes(image_bytes("JPEG", (480, 640)))
-    staff.get_by_role("link", name="Add evidence").click()  # on a page of its own
+    staff.locator("#evidence").get_by_role("link", name="Add evidence").click()  # on a page of its own
     staff.get_by_label("Kind of evidence").select_option(label="Test purchase")
     staff.get_by_label("What it shows").fill("Test purchase from the squatter's Tmall shop, order 2026-1125-7781")
     staff.get_by_label("Files").set_input_files([front, receipt])
@@ -46,7 +46,7 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     expect(evidence.get_by_text(re.compile(r"SHA-256"))).to_have_count(2)
     staff.get_by_role("button", name="Move on to legal consultation").click()
     # the consultation, with counsel's fee in yuan at the day's rate
-    staff.get_by_role("link", name="Record a consultation").click()  # on a page of its own
+    staff.locator("#consultations").get_by_role("link", name="Record a consultation").click()  # a page of its own
     expect(staff.get_by_role("heading", level=1)).to_have_text("Record a consultation")
     consultation = staff.locator("#main form")
     consultation.get_by_label("Law firm").fill("北京知识产权律师事务所")
@@ -83,6 +83,7 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     expect(staff.locator("#actions")).to_contain_text("Filed, pending")
 
     exporter.goto(case_url)
+    menu(exporter)
     exporter.get_by_role("button", name="한국어").click()
     expect(exporter.get_by_role("heading", level=1)).to_contain_text("조치")
     expect(exporter.locator("#evidence")).to_contain_text("包装 正面.png")

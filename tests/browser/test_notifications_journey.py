@@ -4,12 +4,13 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 
 
 def test_the_exporter_sees_the_bell_count_go_up_when_staff_move_the_case(live_server, new_page):
     exporter = new_page("en")
     sign_in(exporter, live_server, "exporter@ipdesk.example", "en")
+    menu(exporter)
     exporter.get_by_role("button", name="English").click()  # a saved choice: mail and the bell speak it too
     bell = exporter.locator("#bell-count")
     before = int(bell.inner_text())

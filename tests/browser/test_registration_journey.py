@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from ipdesk.companies.registration_number import check_digit
-from tests.browser.conftest import DEMO_PASSWORD, sign_in
+from tests.browser.conftest import DEMO_PASSWORD, menu, sign_in
 from tests.evidence.conftest import image_bytes
 
 NEW_PASSWORD = "serum-brand-2026!"
@@ -41,6 +41,7 @@ def test_from_registration_to_an_answered_request(live_server, new_page, tmp_pat
 
     staff = new_page("ko")
     sign_in(staff, live_server, "staff.china@ipdesk.example", "ko")
+    menu(staff)
     staff.get_by_role("link", name="기업", exact=True).click()
     staff.get_by_role("link", name=re.compile("달빛화장품")).click()
     expect(staff.locator("#export-countries")).to_have_text("중국, 태국")

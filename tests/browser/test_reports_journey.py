@@ -1,19 +1,22 @@
 """In a real browser: a manager looks at the dashboard, prints a country summary and makes the all-country
-pack in the background, in Korean, and gets PDFs with the contents and a bookmark per country."""
+pack in the background, in Korean, and gets PDFs with the contents and a bookmark per country; the pack's page
+follows the job without loading itself again."""
 import io
 
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 
 
 def test_a_manager_prints_a_summary_and_makes_the_pack(live_server, new_page):
     page = new_page("ko")
     sign_in(page, live_server, "manager@ipdesk.example", "ko")
+    menu(page)
     page.get_by_role("link", name="대시보드").click()
-    expect(page.locator("svg[role=img]").first).to_be_visible()
+    expect(page.locator("svg[role=img]:visible").first).to_be_visible()  # each chart is drawn wide and narrow
 
+    menu(page)
     page.get_by_role("link", name="보고서", exact=True).click()
     summary = page.locator("form", has=page.get_by_role("button", name="국가 요약 출력"))
     summary.get_by_label("국가").select_option(label="중국")
@@ -30,8 +33,10 @@ def test_a_manager_prints_a_summary_and_makes_the_pack(live_server, new_page):
     pack.get_by_label("언어").select_option("ko")
     pack.get_by_role("button", name="전체 국가 보고서 묶음 만들기").click()
     expect(page.get_by_role("heading", name="전체 국가 보고서 묶음")).to_be_visible()
+    page.evaluate("window.sameDocument = true")  # gone if the page is loaded again
     link = page.get_by_role("link", name="보고서 묶음 내려받기(PDF)")
-    expect(link).to_be_visible(timeout=240_000)  # the page refreshes itself until the pack is ready
+    expect(link).to_be_visible(timeout=240_000)  # the page follows the job until the pack is ready
+    assert page.evaluate("window.sameDocument === true"), "the progress page reloaded itself"
     response = page.request.get(live_server + link.get_attribute("href"))
     assert response.ok and response.headers["content-type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.body()))

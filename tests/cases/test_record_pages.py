@@ -1,5 +1,7 @@
 """The staff record forms of a case on their own pages: who reaches them, what a refused form shows, and the
 case page's links to them."""
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -203,3 +205,39 @@ def test_korean_pages_write_four_digit_years_and_korean_day_periods(client, logi
     assert "2026. 12. 6." in listing and "2026. 12. 6. 오후 5:29" in page
     for text in (listing, page):
         assert " AM " not in text and " PM " not in text and ">26. " not in text and " 26. 12." not in text
+
+
+# a stage whose move a guard holds back, and the page of the form that lets it go ahead
+GUARDED = [("evidence", "Add at least one evidence item", "evidence", "Add evidence"),
+           ("consultation", "Record at least one consultation", "consultations", "Record a consultation")]
+
+
+@pytest.mark.parametrize("stage, refusal, path, link", GUARDED)
+def test_a_guard_links_to_the_form_that_satisfies_it(client, login_as, factories, stage, refusal, path, link):
+    exporter = factories.exporter()
+    case = make_case(stage, company=exporter.company, author=exporter, country="CN")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    panel = page[page.index('id="next"'):page.index('id="timeline"')]
+    assert refusal in panel
+    assert f'href="/cases/{case.id}/{path}">{link}</a>' in panel
+    assert client.get(f"/cases/{case.id}/{path}").status_code == 200
+
+
+def test_an_incomplete_draft_links_its_author_to_the_intake(client, login_as, factories):
+    exporter = factories.exporter()
+    case = make_case("draft", company=exporter.company, author=exporter, country="CN", sector=None)
+    login_as(exporter)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    panel = page[page.index('id="next"'):page.index('id="timeline"')]
+    assert "Fill in every required field" in panel and f'href="/cases/{case.id}/edit">Edit the intake</a>' in panel
+
+
+def test_the_case_page_links_to_each_of_its_sections(client, login_as, china_case):
+    case = china_case["case"]
+    login_as(china_case["staff"])
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    toc = page[page.index('<nav class="case-toc'):page.index("</nav>", page.index('<nav class="case-toc'))]
+    anchors = re.findall(r'href="#([a-z]+)"', toc)
+    assert anchors[:2] == ["next", "summary"] and {"evidence", "consultations", "costs", "timeline"} <= set(anchors)
+    assert all(re.search(f'<section[^>]* id="{anchor}"', page) for anchor in anchors)  # each leads somewhere

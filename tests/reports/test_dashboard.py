@@ -39,7 +39,8 @@ def network(app, build):
 def test_a_manager_sees_the_network_by_country_and_by_hub(client, factories, login, network):
     login(client, factories.manager())
     page = client.get("/dashboard").get_data(as_text=True)
-    assert page.count('role="img"') == 4
+    assert page.count('class="chart-wide"') == page.count('class="chart-narrow"') == 4  # each drawn for phones too
+    assert page.count('role="img"') == 8
     assert "China" in page and "Thailand" in page and "Listing removed" in page
     assert "/cases?stage=evidence&amp;country=CN\">1<" in page and "/cases?overdue=1&amp;country=TH\">1<" in page
     assert "Fake serum in Shanghai" not in page  # numbers, not cases
@@ -77,7 +78,8 @@ def test_an_exporter_sees_only_their_company(client, factories, login, build):
     assert "Please send the receipt" in page and "Send the invoice" in page and mine.reference in page
     assert "Another company" not in page and "Their secret deadline" not in page and ">37<" not in page
     assert "Thailand" not in page and "XX-2026" not in page
-    assert page.count('role="img"') == 2
+    assert page.count('class="chart-wide"') == page.count('class="chart-narrow"') == 2
+    assert page.count('role="img"') == 4
 
 
 def spread(build, n: int, prefix: str, template, countries: list[str], hubs: list[int], closed_template):
