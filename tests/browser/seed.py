@@ -11,7 +11,7 @@ from ipdesk.cases.models import OPEN_STAGES, Case
 from ipdesk.core.i18n import local_today
 from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.extensions import db
-from ipdesk.notify.services import case_arrived_at_hub, case_received
+from ipdesk.notify.services import Outbox, case_arrived_at_hub, case_received
 
 
 def seed(cases: int = 3) -> None:
@@ -22,12 +22,14 @@ def seed(cases: int = 3) -> None:
     chosen = db.session.scalars(sa.select(Case).where(Case.company_id == exporter.company_id,
                                                       Case.country_code == "CN", Case.stage.in_(OPEN_STAGES))
                                 .order_by(Case.id).limit(cases))
+    outbox = Outbox()
     for case in chosen:
-        case_received(case)
-        case_arrived_at_hub(case, exporter)
+        case_received(case, outbox)
+        case_arrived_at_hub(case, exporter, outbox)
         db.session.add(Deadline(case_id=case.id, what="Answer the market regulator's notice",
                                 due_on=local_today() - timedelta(days=3), source=DeadlineSource.manual,
                                 created_by_id=staff.id))
+    outbox.send()
 
 
 if __name__ == "__main__":
