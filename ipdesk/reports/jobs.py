@@ -22,6 +22,7 @@ from ipdesk.audit.services import log_event
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from ipdesk.network.services import active_country_codes
+from ipdesk.notify.services import pack_finished
 from ipdesk.reports.models import JobStatus, ReportJob
 from ipdesk.reports.pack import assemble_pack, in_language
 from ipdesk.reports.stats import PackOverview, pack_overview
@@ -72,7 +73,7 @@ def run_pack_job(job_id: str) -> None:
 
 
 def run_pack(job_id: str) -> None:
-    """Make the pack of a recorded job, committing the progress after each country."""
+    """Make the pack of a recorded job, committing the progress after each country; its requester hears of the end."""
     job = db.session.get(ReportJob, job_id)
     if job is None or job.status is not JobStatus.queued:
         return
@@ -105,6 +106,7 @@ def run_pack(job_id: str) -> None:
         log_event("report.pack_made", actor=job.requested_by, obj=job,
                   data={"pages": pages, "bytes": len(pdf), "countries": len(codes),
                         "without_cases": len(overview.without_cases)})
+    pack_finished(job)
     db.session.commit()
 
 

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from ipdesk.extensions import db
 from ipdesk.network.models import Country
+from ipdesk.notify.models import Notification, NotificationKind
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import PASSWORD, running_app
 from tests.factories import make_case
@@ -145,6 +146,10 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     assert pdf.status_code == 200
     reader = _check_pack(pdf.data, "en", with_cases=("TH",))
     assert len(reader.pages) == job.pages == 5 and "All-country pack" in reader.metadata.title
+    (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
+    assert notification.kind is NotificationKind.report_ready and notification.link_path == job_url
+    assert notification.subject == "Your all-country pack for 2026-01-01 to 2026-12-31 is ready"
+    assert notification.in_app and notification.email_to == manager.email and "5 pages" in notification.body
     client.post("/logout")
     login_as(factories.manager())  # a job is its requester's
     assert client.get(job_url).status_code == 404 and client.get(f"{job_url}/pack.pdf").status_code == 404
@@ -178,6 +183,8 @@ def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
         job = _wait_for(job_id, 5)
         assert job.status is JobStatus.done and job.backend == "rq", job.error
         _check_pack(client.get(f"/reports/jobs/{job_id}/pack.pdf").data, "ko")
+        (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
+        assert notification.subject == "2026-01-01 ~ 2026-12-31 전체 국가 보고서 묶음이 준비되었습니다"
 
 
 def test_the_command_line_makes_the_pack_with_a_progress_bar(app, tmp_path):
@@ -252,3 +259,28 @@ def test_the_overview_counts_the_period_by_hub_and_country(app, factories, tmp_p
     assert rows == {"중국": ["2", "3"], "태국": ["1", "1"]}  # open, cases: Vietnam's case is of another period
     assert "합계" in overview and "1개국은 마지막 쪽에" in overview
 
+
+def test_the_manager_hears_when_the_pack_fails_in_their_language_and_channels(app, factories, monkeypatch):
+    from ipdesk.notify.models import EmailStatus, NotificationPreference
+    from ipdesk.reports import jobs
+
+    _few_countries()
+    manager = factories.manager(locale="ko")
+    db.session.add(NotificationPreference(user_id=manager.id, kind=NotificationKind.report_ready, email=False,
+                                          in_app=True))
+    job = ReportJob(lang="en", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
+                    requested_by_id=manager.id, backend="local")
+    db.session.add(job)
+    db.session.commit()
+
+    def broken(*_args):
+        raise RuntimeError("no room left on the disk")
+
+    monkeypatch.setattr(jobs, "assemble_pack", broken)
+    jobs.run_pack(job.id)
+    assert job.status is JobStatus.failed and "no room left" in job.error
+    (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
+    assert notification.subject == "2026-01-01 ~ 2026-12-31 전체 국가 보고서 묶음을 만들지 못했습니다"
+    assert notification.link_path == f"/reports/jobs/{job.id}" and notification.in_app
+    assert notification.email_status is EmailStatus.off  # they chose the bell only
+    assert "만들지 못했습니다" in notification.body and "no room" not in notification.body
