@@ -284,3 +284,4 @@ def test_the_manager_hears_when_the_pack_fails_in_their_language_and_channels(ap
     assert notification.link_path == f"/reports/jobs/{job.id}" and notification.in_app
     assert notification.email_status is EmailStatus.off  # they chose the bell only
     assert "만들지 못했습니다" in notification.body and "no room" not in notification.body
+    assert f"http://ipdesk.test/reports/jobs/{job.id}" in notification.body
