@@ -33,11 +33,10 @@ from ipdesk.evidence.services import (
 from ipdesk.evidence.staging import expired_staged, remove_staged, staged_grace
 from ipdesk.extensions import db
 from ipdesk.network.reference import load_reference_network
-from ipdesk.network.services import active_country_codes
 from ipdesk.notify.scheduler import add_due_notifications, due_scheduler
 from ipdesk.notify.sender import send_pending
 from ipdesk.refusals.shipped import load_shipped_reasons
-from ipdesk.reports.jobs import largest_first, render_summaries
+from ipdesk.reports.jobs import countries_to_render, period_overview, render_summaries
 from ipdesk.reports.pack import assemble_pack
 
 translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
@@ -243,18 +242,21 @@ reports = AppGroup("reports", help="Documents made in the background.")
 @click.option("--lang", type=click.Choice(["ko", "en"]), default="ko", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True, help="Where to write the PDF.")
 def reports_pack(start, end, lang: str, out: str) -> None:
-    """Make the all-country pack (every country's summary, contents and bookmarks) with a progress bar."""
+    """Make the all-country pack (the overview, every country's summary, contents and bookmarks) with a progress
+    bar."""
     start, end = start.date(), end.date()
     if end < start:
         raise click.BadParameter("--to is before --from")
-    codes = largest_first(active_country_codes(), start, end)
+    overview = period_overview(start, end, lang)
+    codes = countries_to_render(overview)
     db.session.commit()  # it only read: no transaction stays open while the summaries render
     with click.progressbar(length=len(codes), label="Country summaries", show_pos=True) as bar:
         summaries = render_summaries(codes, start, end, lang, on_done=lambda _code: bar.update(1))
-    pdf, pages = assemble_pack(summaries, start, end, lang)
+    pdf, pages = assemble_pack(summaries, overview, lang)
     with open(out, "wb") as handle:
         handle.write(pdf)
-    click.echo(f"{out}: {pages} pages, {len(pdf):,} bytes, {len(codes)} countries.")
+    click.echo(f"{out}: {pages} pages, {len(pdf):,} bytes, {len(codes)} countries with a summary, "
+               f"{len(overview.without_cases)} without a case.")
 
 
 @reports.command("worker")

@@ -21,6 +21,7 @@ class NotificationKind(LabelledEnum):
     case_assigned = "case_assigned", _l("A case is assigned to me")
     deadline = "deadline", _l("A deadline is coming up or has passed")
     daily_digest = "daily_digest", _l("A daily digest of my hubs' new cases")
+    report_ready = "report_ready", _l("An all-country pack I asked for is ready or could not be made")
     password_reset = "password_reset", _l("Password reset")
 
     @property

@@ -25,6 +25,7 @@ from ipdesk.network.services import hubs_covering
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
 from ipdesk.notify.sender import wake_sender
 from ipdesk.policy import can, hub_ids, hub_staff
+from ipdesk.reports.models import JobStatus, ReportJob
 
 K = NotificationKind
 
@@ -36,7 +37,7 @@ KINDS_BY_ROLE = {
                     K.password_reset),
     Role.staff: (K.new_case_at_hub, K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest,
                  K.company_awaiting_approval, K.password_reset),
-    Role.manager: (K.company_awaiting_approval, K.password_reset),
+    Role.manager: (K.company_awaiting_approval, K.report_ready, K.password_reset),
     Role.admin: (K.password_reset,),
 }
 
@@ -336,6 +337,16 @@ def company_awaiting_approval(company: Company) -> None:
                    link=site_link("companies.view_company", company_id=company.id), company_name=name,
                    countries=company.export_countries)
     outbox.send()
+
+
+def pack_finished(job: ReportJob) -> None:
+    """The manager who asked for an all-country pack hears that it is ready, or that it could not be made."""
+    ready = job.status is JobStatus.done
+    period = {"start": job.period_start.isoformat(), "end": job.period_end.isoformat()}
+    subject = (_l("Your all-country pack for %(start)s to %(end)s is ready", **period) if ready
+               else _l("Your all-country pack for %(start)s to %(end)s could not be made", **period))
+    notify(job.requested_by, K.report_ready, subject, link=site_link("documents.pack_job", job_id=job.id),
+           ready=ready, start=job.period_start, end=job.period_end, pages=job.pages)
 
 
 def password_reset_requested(user: User, token: str) -> None:

@@ -22,10 +22,15 @@ MAX_THUMBNAILS = 24
 THUMBNAIL_TYPES = ("image/png", "image/jpeg", "image/webp")
 
 
-def page_header(left: str) -> dict:
-    """The CSS strings of a document's running header: ``left`` and "page X of Y" in the reader's language."""
+def page_header(left: str, *, numbered: bool = True) -> dict:
+    """The CSS strings of a document's running header: ``left`` and "page X of Y" in the reader's language.
+
+    :param numbered: False for a part of the all-country pack, which numbers the pages of the whole itself
+        (``none`` leaves the box out).
+    """
     return {"left": css_string(left),
-            "right": page_counter(_("Page %(page)s of %(pages)s", page=PAGE_MARK, pages=PAGES_MARK))}
+            "right": page_counter(_("Page %(page)s of %(pages)s", page=PAGE_MARK, pages=PAGES_MARK))
+            if numbered else "none"}
 
 
 def thumbnail(file: EvidenceFile) -> bytes | None:

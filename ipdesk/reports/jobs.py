@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -19,12 +19,13 @@ from redis import Redis
 from rq import Queue
 
 from ipdesk.audit.services import log_event
-from ipdesk.cases.models import Case
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from ipdesk.network.services import active_country_codes
+from ipdesk.notify.services import pack_finished
 from ipdesk.reports.models import JobStatus, ReportJob
-from ipdesk.reports.pack import assemble_pack
+from ipdesk.reports.pack import assemble_pack, in_language
+from ipdesk.reports.stats import PackOverview, pack_overview
 from ipdesk.reports.summary import country_summary_pdf
 
 WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_HMAC_KEY", "EVIDENCE_STORAGE_DIR",
@@ -72,12 +73,11 @@ def run_pack_job(job_id: str) -> None:
 
 
 def run_pack(job_id: str) -> None:
-    """Make the pack of a recorded job, committing the progress after each country."""
+    """Make the pack of a recorded job, committing the progress after each country; its requester hears of the end."""
     job = db.session.get(ReportJob, job_id)
     if job is None or job.status is not JobStatus.queued:
         return
-    codes = active_country_codes()
-    job.status, job.started_at, job.total, job.done = JobStatus.running, utcnow(), len(codes), 0
+    job.status, job.started_at = JobStatus.running, utcnow()
     db.session.commit()
 
     def advance(_code: str) -> None:
@@ -85,10 +85,12 @@ def run_pack(job_id: str) -> None:
         db.session.commit()  # a transaction as short as this: the next country renders outside any
 
     try:
-        codes = largest_first(codes, job.period_start, job.period_end)
+        overview = period_overview(job.period_start, job.period_end, job.lang)
+        codes = countries_to_render(overview)
+        job.total, job.done = len(codes), 0
         db.session.commit()  # the rendering runs in no transaction: each commit of progress is a short one
         summaries = render_summaries(codes, job.period_start, job.period_end, job.lang, on_done=advance)
-        pdf, pages = assemble_pack(summaries, job.period_start, job.period_end, job.lang)
+        pdf, pages = assemble_pack(summaries, overview, job.lang)
         path = pack_path(job)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".part")
@@ -102,8 +104,23 @@ def run_pack(job_id: str) -> None:
     else:
         job.status, job.result_size, job.pages, job.finished_at = JobStatus.done, len(pdf), pages, utcnow()
         log_event("report.pack_made", actor=job.requested_by, obj=job,
-                  data={"pages": pages, "bytes": len(pdf), "countries": len(codes)})
+                  data={"pages": pages, "bytes": len(pdf), "countries": len(codes),
+                        "without_cases": len(overview.without_cases)})
+    pack_finished(job)
     db.session.commit()
+
+
+def period_overview(start: date, end: date, lang: str) -> PackOverview:
+    """The active countries' cases of the period in ``lang`` (two quick reads: the caller commits them before
+    anything renders)."""
+    with in_language(lang):
+        return pack_overview(active_country_codes(), start, end)
+
+
+def countries_to_render(overview: PackOverview) -> list[str]:
+    """The countries with a case in the period, the most cases first, so that no large one starts last and
+    leaves the other processes idle at the end (the summaries' cost grows with their cases)."""
+    return [row.key for row in overview.by_country]
 
 
 def pack_path(job: ReportJob) -> Path:
@@ -112,8 +129,9 @@ def pack_path(job: ReportJob) -> Path:
 
 def render_summaries(codes: list[str], start: date, end: date, lang: str,
                      on_done: Callable[[str], None] | None = None) -> dict[str, bytes]:
-    """The country summary PDF of each code, rendered side by side in ``REPORT_PROCESSES`` processes, handed out
-    in the order of ``codes`` (``largest_first`` keeps the processes busy to the end)."""
+    """The country summary PDF of each code, as a part of the pack (no page numbers of its own), rendered side by
+    side in ``REPORT_PROCESSES`` processes, handed out in the order of ``codes`` (``countries_to_render``'s keeps
+    the processes busy to the end)."""
     config = {key: current_app.config.get(key) for key in WORKER_CONFIG_KEYS}
     processes = max(1, min(current_app.config["REPORT_PROCESSES"], len(codes) or 1))
     results: dict[str, bytes] = {}
@@ -126,15 +144,6 @@ def render_summaries(codes: list[str], start: date, end: date, lang: str,
             if on_done:
                 on_done(code)
     return results
-
-
-def largest_first(codes: list[str], start: date, end: date) -> list[str]:
-    """The countries with the most cases in the period first, so that no large one starts last and leaves
-    the other processes idle at the end (the summaries' cost grows with their cases)."""
-    since, until = (datetime.combine(day, time.min, UTC) for day in (start, end + timedelta(days=1)))
-    sizes = dict(db.session.execute(sa.select(Case.country_code, sa.func.count()).where(
-        Case.submitted_at >= since, Case.submitted_at < until).group_by(Case.country_code)).all())
-    return sorted(codes, key=lambda code: (-sizes.get(code, 0), code))
 
 
 _worker_app = None
@@ -154,6 +163,6 @@ def _start_worker(config: dict) -> None:
 def _render_summary(code: str, start: date, end: date, lang: str) -> bytes:
     with _worker_app.test_request_context(headers={"Accept-Language": lang}), force_locale(lang):
         try:
-            return country_summary_pdf(code, start, end)
+            return country_summary_pdf(code, start, end, in_pack=True)
         finally:
             db.session.remove()

@@ -165,6 +165,35 @@ class NetworkOverview:
     refusals: list[RefusalCount]  # since ``since``, most given first
 
 
+PACK_STAGES = (*OPEN_STAGES, Stage.closed)  # the columns of the pack's overview
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    """One hub or country of the pack's overview: its cases submitted in the period, by stage today."""
+
+    key: str  # the country code, or the hub code
+    label: str
+    by_stage: tuple[int, ...]  # aligned with PACK_STAGES
+    total: int
+    open: int
+
+
+@dataclass(frozen=True)
+class PackOverview:
+    """The network's cases submitted in a period, for the opening page of the all-country pack."""
+
+    start: date
+    end: date
+    stages: list[Count]  # PACK_STAGES, with the network's totals
+    total: int
+    open: int
+    closed: int
+    by_hub: list[PeriodRow]
+    by_country: list[PeriodRow]  # the countries with a case in the period, most cases first
+    without_cases: list[str]  # the codes of the other countries, in the order given
+
+
 @dataclass(frozen=True)
 class DeadlineRow:
     case_id: int
@@ -427,6 +456,45 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
         open_total=sum(row.open_total for row in by_country),
         overdue_deadlines=sum(overdue.values()),
         refusals=_refusals(visible, _midnight(since)),
+    )
+
+
+def pack_overview(codes: list[str], start: date, end: date) -> PackOverview:
+    """The cases of the countries ``codes`` submitted in [start, end], counted by country, hub and stage in
+    one query (and the hubs' names in another); the countries without a case are listed apart."""
+    counts = defaultdict(Counter)  # (country, hub_id) -> stage -> cases
+    for code, hub_id, stage, n in db.session.execute(
+            sa.select(Case.country_code, Case.hub_id, Case.stage, sa.func.count())
+            .where(Case.country_code.in_(codes), Case.submitted_at >= _midnight(start),
+                   Case.submitted_at < _midnight(end + timedelta(days=1)))
+            .group_by(Case.country_code, Case.hub_id, Case.stage)):
+        counts[code, hub_id][stage] += n
+    hubs = {hub_id: (code, _localized(name_ko, name_en)) for hub_id, code, name_ko, name_en in db.session.execute(
+        sa.select(Hub.id, Hub.code, Hub.name_ko, Hub.name_en).where(Hub.id.in_({hub for _code, hub in counts})))}
+
+    def rows(position: int, key_of, label_of) -> list[PeriodRow]:
+        """One row per country (position 0 of the keys) or per hub (position 1), most cases first."""
+        groups = defaultdict(Counter)
+        for key, stages in counts.items():
+            groups[key[position]].update(stages)
+        made = [PeriodRow(key=key_of(group), label=label_of(group),
+                          by_stage=tuple(stages[stage] for stage in PACK_STAGES), total=stages.total(),
+                          open=sum(stages[stage] for stage in OPEN_STAGES))
+                for group, stages in groups.items()]
+        return sorted(made, key=lambda row: (-row.total, row.label))
+
+    by_country = rows(0, str, country_name)
+    with_cases = {row.key for row in by_country}
+    network = Counter()
+    for stages in counts.values():
+        network.update(stages)
+    return PackOverview(
+        start=start, end=end,
+        stages=[Count(key=stage.name, label=stage.short_title, count=network[stage]) for stage in PACK_STAGES],
+        total=network.total(), open=sum(network[stage] for stage in OPEN_STAGES), closed=network[Stage.closed],
+        by_hub=rows(1, lambda hub_id: hubs[hub_id][0], lambda hub_id: hubs[hub_id][1]),
+        by_country=by_country,
+        without_cases=[code for code in codes if code not in with_cases],
     )
 
 

@@ -15,8 +15,9 @@ from ipdesk.reports.pdf import render_pdf
 from ipdesk.reports.stats import country_summary
 
 
-def country_summary_context(code: str, start: date, end: date) -> dict:
-    """Plain data for the summary template, in the request's (or forced) locale."""
+def country_summary_context(code: str, start: date, end: date, *, in_pack: bool = False) -> dict:
+    """Plain data for the summary template, in the request's (or forced) locale; ``in_pack`` leaves out the
+    page numbers (the all-country pack numbers its pages through)."""
     summary = country_summary(code, start, end, today=local_today())
     months = summary.new_per_month
     per_month = column_chart([(m.label, m.count) for m in months], axis_labels=[m.short_label for m in months],
@@ -29,10 +30,10 @@ def country_summary_context(code: str, start: date, end: date) -> dict:
         "generated_at": utcnow(),
         "meta": {"title": _("Country summary: %(country)s, %(period)s", country=summary.country, period=period),
                  "author": "ipdesk", "created": utcnow().isoformat(timespec="seconds")},
-        "header": page_header(f"{summary.country} · {period}"),
+        "header": page_header(f"{summary.country} · {period}", numbered=not in_pack),
     }
 
 
-def country_summary_pdf(code: str, start: date, end: date) -> bytes:
-    context = country_summary_context(code, start, end)
+def country_summary_pdf(code: str, start: date, end: date, *, in_pack: bool = False) -> bytes:
+    context = country_summary_context(code, start, end, in_pack=in_pack)
     return render_pdf(render_template("reports/pdf/country_summary.html", **context))

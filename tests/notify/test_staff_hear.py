@@ -152,7 +152,9 @@ def test_the_settings_offer_the_new_kinds_to_whom_they_concern(client, login_as,
     page = client.get("/account/notifications").get_data(as_text=True)
     # managers approve companies of every country; a new case is its hub's to triage
     assert "company_awaiting_approval_email" in page and "new_case_at_hub" not in page
+    assert "report_ready_email" in page  # the all-country pack they asked for is ready
     response = client.post("/account/notifications", data={"company_awaiting_approval_in_app": "y"})
     assert response.status_code == 302
-    (preference,) = db.session.scalars(sa.select(NotificationPreference)).all()
+    (preference,) = db.session.scalars(sa.select(NotificationPreference).where(
+        NotificationPreference.kind == K.company_awaiting_approval)).all()
     assert (preference.kind, preference.email, preference.in_app) == (K.company_awaiting_approval, False, True)

@@ -1,9 +1,10 @@
 """Country summaries and the all-country pack, read back: text, fonts, bookmarks, page counts; the pack is
 made in the background (a thread of the web process, or RQ on the real Redis) with visible progress."""
 import io
+import re
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import redis
@@ -12,6 +13,7 @@ from pypdf import PdfReader
 
 from ipdesk.extensions import db
 from ipdesk.network.models import Country
+from ipdesk.notify.models import Notification, NotificationKind
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import PASSWORD, running_app
 from tests.factories import make_case
@@ -91,16 +93,34 @@ def _wait_for(job_id: str, seconds: float = 180) -> ReportJob:
         g.pop("write_intent", None)
 
 
-def _check_pack(data: bytes, lang: str):
+def _page_number(lang: str, page: int, pages: int) -> str:
+    return {"en": f"Page {page} of {pages}", "ko": f"{page} / {pages}쪽"}[lang]
+
+
+def _check_pack(data: bytes, lang: str, with_cases=()):
+    """The contents, the overview, a summary of each country of ``with_cases``, one closing page for the others;
+    every bookmark and every line of the contents lead to the page that says the same number."""
     reader = PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() for page in reader.pages]
     titles = _outline_titles(reader)
     names = {"en": ["China", "Thailand", "Vietnam"], "ko": ["베트남", "중국", "태국"]}[lang]
-    assert [t for t, _page in titles[1:]] == names  # sorted by name in the reader's language
+    codes = {"en": ["CN", "TH", "VN"], "ko": ["VN", "CN", "TH"]}[lang]
     assert titles[0] == ({"en": "Contents", "ko": "목차"}[lang], 0)
-    contents = reader.pages[0].extract_text()
-    for (name, page_index) in titles[1:]:
-        assert name in contents and str(page_index + 1) in contents  # the contents give each first page
-        assert name in reader.pages[page_index].extract_text()
+    assert titles[1] == ({"en": "Network overview", "ko": "네트워크 개요"}[lang], 1)
+    assert [t for t, _page in titles[2:]] == names  # every country keeps its bookmark, sorted by name
+    for number, text in enumerate(pages, start=1):  # numbered through: the summaries' own numbers are gone
+        assert _page_number(lang, number, len(pages)) in text, (number, text)
+        assert len(re.findall({"en": r"Page \d+ of \d+", "ko": r"\d+ / \d+쪽"}[lang], text)) == 1
+    closing = len(pages) - 1
+    for (name, page_index), code in zip(titles[2:], codes, strict=True):
+        assert name in pages[page_index]
+        line = next(line for line in pages[0].splitlines() if line.startswith(name))
+        assert line.endswith(f" {page_index + 1}")  # the contents give the page it is on
+        assert (page_index == closing) is (code not in with_cases)
+        if code in with_cases:
+            assert page_index < closing and name in pages[page_index] and "Page 1 of 2" not in pages[page_index]
+    if len(with_cases) < 3:  # the countries without a case share the last page
+        assert {"en": "Countries with no case in the period", "ko": "기간 중 사건이 없는 국가"}[lang] in pages[closing]
     return reader
 
 
@@ -108,7 +128,7 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     _few_countries()
     exporter = factories.exporter()
     make_case("intake", company=exporter.company, author=exporter, country="TH")
-    manager = factories.manager()
+    manager = factories.manager(locale="en")
     login_as(manager)
     response = client.post("/reports/pack",
                            data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "en"})
@@ -119,13 +139,17 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     assert 'http-equiv="refresh"' in first or "Download the pack" in first
     job = _wait_for(job_id)
     assert job.status is JobStatus.done, job.error
-    assert (job.done, job.total, job.backend) == (3, 3, "local")
+    assert (job.done, job.total, job.backend) == (1, 1, "local")  # only Thailand had a case to summarise
     page = client.get(job_url).get_data(as_text=True)
     assert "Download the pack (PDF)" in page and 'http-equiv="refresh"' not in page
     pdf = client.get(f"{job_url}/pack.pdf")
     assert pdf.status_code == 200
-    reader = _check_pack(pdf.data, "en")
-    assert len(reader.pages) == job.pages and "All-country pack" in reader.metadata.title
+    reader = _check_pack(pdf.data, "en", with_cases=("TH",))
+    assert len(reader.pages) == job.pages == 5 and "All-country pack" in reader.metadata.title
+    (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
+    assert notification.kind is NotificationKind.report_ready and notification.link_path == job_url
+    assert notification.subject == "Your all-country pack for 2026-01-01 to 2026-12-31 is ready"
+    assert notification.in_app and notification.email_to == manager.email and "5 pages" in notification.body
     client.post("/logout")
     login_as(factories.manager())  # a job is its requester's
     assert client.get(job_url).status_code == 404 and client.get(f"{job_url}/pack.pdf").status_code == 404
@@ -159,6 +183,8 @@ def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
         job = _wait_for(job_id, 5)
         assert job.status is JobStatus.done and job.backend == "rq", job.error
         _check_pack(client.get(f"/reports/jobs/{job_id}/pack.pdf").data, "ko")
+        (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
+        assert notification.subject == "2026-01-01 ~ 2026-12-31 전체 국가 보고서 묶음이 준비되었습니다"
 
 
 def test_the_command_line_makes_the_pack_with_a_progress_bar(app, tmp_path):
@@ -167,7 +193,7 @@ def test_the_command_line_makes_the_pack_with_a_progress_bar(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["reports", "pack", "--from", "2026-01-01", "--to", "2026-12-31",
                                                 "--lang", "en", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Country summaries" in result.output and "3 countries" in result.output
+    assert "Country summaries" in result.output and "0 countries with a summary, 3 without a case" in result.output
     _check_pack(out.read_bytes(), "en")
 
 
@@ -194,14 +220,68 @@ def test_the_summary_gets_plain_data_and_hostile_titles_stay_text(app, factories
     assert "/EmbeddedFiles" not in reader.trailer["/Root"].get("/Names", {})
 
 
-def test_the_largest_countries_are_rendered_first(app, factories):
-    """A large country left for last would keep one process busy while the others idle."""
-    from ipdesk.reports.jobs import largest_first
+def test_the_largest_countries_are_rendered_first_and_empty_ones_not_at_all(app, factories):
+    """A large country left for last would keep one process busy while the others idle; a country without a
+    case in the period has no summary to render."""
+    from ipdesk.reports.jobs import countries_to_render, period_overview
 
     exporter = factories.exporter()
     for country, n in (("TH", 1), ("VN", 3), ("ID", 2)):
         for _ in range(n):
             make_case("intake", company=exporter.company, author=exporter, country=country)
+    _few_countries()  # Indonesia's case is not in the pack
     today = date.today()
-    assert largest_first(["CN", "ID", "TH", "VN"], date(today.year - 1, 1, 1), today) == ["VN", "ID", "TH", "CN"]
-    assert largest_first(["ID", "VN"], date(2000, 1, 1), date(2000, 12, 31)) == ["ID", "VN"]  # none: by code
+    with app.test_request_context():
+        overview = period_overview(date(today.year - 1, 1, 1), today, "en")
+        assert countries_to_render(overview) == ["VN", "TH"] and overview.without_cases == ["CN"]
+        assert (overview.total, overview.open, overview.closed) == (4, 4, 0)
+        old = period_overview(date(2000, 1, 1), date(2000, 12, 31), "en")
+        assert countries_to_render(old) == [] and old.without_cases == ["CN", "TH", "VN"]
+
+
+def test_the_overview_counts_the_period_by_hub_and_country(app, factories, tmp_path):
+    exporter = factories.exporter()
+    _few_countries()
+    for stage in ("intake", "evidence", "closed"):
+        make_case(stage, company=exporter.company, author=exporter, country="CN")
+    make_case("action", company=exporter.company, author=exporter, country="TH")
+    make_case("intake", company=exporter.company, author=exporter, country="VN",
+              submitted_at=datetime(2000, 6, 1, tzinfo=UTC))
+    today, out = date.today(), tmp_path / "pack.pdf"
+    result = app.test_cli_runner().invoke(args=["reports", "pack", "--from", f"{today.year}-01-01", "--to",
+                                                today.isoformat(), "--lang", "ko", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    reader = _check_pack(out.read_bytes(), "ko", with_cases=("CN", "TH"))
+    overview = reader.pages[1].extract_text()
+    assert "네트워크 개요" in overview and "현재 단계별" in overview
+    rows = {line.split()[0]: line.split()[-2:] for line in overview.splitlines()
+            if line.split()[:1] in (["중국"], ["태국"])}
+    assert rows == {"중국": ["2", "3"], "태국": ["1", "1"]}  # open, cases: Vietnam's case is of another period
+    assert "합계" in overview and "1개국은 마지막 쪽에" in overview
+
+
+def test_the_manager_hears_when_the_pack_fails_in_their_language_and_channels(app, factories, monkeypatch):
+    from ipdesk.notify.models import EmailStatus, NotificationPreference
+    from ipdesk.reports import jobs
+
+    _few_countries()
+    manager = factories.manager(locale="ko")
+    db.session.add(NotificationPreference(user_id=manager.id, kind=NotificationKind.report_ready, email=False,
+                                          in_app=True))
+    job = ReportJob(lang="en", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31),
+                    requested_by_id=manager.id, backend="local")
+    db.session.add(job)
+    db.session.commit()
+
+    def broken(*_args):
+        raise RuntimeError("no room left on the disk")
+
+    monkeypatch.setattr(jobs, "assemble_pack", broken)
+    jobs.run_pack(job.id)
+    assert job.status is JobStatus.failed and "no room left" in job.error
+    (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
+    assert notification.subject == "2026-01-01 ~ 2026-12-31 전체 국가 보고서 묶음을 만들지 못했습니다"
+    assert notification.link_path == f"/reports/jobs/{job.id}" and notification.in_app
+    assert notification.email_status is EmailStatus.off  # they chose the bell only
+    assert "만들지 못했습니다" in notification.body and "no room" not in notification.body
+    assert f"http://ipdesk.test/reports/jobs/{job.id}" in notification.body

@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from ipdesk.reports.pack import assemble_pack
+from ipdesk.reports.stats import pack_overview
 from ipdesk.reports.summary import country_summary_pdf
 from tests.factories import make_case
 
@@ -74,11 +75,13 @@ def test_the_pack_keeps_the_structure_language_and_title_of_its_parts(app, facto
         make_case("intake", company=exporter.company, author=exporter, country=country)
     start, end = date(2026, 1, 1), date(2026, 12, 31)
     with app.test_request_context(headers={"Accept-Language": "ko"}):
-        summaries = {code: country_summary_pdf(code, start, end) for code in ("CN", "TH")}
-    data, pages = assemble_pack(summaries, start, end, "ko")
+        summaries = {code: country_summary_pdf(code, start, end, in_pack=True) for code in ("CN", "TH")}
+        overview = pack_overview(["CN", "TH", "VN"], start, end)
+    data, pages = assemble_pack(summaries, overview, "ko")
     reader = _check_tagged(data, "ko", "2026-01-01")
     parts = reader.trailer["/Root"]["/StructTreeRoot"]["/K"][0].get_object()["/K"]
-    assert [part.get_object()["/S"] for part in parts] == ["/Part"] * 3  # the contents, then each country
-    assert pages == len(reader.pages) == 1 + sum(len(PdfReader(io.BytesIO(s)).pages) for s in summaries.values())
+    # the contents, the overview, each country with a case, the closing page of those without
+    assert [part.get_object()["/S"] for part in parts] == ["/Part"] * 5
+    assert pages == len(reader.pages) == 3 + sum(len(PdfReader(io.BytesIO(s)).pages) for s in summaries.values())
     with pikepdf.Pdf.open(io.BytesIO(data)) as pack:
         assert pack.check_pdf_syntax() == []  # qpdf finds nothing wrong in the joined file
