@@ -162,7 +162,9 @@ def new_case():
             return _show_intake(form, None, _error_status(error), staged)
         _flash_saved(case)
         return redirect(url_for("cases.view_case", case_id=case.id))
-    if staged and (draft := _draft_for_files(form, staged)) is not None:
+    # a refused upload refuses the request, so no draft could be saved by it: the files kept are staged (they
+    # outlive the refusal) and go with the form when it is sent again
+    if staged and not refused and (draft := _draft_for_files(form, staged)) is not None:
         return _show_intake(form, draft, 200, ())
     return _show_intake(form, None, refused or (422 if form.is_submitted() else 200), staged)
 
