@@ -77,6 +77,8 @@ def test_case_from_intake_to_closed(live_server, new_page):
     staff.get_by_label("Date of the advice").fill("2026-11-20")
     staff.get_by_label("Summary of the advice").fill("Complain to the market regulator and the platform.")
     staff.get_by_role("button", name="Record consultation").click()
+    # the case page with the consultation on it, before its next move (not the form page still unloading)
+    expect(staff.locator("#consultations")).to_contain_text("Complain to the market regulator and the platform.")
     staff.get_by_role("button", name="Move on to action").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text("Action")
     # a complaint filed with the regulator is still pending when the platform removes the listings
