@@ -18,6 +18,7 @@ DEMO_PASSWORD = "browser-demo-password"
 
 
 # Each journey runs on a desk and on a phone; a module may name fewer (VIEWPORTS = ("phone",)).
+NAVBAR_EXPANDS_AT = 992  # px: the header's menu folds behind a toggler below this width
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -109,8 +110,13 @@ def new_page(browser, viewport):
 
 def menu(page) -> None:
     """Open the header's menu when the screen is narrow enough to fold it (a phone); else nothing."""
+    # Decided by the screen's width (Bootstrap's navbar-expand-lg folds below 992 px), not by whether
+    # the toggler is visible this instant: a page whose stylesheet is still loading shows it on a desk too.
+    if page.viewport_size["width"] >= NAVBAR_EXPANDS_AT:
+        return
+    page.wait_for_load_state("load")
     toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+    if toggler.get_attribute("aria-expanded") != "true":
         toggler.click()
         page.locator("#nav.show").wait_for()
 
