@@ -205,6 +205,8 @@ def register_request_hooks(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         )
+        if request.is_secure and app.config["HSTS_SECONDS"]:  # over plain HTTP the header means nothing
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
         user = g.get("_login_user")  # only if this request loaded one: /healthz must not query
         if user is not None and user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")

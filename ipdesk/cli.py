@@ -16,6 +16,7 @@ from redis import Redis
 from rq import Queue, Worker
 
 from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
+from ipdesk.auth.twofactor import rotate_keys
 from ipdesk.config import PROJECT_ROOT
 from ipdesk.core.backup import BackupError, make_backup, restore_backup
 from ipdesk.core.db import utcnow
@@ -121,6 +122,19 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
 def demo_code() -> None:
     """Print the current two-factor code of the demo manager and admin (their shared demo key)."""
     click.echo(pyotp.TOTP(demo_totp_secret()).now())
+
+
+two_factor = AppGroup("two-factor", help="Two-factor sign-in.")
+
+
+@two_factor.command("rotate-keys")
+def two_factor_rotate_keys() -> None:
+    """Re-encrypt every stored two-factor secret under the first key of TOTP_KEYS. Put a new key first, keep
+    the old ones after it, run this, then remove the old keys."""
+    count = rotate_keys()
+    db.session.commit()
+    click.echo(f"Two-factor secrets of {count} accounts re-encrypted under the newest key; "
+               "the other keys of TOTP_KEYS can now be removed.")
 
 
 evidence = AppGroup("evidence", help="Evidence files.")
@@ -326,3 +340,4 @@ def register_cli(app) -> None:
     app.cli.add_command(seed_network)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_code)
+    app.cli.add_command(two_factor)

@@ -1,8 +1,12 @@
 """Settings from the environment; production refuses to start without a real secret key."""
+import base64
+import hashlib
 import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_PATH = PROJECT_ROOT / "instance"
@@ -30,6 +34,11 @@ def _dev_key(name: str) -> str:
     return key_file.read_text().strip()
 
 
+# Environments that may run without the production keys of two-factor secrets (see Config._totp_keys).
+NON_PRODUCTION = frozenset({"development", "test", "bench"})
+NEW_KEY_COMMAND = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+
 class Config:
     """Configuration read once from the environment when the app is created."""
 
@@ -41,6 +50,25 @@ class Config:
                 raise RuntimeError(f"{variable} is not set. Set it, or set IPDESK_ENV=development for a local key.")
             key = _dev_key(dev_file)
         return key
+
+    def _totp_keys(self) -> tuple[str, ...]:
+        """The keys two-factor secrets are encrypted with at rest (``TOTP_KEYS``: Fernet keys separated by
+        commas, the newest first; the newest encrypts, all decrypt). Outside production without the
+        variable, one key derived from ``SECRET_KEY``, so development and test servers need no extra setting."""
+        keys = tuple(key.strip() for key in os.environ.get("TOTP_KEYS", "").split(",") if key.strip())
+        if not keys:
+            if self.ENV_NAME not in NON_PRODUCTION:
+                raise RuntimeError(f"TOTP_KEYS is not set. Set it to a key made by `{NEW_KEY_COMMAND}`, "
+                                   "or set IPDESK_ENV=development for a local key.")
+            derived = hashlib.sha256(b"ipdesk-totp-key:" + self.SECRET_KEY.encode()).digest()
+            return (base64.urlsafe_b64encode(derived).decode(),)
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise RuntimeError(f"Key {position} of TOTP_KEYS is not a Fernet key (32 bytes in URL-safe base64, "
+                                   f"as `{NEW_KEY_COMMAND}` makes).") from None
+        return keys
 
     def __init__(self) -> None:
         self.ENV_NAME = os.environ.get("IPDESK_ENV", "production")
@@ -62,6 +90,7 @@ class Config:
         # Two-factor sign-in (an authenticator app) is required for these roles, optional for others.
         self.TOTP_REQUIRED_ROLES = os.environ.get("TOTP_REQUIRED_ROLES", "manager,admin")
         self.TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "ipdesk")
+        self.TOTP_KEYS = self._totp_keys()
         self.SESSION_COOKIE_NAME = "ipdesk_session"
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -70,6 +99,9 @@ class Config:
             _bool("SESSION_COOKIE_SECURE", False) if os.environ.get("SESSION_COOKIE_SECURE") else None
         )
         self.TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
+        # Strict-Transport-Security on answers to HTTPS requests (the proxies above may say a request was one):
+        # browsers then use HTTPS only, for this long; 0 sends no header.
+        self.HSTS_SECONDS = _int("HSTS_SECONDS", 365 * 24 * 3600)
 
         # Rate limits: Redis when REDIS_URL is set, so all workers share the counts.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password
+from ipdesk.auth.twofactor import encrypt_secret
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import (
     Company,
@@ -90,7 +91,7 @@ def load_demo_data(password: str) -> dict[str, int]:
             privacy_policy_version="demo" if role is Role.exporter else None,
         )
         if role in (Role.manager, Role.admin):
-            user.totp_secret, user.totp_enabled_at = demo_totp_secret(), now
+            user.totp_secret_encrypted, user.totp_enabled_at = encrypt_secret(demo_totp_secret()), now
         db.session.add(user)
         added["users"] += 1
     db.session.flush()

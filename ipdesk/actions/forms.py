@@ -1,6 +1,5 @@
 """Forms of administrative actions, litigation and hearings."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.actions.models import ActionKind, ActionStatus, LitigationStatus
-from ipdesk.core.forms import AmountField, NotBefore, currency_choices, finite_amount, select_choices
+from ipdesk.core.forms import AmountField, Form, NotBefore, currency_choices, finite_amount, select_choices
 from ipdesk.deadlines.forms import rule_label
 
 
@@ -21,7 +20,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     kind = SelectField(_l("Kind of action"), choices=ActionKind.choices(), coerce=ActionKind.coerce,
                        validators=[InputRequired()])
     authority = StringField(_l("Authority"), validators=[DataRequired(), Length(max=300)],
@@ -60,7 +59,7 @@ class ActionForm(FlaskForm):
         return valid
 
 
-class LitigationForm(FlaskForm):
+class LitigationForm(Form):
     court = StringField(_l("Court"), validators=[DataRequired(), Length(max=300)])
     court_case_number = StringField(_l("Court case number"), validators=[Optional(), Length(max=200)])
     status = SelectField(_l("Status"), choices=LitigationStatus.choices(), coerce=LitigationStatus.coerce,
@@ -86,7 +85,7 @@ class LitigationForm(FlaskForm):
             raise ValidationError(_l("Choose the currency of the damages."))
 
 
-class HearingForm(FlaskForm):
+class HearingForm(Form):
     held_on = DateField(_l("Hearing date"), validators=[DataRequired()])
     note = TextAreaField(_l("What happened or is planned"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Add hearing"))

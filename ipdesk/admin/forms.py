@@ -1,6 +1,5 @@
 """Admin forms; each takes its choices as keyword-only context and never writes."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,12 +20,12 @@ from wtforms.validators import (
 )
 
 from ipdesk.auth.models import Role
-from ipdesk.core.forms import MultiCheckboxField, NotBefore, PasswordStrength, select_choices
+from ipdesk.core.forms import Form, MultiCheckboxField, NotBefore, PasswordStrength, select_choices
 
 STAFF_SIDE_ROLES = [choice for choice in Role.choices() if choice.value != Role.exporter.name]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField(_l("Role"), choices=STAFF_SIDE_ROLES, coerce=Role.coerce, validators=[InputRequired()])
@@ -40,7 +39,7 @@ class UserCreateForm(FlaskForm):
         self.hub_ids.choices = select_choices(hub_choices)
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Role"), coerce=Role.coerce, validators=[InputRequired()])
     hub_ids = MultiCheckboxField(_l("Hubs (for staff)"), coerce=int)
@@ -54,7 +53,7 @@ class UserEditForm(FlaskForm):
         self.role.choices = exporter_only if is_exporter else STAFF_SIDE_ROLES
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -67,7 +66,7 @@ class UserFilterForm(FlaskForm):
     )
 
 
-class HubForm(FlaskForm):
+class HubForm(Form):
     code = StringField(_l("Code"), validators=[
         DataRequired(), Length(max=32),
         Regexp(r"^[a-z0-9-]+$", message=_l("Use lower-case letters, digits and hyphens.")),
@@ -81,7 +80,7 @@ class HubForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class CountryForm(FlaskForm):
+class CountryForm(Form):
     code = SelectField(_l("Country"), validators=[DataRequired()])
     primary_hub_id = SelectField(_l("Primary hub"), coerce=int, validators=[InputRequired()])
     secondary_hub_ids = MultiCheckboxField(_l("Also covered by"), coerce=int)
@@ -96,7 +95,7 @@ class CountryForm(FlaskForm):
         self.secondary_hub_ids.choices = select_choices(hub_choices)
 
 
-class RegionForm(FlaskForm):
+class RegionForm(Form):
     """A region and the hub that takes its cases; its code and country are set once, when it is added."""
 
     country_code = SelectField(_l("Country"), validators=[DataRequired()])
@@ -116,7 +115,7 @@ class RegionForm(FlaskForm):
         self.hub_id.choices = select_choices([(0, _l("The country's primary hub"))] + list(hub_choices))
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False
 

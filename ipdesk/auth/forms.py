@@ -1,7 +1,6 @@
 """Sign-in, registration, invitation and account forms."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -26,10 +25,10 @@ from ipdesk.companies.registration_number import (
     normalize_registration_number,
     registration_number_problem,
 )
-from ipdesk.core.forms import MultiCheckboxField, PasswordStrength, select_choices
+from ipdesk.core.forms import Form, MultiCheckboxField, PasswordStrength, select_choices
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
                         render_kw={"autocomplete": "username", "type": "email"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
@@ -44,7 +43,7 @@ class LoginForm(FlaskForm):
                                         days=current_app.config["REMEMBER_DAYS"])
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(Form):
     """The second step of signing in, and the confirmation of changes to two-factor sign-in."""
 
     code = StringField(_l("Code from your authenticator app, or a recovery code"),
@@ -53,7 +52,7 @@ class TwoFactorForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     code = StringField(_l("The six-digit code your app shows now"), validators=[DataRequired(), Length(max=10)],
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
     submit = SubmitField(_l("Turn on two-factor sign-in"))
@@ -84,7 +83,7 @@ def validate_registration_number(form, field):
         raise ValidationError(REGISTRATION_NUMBER_PROBLEMS[problem])
 
 
-class RegistrationForm(NewPasswordMixin, FlaskForm):
+class RegistrationForm(NewPasswordMixin, Form):
     name_ko = StringField(_l("Company name (Korean)"), validators=[DataRequired(), Length(max=200)])
     name_en = StringField(_l("Company name (English)"), validators=[DataRequired(), Length(max=200)])
     registration_number = StringField(
@@ -122,7 +121,7 @@ class RegistrationForm(NewPasswordMixin, FlaskForm):
         return normalize_registration_number(self.registration_number.data)
 
 
-class InvitationAcceptForm(NewPasswordMixin, FlaskForm):
+class InvitationAcceptForm(NewPasswordMixin, Form):
     user_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)],
                             render_kw={"autocomplete": "name"})
     privacy_consent = BooleanField(
@@ -133,7 +132,7 @@ class InvitationAcceptForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Create my account"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
                                      render_kw={"autocomplete": "current-password"})
     password = PasswordField(_l("New password"), validators=[DataRequired(), PasswordStrength()],
@@ -146,17 +145,17 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)],
                         render_kw={"autocomplete": "username", "type": "email"})
     submit = SubmitField(_l("Send me a link"))
 
 
-class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+class ResetPasswordForm(NewPasswordMixin, Form):
     submit = SubmitField(_l("Set the new password"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     locale = SelectField(
         _l("Language"),

@@ -40,9 +40,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The secret of the user's deadline calendar feed, stored hashed; rotating it kills the old link.
     calendar_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
-    # Two-factor sign-in with an authenticator app (TOTP): the shared secret once confirmed, and the
-    # last time step used, so a code cannot be replayed.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # Two-factor sign-in with an authenticator app (TOTP): the shared secret once confirmed, encrypted
+    # under TOTP_KEYS (ipdesk.auth.twofactor); the secret being set up, kept here rather than in the
+    # session cookie, which the browser can read; and the last time step used, so a code cannot be replayed.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
+    totp_pending_secret_encrypted: Mapped[str | None] = mapped_column(sa.String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     version: Mapped[int] = mapped_column(default=1)

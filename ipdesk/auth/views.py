@@ -44,11 +44,12 @@ from ipdesk.companies.services import (
     find_open_invitation,
     register_company,
 )
+from ipdesk.core.db import writes_on_get
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import country_choices, timezone_choices
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.core.urls import safe_next
-from ipdesk.core.views import form_error
+from ipdesk.core.views import form_error, no_store
 from ipdesk.extensions import db, limiter
 from ipdesk.network.services import active_country_codes
 from ipdesk.policy import account_gate
@@ -102,6 +103,7 @@ def _pending_key() -> str:
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_pending_key,
                deduct_when=lambda response: response.status_code != 302)
+@no_store
 def login_code():
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
     pending = session.get(PENDING)
@@ -146,6 +148,7 @@ def forgot_password():
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@no_store
 def reset_password(token: str):
     if current_user.is_authenticated:
         flash(_("Sign out first to reset the password of an account."), "warning")
@@ -187,6 +190,7 @@ def register():
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@no_store
 def accept_invite(token: str):
     invitation = find_open_invitation(token)
     if invitation is None:
@@ -250,27 +254,26 @@ def password():
 
 # --- two-factor sign-in ------------------------------------------------------------------------
 
-SETUP = "2fa_setup_secret"
-
-
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
+@no_store
+@writes_on_get  # the secret of a new set-up is stored on the server when the page first shows it
 def two_factor():
     """Set up two-factor sign-in (a new secret shown as a QR code, confirmed by a code), or manage it."""
     if current_user.has_two_factor:
         return render_template("auth/two_factor.html", form=TwoFactorForm(), user=current_user,
                                codes_left=twofactor.recovery_codes_left(current_user),
                                required=twofactor.required_for(current_user))
-    secret = session.get(SETUP) or twofactor.new_secret()
-    session[SETUP] = secret
+    if request.method == "POST" and current_user.totp_pending_secret_encrypted is None:
+        return redirect(url_for("auth.two_factor"))  # no set-up under way that this code could confirm
+    secret = twofactor.pending_secret(current_user)
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            codes = twofactor.enable(current_user, secret, form.code.data)
+            codes = twofactor.enable(current_user, form.code.data)
         except ServiceError as error:
             form.code.errors.append(error.message)
         else:
-            session.pop(SETUP, None)
             flash(_("Two-factor sign-in is on."), "success")
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = twofactor.provisioning_uri(current_user, secret)
@@ -294,6 +297,7 @@ def two_factor_off():
 
 @bp.post("/account/two-factor/recovery-codes")
 @login_required
+@no_store
 def recovery_codes():
     form = TwoFactorForm()
     if form.validate_on_submit():

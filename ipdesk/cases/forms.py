@@ -1,7 +1,6 @@
 """Intake, case actions, messages, consultations and the list's filters."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +20,7 @@ from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
 from ipdesk.core.forms import (
     AmountField,
+    Form,
     NotBefore,
     NotInFuture,
     currency_choices,
@@ -50,7 +50,7 @@ def coerce_optional(kind):
     return coerce
 
 
-class IntakeForm(FlaskForm):
+class IntakeForm(Form):
     """The dispute intake. Saving a draft needs a title and a country; submitting needs the rest."""
 
     company_id = SelectField(_l("Company"), coerce=int, validators=[Optional()])
@@ -128,7 +128,7 @@ class IntakeForm(FlaskForm):
         return ok
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     transition = HiddenField(validators=[DataRequired()])
     # any id passes the form (a reason may be deactivated meanwhile): the service checks it is on the list
     reason_id = SelectField(_l("Reason"), coerce=coerce_optional(int), validators=[Optional()], validate_choice=False)
@@ -179,7 +179,7 @@ def move_form(move, *, reasons=(), open_items=None, **kwargs) -> MoveForm:
     return form
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assignee_id = SelectField(_l("Assigned to"), coerce=int, validators=[Optional()])
     version = HiddenField()
     submit = SubmitField(_l("Assign"))
@@ -189,7 +189,7 @@ class AssignForm(FlaskForm):
         self.assignee_id.choices = select_choices([(0, _l("Nobody"))] + staff_choices)
 
 
-class TransferForm(FlaskForm):
+class TransferForm(Form):
     hub_id = SelectField(_l("Transfer to"), coerce=int, validators=[InputRequired()])
     reason = TextAreaField(_l("Reason for the transfer"), validators=[DataRequired(), Length(max=4000)])
     version = HiddenField()
@@ -200,13 +200,13 @@ class TransferForm(FlaskForm):
         self.hub_id.choices = select_choices(hub_choices)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(Form):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=20000)])
     internal = BooleanField(_l("Internal note: staff only, never shown to the exporter"))
     submit = SubmitField(_l("Send"))
 
 
-class ConsultationForm(FlaskForm):
+class ConsultationForm(Form):
     firm = StringField(_l("Law firm"), validators=[DataRequired(), Length(max=200)])
     lawyer = StringField(_l("Lawyer"), validators=[Optional(), Length(max=200)])
     consulted_on = DateField(_l("Date of the advice"), validators=[DataRequired()])
@@ -245,7 +245,7 @@ SORTS = {
 }
 
 
-class CaseFilterForm(FlaskForm):
+class CaseFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -91,7 +91,7 @@ def export_cases():
                if name in request.args and name != "q" and not field.errors}
     log_event("case.exported", actor=current_user, data={"filters": filters},
               personal={"search": request.args.get("q", "")[:200] or None})
-    return Response(export_csv(stmt, staff_view=current_user.is_staff_side), mimetype="text/csv; charset=utf-8",
+    return Response(export_csv(stmt, staff_view=current_user.is_staff_side), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
 
 

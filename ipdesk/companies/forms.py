@@ -1,24 +1,23 @@
 """Forms for company administration and invitations."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ipdesk.companies.models import CompanyStatus
-from ipdesk.core.forms import select_choices
+from ipdesk.core.forms import Form, select_choices
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     email = EmailField(_l("Colleague's e-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Create invitation link"))
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(Form):
     reason = TextAreaField(_l("Reason for suspension"), validators=[DataRequired(), Length(max=2000)])
     submit = SubmitField(_l("Suspend company"))
 
 
-class RefuseForm(FlaskForm):
+class RefuseForm(Form):
     """Refusing a company awaiting approval: a reason of the admins' list and a note for its users."""
 
     # any id passes the form (a reason may be deactivated meanwhile): the service checks it is on the list
@@ -34,7 +33,7 @@ class RefuseForm(FlaskForm):
         self.reason_id.choices = select_choices([("", _l("Choose a reason"))] + list(reasons))
 
 
-class CompanyFilterForm(FlaskForm):
+class CompanyFilterForm(Form):
     class Meta:
         csrf = False
 

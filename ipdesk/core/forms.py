@@ -1,14 +1,50 @@
-"""Form helpers shared by every domain: choices, amounts, currencies and their rates, passwords."""
+"""Form helpers shared by every domain: the base form, choices, amounts, currencies and their rates, passwords."""
 import unicodedata
 from decimal import Decimal
 
 from babel.numbers import NumberFormatError, get_currency_name, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectChoice, SelectMultipleField, widgets
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    HiddenField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import ValidationError
 
 from ipdesk.core.i18n import local_today
+
+# Every character str.splitlines() breaks a line at: a name, an e-mail address or a reference holds none.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def one_line(form, field) -> None:
+    """The text of a single-line field holds no line break: one pasted in would split the value wherever it is
+    shown on one line (a list, a PDF heading, a CSV row, a calendar entry, an e-mail subject)."""
+    if isinstance(field.data, str) and not LINE_BREAKS.isdisjoint(field.data):
+        raise ValidationError(_l("Keep this on one line: remove the line breaks."))
+
+
+def is_single_line(field) -> bool:
+    """Text typed into a one-line box: any string field but a text area, or a hidden value nobody types."""
+    return (isinstance(field, StringField) and not isinstance(field, TextAreaField | HiddenField)
+            and not isinstance(field.widget, widgets.TextArea))
+
+
+class Form(FlaskForm):
+    """The base of every form of the app: its single-line fields refuse line breaks, whatever each declares."""
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if is_single_line(field):
+                extra.setdefault(name, []).append(one_line)
+        return super().validate(extra)
 
 
 def select_choices(pairs) -> list[SelectChoice]:

@@ -1,5 +1,7 @@
 """Helpers shared by views."""
-from flask import render_template
+from functools import wraps
+
+from flask import make_response, render_template
 
 from ipdesk.core.errors import ServiceError
 
@@ -17,3 +19,16 @@ def form_error(form, error: ServiceError, template: str, **context):
     """Show the rule's message next to its field and keep what was typed (the commit point undoes the change)."""
     attach_error(form, error.message, error.field)
     return render_template(template, form=form, **context), 422
+
+
+def no_store(view):
+    """Mark ``view``'s answers as holding a secret (a reset or invitation link, a two-factor secret or step,
+    recovery codes): no browser or proxy cache may keep them, whoever is signed in."""
+
+    @wraps(view)
+    def answer(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return answer

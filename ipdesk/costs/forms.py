@@ -1,6 +1,5 @@
 """The cost form a case's staff fill in on its own page, and the admin's cost-share rule form."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,11 +13,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ipdesk.companies.models import CompanySize
-from ipdesk.core.forms import AmountField, currency_choices, finite_amount, positive_rate, validate_rate
+from ipdesk.core.forms import AmountField, Form, currency_choices, finite_amount, positive_rate, validate_rate
 from ipdesk.costs.models import CostCategory, Payer
 
 
-class CostForm(FlaskForm):
+class CostForm(Form):
     category = SelectField(_l("What for"), choices=CostCategory.choices(), coerce=CostCategory.coerce,
                            validators=[InputRequired()])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
@@ -38,7 +37,7 @@ class CostForm(FlaskForm):
         validate_rate(self.currency, field)
 
 
-class CostShareRuleForm(FlaskForm):
+class CostShareRuleForm(Form):
     company_size = SelectField(_l("Company size"), choices=CompanySize.choices(), coerce=CompanySize.coerce,
                                validators=[InputRequired()])
     share_percent = DecimalField(_l("Programme's share (%)"), places=2,

@@ -2,7 +2,6 @@
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,11 +13,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ipdesk.core.forms import select_choices
+from ipdesk.core.forms import Form, select_choices
 from ipdesk.core.i18n import date_text
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(Form):
     rule_id = SelectField(_l("Rule"), coerce=lambda v: int(v) if v not in (None, "") else None,
                           validators=[Optional()])
     trigger_on = DateField(_l("Counted from (e.g. the publication date)"), validators=[Optional()])
@@ -51,7 +50,7 @@ def rule_label(rule) -> str:
     return f"{rule.jurisdiction} · {rule.procedure} · {rule.trigger} + {' + '.join(parts)}"
 
 
-class DeadlineRuleForm(FlaskForm):
+class DeadlineRuleForm(Form):
     """An admin's deadline rule: where, which procedure, counted from what, how long, on what authority."""
 
     jurisdiction = SelectField(_l("Jurisdiction"), validators=[DataRequired()])

@@ -109,7 +109,7 @@ def calendar_feed(token: str):
     stamp = utcnow()
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):  # in the owner's language
         _add_events(calendar, db.session.scalars(open_deadlines_query(user).limit(5000)), stamp)
-    return Response(calendar.to_ical(), mimetype="text/calendar; charset=utf-8",
+    return Response(calendar.to_ical(), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300"})
 
 

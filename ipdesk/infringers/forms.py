@@ -1,13 +1,14 @@
 """The infringer record form and the link buttons of the case page."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from ipdesk.core.forms import Form
 
 ONE_PER_LINE = _l("One per line.")
 
 
-class InfringerForm(FlaskForm):
+class InfringerForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)],
                        description=_l("As the infringer calls itself, in its own script."))
     aliases = TextAreaField(_l("Other names"), validators=[Length(max=5000)], description=ONE_PER_LINE)
@@ -21,7 +22,7 @@ class InfringerForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class LinkForm(FlaskForm):
+class LinkForm(Form):
     """Link a record to a case, or make one from the case's infringer."""
 
     infringer_id = IntegerField(validators=[Optional()])

@@ -1,12 +1,12 @@
 """The notification settings form: two switches (e-mail, in the app) per kind the user can receive."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
+from ipdesk.core.forms import Form
 from ipdesk.notify.models import NotificationKind
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     submit = SubmitField(_l("Save"))
 
     def choices(self, kinds) -> dict[NotificationKind, tuple[bool, bool]]:

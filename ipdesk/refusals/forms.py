@@ -1,13 +1,13 @@
 """The admins' form of a refusal reason."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
+from ipdesk.core.forms import Form
 from ipdesk.refusals.models import RefusalScope
 
 
-class RefusalReasonForm(FlaskForm):
+class RefusalReasonForm(Form):
     scope = SelectField(_l("Given when"), choices=RefusalScope.choices(), coerce=RefusalScope.coerce,
                         validators=[InputRequired()])
     code = StringField(_l("Code"), validators=[

@@ -2,16 +2,15 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
-from ipdesk.core.forms import select_choices
+from ipdesk.core.forms import Form, select_choices
 
 MAX_DAYS = 366 * 10
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     start = DateField(_l("From"), validators=[DataRequired()])
     end = DateField(_l("To"), validators=[DataRequired()])
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ipdesk.audit.models import AuditEntry
 from ipdesk.auth.models import RecoveryCode, User, UserSession
+from ipdesk.auth.twofactor import decrypt_secret, encrypt_secret
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from tests.conftest import PASSWORD, running_app
@@ -25,7 +26,7 @@ def app(database_url):
 
 
 def _with_totp(user: User, secret: str = SECRET) -> User:
-    user.totp_secret, user.totp_enabled_at = secret, utcnow()
+    user.totp_secret_encrypted, user.totp_enabled_at = encrypt_secret(secret), utcnow()
     db.session.commit()
     return user
 
@@ -64,7 +65,7 @@ def test_a_manager_without_two_factor_must_set_it_up_first(client, factories):
     assert client.get("/cases").status_code == 200
     db.session.expire_all()
     stored = db.session.get(User, manager.id)
-    assert stored.totp_secret == secret and stored.has_two_factor
+    assert decrypt_secret(stored.totp_secret_encrypted) == secret and stored.has_two_factor
     assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 10
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "auth.2fa_enabled")) is not None
 

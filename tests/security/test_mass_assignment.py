@@ -16,7 +16,8 @@ def _smuggled(other_company, other_hub) -> dict:
     return {"stage": "closed", "outcome": "won", "company_id": str(other_company.id), "hub_id": str(other_hub.id),
             "version": "999", "role": "admin", "is_active": "", "reference": "CN-1999-00001",
             "created_by_id": "1", "assignee_id": "1", "status": "approved", "filed_on_behalf": "y",
-            "totp_secret": "AAAAAAAAAAAAAAAA", "closed_from": "action"}
+            "totp_secret_encrypted": "AAAAAAAAAAAAAAAA",
+            "totp_pending_secret_encrypted": "AAAAAAAAAAAAAAAA", "closed_from": "action"}
 
 
 def _case_state(case_id: int) -> tuple:
@@ -78,8 +79,8 @@ def test_account_and_registration_forms_cannot_set_role_activity_or_approval(cli
     assert response.status_code in (200, 302)
     db.session.expire_all()
     user = db.session.get(User, exporter.id)
-    assert (user.role, user.is_active, user.company_id, user.totp_secret) == (Role.exporter, True,
-                                                                             exporter.company_id, None)
+    assert (user.role, user.is_active, user.company_id, user.totp_secret_encrypted,
+            user.totp_pending_secret_encrypted) == (Role.exporter, True, exporter.company_id, None, None)
     client.post("/logout")
     response = client.post("/register", data={**VALID, **_smuggled(other, hub)})
     assert response.status_code == 302
