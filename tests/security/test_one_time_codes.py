@@ -67,7 +67,7 @@ def test_a_code_sent_by_many_browsers_at_once_signs_in_only_one(app, factories, 
     emails, recovery_user_id = (with_app_code.email, with_recovery.email), with_recovery.id
     db.session.close()  # outside a request the test's session would hold SQLite's write lock
     with gunicorn(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path,
-                  TOTP_KEYS=",".join(app.config["TOTP_KEYS"])) as (base, _log):
+                  TOTP_KEYS=",".join(app.config["TOTP_KEYS"]), NOTIFY_SENDER="cron") as (base, _log):
         for email, code in zip(emails, (pyotp.TOTP(SECRET).now(), recovery_code), strict=True):
             browsers = _after_password(base, email)
             statuses = _at_the_code_step(browsers, code)
