@@ -20,13 +20,15 @@ def test_hearings_recorded_before_get_their_deadlines(tmp_path, worker):
     with app.app_context():
         upgrade(revision="0015")
         load_reference_network(regions=False)  # revision 0015 has no regions yet
-        officer = factories.staff(hub_codes=("cn-north",))
-        company = factories.CompanyFactory()
-        officer_id, company_id = officer.id, company.id
+        company_id = factories.CompanyFactory().id
         db.session.remove()  # the raw inserts below write from a connection of their own
         now = utcnow()
         stamp = now.replace(tzinfo=None) if not IS_POSTGRES else now
-        with db.engine.begin() as connection:  # the case as revision 0015's schema has it (the model is newer)
+        with db.engine.begin() as connection:  # the officer and the case as revision 0015's schema has them
+            officer_id = connection.execute(sa.text(
+                "INSERT INTO users (email, name, password_hash, role, is_active, timezone, created_at, version) "
+                "VALUES ('officer@ipdesk.example', 'Officer', 'x', 'staff', true, 'Asia/Seoul', :now, 1) "
+                "RETURNING id"), {"now": stamp}).scalar_one()
             case_id = connection.execute(sa.text(
                 "INSERT INTO cases (reference, company_id, country_code, hub_id, created_by_id, filed_on_behalf, "
                 "title, found_where, infringer_name, infringer_shop_id, infringer_urls, infringer_contacts, "
