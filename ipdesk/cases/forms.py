@@ -96,12 +96,16 @@ class IntakeForm(FlaskForm):
         the menu works without a script: the user picks within their country's group."""
         super().__init__(*args, **kwargs)
         self.company_id.choices = select_choices(company_choices)
-        self.country_code.choices = select_choices([("", _l("Choose a country"))] + country_choices)
-        self.infringer_region_code.choices = select_choices([("", _l("Not known"))]) + list(region_choices)
+        self.offer_places(country_choices, region_choices)
         self.sector.choices = optional_enum(Sector, _l("Choose a sector"))
         self.ip_right.choices = optional_enum(IPRight, _l("Choose an IP right"))
         self.dispute_type.choices = optional_enum(DisputeType, _l("Choose a dispute type"))
         self.damages_currency.choices = currency_choices(_l("No amount"))
+
+    def offer_places(self, country_choices, region_choices=()) -> None:
+        """The menus of countries and of their regions (a choice typed stays selected)."""
+        self.country_code.choices = select_choices([("", _l("Choose a country"))] + list(country_choices))
+        self.infringer_region_code.choices = select_choices([("", _l("Not known"))]) + list(region_choices)
 
     @property
     def wants_submission(self) -> bool:

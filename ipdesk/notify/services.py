@@ -209,9 +209,12 @@ def _handlers(case: Case) -> list[User]:
                                    .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique())
 
 
-def _people_of(case: Case, *, staff: bool = True, besides: User | None = None) -> list[User]:
-    """The case's people who may see it now, except ``besides`` (who did what they would hear of)."""
-    people = _company_users(case.company_id) + (_handlers(case) if staff else [])
+def _people_of(case: Case, *, staff: bool = True, besides: User | None = None,
+               people: list[User] | None = None) -> list[User]:
+    """The case's people who may see it now, except ``besides`` (who did what they would hear of); ``people``,
+    when given, are the candidates already loaded."""
+    if people is None:
+        people = _company_users(case.company_id) + (_handlers(case) if staff else [])
     seen = {besides.id} if besides is not None else set()
     chosen = []
     for user in people:
@@ -226,24 +229,36 @@ def _case_link(case: Case, anchor: str | None = None) -> tuple[str, str]:
     return (path + f"#{anchor}", url + f"#{anchor}") if anchor else (path, url)
 
 
-def case_received(case: Case, outbox: Outbox) -> None:
-    """The receipt of a submitted case, to its company's users."""
-    for user in _people_of(case, staff=False):
+def _submission_audience(case: Case, actor: User) -> tuple[list[User], list[User]]:
+    """Who hears of a submitted case, in one query: its company's active users (the receipt) and the active staff
+    of its hub but ``actor`` (the new case), each with their choices and hubs."""
+    at_hub = sa.and_(User.role == Role.staff, User.id != actor.id,
+                     User.id.in_(sa.select(hub_staff(case.hub_id).with_only_columns(User.id).subquery())))
+    of_company = sa.and_(User.role == Role.exporter, User.company_id == case.company_id)
+    people = db.session.scalars(sa.select(User).where(User.is_active, sa.or_(of_company, at_hub))
+                                .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
+    company, staff = [], []
+    for user in people:
+        (company if user.role is Role.exporter else staff).append(user)
+    return company, staff
+
+
+def case_received(case: Case, outbox: Outbox, people: list[User]) -> None:
+    """The receipt of a submitted case, to its company's users (``people``, loaded)."""
+    for user in _people_of(case, staff=False, people=people):
         outbox.add(user, K.case_received, _l("Case %(ref)s received: %(title)s", ref=case.reference,
                                              title=case.title), case=case, link=_case_link(case))
 
 
-def case_arrived_at_hub(case: Case, actor: User, outbox: Outbox) -> None:
+def case_arrived_at_hub(case: Case, outbox: Outbox, staff: list[User]) -> None:
     """A newly submitted case, to the active staff of its hub (not to whoever submitted it); urgent ones
     say so in the subject, and the infringer records its seller id, web address or contact matches are named
-    for triage (staff only: the records span companies)."""
+    for triage (staff only: the records span companies). ``staff``: the hub's, loaded."""
     urgent = case.urgency is Urgency.urgent
     if urgent:
         subject = _l("Urgent: new case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
     else:
         subject = _l("New case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
-    staff = db.session.scalars(hub_staff(case.hub_id).where(User.is_active, User.id != actor.id)
-                               .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique().all()
     known = known_infringers(case) if staff else []
     for user in staff:
         if can(user, "case.view", case):  # the policy has the last word
@@ -259,8 +274,9 @@ def stage_changed(case: Case, change: StageChange, actor: User) -> None:
     the case page behind sign-in."""
     outbox = Outbox()
     if change.transition == "submit":
-        case_received(case, outbox)
-        case_arrived_at_hub(case, actor, outbox)
+        company, staff = _submission_audience(case, actor)
+        case_received(case, outbox, company)
+        case_arrived_at_hub(case, outbox, staff)
     elif change.transition == "return":
         for user in _people_of(case, staff=False, besides=actor):
             outbox.add(user, K.info_requested,
