@@ -34,9 +34,15 @@ STREAM_CAP = 256 << 20  # one decoded object stream at most (qpdf's own limit, c
 CPU_SECONDS = 60
 
 
+OBJECT = pikepdf.Object  # containers, names and strings; numbers and booleans come as Python's own
+DICTIONARY, ARRAY, STREAM = pikepdf.ObjectType.dictionary, pikepdf.ObjectType.array, pikepdf.ObjectType.stream
+CONTAINERS = frozenset({DICTIONARY, ARRAY, STREAM})
+WORDS = frozenset({pikepdf.ObjectType.name_, pikepdf.ObjectType.string})
+
+
 def _name(value) -> str:
     """A name's or string's text without the slash ("/JavaScript" -> "JavaScript"); "" for anything else."""
-    if isinstance(value, (pikepdf.Name, pikepdf.String)):
+    if type(value) is OBJECT and value._type_code in WORDS:
         return str(value).lstrip("/")
     return ""
 
@@ -54,7 +60,7 @@ def _in_dictionary(keys, get) -> str | None:
         return SCRIPT
     if action in OUTWARD_ACTIONS:
         return ACTION
-    if action == "URI" and "/URI" in keys and str(get("/URI")).strip().lower().startswith(URI_SCHEMES_REFUSED):
+    if action == "URI" and _name(get("/URI")).strip().lower().startswith(URI_SCHEMES_REFUSED):
         return ACTION
     kind = _name(get("/Type")) if "/Type" in keys else ""
     subtype = _name(get("/Subtype")) if "/Subtype" in keys else ""
@@ -72,26 +78,24 @@ def active_content(pdf: pikepdf.Pdf) -> str | None:
     reaches it), with the direct objects nested in it; a reference is not followed, its object being an entry
     of its own.
     """
-    stack = [pdf.trailer, *pdf.objects]
+    stack = [pdf.trailer, *(obj for obj in pdf.objects if type(obj) is OBJECT and obj._type_code in CONTAINERS)]
     while stack:
         obj = stack.pop()
-        if isinstance(obj, pikepdf.Stream):
-            if _name(obj.stream_dict.get("/Type")) == "ObjStm":
-                obj.read_bytes()  # an object stream qpdf could not unpack hides objects a viewer may read
-            obj = obj.stream_dict
-        if isinstance(obj, pikepdf.Dictionary):
+        code = obj._type_code
+        if code == ARRAY:
+            children = list(obj)
+        else:
+            if code == STREAM:
+                if _name(obj.stream_dict.get("/Type")) == "ObjStm":
+                    obj.read_bytes()  # an object stream qpdf could not unpack hides objects a viewer may read
+                obj = obj.stream_dict
             keys = set(obj.keys())
             found = _in_dictionary(keys, obj.get)
             if found:
                 return found
-            children = (obj.get(key) for key in keys)
-        elif isinstance(obj, pikepdf.Array):
-            children = iter(obj)
-        else:
-            continue
+            children = [obj.get(key) for key in keys]
         stack.extend(child for child in children
-                     if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
-                     and not child.is_indirect)
+                     if type(child) is OBJECT and child._type_code in CONTAINERS and not child.is_indirect)
     return None
 
 
