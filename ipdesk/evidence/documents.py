@@ -125,13 +125,18 @@ def inspect_pdf(handle: BinaryIO) -> str:
     try:
         child = subprocess.run([sys.executable, "-I", str(Path(pdf_walk.__file__))], stdin=handle,
                                capture_output=True, timeout=PDF_CHECK_SECONDS, check=False)
-        found = json.loads(child.stdout)["found"]
     except subprocess.TimeoutExpired:
         found = pdf_walk.TOO_COMPLEX
-    except (ValueError, KeyError, TypeError):  # the child died: its memory or CPU cap, or a fault of qpdf
-        current_app.logger.warning("PDF check ended without an answer (exit status %s): %s", child.returncode,
-                                   child.stderr.decode(errors="replace")[-2000:])
-        found = pdf_walk.TOO_COMPLEX
+    except OSError:  # no process to be had (the machine is out of memory or processes)
+        current_app.logger.exception("PDF check could not start")
+        raise DocumentRefused(_("it could not be checked just now; upload it again in a moment")) from None
+    else:
+        try:
+            found = json.loads(child.stdout)["found"]
+        except (ValueError, KeyError, TypeError):  # the child died: its memory or CPU cap, or a fault of qpdf
+            current_app.logger.warning("PDF check ended without an answer (exit status %s): %s", child.returncode,
+                                       child.stderr.decode(errors="replace")[-2000:])
+            found = pdf_walk.TOO_COMPLEX
     if found is None:
         return PDF
     if found == pdf_walk.DAMAGED:

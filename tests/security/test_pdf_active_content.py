@@ -2,12 +2,14 @@
 walked, so scripts and actions hidden in compressed object streams, behind escaped names or encryption, in
 attached files, XFA forms, page and annotation actions are found; a PDF that cannot be parsed is refused too."""
 import struct
+import sys
 import zlib
 
 import pytest
 import sqlalchemy as sa
 from pikepdf import AttachedFileSpec, Dictionary, Encryption, Name, ObjectStreamMode, String
 
+from ipdesk.evidence import documents
 from ipdesk.evidence.models import EvidenceFile, EvidenceItem
 from ipdesk.extensions import db
 from tests.evidence.conftest import pdf_bytes
@@ -184,3 +186,18 @@ def test_an_ordinary_pdf_goes_through_and_comes_back_unchanged(client, officer_c
     download = client.get(f"/cases/{officer_case.id}/evidence/files/{file.id}")
     assert download.get_data() == content
     download.close()
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("timeout", "could not be checked within the memory and time allowed"),  # the child is stopped, not waited for
+    ("no process", "could not be checked just now; upload it again in a moment"),
+])
+def test_a_check_that_cannot_finish_refuses_the_pdf_with_a_reason(app, client, officer_case, monkeypatch, fault,
+                                                                 message):
+    if fault == "timeout":
+        monkeypatch.setattr(documents, "PDF_CHECK_SECONDS", 0.001)
+    else:
+        monkeypatch.setattr(sys, "executable", "/nonexistent/python3")
+    response = upload(client, officer_case, ("contract.pdf", pdf_bytes()), kind="document")
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert stored_files(app) == []
