@@ -56,7 +56,9 @@ MAX_INDEX_PART = 1024 * 1024  # the content types, the relationships, HWPX's mim
 EXTERNAL_LINK = re.compile(rb'TargetMode\s*=\s*["\']External["\']', re.I)
 LINK_TYPES_FETCHED = (b"/attachedTemplate", b"/oleObject", b"/frame", b"/subDocument")
 PDF = "application/pdf"
-PDF_CHECK_SECONDS = 90  # wall time of the child that walks a PDF (its CPU is capped at pdf_walk.CPU_SECONDS)
+# wall time of the child that walks a PDF (its CPU is capped at pdf_walk.CPU_SECONDS), within the 30 s a
+# gunicorn worker is given to answer
+PDF_CHECK_SECONDS = pdf_walk.CPU_SECONDS + 5
 
 
 class DocumentRefused(Exception):

@@ -31,7 +31,7 @@ URI_SCHEMES_REFUSED = ("javascript:", "vbscript:", "data:", "file:")
 
 MEMORY_CAP = 1 << 30  # the child's address space: a legitimate PDF's objects are a few MB
 STREAM_CAP = 256 << 20  # one decoded object stream at most (qpdf's own limit, checked below)
-CPU_SECONDS = 60
+CPU_SECONDS = 20  # a PDF of a hundred thousand objects takes a few seconds
 
 
 OBJECT = pikepdf.Object  # containers, names and strings; numbers and booleans come as Python's own
