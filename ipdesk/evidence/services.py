@@ -19,6 +19,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind, StagedFile
+from ipdesk.evidence.names import portable_name
 from ipdesk.evidence.storage import get_storage
 from ipdesk.evidence.uploads import accept_upload
 from ipdesk.extensions import db
@@ -163,7 +164,8 @@ def verify_case(case: Case, actor) -> dict[str, list[EvidenceFile]]:
 
 def evidence_bundle(case: Case, actor):
     """A ZIP (an open temporary file) of the case's evidence files and a manifest; each file is
-    checked first, and its export is recorded in its chain of custody.
+    checked first, and its export is recorded in its chain of custody. Each entry is named for every
+    system (``portable_name``); the manifest gives each its uploader's name.
 
     :raises ValueError: a file failed its integrity check (the bundle would not be evidence).
     """
@@ -181,7 +183,8 @@ def evidence_bundle(case: Case, actor):
     storage = get_storage()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         for number, file in enumerate(files, 1):
-            arcname = f"{number:03d}-{file.original_name}"
+            # unique by its number (case folded or not), valid and extracted whole on every system
+            arcname = portable_name(file.original_name, file.content_type, prefix=f"{number:03d}-")
             with storage.open(file.storage_key) as handle, bundle.open(arcname, "w", force_zip64=True) as out:
                 for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
                     out.write(chunk)

@@ -29,8 +29,15 @@ WORKER = textwrap.dedent("""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database, "EVIDENCE_STORAGE_DIR": storage,
                       "SERVER_NAME": "ipdesk.test"})
 
+    import io, pikepdf
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].Contents = pdf.make_stream(b"%" + b"x" * (2 << 20) + b"\\n")  # a real PDF of 2 MB
+    whole = io.BytesIO()
+    pdf.save(whole, compress_streams=False)
+
     class SlowUpload:
-        parts = [b"%PDF-1.4\\n" + b"x" * (1 << 20), b"y" * (1 << 20)]
+        parts = [whole.getvalue()[:1 << 20], whole.getvalue()[1 << 20:]]
 
         def read(self, size=-1):
             if self.parts:
