@@ -74,6 +74,15 @@ class Config:
         # Rate limits: Redis when REDIS_URL is set, so all workers share the counts.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis down must not turn sign-in and password reset into a 500: the counts go to this process's
+        # memory meanwhile (Flask-Limiter logs the switch once, and switches back when Redis answers).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True  # an error the fallback does not cover skips the limit, logged
+        # a Redis that does not answer is given up on quickly rather than holding the request
+        self.REDIS_TIMEOUT_SECONDS = _int("REDIS_TIMEOUT_SECONDS", 2)
+        if self.REDIS_URL:
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": self.REDIS_TIMEOUT_SECONDS,
+                                              "socket_timeout": self.REDIS_TIMEOUT_SECONDS}
         if os.environ.get("RATELIMIT_KEY_PREFIX"):  # to keep several deployments apart in one Redis
             self.RATELIMIT_KEY_PREFIX = os.environ["RATELIMIT_KEY_PREFIX"]
         self.RATELIMIT_HEADERS_ENABLED = True
