@@ -87,7 +87,16 @@ class Config:
             self.RATELIMIT_KEY_PREFIX = os.environ["RATELIMIT_KEY_PREFIX"]
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
+        # Failed attempts on one account, from browsers it was never signed in on: slows a guesser without
+        # keeping the owner out for long; a browser the account signed in on before is not held by it.
+        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+        self.KNOWN_DEVICE_DAYS = _int("KNOWN_DEVICE_DAYS", 180)
+        # Registrations and invitations send mail: each address and each sender gets only a few.
+        self.REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
+        self.REGISTRATION_ADDRESS_RATE_LIMIT = os.environ.get("REGISTRATION_ADDRESS_RATE_LIMIT", "3 per hour")
+        self.REGISTRATION_CONFIRM_HOURS = _int("REGISTRATION_CONFIRM_HOURS", 24)
+        self.INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30 per hour")
+        self.INVITATION_ACCOUNT_RATE_LIMIT = os.environ.get("INVITATION_ACCOUNT_RATE_LIMIT", "10 per hour")
 
         self.LANGUAGES = ("ko", "en")
         self.BABEL_DEFAULT_LOCALE = "ko"

@@ -26,12 +26,12 @@ from rq import Queue
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from ipdesk.notify.mail import OutgoingMail, build_message, is_permanent, transport
-from ipdesk.notify.models import EmailStatus, Notification, NotificationKind
+from ipdesk.notify.models import ACCOUNT_KINDS, EmailStatus, Notification
 
 BATCH_SIZE = 50
-# Someone is waiting at the sign-in page for these: they go out before any backlog of other mail.
-URGENT_KINDS = (NotificationKind.password_reset,)
-URGENT_FIRST = sa.case((Notification.kind.in_(URGENT_KINDS), 0), else_=1)
+# Someone is waiting at the sign-in page for these (a reset, a registration to confirm, an invitation):
+# they go out before any backlog of other mail.
+URGENT_FIRST = sa.case((Notification.kind.in_(ACCOUNT_KINDS), 0), else_=1)
 
 
 @dataclass
@@ -78,8 +78,8 @@ def _mark_sent(mail: OutgoingMail, token: str) -> None:
         sa.update(Notification)
         .where(Notification.id == mail.id, Notification.claim_token == token)
         .values(email_status=EmailStatus.sent, sent_at=utcnow(), claim_token=None, last_error="",
-                # a reset link is a key to the account: once mailed, the outbox keeps no copy
-                body=sa.case((Notification.kind == NotificationKind.password_reset, ""), else_=Notification.body))
+                # a reset, confirmation or invitation link is a key to an account: once mailed, no copy is kept
+                body=sa.case((Notification.kind.in_(ACCOUNT_KINDS), ""), else_=Notification.body))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
