@@ -1,7 +1,9 @@
 """ipdesk: case management for Korea's network of overseas IP centres."""
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask.logging import default_handler
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_currency, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
@@ -105,6 +107,10 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_GETTEXT)  # Flask-Babel's, with Korean particles chosen
     bootstrap.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter says on a logger of its own, once, that Redis is unreachable and the counts are kept
+    # in this process's memory meanwhile; with no logging set up, nothing would print it.
+    if not logging.getLogger().handlers and default_handler not in limiter.logger.handlers:
+        limiter.logger.addHandler(default_handler)
 
     init_sender(app)
     init_scheduler(app)

@@ -74,11 +74,29 @@ class Config:
         # Rate limits: Redis when REDIS_URL is set, so all workers share the counts.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis down must not turn sign-in and password reset into a 500: the counts go to this process's
+        # memory meanwhile (Flask-Limiter logs the switch once, and switches back when Redis answers).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True  # an error the fallback does not cover skips the limit, logged
+        # a Redis that does not answer is given up on quickly rather than holding the request
+        self.REDIS_TIMEOUT_SECONDS = _int("REDIS_TIMEOUT_SECONDS", 2)
+        if self.REDIS_URL:
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": self.REDIS_TIMEOUT_SECONDS,
+                                              "socket_timeout": self.REDIS_TIMEOUT_SECONDS}
         if os.environ.get("RATELIMIT_KEY_PREFIX"):  # to keep several deployments apart in one Redis
             self.RATELIMIT_KEY_PREFIX = os.environ["RATELIMIT_KEY_PREFIX"]
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
+        # Failed attempts on one account, from browsers it was never signed in on: slows a guesser without
+        # keeping the owner out for long; a browser the account signed in on before is not held by it.
+        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+        self.KNOWN_DEVICE_DAYS = _int("KNOWN_DEVICE_DAYS", 180)
+        # Registrations and invitations send mail: each address and each sender gets only a few.
+        self.REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
+        self.REGISTRATION_ADDRESS_RATE_LIMIT = os.environ.get("REGISTRATION_ADDRESS_RATE_LIMIT", "3 per hour")
+        self.REGISTRATION_CONFIRM_HOURS = _int("REGISTRATION_CONFIRM_HOURS", 24)
+        self.INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30 per hour")
+        self.INVITATION_ACCOUNT_RATE_LIMIT = os.environ.get("INVITATION_ACCOUNT_RATE_LIMIT", "10 per hour")
 
         self.LANGUAGES = ("ko", "en")
         self.BABEL_DEFAULT_LOCALE = "ko"

@@ -90,6 +90,26 @@ def make_app(database_url: str, **overrides):
     return app
 
 
+def mailed_link(email: str, kind: str) -> str:
+    """The path of the link in the latest e-mail of ``kind`` to ``email`` in the outbox, as its reader opens it."""
+    import re
+
+    from ipdesk.notify.models import Notification, NotificationKind
+
+    body = db.session.scalar(sa.select(Notification.body).where(
+        Notification.email_to == email.strip().lower(), Notification.kind == NotificationKind[kind])
+        .order_by(Notification.id.desc()).limit(1))
+    assert body, f"no {kind} e-mail to {email}"
+    return re.search(r"http://ipdesk\.test(/\S+)", body).group(1)
+
+
+def confirm_registration(client, email: str):
+    """Open the link mailed to a registration's address and finish it, as its owner would; the response."""
+    path = mailed_link(email, "email_confirmation")
+    assert client.get(path).status_code == 200
+    return client.post(path)
+
+
 @pytest.fixture(scope="session")
 def worker(request):
     return getattr(request.config, "workerinput", {}).get("workerid", "main")

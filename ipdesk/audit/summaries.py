@@ -35,6 +35,7 @@ SUMMARIES = {
     "user.notifications_changed": _l("Changed their notification settings"),
     "calendar.rotated": _l("Made a new calendar link"),
     "notify.retry_failed": _l("Retried %(count)s failed e-mails"),
+    "company.registration_requested": _l("Registration asked for %(email)s"),
     "company.registered": _l("Company %(company)s registered by %(email)s"),
     "company.approved": _l("Company %(company)s approved"),
     "company.suspended": _l("Company %(company)s suspended: %(reason)s"),

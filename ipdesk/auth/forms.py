@@ -152,6 +152,10 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Send me a link"))
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    submit = SubmitField(_l("Finish the registration"))
+
+
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Set the new password"))
 

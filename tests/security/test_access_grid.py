@@ -41,6 +41,8 @@ EXPECTED = {
     "auth.login": (EVERYONE, set()),  # signed-in users are sent home
     "auth.logout": (EVERYONE, set()),
     "auth.register": (EVERYONE, set()),  # signed-in users are sent home
+    "auth.registration_sent": (EVERYONE, set()),  # the same page for everyone
+    "auth.confirm_registration": (EVERYONE, set()),  # a made-up link is a 404 for everyone
     "auth.accept_invite": (EVERYONE, set()),  # signed-in users are told to sign out first
     "auth.awaiting_approval": (EVERYONE, set()),
     "auth.account": (EVERYONE, set()),
@@ -135,6 +137,7 @@ EXPECTED = {
 SKIP = {"static", "bootstrap.static"}
 NOT_FOUND_BY_DESIGN = {
     "auth.accept_invite",
+    "auth.confirm_registration",
     "auth.reset_password",
     "deadlines.calendar_feed",
 }  # made-up tokens are a 404 for everyone
