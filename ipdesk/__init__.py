@@ -7,6 +7,7 @@ from flask_babel import format_currency, format_decimal, format_percent, get_loc
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,7 +23,7 @@ from ipdesk.cli import register_cli
 from ipdesk.companies.views import bp as companies_bp
 from ipdesk.config import PROJECT_ROOT, Config
 from ipdesk.core.backup import register_part
-from ipdesk.core.errors import StaleObjectError
+from ipdesk.core.errors import StaleObjectError, is_busy
 from ipdesk.core.i18n import (
     TEMPLATE_GETTEXT,
     country_name,
@@ -273,8 +274,29 @@ def register_error_handlers(app: Flask) -> None:
         return page(429, _("Too many attempts"),
                     _("Too many attempts in a short time. Wait a minute, then try again."))
 
+    def busy():
+        """The database stayed locked longer than a writer waits: nothing of the request was kept, and what the
+        person sent comes back with the page, to send again (files must be chosen again)."""
+        discard_change()
+        g.write_intent = False  # the page only reads, and must not wait for the lock a second time
+        kept = [(name, value) for name, value in request.form.items(multi=True)
+                if name != "csrf_token" and "password" not in name] if request.method == "POST" else []
+        html = render_template("errors/busy.html", code=503, title=_("Busy"), kept=kept,
+                               typed=[value for _name, value in kept if any(c.isspace() for c in value.strip())],
+                               files_lost=any(f.filename for f in request.files.values()),
+                               again_url=request.full_path.rstrip("?"), method=request.method)
+        return html, 503, {"Retry-After": "5", "Cache-Control": "no-store"}
+
+    @app.errorhandler(OperationalError)
+    def database_error(e):
+        if not is_busy(e):
+            raise e  # a real failure: the 500 below
+        return busy()
+
     @app.errorhandler(500)
     def server_error(e):
+        if is_busy(getattr(e, "original_exception", None)):  # the commit at the end of the request waited too long
+            return busy()
         discard_change()
         return page(500, _("Something went wrong"),
                     _("An unexpected error occurred. It has been logged; please try again."))
