@@ -289,11 +289,15 @@ def render_summaries(codes: list[str], start: date, end: date, lang: str,
     with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"), initializer=_start_worker,
                              initargs=(config, os.getpid())) as pool:
         futures = {pool.submit(_render_summary, code, start, end, lang): code for code in codes}
-        for future in as_completed(futures):
-            code = futures[future]
-            results[code] = future.result()
-            if on_done:
-                on_done(code)
+        try:
+            for future in as_completed(futures):
+                code = futures[future]
+                results[code] = future.result()
+                if on_done:
+                    on_done(code)
+        except BaseException:  # a failed summary, or the job given up: render no more of them
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     return results
 
 
