@@ -8,7 +8,7 @@ that die with the process that started them, and the job's row records the progr
 No transaction stays open while anything renders: the job reads in short transactions, and each write (its
 start, its progress, its end) is one of its own. The process holding a job writes its heartbeat every
 ``REPORT_HEARTBEAT_SECONDS``; a job without one for ``REPORT_JOB_TIMEOUT_SECONDS`` lost its process and is
-marked failed (``fail_dead_jobs``), and its page offers to make it again.
+marked failed when its page is next read (``is_dead``), and the page offers to make it again.
 """
 import ctypes
 import os
@@ -302,9 +302,7 @@ def render_summaries(codes: list[str], start: date, end: date, lang: str,
 
 
 _worker_app = None
-
-
-PR_SET_PDEATHSIG = 1
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when the thread that started it ends
 
 
 def _die_with(parent: int) -> None:
