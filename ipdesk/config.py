@@ -53,6 +53,8 @@ class Config:
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+        # PostgreSQL: how long a statement waits for a lock before the request is answered "busy, try again".
+        self.POSTGRES_LOCK_TIMEOUT_MS = _int("POSTGRES_LOCK_TIMEOUT_MS", 10_000)
 
         # Sessions: the signed cookie carries only a session id that the server can revoke.
         self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
@@ -114,6 +116,10 @@ class Config:
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_PATH / "reports")
         self.REPORT_PROCESSES = _int("REPORT_PROCESSES", os.cpu_count() or 2)
         self.REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "ipdesk-reports")
+        # A pack's process writes a heartbeat this often; a job without one for REPORT_JOB_TIMEOUT_SECONDS
+        # lost its process (killed, or the machine restarted) and is marked failed.
+        self.REPORT_HEARTBEAT_SECONDS = _int("REPORT_HEARTBEAT_SECONDS", 15)
+        self.REPORT_JOB_TIMEOUT_SECONDS = _int("REPORT_JOB_TIMEOUT_SECONDS", 120)
 
         # Links in e-mails point here (the address people open the site at).
         self.BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}"

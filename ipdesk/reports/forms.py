@@ -49,3 +49,9 @@ class PackForm(PeriodForm):
 
 def year_to_date(today: date) -> dict:
     return {"start": date(today.year, 1, 1), "end": today}
+
+
+class PackAgainForm(FlaskForm):
+    """The button on a failed pack's page that makes it again."""
+
+    submit = SubmitField(_l("Make it again"))

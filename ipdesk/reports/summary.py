@@ -34,6 +34,11 @@ def country_summary_context(code: str, start: date, end: date, *, in_pack: bool 
     }
 
 
+def country_summary_html(code: str, start: date, end: date, *, in_pack: bool = False) -> str:
+    """The summary as HTML: everything it reads from the database, before anything slow."""
+    return render_template("reports/pdf/country_summary.html",
+                           **country_summary_context(code, start, end, in_pack=in_pack))
+
+
 def country_summary_pdf(code: str, start: date, end: date, *, in_pack: bool = False) -> bytes:
-    context = country_summary_context(code, start, end, in_pack=in_pack)
-    return render_pdf(render_template("reports/pdf/country_summary.html", **context))
+    return render_pdf(country_summary_html(code, start, end, in_pack=in_pack))

@@ -119,6 +119,7 @@ EXPECTED = {
     "documents.country_summary": ({"manager"}, set()),
     "documents.make_pack": ({"manager"}, set()),
     "documents.pack_job": ({"manager"}, set()),  # the manager's own job
+    "documents.pack_again": ({"manager"}, set()),  # a pack that is done is not made again: back to its page
     "documents.pack_download": ({"manager"}, set()),
     "deadlines.mine": (EVERYONE - {"admin"}, set()),
     "deadlines.rotate_calendar": (EVERYONE - {"admin"}, set()),
