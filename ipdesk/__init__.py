@@ -59,6 +59,7 @@ from ipdesk.notify.sender import init_sender
 from ipdesk.notify.views import bp as notify_bp
 from ipdesk.policy import account_gate, can
 from ipdesk.reports.documents import bp as documents_bp
+from ipdesk.reports.pdf import RenderTimeout
 from ipdesk.reports.views import bp as reports_bp
 
 
@@ -272,6 +273,13 @@ def register_error_handlers(app: Flask) -> None:
     def too_many(e):
         return page(429, _("Too many attempts"),
                     _("Too many attempts in a short time. Wait a minute, then try again."))
+
+    @app.errorhandler(RenderTimeout)
+    def document_too_slow(e):
+        discard_change()
+        return page(503, _("The document took too long"),
+                    _("Making this document took longer than allowed, so it was stopped. Try again in a "
+                      "moment; if it happens again, tell the IP centre which document it was."))
 
     @app.errorhandler(500)
     def server_error(e):

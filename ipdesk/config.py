@@ -96,6 +96,9 @@ class Config:
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_PATH / "reports")
         self.REPORT_PROCESSES = _int("REPORT_PROCESSES", os.cpu_count() or 2)
         self.REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "ipdesk-reports")
+        # Seconds one document may take to lay out before it is given up with a message (the largest case
+        # file, every field at its longest, takes about a second).
+        self.PDF_TIME_LIMIT = _int("PDF_TIME_LIMIT", 60)
 
         # Links in e-mails point here (the address people open the site at).
         self.BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}"
