@@ -12,7 +12,9 @@ from pypdf import PdfReader
 from bench.documents import add_longest_case, max_length, unbroken
 from ipdesk.audit.models import AuditEntry
 from ipdesk.auth.forms import ProfileForm, RegistrationForm
+from ipdesk.core.text import SOFT_BREAK
 from ipdesk.extensions import db
+from ipdesk.reports.pdf import breakable
 
 GENEROUS = 60  # seconds: 1 to 20 s here, with the machine loaded or not; on the main branch before issue 19, 3 minutes
 
@@ -56,6 +58,18 @@ def test_the_longest_case_file_renders_in_seconds_with_every_field_whole(client,
     text = _squeezed(response.data, case.reference)
     missing = [name for name, value in texts.items() if "".join(value.split()) not in text]
     assert missing == []
+
+
+def test_only_text_that_is_shown_gets_places_to_wrap():
+    """Text between tags wraps (two runs of 40 around an ``&``: after it, and every 16 characters); a title (the
+    PDF's metadata), a style sheet, an attribute and an entity do not change."""
+    run = "x" * 40
+    html = (f'<html><head><title>{run}</title><style>p {{ content: "{run}" }}</style></head>'
+            f'<body><p title="{run}">{run}&amp;{run}</p><svg><title>{run}</title></svg></body></html>')
+    out = breakable(html)
+    assert out.replace(SOFT_BREAK, "") == html
+    assert out.count(SOFT_BREAK) == 5 and f"<p title=\"{run}\">x" in out and f"<title>{run}</title>" in out
+    assert f'content: "{run}"' in out and "&amp;" in out
 
 
 def test_a_web_address_field_keeps_2048_characters(client, login_as, factories):
