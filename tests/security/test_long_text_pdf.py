@@ -2,21 +2,20 @@
 of more than 2,048 characters without a place to wrap) renders in seconds with all of its text, and a document
 that takes longer than its time limit is stopped with a page in the reader's language, never a 500."""
 import io
-import re
 import time
 
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from bench.documents import add_longest_case, max_length, unbroken
+from bench.documents import add_longest_case, max_length, static_html, unbroken
 from ipdesk.audit.models import AuditEntry
 from ipdesk.auth.forms import ProfileForm, RegistrationForm
 from ipdesk.core.text import SOFT_BREAK
 from ipdesk.extensions import db
-from ipdesk.reports.pdf import breakable
+from ipdesk.reports.pdf import breakable, render_pdf
 
-GENEROUS = 60  # seconds: 1 to 20 s here, with the machine loaded or not; on the main branch before issue 19, 3 minutes
+GENEROUS = 3  # times the floor: static pages in the same fonts (bench/documents.py) rendered by the same render_pdf
 
 
 @pytest.fixture
@@ -39,8 +38,9 @@ TABLE_HEADS = ("WhenWhoChangeNote", "FileSizeUploadedSHA-256", "DueWhatisdueStat
 
 def _squeezed(pdf: bytes, reference: str) -> str:
     """The PDF's text without white space, nor the running headers and table heads between its pages."""
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    text = re.sub(r"Page\d+of\d+", "", "".join(text.split()).replace(reference, ""))
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    text = "".join("".join(page.extract_text().split()).replace(reference, "", 1)
+                   .replace(f"Page{number}of{len(pages)}", "", 1) for number, page in enumerate(pages, start=1))
     for head in TABLE_HEADS:
         text = text.replace(head, "")
     return text
@@ -48,13 +48,19 @@ def _squeezed(pdf: bytes, reference: str) -> str:
 
 def test_the_longest_case_file_renders_in_seconds_with_every_field_whole(client, login_as, longest):
     case, texts, staff = longest
-    assert len(texts["infringer_urls"].splitlines()[0]) > 2048
+    """Within 3 times the floor of as many pages, as ``make bench`` budgets it (0.4 to 0.8 times here; on the main
+    branch before issue 19, more than ten times: three minutes for this case file)."""
+    assert len(texts["infringer_urls"].splitlines()[0]) > 4000
     login_as(staff)
     started = time.perf_counter()
     response = client.get(f"/cases/{case.id}/case-file.pdf", headers={"Accept-Language": "en"})
     elapsed = time.perf_counter() - started
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    assert elapsed < GENEROUS, f"{elapsed:.1f} s"
+    pages = len(PdfReader(io.BytesIO(response.data)).pages)
+    started = time.perf_counter()
+    render_pdf(static_html(5))
+    floor = (time.perf_counter() - started) * pages / 5
+    assert elapsed < GENEROUS * floor, f"{elapsed:.1f} s for {pages} pages; floor {floor:.1f} s"
     text = _squeezed(response.data, case.reference)
     missing = [name for name, value in texts.items() if "".join(value.split()) not in text]
     assert missing == []
