@@ -10,6 +10,7 @@ SOFT_BREAK_EVERY = 16  # characters: 25 mm of the PDFs' monospace, a little more
 URL_BREAKS = "/?&="  # a web address wraps after these first
 ZWJ = "\u200d"
 _LONG_RUN = re.compile(rf"[^\s\u200b]{{{SOFT_BREAK_EVERY + 1},}}")
+_AFTER_URL_BREAK = re.compile(r"(?<=.)([/?&=]+)(?=[^/?&=])")
 
 
 def _width(c: str) -> float:
@@ -53,25 +54,24 @@ def fit(text: str, width: float) -> str:
 
 def _starts_cluster(c: str) -> bool:
     """Whether a line may wrap before ``c`` without parting it from the letter it belongs to."""
-    return unicodedata.category(c) not in (*MARKS, "Cf", "Sk") and c != SOFT_BREAK
+    return unicodedata.category(c) not in (*MARKS, "Cf", "Sk")
 
 
-def _break_run(run: str) -> str:
-    parts, length = [], 0
-    for i, c in enumerate(run):
-        if length >= SOFT_BREAK_EVERY and _starts_cluster(c) and run[i - 1] != ZWJ:
-            parts.append(SOFT_BREAK)
+def _chunks(part: str) -> str:
+    """``part`` of a run (what lies between the places to wrap after ``/ ? & =``) with a place to wrap every
+    SOFT_BREAK_EVERY characters."""
+    every = SOFT_BREAK_EVERY
+    if part.isascii():  # most web addresses and IDs: no marks, no wide letters
+        return SOFT_BREAK.join(part[i:i + every] for i in range(0, len(part), every))
+    out, length = [], 0
+    for i, c in enumerate(part):
+        if length >= every and _starts_cluster(c) and part[i - 1] != ZWJ:
+            out.append(SOFT_BREAK)
             length = 0
-        parts.append(c)
-        following = run[i + 1:i + 2]
-        if unicodedata.east_asian_width(c) in "WF":
-            length = 0  # Han, kana and Hangul wrap between any two of them already
-        elif c in URL_BREAKS and following and following not in URL_BREAKS and length >= 1:
-            parts.append(SOFT_BREAK)
-            length = 0
-        else:
-            length += 1
-    return "".join(parts)
+        out.append(c)
+        # Han, kana and Hangul wrap between any two of them already
+        length = 0 if unicodedata.east_asian_width(c) in "WF" else length + 1
+    return "".join(out)
 
 
 def soft_breaks(text: str) -> str:
@@ -83,4 +83,5 @@ def soft_breaks(text: str) -> str:
     (with ``word-break: break-all`` or ``overflow-wrap: anywhere`` as without them), and a run wider than its
     column runs off the page; with a place to wrap every few characters it does neither.
     """
-    return _LONG_RUN.sub(lambda match: _break_run(match.group()), text)
+    return _LONG_RUN.sub(lambda match: SOFT_BREAK.join(
+        _chunks(part) for part in _AFTER_URL_BREAK.sub(rf"\1{SOFT_BREAK}", match.group()).split(SOFT_BREAK)), text)
