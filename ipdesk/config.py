@@ -96,9 +96,10 @@ class Config:
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_PATH / "reports")
         self.REPORT_PROCESSES = _int("REPORT_PROCESSES", os.cpu_count() or 2)
         self.REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "ipdesk-reports")
-        # Seconds one document may take to lay out before it is given up with a message (the largest case
-        # file, every field at its longest, takes about a second).
-        self.PDF_TIME_LIMIT = _int("PDF_TIME_LIMIT", 60)
+        # Seconds one document may take to make before it is given up with a page that says so: within the
+        # 30 s a gunicorn worker is given to answer (the longest case file there can be, 51 pages, takes 10 s
+        # or so on a quiet machine; a case file of a few pages, half a second).
+        self.PDF_TIME_LIMIT = _int("PDF_TIME_LIMIT", 25)
 
         # Links in e-mails point here (the address people open the site at).
         self.BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}"

@@ -32,7 +32,7 @@ from ipdesk.core.text import SOFT_BREAK_EVERY, soft_breaks
 STYLESHEET = Path(__file__).parent / "pdf.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged structure, /Lang, /Title shown as the window's title, XMP metadata
 IMAGE_SCHEME = "ipdesk-image:"
-TIME_LIMIT = 60  # seconds, outside an app (the app's is PDF_TIME_LIMIT)
+TIME_LIMIT = 25  # seconds, outside an app (the app's is PDF_TIME_LIMIT)
 
 _local = threading.local()
 

@@ -42,7 +42,7 @@ def test_capitals_digits_and_thai_count_wider_than_lower_case():
     ("CN-2026-00042 · TM 4020230012345", "CN-2026-00042 · TM 4020230012345"),  # IDs up to 16: unchanged
     ("https://shop.example/item?id=42&ref=abc", "https://|shop.example/|item?|id=|42&|ref=|abc"),
     ("a" * 40, "aaaaaaaaaaaaaaaa|aaaaaaaaaaaaaaaa|aaaaaaaa"),
-    ("深圳市金星美妆贸易有限公司第十二分公司", "深圳市金星美妆贸易有限公司第十二分公司"),  # wraps between any two already
+    ("深圳市金星美妆贸易有限公司第十二分公司", "深圳市金星美妆贸易有限公司第十二分公司"),  # wraps anywhere
 ])
 def test_soft_breaks(text, expected):
     assert soft_breaks(text).replace(SOFT_BREAK, "|") == expected

@@ -46,11 +46,12 @@ def _squeezed(pdf: bytes, reference: str) -> str:
     return text
 
 
-def test_the_longest_case_file_renders_in_seconds_with_every_field_whole(client, login_as, longest):
+def test_the_longest_case_file_renders_in_seconds_with_every_field_whole(app, client, login_as, longest):
     case, texts, staff = longest
     """Within 3 times the floor of as many pages, as ``make bench`` budgets it (0.4 to 0.8 times here; on the main
     branch before issue 19, more than ten times: three minutes for this case file)."""
     assert len(texts["infringer_urls"].splitlines()[0]) > 4000
+    app.config["PDF_TIME_LIMIT"] = 3600  # measured against the floor here, not cut (the limit has its own test)
     login_as(staff)
     started = time.perf_counter()
     response = client.get(f"/cases/{case.id}/case-file.pdf", headers={"Accept-Language": "en"})
@@ -97,11 +98,11 @@ def test_a_document_past_its_time_limit_gets_a_page_in_the_readers_language(app,
     staff = factories.staff(hub_codes=("cn-north",))
     case = make_case("evidence", country="CN")
     login_as(staff)
-    app.config["PDF_TIME_LIMIT"] = 0.001
+    limit, app.config["PDF_TIME_LIMIT"] = app.config["PDF_TIME_LIMIT"], 0.001
     response = client.get(f"/cases/{case.id}/case-file.pdf", headers={"Accept-Language": lang})
     assert response.status_code == 503 and response.mimetype == "text/html"
     assert title in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "case.printed")) is None
-    app.config["PDF_TIME_LIMIT"] = 60  # the next document, in time, comes out whole
+    app.config["PDF_TIME_LIMIT"] = limit  # the next document, in time, comes out whole
     response = client.get(f"/cases/{case.id}/case-file.pdf", headers={"Accept-Language": lang})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
