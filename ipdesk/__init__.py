@@ -62,6 +62,7 @@ from ipdesk.notify.sender import init_sender
 from ipdesk.notify.views import bp as notify_bp
 from ipdesk.policy import account_gate, can
 from ipdesk.reports.documents import bp as documents_bp
+from ipdesk.reports.pdf import RenderTimeout
 from ipdesk.reports.views import bp as reports_bp
 
 
@@ -316,6 +317,13 @@ def register_error_handlers(app: Flask) -> None:
         if not is_busy(e):
             raise e  # a real failure: the 500 below
         return busy_page()
+
+    @app.errorhandler(RenderTimeout)
+    def document_too_slow(e):
+        discard_change()
+        return page(503, _("The document took too long"),
+                    _("Making this document took longer than allowed, so it was stopped. Try again in a "
+                      "moment; if it happens again, tell the IP centre which document it was."))
 
     @app.errorhandler(500)
     def server_error(e):

@@ -120,6 +120,10 @@ class Config:
         # lost its process (killed, or the machine restarted) and is marked failed.
         self.REPORT_HEARTBEAT_SECONDS = _int("REPORT_HEARTBEAT_SECONDS", 15)
         self.REPORT_JOB_TIMEOUT_SECONDS = _int("REPORT_JOB_TIMEOUT_SECONDS", 120)
+        # Seconds one document may take to make before it is given up with a page that says so: within the
+        # 30 s a gunicorn worker is given to answer (the longest case file there can be, 51 pages, takes 10 s
+        # or so on a quiet machine; a case file of a few pages, half a second).
+        self.PDF_TIME_LIMIT = _int("PDF_TIME_LIMIT", 25)
 
         # Links in e-mails point here (the address people open the site at).
         self.BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}"

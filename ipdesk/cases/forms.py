@@ -67,7 +67,7 @@ class IntakeForm(FlaskForm):
     infringer_region_code = SelectField(
         _l("Where the infringer operates"), coerce=coerce_optional(str), validators=[Optional()],
         description=_l("The province or state, if you know it: the case goes to the IP centre that covers it."))
-    infringer_urls = TextAreaField(_l("Infringer's web addresses"), validators=[Optional(), Length(max=4000)],
+    infringer_urls = TextAreaField(_l("Infringer's web addresses"), validators=[Optional(), Length(max=10000)],
                                    description=_l("One per line."))
     infringer_contacts = TextAreaField(_l("Infringer's contact IDs"), validators=[Optional(), Length(max=2000)],
                                        description=_l("E-mail, phone, WeChat, LINE, WhatsApp… one per line."))

@@ -18,6 +18,6 @@ class EvidenceForm(FlaskForm):
     collected_on = DateField(_l("Collected on"), validators=[
         Optional(), NotInFuture(_l("Evidence cannot have been collected after today."))])
     collected_by = StringField(_l("Collected by"), validators=[Optional(), Length(max=200)])
-    source = StringField(_l("Source (web address or place)"), validators=[Optional(), Length(max=2000)])
+    source = StringField(_l("Source (web address or place)"), validators=[Optional(), Length(max=4000)])
     files = MultipleFileField(_l("Files"), description=FILES_HELP)
     submit = SubmitField(_l("Add evidence"))
