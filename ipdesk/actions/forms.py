@@ -2,7 +2,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.actions.models import ActionKind, ActionStatus, LitigationStatus
-from ipdesk.core.forms import AmountField, NotBefore, currency_choices, finite_amount, select_choices
+from ipdesk.core.forms import AmountField, DateField, NotBefore, currency_choices, finite_amount, select_choices
 from ipdesk.deadlines.forms import rule_label
 
 

@@ -127,10 +127,15 @@ def _reset_email_key() -> str:
     return "password-reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _signed_in() -> bool:
+    return current_user.is_authenticated
+
+
+# A signed-in user is sent to "change password" and sends no mail: their posts are not counted.
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"], exempt_when=_signed_in)
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_reset_email_key)
+               key_func=_reset_email_key, exempt_when=_signed_in)
 def forgot_password():
     if current_user.is_authenticated:
         return redirect(url_for("auth.password"))

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     MultipleFileField,
     SelectChoice,
@@ -21,6 +20,7 @@ from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
 from ipdesk.core.forms import (
     AmountField,
+    DateField,
     NotBefore,
     NotInFuture,
     currency_choices,

@@ -1,7 +1,8 @@
-"""Form helpers shared by every domain: choices, amounts, currencies and their rates, passwords."""
+"""Form helpers shared by every domain: choices, dates, amounts, currencies and their rates, passwords."""
 import unicodedata
 from decimal import Decimal
 
+import wtforms
 from babel.numbers import NumberFormatError, get_currency_name, parse_decimal
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -21,6 +22,34 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+# Far enough either way for any case, near enough that date arithmetic (a rule's months and days, a calendar
+# event's next day) never leaves the calendar: every date a form accepts lies in these years.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+class DateField(wtforms.DateField):
+    """A day as the browser's date input sends it (YYYY-MM-DD), from ``FIRST_YEAR`` to ``LAST_YEAR``.
+
+    Every form's dates are this field. A text that is no day ("2026-02-30") is told so, also where the date is
+    required (WTForms' DataRequired would replace that with "required"), and the text is kept for correction."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Not a date: write it as year-month-day, such as 2026-03-31.")) from exc
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            self.data = None
+            raise ValueError(_l("Give a date from the year %(first)d to the year %(last)d.",
+                                first=FIRST_YEAR, last=LAST_YEAR))
+
+    def validate(self, form, extra_validators=()):
+        if self.process_errors and any((value or "").strip() for value in self.raw_data or ()):
+            self.errors = list(self.process_errors)  # what was typed is not a usable date: say only that
+            return False
+        return super().validate(form, extra_validators)
 
 
 class AmountField(DecimalField):

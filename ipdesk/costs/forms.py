@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ipdesk.companies.models import CompanySize
-from ipdesk.core.forms import AmountField, currency_choices, finite_amount, positive_rate, validate_rate
+from ipdesk.core.forms import AmountField, DateField, currency_choices, finite_amount, positive_rate, validate_rate
 from ipdesk.costs.models import CostCategory, Payer
 
 
