@@ -13,7 +13,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ipdesk.companies.models import CompanySize
-from ipdesk.core.forms import AmountField, DateField, currency_choices, finite_amount, positive_rate, validate_rate
+from ipdesk.core.forms import (
+    AmountField,
+    DateField,
+    InCurrency,
+    currency_choices,
+    finite_amount,
+    positive_rate,
+    validate_rate,
+    validate_won_total,
+)
 from ipdesk.costs.models import CostCategory, Payer
 
 
@@ -22,7 +31,7 @@ class CostForm(FlaskForm):
                            validators=[InputRequired()])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
     payer = SelectField(_l("Paid by"), choices=Payer.choices(), coerce=Payer.coerce, validators=[InputRequired()])
-    amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(), finite_amount])
+    amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(), finite_amount, InCurrency("currency")])
     currency = SelectField(_l("Currency"), validators=[DataRequired()])
     krw_rate = AmountField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional(), positive_rate],
                             description=_l("Not needed for amounts in won."))
@@ -32,6 +41,9 @@ class CostForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="cost", **kwargs)
         self.currency.choices = currency_choices(_l("Choose…"))
+
+    def validate_amount(self, field):
+        validate_won_total(field, self.currency, self.krw_rate)
 
     def validate_krw_rate(self, field):
         validate_rate(self.currency, field)
