@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.companies.models import CompanySize
 from ipdesk.core.forms import (
@@ -19,6 +19,7 @@ from ipdesk.core.forms import (
     InCurrency,
     currency_choices,
     finite_amount,
+    has_places,
     positive_rate,
     validate_rate,
     validate_won_total,
@@ -60,3 +61,7 @@ class CostShareRuleForm(FlaskForm):
     is_active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
     submit = SubmitField(_l("Save"))
+
+    def validate_share_percent(self, field):
+        if field.data is not None and field.data.is_finite() and not has_places(field.data, 2):
+            raise ValidationError(_l("Give the share with at most 2 decimals."))

@@ -10,7 +10,8 @@ from babel.numbers import list_currencies
 
 from ipdesk.actions.models import AdministrativeAction
 from ipdesk.cases.models import Consultation
-from ipdesk.costs.models import Cost
+from ipdesk.companies.models import CompanySize
+from ipdesk.costs.models import Cost, CostShareRule
 from ipdesk.extensions import db
 from tests.factories import make_case
 
@@ -94,3 +95,16 @@ def test_other_money_forms_refuse_the_same(client, case):
     assert "Amounts in CNY have at most 2 decimals." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Consultation)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AdministrativeAction)) == 0
+
+
+def test_a_cost_share_with_more_decimals_than_kept_is_refused(client, factories, login_as):
+    login_as(factories.admin())
+    rule = db.session.scalar(sa.select(CostShareRule).where(CostShareRule.company_size == CompanySize.sme))
+    data = {"company_size": "sme", "share_percent": "66.665", "annual_cap_krw": "30000000",
+            "source": "Programme notice 2027", "is_active": "y", "version": str(rule.version)}
+    response = client.post(f"/admin/cost-rules/{rule.id}", data=data)
+    assert response.status_code == 422
+    assert "Give the share with at most 2 decimals." in response.get_data(as_text=True)
+    assert client.post(f"/admin/cost-rules/{rule.id}", data={**data, "share_percent": "66.67"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CostShareRule, rule.id).share_percent == Decimal("66.67")
