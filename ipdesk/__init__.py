@@ -39,7 +39,7 @@ from ipdesk.core.pagination import page_url
 from ipdesk.core.scripts import lang_runs
 from ipdesk.core.text import fit
 from ipdesk.core.transaction import discard_change, end_request
-from ipdesk.core.urls import safe_next
+from ipdesk.core.urls import IdConverter, safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
 from ipdesk.evidence.backup import EvidenceFiles
@@ -119,6 +119,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every id is range-checked
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(companies_bp)

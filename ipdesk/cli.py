@@ -17,7 +17,7 @@ from rq import Queue, Worker
 
 from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
 from ipdesk.config import PROJECT_ROOT
-from ipdesk.core.backup import BackupError, make_backup, restore_backup
+from ipdesk.core.backup import BackupError, append_only_problems, append_only_tables, make_backup, restore_backup
 from ipdesk.core.db import utcnow
 from ipdesk.costs.services import load_shipped_cost_rules
 from ipdesk.deadlines.rules import load_shipped_rules
@@ -235,8 +235,9 @@ audit = AppGroup("audit", help="The audit log.")
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries, and personal
-    values that no longer match their keyed hashes (exit 1 if any)."""
+    """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries, personal
+    values that no longer match their keyed hashes, and append-only tables whose guarding triggers are gone
+    (exit 1 if any)."""
     report = ChainReport()
     problems = 0
     g.write_intent = False  # a read-only walk: on SQLite, writers carry on meanwhile
@@ -247,6 +248,9 @@ def audit_verify() -> None:
                     verify_personal_values(connection, current_app.config["AUDIT_HMAC_KEY"])):
                 problems += 1
                 click.echo(f"{problem.kind.upper()}: {problem.message}")
+            for problem in append_only_problems(connection, append_only_tables()):
+                problems += 1
+                click.echo(f"UNGUARDED: {problem}")
     finally:
         g.pop("write_intent")
     click.echo(f"Audit log: {report.entries:,} entries, {problems} problem(s); last entry "

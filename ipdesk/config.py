@@ -47,6 +47,10 @@ class Config:
         self.SECRET_KEY = self._key("SECRET_KEY", "secret_key")
         # The key of the audit log's hashes of personal values (ipdesk.audit.chain.personal_hash).
         self.AUDIT_HMAC_KEY = self._key("AUDIT_HMAC_KEY", "audit_hmac_key")
+        # The key of a backup manifest's HMAC, kept outside the backups: `flask backup` signs with it and
+        # `flask restore` refuses a manifest it did not sign. Outside development, backups need it set.
+        self.BACKUP_KEY = os.environ.get("IPDESK_BACKUP_KEY") or (
+            _dev_key("backup_key") if self.ENV_NAME == "development" else None)
 
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
             f"sqlite:///{INSTANCE_PATH / 'ipdesk.sqlite3'}"

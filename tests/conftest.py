@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("AUDIT_HMAC_KEY", "test-audit-hmac-key")
+os.environ.setdefault("IPDESK_BACKUP_KEY", "test-backup-key")
 os.environ.setdefault("IPDESK_ENV", "test")
 
 from ipdesk import create_app

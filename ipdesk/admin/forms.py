@@ -3,7 +3,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -21,7 +20,7 @@ from wtforms.validators import (
 )
 
 from ipdesk.auth.models import Role
-from ipdesk.core.forms import MultiCheckboxField, NotBefore, PasswordStrength, select_choices
+from ipdesk.core.forms import DateField, MultiCheckboxField, NotBefore, PasswordStrength, select_choices
 
 STAFF_SIDE_ROLES = [choice for choice in Role.choices() if choice.value != Role.exporter.name]
 

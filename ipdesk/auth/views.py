@@ -144,10 +144,15 @@ def _reset_email_key() -> str:
     return "password-reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _signed_in() -> bool:
+    return current_user.is_authenticated
+
+
+# A signed-in user is sent to "change password" and sends no mail: their posts are not counted.
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"], exempt_when=_signed_in)
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_reset_email_key)
+               key_func=_reset_email_key, exempt_when=_signed_in)
 def forgot_password():
     if current_user.is_authenticated:
         return redirect(url_for("auth.password"))
@@ -198,9 +203,10 @@ def _mail_sent(response) -> bool:
 @bp.route("/register", methods=["GET", "POST"])
 # Each registration mails its address: a few per client address and per e-mail address (forms sent back with
 # errors mail nothing and do not count).
-@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"], deduct_when=_mail_sent)
+@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"], deduct_when=_mail_sent,
+               exempt_when=_signed_in)  # signed-in users are sent home: they register nothing and mail no one
 @limiter.limit(lambda: current_app.config["REGISTRATION_ADDRESS_RATE_LIMIT"], methods=["POST"],
-               key_func=_registration_address_key, deduct_when=_mail_sent)
+               key_func=_registration_address_key, deduct_when=_mail_sent, exempt_when=_signed_in)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     MultipleFileField,
     SelectChoice,
@@ -21,6 +20,8 @@ from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
 from ipdesk.core.forms import (
     AmountField,
+    DateField,
+    InCurrency,
     NotBefore,
     NotInFuture,
     currency_choices,
@@ -28,6 +29,7 @@ from ipdesk.core.forms import (
     positive_rate,
     select_choices,
     validate_rate,
+    validate_won_total,
 )
 from ipdesk.core.i18n import date_text
 from ipdesk.costs.models import Payer
@@ -77,7 +79,8 @@ class IntakeForm(FlaskForm):
         description=_l("Leave empty if the right is not registered there. Without a registration there, "
                        "enforcement may not be possible."),
     )
-    damages_amount = AmountField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount])
+    damages_amount = AmountField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount,
+                                                                               InCurrency("damages_currency")])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
     urgency = SelectField(_l("Urgency"), choices=Urgency.choices(), coerce=Urgency.coerce, default=Urgency.normal,
                           validators=[InputRequired()])
@@ -217,7 +220,7 @@ class ConsultationForm(FlaskForm):
     summary = TextAreaField(_l("Summary of the advice"), validators=[DataRequired(), Length(max=20000)])
     recommended_route = SelectField(_l("Recommended route"), choices=Route.choices(), coerce=Route.coerce,
                                     validators=[InputRequired()])
-    cost_amount = AmountField(_l("Cost"), places=2, validators=[Optional(), finite_amount])
+    cost_amount = AmountField(_l("Cost"), places=2, validators=[Optional(), finite_amount, InCurrency("cost_currency")])
     cost_currency = SelectField(_l("Currency of the cost"), default="")
     cost_krw_rate = AmountField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional()],
                                  description=_l("Not needed for a cost in won."))
@@ -237,6 +240,9 @@ class ConsultationForm(FlaskForm):
         positive_rate(self, field)
         if self.cost_amount.data is not None:
             validate_rate(self.cost_currency, field)
+
+    def validate_cost_amount(self, field):
+        validate_won_total(field, self.cost_currency, self.cost_krw_rate)
 
 
 SORTS = {

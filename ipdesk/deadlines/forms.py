@@ -5,7 +5,6 @@ from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ipdesk.core.forms import select_choices
+from ipdesk.core.forms import DateField, select_choices
 from ipdesk.core.i18n import date_text
 
 

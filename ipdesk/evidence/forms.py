@@ -1,10 +1,10 @@
 """The form of an evidence item and its files, and the help text every file field shows."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ipdesk.core.forms import NotInFuture
+from ipdesk.core.forms import DateField, NotInFuture
 from ipdesk.evidence.models import EvidenceKind
 
 FILES_HELP = _l("Images (PNG, JPEG, WebP), PDF, documents (HWP, HWPX, DOCX, XLSX, PPTX), text and CSV up to 25 MB "

@@ -2,7 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ipdesk.core.urls import MAX_ID
 
 ONE_PER_LINE = _l("One per line.")
 
@@ -24,5 +26,5 @@ class InfringerForm(FlaskForm):
 class LinkForm(FlaskForm):
     """Link a record to a case, or make one from the case's infringer."""
 
-    infringer_id = IntegerField(validators=[Optional()])
+    infringer_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     create = SubmitField(_l("Create a record from this case's infringer"))

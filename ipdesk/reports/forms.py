@@ -3,10 +3,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
-from ipdesk.core.forms import select_choices
+from ipdesk.core.forms import DateField, select_choices
 
 MAX_DAYS = 366 * 10
 

@@ -5,16 +5,16 @@ mailed to its address is used, and the outbox can mail an address that has no ac
 ``in_app_has_user``), and three kinds are added (``email_confirmation``, ``account_exists``, ``invitation``),
 widened as 0025 widened them (on SQLite a batch rebuild of the two tables, refused if any table references them).
 
-Revision ID: 0030
-Revises: 0025
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0030"
-down_revision = "0025"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
