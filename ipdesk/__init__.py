@@ -1,12 +1,15 @@
 """ipdesk: case management for Korea's network of overseas IP centres."""
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask.logging import default_handler
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_currency, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -22,7 +25,7 @@ from ipdesk.cli import register_cli
 from ipdesk.companies.views import bp as companies_bp
 from ipdesk.config import PROJECT_ROOT, Config
 from ipdesk.core.backup import register_part
-from ipdesk.core.errors import StaleObjectError
+from ipdesk.core.errors import StaleObjectError, is_busy
 from ipdesk.core.i18n import (
     TEMPLATE_GETTEXT,
     country_name,
@@ -36,7 +39,7 @@ from ipdesk.core.pagination import page_url
 from ipdesk.core.scripts import lang_runs
 from ipdesk.core.text import fit
 from ipdesk.core.transaction import discard_change, end_request
-from ipdesk.core.urls import safe_next
+from ipdesk.core.urls import IdConverter, safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
 from ipdesk.evidence.backup import EvidenceFiles
@@ -59,6 +62,7 @@ from ipdesk.notify.sender import init_sender
 from ipdesk.notify.views import bp as notify_bp
 from ipdesk.policy import account_gate, can
 from ipdesk.reports.documents import bp as documents_bp
+from ipdesk.reports.pdf import RenderTimeout
 from ipdesk.reports.views import bp as reports_bp
 
 
@@ -105,12 +109,17 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals.update(TEMPLATE_GETTEXT)  # Flask-Babel's, with Korean particles chosen
     bootstrap.init_app(app)
     limiter.init_app(app)
+    # Flask-Limiter says on a logger of its own, once, that Redis is unreachable and the counts are kept
+    # in this process's memory meanwhile; with no logging set up, nothing would print it.
+    if not logging.getLogger().handlers and default_handler not in limiter.logger.handlers:
+        limiter.logger.addHandler(default_handler)
 
     init_sender(app)
     init_scheduler(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every id is range-checked
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(companies_bp)
@@ -148,6 +157,23 @@ def _referrer_path() -> str | None:
     if referrer.netloc != request.host:
         return None
     return safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+ANSWER_HEADERS = frozenset({"content-type", "content-length", "content-disposition", "location"})
+
+
+def busy_page():
+    """The database stayed locked longer than a writer waits: nothing of the request was kept, and what the
+    person sent comes back with the page, to send again (files must be chosen again)."""
+    discard_change()
+    g.write_intent = False  # the page only reads, and must not wait for the lock a second time
+    kept = [(name, value) for name, value in request.form.items(multi=True)
+            if name != "csrf_token" and "password" not in name] if request.method == "POST" else []
+    html = render_template("errors/busy.html", code=503, title=_("Busy"), kept=kept,
+                           typed=[value for _name, value in kept if any(c.isspace() for c in value.strip())],
+                           files_lost=any(f.filename for f in request.files.values()),
+                           again_url=request.full_path.rstrip("?"), method=request.method)
+    return html, 503, {"Retry-After": "5", "Cache-Control": "no-store"}
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -212,9 +238,23 @@ def register_request_hooks(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "no-store")
         # The one commit point (ipdesk.core.transaction): a refused request commits nothing of its
         # change, and the files it stored are removed with it.
-        end_request(response.status_code, after_rollback=discard_uncommitted_files)
+        try:
+            end_request(response.status_code, after_rollback=discard_uncommitted_files)
+        except OperationalError as error:
+            if not is_busy(error):
+                raise
+            response = _busy_instead(response)
         g.pop("stored_files", None)
         return response
+
+    def _busy_instead(response):
+        """The commit waited for a lock too long (PostgreSQL: the audit chain's): nothing was kept; the busy page
+        replaces the answer, with the headers set above."""
+        busy = app.make_response(busy_page())
+        busy.headers.extend((name, value) for name, value in response.headers
+                            if name not in busy.headers and name.lower() not in ANSWER_HEADERS)
+        end_request(busy.status_code, after_rollback=discard_uncommitted_files)
+        return busy
 
     @app.teardown_request
     def forget_files_of_failed_requests(exc):
@@ -274,6 +314,19 @@ def register_error_handlers(app: Flask) -> None:
     def too_many(e):
         return page(429, _("Too many attempts"),
                     _("Too many attempts in a short time. Wait a minute, then try again."))
+
+    @app.errorhandler(OperationalError)
+    def database_error(e):
+        if not is_busy(e):
+            raise e  # a real failure: the 500 below
+        return busy_page()
+
+    @app.errorhandler(RenderTimeout)
+    def document_too_slow(e):
+        discard_change()
+        return page(503, _("The document took too long"),
+                    _("Making this document took longer than allowed, so it was stopped. Try again in a "
+                      "moment; if it happens again, tell the IP centre which document it was."))
 
     @app.errorhandler(500)
     def server_error(e):

@@ -18,7 +18,7 @@ from rq import Queue, Worker
 from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
 from ipdesk.auth.twofactor import rotate_keys
 from ipdesk.config import PROJECT_ROOT
-from ipdesk.core.backup import BackupError, make_backup, restore_backup
+from ipdesk.core.backup import BackupError, append_only_problems, append_only_tables, make_backup, restore_backup
 from ipdesk.core.db import utcnow
 from ipdesk.costs.services import load_shipped_cost_rules
 from ipdesk.deadlines.rules import load_shipped_rules
@@ -27,9 +27,13 @@ from ipdesk.demo_cases import generate_cases
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.services import (
     abandoned_uploads,
+    check_result,
     discard_abandoned_upload,
+    discard_unreferenced,
+    record_failed_check,
+    stored_age,
+    stored_hash,
     unreferenced_keys,
-    verify_file,
 )
 from ipdesk.evidence.staging import expired_staged, remove_staged, staged_grace
 from ipdesk.extensions import db
@@ -142,51 +146,102 @@ evidence = AppGroup("evidence", help="Evidence files.")
 
 @evidence.command("verify")
 @click.option("--repair", is_flag=True,
-              help="Delete temporary files of uploads abandoned longer than --older-than; nothing else.")
+              help="Delete temporary files untouched for --older-than minutes, and stored files without a row and "
+                   "staged files never filed once past EVIDENCE_STAGED_HOURS; never an evidence file or a hash.")
 @click.option("--older-than", "older_than", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Minutes without a write after which a temporary upload file counts as abandoned.")
+              help="Minutes without a write after which a temporary file (of an upload or a restore) is abandoned.")
 def evidence_verify(repair: bool, older_than: int) -> None:
-    """Re-hash every stored evidence file; report mismatches, missing files, stored files without a
-    row and temporary files of abandoned uploads (exit 1 if any remains)."""
+    """Re-hash every stored evidence file; report mismatches, missing files, stored files without a row and
+    temporary files of abandoned uploads and restores (exit 1 if any remains).
+
+    It reads in short read-only transactions and hashes outside any; each failure it records is a write of its
+    own, so people keep working (on SQLite, too) however long the re-hashing takes."""
+    previous = g.pop("write_intent", None)
+    g.write_intent = False
+    try:
+        _verify_evidence(repair, older_than)
+    finally:
+        g.pop("write_intent", None)
+        if previous is not None:
+            g.write_intent = previous
+
+
+def _verify_evidence(repair: bool, older_than: int) -> None:
     counts = {"ok": 0, "mismatch": 0, "missing": 0}
-    for file in db.session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)):
-        result = verify_file(file)
+    files = db.session.execute(sa.select(EvidenceFile.id, EvidenceFile.storage_key, EvidenceFile.sha256)
+                               .order_by(EvidenceFile.id)).all()
+    db.session.rollback()
+    for file_id, key, sha256 in files:
+        current = stored_hash(key)
+        result = check_result(sha256, current)
         counts[result] += 1
         if result != "ok":
-            click.echo(f"{result.upper()}: file {file.id} of case {file.case_id} ({file.original_name}), "
-                       f"expected sha256 {file.sha256}")
-    db.session.commit()  # the failures are recorded in the chain of custody
-    unreferenced = 0
-    for key in unreferenced_keys():  # never deleted here: only a person can tell what it was
+            case_id, name = _record_failed_check(file_id, current)
+            click.echo(f"{result.upper()}: file {file_id} of case {case_id} ({name}), expected sha256 {sha256}")
+    grace = staged_grace()
+    unreferenced = removed_unreferenced = 0
+    for key in list(unreferenced_keys()):
+        db.session.rollback()
         unreferenced += 1
-        click.echo(f"NO ROW: stored file {key} belongs to no evidence file (an upload that never committed); "
-                   "kept for inspection")
+        age = stored_age(key) or timedelta(0)
+        if repair and discard_unreferenced(key, grace):
+            removed_unreferenced += 1
+            click.echo(f"REMOVED: stored file {key} without a row ({_hours(age)} h old)")
+        else:
+            click.echo(f"NO ROW: stored file {key} belongs to no evidence file (a crash between storing it and "
+                       f"saving its row, or a file a forced restore kept), {_hours(age)} h old; --repair deletes it "
+                       f"after {_hours(grace)} h")
+    db.session.rollback()
     stale, recent = abandoned_uploads(timedelta(minutes=older_than))
     for path, age in recent:
         click.echo(f"IN PROGRESS: temporary file {path.name}, last written {age // timedelta(minutes=1)} min ago; "
                    "left alone")
     for path, age in stale:
         if repair and discard_abandoned_upload(path, timedelta(minutes=older_than)):
-            click.echo(f"REMOVED: temporary file {path.name} of an abandoned upload ({age // timedelta(minutes=1)} "
-                       "min old)")
+            click.echo(f"REMOVED: temporary file {path.name} of an abandoned upload or restore "
+                       f"({age // timedelta(minutes=1)} min old)")
         else:
             click.echo(f"ABANDONED: temporary file {path.name} of an upload that stopped "
                        f"{age // timedelta(minutes=1)} min ago (--repair deletes it)")
     left = sum(path.exists() for path, _age in stale)
-    expired = expired_staged(utcnow() - staged_grace())
+    expired = expired_staged(utcnow() - grace)
     for file in expired:
         click.echo(f"{'REMOVED' if repair else 'EXPIRED'}: staged file {file.token[:8]} ({file.original_name}) of user "
                    f"{file.user_id}, never filed since {file.created_at:%Y-%m-%d %H:%M} UTC"
                    + ("" if repair else " (--repair deletes it)"))
-    if repair:
-        remove_staged(expired)
+    if repair and expired:
+        g.write_intent = True
+        remove_staged(expired_staged(utcnow() - grace))  # read again, in the transaction that removes them
         db.session.commit()
+    else:
+        db.session.rollback()
     click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing; "
-               f"{unreferenced} stored without a row; temporary files: {len(recent)} recent, {len(stale)} abandoned, "
+               f"{unreferenced} stored without a row"
+               f"{f', {removed_unreferenced} of them removed' if repair else ''}; "
+               f"temporary files: {len(recent)} recent, {len(stale)} abandoned, "
                f"{len(stale) - left} of them removed; staged files past their grace period: {len(expired)}"
                f"{', removed' if repair and expired else ''}.")
-    if counts["mismatch"] or counts["missing"] or unreferenced or left or (expired and not repair):
+    if (counts["mismatch"] or counts["missing"] or unreferenced - removed_unreferenced or left
+            or (expired and not repair)):
         raise SystemExit(1)
+
+
+def _record_failed_check(file_id: int, current: str | None) -> tuple[int, str]:
+    """A failed check in the file's chain of custody, in a short write transaction of its own; returns the file's
+    case and name."""
+    g.write_intent = True
+    try:
+        file = db.session.get(EvidenceFile, file_id)
+        record_failed_check(file, current)
+        seen = file.case_id, file.original_name
+        db.session.commit()
+        return seen
+    finally:
+        g.write_intent = False
+
+
+def _hours(age: timedelta) -> int:
+    return int(age // timedelta(hours=1))
 
 
 audit = AppGroup("audit", help="The audit log.")
@@ -194,8 +249,9 @@ audit = AppGroup("audit", help="The audit log.")
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries, and personal
-    values that no longer match their keyed hashes (exit 1 if any)."""
+    """Walk the audit log's hash chain in id order; report changed, inserted and deleted entries, personal
+    values that no longer match their keyed hashes, and append-only tables whose guarding triggers are gone
+    (exit 1 if any)."""
     report = ChainReport()
     problems = 0
     g.write_intent = False  # a read-only walk: on SQLite, writers carry on meanwhile
@@ -206,6 +262,9 @@ def audit_verify() -> None:
                     verify_personal_values(connection, current_app.config["AUDIT_HMAC_KEY"])):
                 problems += 1
                 click.echo(f"{problem.kind.upper()}: {problem.message}")
+            for problem in append_only_problems(connection, append_only_tables()):
+                problems += 1
+                click.echo(f"UNGUARDED: {problem}")
     finally:
         g.pop("write_intent")
     click.echo(f"Audit log: {report.entries:,} entries, {problems} problem(s); last entry "
@@ -261,9 +320,8 @@ def reports_pack(start, end, lang: str, out: str) -> None:
     start, end = start.date(), end.date()
     if end < start:
         raise click.BadParameter("--to is before --from")
-    overview = period_overview(start, end, lang)
+    overview = period_overview(start, end, lang)  # one short read-only transaction; none is open while they render
     codes = countries_to_render(overview)
-    db.session.commit()  # it only read: no transaction stays open while the summaries render
     with click.progressbar(length=len(codes), label="Country summaries", show_pos=True) as bar:
         summaries = render_summaries(codes, start, end, lang, on_done=lambda _code: bar.update(1))
     pdf, pages = assemble_pack(summaries, overview, lang)

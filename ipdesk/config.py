@@ -75,12 +75,18 @@ class Config:
         self.SECRET_KEY = self._key("SECRET_KEY", "secret_key")
         # The key of the audit log's hashes of personal values (ipdesk.audit.chain.personal_hash).
         self.AUDIT_HMAC_KEY = self._key("AUDIT_HMAC_KEY", "audit_hmac_key")
+        # The key of a backup manifest's HMAC, kept outside the backups: `flask backup` signs with it and
+        # `flask restore` refuses a manifest it did not sign. Outside development, backups need it set.
+        self.BACKUP_KEY = os.environ.get("IPDESK_BACKUP_KEY") or (
+            _dev_key("backup_key") if self.ENV_NAME == "development" else None)
 
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
             f"sqlite:///{INSTANCE_PATH / 'ipdesk.sqlite3'}"
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SQLITE_BUSY_TIMEOUT_MS = _int("SQLITE_BUSY_TIMEOUT_MS", 10_000)
+        # PostgreSQL: how long a statement waits for a lock before the request is answered "busy, try again".
+        self.POSTGRES_LOCK_TIMEOUT_MS = _int("POSTGRES_LOCK_TIMEOUT_MS", 10_000)
 
         # Sessions: the signed cookie carries only a session id that the server can revoke.
         self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
@@ -106,11 +112,29 @@ class Config:
         # Rate limits: Redis when REDIS_URL is set, so all workers share the counts.
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        # Redis down must not turn sign-in and password reset into a 500: the counts go to this process's
+        # memory meanwhile (Flask-Limiter logs the switch once, and switches back when Redis answers).
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_SWALLOW_ERRORS = True  # an error the fallback does not cover skips the limit, logged
+        # a Redis that does not answer is given up on quickly rather than holding the request
+        self.REDIS_TIMEOUT_SECONDS = _int("REDIS_TIMEOUT_SECONDS", 2)
+        if self.REDIS_URL:
+            self.RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": self.REDIS_TIMEOUT_SECONDS,
+                                              "socket_timeout": self.REDIS_TIMEOUT_SECONDS}
         if os.environ.get("RATELIMIT_KEY_PREFIX"):  # to keep several deployments apart in one Redis
             self.RATELIMIT_KEY_PREFIX = os.environ["RATELIMIT_KEY_PREFIX"]
         self.RATELIMIT_HEADERS_ENABLED = True
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
-        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
+        # Failed attempts on one account, from browsers it was never signed in on: slows a guesser without
+        # keeping the owner out for long; a browser the account signed in on before is not held by it.
+        self.LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per 15 minutes")
+        self.KNOWN_DEVICE_DAYS = _int("KNOWN_DEVICE_DAYS", 180)
+        # Registrations and invitations send mail: each address and each sender gets only a few.
+        self.REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
+        self.REGISTRATION_ADDRESS_RATE_LIMIT = os.environ.get("REGISTRATION_ADDRESS_RATE_LIMIT", "3 per hour")
+        self.REGISTRATION_CONFIRM_HOURS = _int("REGISTRATION_CONFIRM_HOURS", 24)
+        self.INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30 per hour")
+        self.INVITATION_ACCOUNT_RATE_LIMIT = os.environ.get("INVITATION_ACCOUNT_RATE_LIMIT", "10 per hour")
 
         self.LANGUAGES = ("ko", "en")
         self.BABEL_DEFAULT_LOCALE = "ko"
@@ -128,6 +152,14 @@ class Config:
         self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_PATH / "reports")
         self.REPORT_PROCESSES = _int("REPORT_PROCESSES", os.cpu_count() or 2)
         self.REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "ipdesk-reports")
+        # A pack's process writes a heartbeat this often; a job without one for REPORT_JOB_TIMEOUT_SECONDS
+        # lost its process (killed, or the machine restarted) and is marked failed.
+        self.REPORT_HEARTBEAT_SECONDS = _int("REPORT_HEARTBEAT_SECONDS", 15)
+        self.REPORT_JOB_TIMEOUT_SECONDS = _int("REPORT_JOB_TIMEOUT_SECONDS", 120)
+        # Seconds one document may take to make before it is given up with a page that says so: within the
+        # 30 s a gunicorn worker is given to answer (the longest case file there can be, 51 pages, takes 10 s
+        # or so on a quiet machine; a case file of a few pages, half a second).
+        self.PDF_TIME_LIMIT = _int("PDF_TIME_LIMIT", 25)
 
         # Links in e-mails point here (the address people open the site at).
         self.BASE_URL = os.environ.get("BASE_URL") or f"http://127.0.0.1:{_int('PORT', 5000)}"

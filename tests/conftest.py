@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("AUDIT_HMAC_KEY", "test-audit-hmac-key")
+os.environ.setdefault("IPDESK_BACKUP_KEY", "test-backup-key")
 os.environ.setdefault("IPDESK_ENV", "test")
 
 from ipdesk import create_app
@@ -88,6 +89,26 @@ def make_app(database_url: str, **overrides):
     app = create_app(config)
     app.test_client_class = IsolatedClient
     return app
+
+
+def mailed_link(email: str, kind: str) -> str:
+    """The path of the link in the latest e-mail of ``kind`` to ``email`` in the outbox, as its reader opens it."""
+    import re
+
+    from ipdesk.notify.models import Notification, NotificationKind
+
+    body = db.session.scalar(sa.select(Notification.body).where(
+        Notification.email_to == email.strip().lower(), Notification.kind == NotificationKind[kind])
+        .order_by(Notification.id.desc()).limit(1))
+    assert body, f"no {kind} e-mail to {email}"
+    return re.search(r"http://ipdesk\.test(/\S+)", body).group(1)
+
+
+def confirm_registration(client, email: str):
+    """Open the link mailed to a registration's address and finish it, as its owner would; the response."""
+    path = mailed_link(email, "email_confirmation")
+    assert client.get(path).status_code == 200
+    return client.post(path)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Forms of administrative actions, litigation and hearings."""
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -12,7 +11,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.actions.models import ActionKind, ActionStatus, LitigationStatus
-from ipdesk.core.forms import AmountField, Form, NotBefore, currency_choices, finite_amount, select_choices
+from ipdesk.core.forms import (
+    AmountField,
+    DateField,
+    Form,
+    InCurrency,
+    NotBefore,
+    currency_choices,
+    finite_amount,
+    select_choices,
+)
 from ipdesk.deadlines.forms import rule_label
 
 
@@ -36,7 +44,8 @@ class ActionForm(Form):
     result = TextAreaField(_l("Result"), validators=[Optional(), Length(max=20000)])
     quantity_seized = IntegerField(_l("Quantity seized (items)"),
                                    validators=[Optional(), NumberRange(min=0, max=2_000_000_000)])
-    penalty_amount = AmountField(_l("Penalty imposed"), places=2, validators=[Optional(), finite_amount])
+    penalty_amount = AmountField(_l("Penalty imposed"), places=2,
+                                 validators=[Optional(), finite_amount, InCurrency("penalty_currency")])
     penalty_currency = SelectField(_l("Currency of the penalty"), default="")
     version = HiddenField()
     submit = SubmitField(_l("Save the action"))
@@ -70,9 +79,10 @@ class LitigationForm(Form):
     judged_on = DateField(_l("Date of judgment"), validators=[
         Optional(), NotBefore("filed_on", _l("The judgment cannot be before the suit was filed."))])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
-    damages_awarded = AmountField(_l("Damages awarded"), places=2, validators=[Optional(), finite_amount])
+    damages_awarded = AmountField(_l("Damages awarded"), places=2,
+                                  validators=[Optional(), finite_amount, InCurrency("damages_currency")])
     damages_recovered = AmountField(_l("Damages actually recovered"), places=2,
-                                     validators=[Optional(), finite_amount])
+                                     validators=[Optional(), finite_amount, InCurrency("damages_currency")])
     version = HiddenField()
     submit = SubmitField(_l("Save the suit"))
 

@@ -2,7 +2,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     HiddenField,
     PasswordField,
@@ -20,7 +19,7 @@ from wtforms.validators import (
 )
 
 from ipdesk.auth.models import Role
-from ipdesk.core.forms import Form, MultiCheckboxField, NotBefore, PasswordStrength, select_choices
+from ipdesk.core.forms import DateField, Form, MultiCheckboxField, NotBefore, PasswordStrength, select_choices
 
 STAFF_SIDE_ROLES = [choice for choice in Role.choices() if choice.value != Role.exporter.name]
 

@@ -6,6 +6,7 @@ from ipdesk.core.backup import BackupPart, Query
 
 class AuditChain(BackupPart):
     key = "audit_tail"  # {"id", "entry_hash"} of the last entry, or None for an empty log
+    append_only = ("audit_entries",)
 
     def inventory(self, query: Query, tables: set[str]) -> dict | None:
         tail = query("SELECT id, entry_hash FROM audit_entries ORDER BY id DESC LIMIT 1") \

@@ -35,6 +35,7 @@ SUMMARIES = {
     "user.notifications_changed": _l("Changed their notification settings"),
     "calendar.rotated": _l("Made a new calendar link"),
     "notify.retry_failed": _l("Retried %(count)s failed e-mails"),
+    "company.registration_requested": _l("Registration asked for %(email)s"),
     "company.registered": _l("Company %(company)s registered by %(email)s"),
     "company.approved": _l("Company %(company)s approved"),
     "company.suspended": _l("Company %(company)s suspended: %(reason)s"),
@@ -91,6 +92,7 @@ SUMMARIES = {
     "report.country_printed": _l("Country summary %(country)s %(start)s..%(end)s"),
     "report.pack_requested": _l("All-country pack %(start)s..%(end)s (%(lang)s)"),
     "report.pack_made": _l("All-country pack %(object_id)s: %(pages)s pages"),
+    "report.pack_failed": _l("All-country pack %(object_id)s failed: its process stopped"),
     "report.pack_downloaded": _l("All-country pack %(object_id)s downloaded"),
     "audit.format_migrated": _l("Audit log re-chained in format %(format)s; the previous format's last hash was "
                                 "%(previous_last_hash)s"),

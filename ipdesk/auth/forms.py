@@ -151,6 +151,10 @@ class ForgotPasswordForm(Form):
     submit = SubmitField(_l("Send me a link"))
 
 
+class ConfirmRegistrationForm(Form):
+    submit = SubmitField(_l("Finish the registration"))
+
+
 class ResetPasswordForm(NewPasswordMixin, Form):
     submit = SubmitField(_l("Set the new password"))
 

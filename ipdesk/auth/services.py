@@ -4,11 +4,13 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ipdesk.audit.services import log_event
+from ipdesk.auth.devices import remember_device
 from ipdesk.auth.models import PasswordResetToken, Role, User
 from ipdesk.auth.passwords import hash_password, needs_rehash, verify_password
 from ipdesk.auth.sessions import revoke_all_sessions, start_session
@@ -17,7 +19,7 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
-from ipdesk.notify.services import password_reset_requested
+from ipdesk.notify.services import password_reset_for_no_account, password_reset_requested
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -37,6 +39,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def sign_in(user: User, *, remember: bool = False) -> None:
     start_session(user, remember=remember)
+    remember_device(user.email)  # failed attempts of others on this account no longer hold this browser
     # bookkeeping, not an edit: a plain UPDATE that leaves the row's version alone
     db.session.execute(sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()))
     log_event("auth.login", actor=user, obj=user,
@@ -58,25 +61,38 @@ def _reset_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_password_reset(email: str) -> None:
-    """Mail a single-use reset link to the active account with this address, if there is one.
+def request_password_reset(email: str, *, language: str | None = None) -> None:
+    """Mail a single-use reset link to the active account with this address; to an address without one, a
+    note that no account uses it.
 
-    The caller answers the same whether or not there is: the page must not tell who has an account.
+    Both ways make and hash a token and put one e-mail in the outbox, so the caller's answer and its timing
+    are the same whether or not there is an account: the page must not tell who has one.
     """
     email = (email or "").strip().lower()[:254]
     user = db.session.scalar(sa.select(User).where(User.email == email, User.is_active))
     log_event("auth.password_reset_requested", actor=user, obj=user, data={"user_id": user.id if user else None},
               personal={"email": email}, about=user)
-    if user is None:
-        return
     token = secrets.token_urlsafe(32)
+    token_hash = _reset_hash(token)
+    if user is None:
+        if _mailable(email):
+            password_reset_for_no_account(email, language=language)
+        return
     now = utcnow()
     db.session.add(PasswordResetToken(
-        user_id=user.id, token_hash=_reset_hash(token), created_at=now,
+        user_id=user.id, token_hash=token_hash, created_at=now,
         expires_at=now + timedelta(minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
         ip_address=request.remote_addr if has_request_context() else None))
     db.session.flush()
     password_reset_requested(user, token)
+
+
+def _mailable(email: str) -> bool:
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
 
 
 def find_password_reset(token: str) -> PasswordResetToken | None:

@@ -17,7 +17,9 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth import twofactor
+from ipdesk.auth.devices import known_device_tag
 from ipdesk.auth.forms import (
+    ConfirmRegistrationForm,
     EnrolForm,
     ForgotPasswordForm,
     InvitationAcceptForm,
@@ -41,8 +43,10 @@ from ipdesk.auth.services import (
 from ipdesk.auth.sessions import end_session
 from ipdesk.companies.services import (
     accept_invitation,
+    confirm_registration,
     find_open_invitation,
-    register_company,
+    find_registration_request,
+    request_registration,
 )
 from ipdesk.core.db import writes_on_get
 from ipdesk.core.errors import ServiceError
@@ -62,10 +66,23 @@ def _login_email_key() -> str:
     return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _known_device() -> bool:
+    """Whether this browser signed in to the account it now tries before (``ipdesk.auth.devices``)."""
+    return known_device_tag(request.form.get("email") or "") is not None
+
+
+def _known_device_key() -> str:
+    return f"login-device:{known_device_tag(request.form.get('email') or '')}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+# Per client address, and per account (failures only); a browser the account signed in on before is not held
+# by either, so guessing from elsewhere never locks the owner out; it has a limit of its own instead.
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], exempt_when=_known_device)
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key,
-               deduct_when=lambda response: response.status_code != 302)  # failures only
+               deduct_when=lambda response: response.status_code != 302, exempt_when=_known_device)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_known_device_key,
+               exempt_when=lambda: not _known_device())
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -129,16 +146,21 @@ def _reset_email_key() -> str:
     return "password-reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def _signed_in() -> bool:
+    return current_user.is_authenticated
+
+
+# A signed-in user is sent to "change password" and sends no mail: their posts are not counted.
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"], exempt_when=_signed_in)
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_reset_email_key)
+               key_func=_reset_email_key, exempt_when=_signed_in)
 def forgot_password():
     if current_user.is_authenticated:
         return redirect(url_for("auth.password"))
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        request_password_reset(form.email.data)
+        request_password_reset(form.email.data, language=str(get_locale()))
         # the same answer whether or not the address has an account
         flash(_("If an account uses this address, a link to choose a new password is on its way. "
                 "It works once, for %(minutes)d minutes.", minutes=current_app.config["PASSWORD_RESET_MINUTES"]),
@@ -173,20 +195,67 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _registration_address_key() -> str:
+    return "registration-address:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _mail_sent(response) -> bool:
+    return response.status_code == 302
+
+
 @bp.route("/register", methods=["GET", "POST"])
+# Each registration mails its address: a few per client address and per e-mail address (forms sent back with
+# errors mail nothing and do not count).
+@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"], deduct_when=_mail_sent,
+               exempt_when=_signed_in)  # signed-in users are sent home: they register nothing and mail no one
+@limiter.limit(lambda: current_app.config["REGISTRATION_ADDRESS_RATE_LIMIT"], methods=["POST"],
+               key_func=_registration_address_key, deduct_when=_mail_sent, exempt_when=_signed_in)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegistrationForm(country_choices=country_choices(active_country_codes()))
     if form.validate_on_submit():
         try:
-            user = register_company(form.data, locale=str(get_locale()))
+            request_registration(form.data, locale=str(get_locale()))
         except ServiceError as error:
             return form_error(form, error, "auth/register.html")
+        # the same answer whether or not the address has an account: the mail tells its owner which
+        return redirect(url_for("auth.registration_sent"))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    return render_template("auth/registration_sent.html", hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"], endpoint="confirm_registration")
+@no_store
+def confirm_registration_link(token: str):
+    """The link mailed to a registration's address: a button (mail scanners open links, they do not press
+    buttons) that creates the company and its first user, signed in to wait for approval."""
+    registration = find_registration_request(token)
+    if registration is None:
+        return render_template("auth/registration_invalid.html"), 404
+    if current_user.is_authenticated:
+        flash(_("Sign out first to finish the registration of another account."), "warning")
+        return redirect(url_for("main.index"))
+    form = ConfirmRegistrationForm()
+    company_name = registration.data["name_ko" if str(get_locale()) == "ko" else "name_en"]
+    if form.validate_on_submit():
+        try:
+            user = confirm_registration(registration)
+        except ServiceError as error:
+            form.form_errors.append(error.message)
+            return render_template("auth/confirm_registration.html", form=form, registration=registration,
+                                   company_name=company_name), 422
+        if user is None:
+            return render_template("auth/registration_invalid.html"), 404
         sign_in(user)
         flash(_("Your company is registered. IP centre staff will review it shortly."), "success")
         return redirect(url_for("auth.awaiting_approval"))
-    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+    return render_template("auth/confirm_registration.html", form=form, registration=registration,
+                           company_name=company_name)
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -3,7 +3,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     MultipleFileField,
     SelectChoice,
@@ -20,7 +19,9 @@ from ipdesk.cases.stages import REQUIRED_FOR_SUBMISSION
 from ipdesk.companies.models import Sector
 from ipdesk.core.forms import (
     AmountField,
+    DateField,
     Form,
+    InCurrency,
     NotBefore,
     NotInFuture,
     currency_choices,
@@ -28,6 +29,7 @@ from ipdesk.core.forms import (
     positive_rate,
     select_choices,
     validate_rate,
+    validate_won_total,
 )
 from ipdesk.core.i18n import date_text
 from ipdesk.costs.models import Payer
@@ -67,7 +69,7 @@ class IntakeForm(Form):
     infringer_region_code = SelectField(
         _l("Where the infringer operates"), coerce=coerce_optional(str), validators=[Optional()],
         description=_l("The province or state, if you know it: the case goes to the IP centre that covers it."))
-    infringer_urls = TextAreaField(_l("Infringer's web addresses"), validators=[Optional(), Length(max=4000)],
+    infringer_urls = TextAreaField(_l("Infringer's web addresses"), validators=[Optional(), Length(max=10000)],
                                    description=_l("One per line."))
     infringer_contacts = TextAreaField(_l("Infringer's contact IDs"), validators=[Optional(), Length(max=2000)],
                                        description=_l("E-mail, phone, WeChat, LINE, WhatsApp… one per line."))
@@ -77,7 +79,8 @@ class IntakeForm(Form):
         description=_l("Leave empty if the right is not registered there. Without a registration there, "
                        "enforcement may not be possible."),
     )
-    damages_amount = AmountField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount])
+    damages_amount = AmountField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount,
+                                                                               InCurrency("damages_currency")])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
     urgency = SelectField(_l("Urgency"), choices=Urgency.choices(), coerce=Urgency.coerce, default=Urgency.normal,
                           validators=[InputRequired()])
@@ -96,12 +99,16 @@ class IntakeForm(Form):
         the menu works without a script: the user picks within their country's group."""
         super().__init__(*args, **kwargs)
         self.company_id.choices = select_choices(company_choices)
-        self.country_code.choices = select_choices([("", _l("Choose a country"))] + country_choices)
-        self.infringer_region_code.choices = select_choices([("", _l("Not known"))]) + list(region_choices)
+        self.offer_places(country_choices, region_choices)
         self.sector.choices = optional_enum(Sector, _l("Choose a sector"))
         self.ip_right.choices = optional_enum(IPRight, _l("Choose an IP right"))
         self.dispute_type.choices = optional_enum(DisputeType, _l("Choose a dispute type"))
         self.damages_currency.choices = currency_choices(_l("No amount"))
+
+    def offer_places(self, country_choices, region_choices=()) -> None:
+        """The menus of countries and of their regions (a choice typed stays selected)."""
+        self.country_code.choices = select_choices([("", _l("Choose a country"))] + list(country_choices))
+        self.infringer_region_code.choices = select_choices([("", _l("Not known"))]) + list(region_choices)
 
     @property
     def wants_submission(self) -> bool:
@@ -213,7 +220,7 @@ class ConsultationForm(Form):
     summary = TextAreaField(_l("Summary of the advice"), validators=[DataRequired(), Length(max=20000)])
     recommended_route = SelectField(_l("Recommended route"), choices=Route.choices(), coerce=Route.coerce,
                                     validators=[InputRequired()])
-    cost_amount = AmountField(_l("Cost"), places=2, validators=[Optional(), finite_amount])
+    cost_amount = AmountField(_l("Cost"), places=2, validators=[Optional(), finite_amount, InCurrency("cost_currency")])
     cost_currency = SelectField(_l("Currency of the cost"), default="")
     cost_krw_rate = AmountField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional()],
                                  description=_l("Not needed for a cost in won."))
@@ -233,6 +240,9 @@ class ConsultationForm(Form):
         positive_rate(self, field)
         if self.cost_amount.data is not None:
             validate_rate(self.cost_currency, field)
+
+    def validate_cost_amount(self, field):
+        validate_won_total(field, self.cost_currency, self.cost_krw_rate)
 
 
 SORTS = {

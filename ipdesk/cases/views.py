@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
@@ -121,17 +122,44 @@ def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
         companies = _company_choices(int(chosen)) if chosen.isdigit() and len(chosen) < 12 else []
     else:
         companies = _company_choices()
+    country = None
+    if request.method == "POST":
+        country, places = _chosen_places()
+    else:
+        places = _places(case)
+    form = IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies, **places, **kwargs)
+    # held for the request: the session keeps loaded objects only while something refers to them, and the
+    # service that files the case looks the country and its hub up again
+    form.chosen_country = country
+    return form
+
+
+def _places(case: Case | None) -> dict:
+    """The menus of active countries and of their regions; a submitted case keeps its country, so its menu of
+    regions offers that country's alone."""
     codes = db.session.scalars(sa.select(Country.code).where(Country.is_active)).all()
-    # a submitted case keeps its country: its menu of regions offers that country's alone
     region_codes = [case.country_code] if case is not None and case.stage is not Stage.draft else codes
-    return IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies,
-                      country_choices=country_choices(codes), region_choices=region_choices(region_codes), **kwargs)
+    return {"country_choices": country_choices(codes), "region_choices": region_choices(region_codes)}
+
+
+def _chosen_places() -> tuple[Country | None, dict]:
+    """A submission is checked against the country and region chosen, not the whole menus (make bench): the
+    country is loaded with its hub for the routing that follows, and a region chosen with its country's."""
+    chosen = request.form.get("country_code", "")
+    country = db.session.scalar(sa.select(Country).where(Country.code == chosen, Country.is_active)
+                                .options(joinedload(Country.primary_hub))) if chosen else None
+    if country is None:
+        return None, {"country_choices": []}
+    regions = region_choices([country.code]) if request.form.get("infringer_region_code") else []
+    return country, {"country_choices": country_choices([country.code]), "region_choices": regions}
 
 
 def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):
-    """The intake page again (errors, kept input); a new case's company menu offers every company again."""
-    if case is None and current_user.role is not Role.exporter and request.method == "POST":
-        form.company_id.choices = select_choices(_company_choices())  # the choice typed stays selected
+    """The intake page again (errors, kept input), its menus whole again after a submission narrowed them."""
+    if request.method == "POST":  # the choices typed stay selected
+        form.offer_places(**_places(case))
+        if case is None and current_user.role is not Role.exporter:
+            form.company_id.choices = select_choices(_company_choices())
     return render_template("cases/intake.html", form=form, case=case, staged=staged,
                            to_submit=REQUIRED_FOR_SUBMISSION), status
 

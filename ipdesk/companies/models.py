@@ -156,3 +156,24 @@ class Invitation(db.Model):
 
     def is_open(self, now: datetime) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class RegistrationRequest(db.Model):
+    """A company's registration waiting for its first user to open the link mailed to their address.
+
+    Nothing exists in ``companies`` or ``users`` until then, so a registration with someone else's address
+    creates nothing, and the answer to the form cannot tell whether the address has an account. Only the
+    token's hash is kept; the row goes once used or expired.
+    """
+
+    __tablename__ = "registration_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # the form's answers (company, sectors, countries, name), as register_company takes them
+    data: Mapped[dict] = mapped_column(sa.JSON)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -17,8 +17,11 @@ from ipdesk.companies.models import (
     CompanyExportCountry,
     CompanyRefusal,
     CompanySector,
+    CompanySize,
     CompanyStatus,
     Invitation,
+    RegistrationRequest,
+    Sector,
 )
 from ipdesk.companies.registration_number import normalize_registration_number
 from ipdesk.core.db import bump_version, utcnow
@@ -39,12 +42,8 @@ def registration_number_taken(number: str) -> bool:
     return db.session.scalar(sa.select(sa.func.count()).where(Company.registration_number == number)) > 0
 
 
-def register_company(data: dict, *, locale: str | None) -> User:
-    """Create a company awaiting approval and its first user (an exporter who consented).
-
-    :param data: name_ko, name_en, registration_number, size, sectors, export_countries (codes of the
-        network's active countries), user_name, email, password, privacy_consent (validated by the form).
-    """
+def _check_registration(data: dict) -> tuple[list[str], str]:
+    """The export countries and the normalised registration number of a registration, or a ServiceError."""
     if not data.get("privacy_consent"):
         raise ServiceError(_("You must agree to the privacy policy to register."), field="privacy_consent")
     export_countries = list(dict.fromkeys(data.get("export_countries") or ()))
@@ -57,6 +56,74 @@ def register_company(data: dict, *, locale: str | None) -> User:
               "Ask one of its users to invite you."),
             field="registration_number",
         )
+    return export_countries, number
+
+
+def request_registration(data: dict, *, locale: str | None) -> None:
+    """Mail the address of a registration: a link that creates the company and its first user, or, when the
+    address has an account, a note to its owner. The caller answers the same either way, and both ways do
+    the same work (a password hash, one e-mail in the outbox), so neither the page nor its timing tells
+    whether the address has an account.
+
+    :param data: the registration form's data (see ``register_company``).
+    """
+    _check_registration(data)
+    email = data["email"].strip().lower()
+    password_hash = hash_password(data["password"])
+    now = utcnow()
+    # expired requests go, with the personal data they hold
+    db.session.execute(sa.delete(RegistrationRequest).where(RegistrationRequest.expires_at <= now))
+    account = db.session.scalar(sa.select(User).where(User.email == email))
+    log_event("company.registration_requested", data={"existing_account": account is not None},
+              personal={"email": email}, about=account)
+    if account is not None:
+        notifications.registration_with_existing_address(account)
+        return
+    token = secrets.token_urlsafe(32)
+    answers = {key: data[key] for key in REGISTRATION_FIELDS}
+    answers["size"] = data["size"].name
+    answers["sectors"] = [sector.name for sector in data["sectors"]]
+    db.session.add(RegistrationRequest(
+        email=email, token_hash=_token_hash(token), data=answers, password_hash=password_hash, locale=locale,
+        created_at=now, expires_at=now + timedelta(hours=current_app.config["REGISTRATION_CONFIRM_HOURS"])))
+    db.session.flush()
+    notifications.registration_to_confirm(email, token, name=data["user_name"].strip(), language=locale)
+
+
+REGISTRATION_FIELDS = ("name_ko", "name_en", "registration_number", "export_countries", "user_name",
+                       "privacy_consent")
+
+
+def find_registration_request(token: str) -> RegistrationRequest | None:
+    """The registration waiting for this link, unless it expired."""
+    request = db.session.scalar(sa.select(RegistrationRequest)
+                                .where(RegistrationRequest.token_hash == _token_hash(token)))
+    if request is None or request.expires_at <= utcnow():
+        return None
+    return request
+
+
+def confirm_registration(request: RegistrationRequest) -> User | None:
+    """Create the company and its first user of a registration whose link was opened; None if it was used
+    meanwhile (the link works once, even twice at the same instant: only one DELETE finds the row)."""
+    taken = db.session.execute(sa.delete(RegistrationRequest).where(RegistrationRequest.id == request.id)
+                               .execution_options(synchronize_session=False))
+    if not taken.rowcount:
+        return None
+    data = {**request.data, "email": request.email, "size": CompanySize[request.data["size"]],
+            "sectors": [Sector[name] for name in request.data["sectors"]]}
+    return register_company(data, locale=request.locale, password_hash=request.password_hash)
+
+
+def register_company(data: dict, *, locale: str | None, password_hash: str) -> User:
+    """Create a company awaiting approval and its first user (an exporter who consented and proved the
+    address is theirs).
+
+    :param data: name_ko, name_en, registration_number, size, sectors, export_countries (codes of the
+        network's active countries), user_name, email, privacy_consent (validated by the form).
+    :param password_hash: of the password chosen at registration.
+    """
+    export_countries, number = _check_registration(data)
     if email_taken(data["email"]):
         raise ServiceError(_("An account with this e-mail address already exists."), field="email")
     now = utcnow()
@@ -72,7 +139,7 @@ def register_company(data: dict, *, locale: str | None) -> User:
     user = User(
         email=data["email"].strip().lower(),
         name=data["user_name"].strip(),
-        password_hash=hash_password(data["password"]),
+        password_hash=password_hash,
         role=Role.exporter,
         company=company,
         locale=locale,
@@ -172,11 +239,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite_colleague(company: Company, email: str, actor: User) -> tuple[Invitation, str]:
-    """Invite ``email`` into ``company``; returns the invitation and its one-time token."""
+def invite_colleague(company: Company, email: str, actor: User, *, language: str | None) -> Invitation:
+    """Invite ``email`` into ``company`` and mail the invitation (its one-time link goes to the mailbox only).
+
+    Only a colleague already in this company is refused here: saying so for other addresses would tell any
+    exporter which addresses have an account. An address with an account elsewhere is invited like any other;
+    its owner is told by mail that the address has an account, and the invitation can never be accepted.
+    """
     email = email.strip().lower()
-    # Only a colleague already in this company is refused here: saying so for other addresses would
-    # tell any exporter which addresses have an account. Such an invitation can never be accepted.
     member = db.session.scalar(sa.select(User.id).where(User.email == email, User.company_id == company.id))
     if member is not None:
         raise ServiceError(_("This colleague is already a member of your company."), field="email")
@@ -197,14 +267,16 @@ def invite_colleague(company: Company, email: str, actor: User) -> tuple[Invitat
         company=company,
         email=email,
         token_hash=_token_hash(token),
-        invited_by_id=actor.id,
+        invited_by=actor,
         expires_at=now + timedelta(days=current_app.config["INVITATION_DAYS"]),
     )
     db.session.add(invitation)
     db.session.flush()
     log_event("invitation.created", actor=actor, obj=invitation, data={"company_id": company.id},
               personal={"email": email}, about=None)  # no account has this address yet
-    return invitation, token
+    account = db.session.scalar(sa.select(User).where(User.email == email))
+    notifications.invitation_sent(invitation, token, account=account, language=language)
+    return invitation
 
 
 def find_open_invitation(token: str) -> Invitation | None:

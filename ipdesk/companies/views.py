@@ -9,6 +9,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -29,7 +30,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error
-from ipdesk.extensions import db
+from ipdesk.extensions import db, limiter
 from ipdesk.policy import can, get_company, get_invitation, requires
 from ipdesk.refusals.models import RefusalScope
 from ipdesk.refusals.services import active_reasons
@@ -37,13 +38,13 @@ from ipdesk.refusals.services import active_reasons
 bp = Blueprint("companies", __name__)
 
 
-def _team_page(company: Company, invite_form: InvitationForm, new_link: str | None = None, status: int = 200):
+def _team_page(company: Company, invite_form: InvitationForm, status: int = 200):
     invitations = db.session.scalars(
         sa.select(Invitation).where(Invitation.company_id == company.id).order_by(Invitation.created_at.desc())
         .options(selectinload(Invitation.invited_by)).limit(50)
     ).all()
     return render_template("companies/mine.html", company=company, invite_form=invite_form,
-                           invitations=invitations, new_link=new_link, now=utcnow()), status
+                           invitations=invitations, now=utcnow()), status
 
 
 @bp.get("/company")
@@ -55,7 +56,14 @@ def my_company():
     return _team_page(company, InvitationForm())
 
 
+def _inviter_key() -> str:
+    return f"invitation-sender:{current_user.get_id()}"
+
+
 @bp.post("/company/invitations")
+@limiter.limit(lambda: current_app.config["INVITATION_RATE_LIMIT"])
+@limiter.limit(lambda: current_app.config["INVITATION_ACCOUNT_RATE_LIMIT"], key_func=_inviter_key,
+               deduct_when=lambda response: response.status_code == 302)  # invitations sent
 @login_required
 def create_invitation():
     if current_user.company_id is None:
@@ -65,14 +73,14 @@ def create_invitation():
     if not form.validate_on_submit():
         return _team_page(company, form, status=422)
     try:
-        _invitation, token = invite_colleague(company, form.email.data, current_user)
+        invite_colleague(company, form.email.data, current_user, language=str(get_locale()))
     except ServiceError as error:
         form.email.errors = [*form.email.errors, error.message]
         return _team_page(company, form, status=422)
-    link = url_for("auth.accept_invite", token=token, _external=True)
-    flash(_("Invitation created. Send this link to your colleague; it works once, for %(days)d days.",
-            days=current_app.config["INVITATION_DAYS"]), "success")
-    return _team_page(company, InvitationForm(formdata=None), new_link=link)
+    # the same answer whether or not the address has an account
+    flash(_("Invitation sent to %(email)s. The link in it works once, for %(days)d days.",
+            email=form.email.data.strip().lower(), days=current_app.config["INVITATION_DAYS"]), "success")
+    return redirect(url_for("companies.my_company"))
 
 
 @bp.post("/company/invitations/<int:invitation_id>/revoke")

@@ -1,13 +1,16 @@
 """Backups of the database and of what the domains keep beside it, checked by SHA-256, and their restoration.
 
-A backup directory holds ``manifest.json`` (rows per table, the hash of the database copy, and one
-entry per part) and the database (SQLite: a copy made with the online backup API; PostgreSQL: a
+A backup directory holds ``manifest.json`` (rows per table, the hash of the database copy, one entry per part,
+and an HMAC of all that under ``IPDESK_BACKUP_KEY``, a key kept outside the backups, so a manifest changed and
+re-hashed is refused) and the database (SQLite: a copy made with the online backup API; PostgreSQL: a
 ``pg_dump`` custom-format archive). The rest comes from the parts the domains register with
 ``register_part``: each reads its manifest entry from the same snapshot as the database copy (so
 the manifest describes exactly what the copy holds), copies its files into the backup with their
-hashes, puts them back on restore and checks the restored state. This module names no domain.
+hashes, puts them back on restore and checks the restored state, and names the append-only tables whose
+triggers a restored database must have. This module names no domain.
 """
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -26,6 +29,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 
 MANIFEST = "manifest.json"
+SIGNATURE = "signature"  # the manifest's key holding the HMAC-SHA256 of the rest
 FORMAT = 1
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.dump"}
 CHUNK = 1024 * 1024
@@ -46,6 +50,7 @@ class BackupPart:
     """
 
     key: str
+    append_only: tuple[str, ...] = ()  # tables whose database triggers refuse UPDATE, DELETE and TRUNCATE
 
     def inventory(self, query: Query, tables: set[str]) -> Any:
         """Its manifest entry (plain JSON), read from the snapshot the database copy is made of."""
@@ -79,6 +84,56 @@ def register_part(app: Flask, part: BackupPart) -> None:
 
 def backup_parts() -> list[BackupPart]:
     return current_app.extensions.get("backup_parts", [])
+
+
+def append_only_tables() -> list[str]:
+    return [table for part in backup_parts() for table in part.append_only]
+
+
+# PostgreSQL's pg_trigger.tgtype bits: BEFORE, and the events a trigger fires on
+_BEFORE, _EVENTS = 2, {"DELETE": 8, "UPDATE": 16, "TRUNCATE": 32}
+
+
+def append_only_problems(connection, tables) -> list[str]:
+    """Each append-only table's guard, read from the database's catalogue: an enabled, unconditional BEFORE
+    trigger that raises, for UPDATE and DELETE (and TRUNCATE on PostgreSQL; SQLite has none). Returns what is
+    missing; a restore of a dump without them, or a trigger dropped by hand, leaves the log open to rewriting."""
+    problems = []
+    for table in tables:
+        if connection.dialect.name == "postgresql":
+            rows = connection.execute(sa.text(
+                "SELECT t.tgtype FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_proc p ON p.oid = t.tgfoid "
+                "WHERE c.relname = :table AND c.relnamespace = current_schema()::regnamespace "
+                "AND NOT t.tgisinternal AND t.tgenabled IN ('O', 'A') AND t.tgqual IS NULL "
+                "AND cardinality(t.tgattr::int2[]) = 0 AND p.prosrc ILIKE '%RAISE EXCEPTION%'"), {"table": table})
+            guarded = {verb for (tgtype,) in rows for verb, bit in _EVENTS.items() if tgtype & _BEFORE and tgtype & bit}
+            verbs = ("UPDATE", "DELETE", "TRUNCATE")
+        else:
+            rows = connection.execute(sa.text(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"), {"table": table})
+            pattern = re.compile(rf'^CREATE TRIGGER \S+ BEFORE (UPDATE|DELETE) ON "?{table}"? (FOR EACH ROW )?'
+                                 r"BEGIN SELECT RAISE\(ABORT,", re.IGNORECASE)
+            guarded = {m.group(1).upper() for (sql,) in rows if (m := pattern.match(" ".join(sql.split())))}
+            verbs = ("UPDATE", "DELETE")
+        problems += [f"{table}: no trigger refuses {verb} (the table is append-only)"
+                     for verb in verbs if verb not in guarded]
+    return problems
+
+
+def _backup_key() -> bytes:
+    key = current_app.config.get("BACKUP_KEY")
+    if not key:
+        raise BackupError("IPDESK_BACKUP_KEY is not set: a backup's manifest is signed with it, and a restore checks "
+                          "that signature. Set it to a long random secret kept outside the backups (the same one "
+                          "for backing up and restoring).")
+    return key.encode()
+
+
+def manifest_signature(manifest: dict) -> str:
+    """The HMAC-SHA256, under the backup key, of the manifest without its signature (as canonical JSON)."""
+    body = json.dumps({k: v for k, v in manifest.items() if k != SIGNATURE}, sort_keys=True, separators=(",", ":"))
+    return hmac.new(_backup_key(), body.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass
@@ -155,6 +210,7 @@ def make_backup(out: Path) -> tuple[dict, dict[str, int]]:
     """
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"{out} is not empty: a backup goes into a new directory.")
+    _backup_key()  # refused before anything is written
     out.mkdir(parents=True, exist_ok=True)
     dialect = db.engine.dialect.name
     database = out / DATABASE_FILES[dialect]
@@ -170,6 +226,7 @@ def make_backup(out: Path) -> tuple[dict, dict[str, int]]:
         "database": {"file": database.name, "sha256": sha256_of(database), "size": database.stat().st_size},
         **inventory,
     }
+    manifest[SIGNATURE] = manifest_signature(manifest)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest, copied
 
@@ -210,6 +267,13 @@ def read_manifest(source: Path) -> dict:
         raise BackupError(f"{source} holds no readable {MANIFEST}: {exc}") from exc
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{source} is a backup of an unknown format ({manifest.get('format')!r}).")
+    signature = manifest.get(SIGNATURE)
+    if not isinstance(signature, str):
+        raise BackupError(f"{source / MANIFEST} is not signed (made before backups were signed, or its signature "
+                          "was removed): it cannot be trusted, nothing was restored.")
+    if not hmac.compare_digest(signature, manifest_signature(manifest)):
+        raise BackupError(f"{source / MANIFEST} does not match its signature: it was changed after the backup was "
+                          "made, or signed with another IPDESK_BACKUP_KEY; nothing was restored.")
     return manifest
 
 
@@ -290,4 +354,5 @@ def verify_restored(manifest: dict) -> RestoreReport:
             problems, checked = part.verify(manifest.get(part.key), connection)
             report.problems += problems
             report.checked.update(checked)
+        report.problems += append_only_problems(connection, append_only_tables())
     return report

@@ -119,15 +119,18 @@ def transaction_will_write() -> bool:
     return g.get("write_intent", True) if has_app_context() else True
 
 
+def _setting(name: str, default: int) -> int:
+    try:
+        return current_app.config.get(name, default)
+    except RuntimeError:  # outside an app context (Alembic run on its own)
+        return default
+
+
 @sa.event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    timeout = 10_000
-    try:
-        timeout = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", timeout)
-    except RuntimeError:  # outside an app context (Alembic run on its own)
-        pass
+    timeout = _setting("SQLITE_BUSY_TIMEOUT_MS", 10_000)
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, below
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {int(timeout)}")
@@ -135,6 +138,20 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
+
+
+@sa.event.listens_for(Engine, "connect")
+def _configure_postgresql(dbapi_connection, connection_record):
+    """A statement waits at most ``POSTGRES_LOCK_TIMEOUT_MS`` for a lock (a row another request holds, the audit
+    chain's advisory lock), as a SQLite writer waits at most its busy timeout: then the request is answered "busy,
+    try again" (``ipdesk.core.errors.is_busy``) instead of piling up behind it."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    timeout = _setting("POSTGRES_LOCK_TIMEOUT_MS", 10_000)
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET lock_timeout = {int(timeout)}")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 @sa.event.listens_for(Engine, "begin")

@@ -1,5 +1,11 @@
 """Exceptions that services raise and views turn into messages or status codes."""
+import sqlalchemy as sa
+
 from ipdesk.core.transaction import refuse
+
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+# lock_not_available (lock_timeout passed), deadlock_detected: another transaction held what this one needed
+POSTGRES_BUSY = frozenset({"55P03", "40P01"})
 
 
 class ServiceError(Exception):
@@ -29,3 +35,16 @@ def check_version(obj, submitted_version: int | None, reload_url: str | None = N
         current = False
     if not current:
         raise StaleObjectError(reload_url)
+
+
+def is_busy(error: BaseException | None) -> bool:
+    """Whether ``error`` is a write that waited for a lock longer than allowed (SQLite's "database is locked" after
+    its busy timeout, PostgreSQL's lock timeout or a deadlock): the database is busy, and the same request sent
+    again a little later goes through."""
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)  # extended codes keep the primary one in the low byte
+    return getattr(original, "sqlstate", None) in POSTGRES_BUSY

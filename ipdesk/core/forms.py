@@ -1,8 +1,17 @@
-"""Form helpers shared by every domain: the base form, choices, amounts, currencies and their rates, passwords."""
+"""Form helpers shared by every domain: the base form, choices, dates, amounts, currencies and their rates,
+passwords."""
 import unicodedata
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, get_currency_name, parse_decimal
+import wtforms
+from babel.numbers import (
+    NumberFormatError,
+    get_currency_name,
+    get_currency_precision,
+    is_currency,
+    list_currencies,
+    parse_decimal,
+)
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -59,6 +68,34 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+# Far enough either way for any case, near enough that date arithmetic (a rule's months and days, a calendar
+# event's next day) never leaves the calendar: every date a form accepts lies in these years.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+class DateField(wtforms.DateField):
+    """A day as the browser's date input sends it (YYYY-MM-DD), from ``FIRST_YEAR`` to ``LAST_YEAR``.
+
+    Every form's dates are this field. A text that is no day ("2026-02-30") is told so, also where the date is
+    required (WTForms' DataRequired would replace that with "required"), and the text is kept for correction."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(_l("Not a date: write it as year-month-day, such as 2026-03-31.")) from exc
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            self.data = None
+            raise ValueError(_l("Give a date from the year %(first)d to the year %(last)d.",
+                                first=FIRST_YEAR, last=LAST_YEAR))
+
+    def validate(self, form, extra_validators=()):
+        if self.process_errors and any((value or "").strip() for value in self.raw_data or ()):
+            self.errors = list(self.process_errors)  # what was typed is not a usable date: say only that
+            return False
+        return super().validate(form, extra_validators)
+
+
 class AmountField(DecimalField):
     """A decimal as people write it: with grouping (150,000 or 1,385.2), full-width digits from an IME, or
     spaces around it. Grouping must be where the reader's language puts it: "1,50" is refused, not guessed."""
@@ -77,7 +114,11 @@ class AmountField(DecimalField):
             raise ValueError(_l("Enter a number, such as 150,000 or 1,385.2.")) from exc
 
 
-MAX_AMOUNT = Decimal("99999999999999.99")  # what Numeric(16, 2) holds
+# Every amount column is Numeric(16, 2), and SQLite keeps a number as a double, exact to 15 significant digits:
+# amounts up to 15 digits with at most 2 decimals read back the same on both databases.
+MONEY_PLACES = 2
+MAX_AMOUNT = Decimal("9999999999999.99")
+MAX_WON = 9_999_999_999_999  # an amount in won, as converted (amount_krw); sums of many stay inside 64 bits
 
 
 def finite_amount(form, field):
@@ -86,22 +127,55 @@ def finite_amount(form, field):
     if value is None:
         return
     if not value.is_finite() or value < 0 or value > MAX_AMOUNT:
-        raise ValidationError(_l("Enter an amount between 0 and 99,999,999,999,999.99."))
+        raise ValidationError(_l("Enter an amount between 0 and 9,999,999,999,999.99."))
 
 
-# Currencies of the network's markets first; any ISO 4217 code Babel knows is accepted.
+def currency_places(code: str) -> int:
+    """How many decimals an amount in ``code`` may have: its minor unit (none for won or yen, 2 for the dollar),
+    at most the 2 that amounts are kept with."""
+    return min(get_currency_precision(code), MONEY_PLACES)
+
+
+def has_places(value: Decimal, places: int) -> bool:
+    """``value`` needs no more than ``places`` decimals (1000.00 needs none)."""
+    return value == value.quantize(Decimal(1).scaleb(-places))
+
+
+class InCurrency:
+    """An amount with no more decimals than its currency (the field named ``currency``) allows: refused, not
+    rounded, since the databases would round it differently."""
+
+    def __init__(self, currency: str):
+        self.currency = currency
+
+    def __call__(self, form, field):
+        code = form[self.currency].data
+        if field.data is None or not code or not field.data.is_finite() or not is_currency(code):
+            return
+        places = currency_places(code)
+        if not has_places(field.data, places):
+            if places == 0:
+                raise ValidationError(_l("Amounts in %(currency)s have no decimals.", currency=code))
+            raise ValidationError(_l("Amounts in %(currency)s have at most %(places)d decimals.",
+                                     currency=code, places=places))
+
+
+# Currencies of the network's markets first, then every other ISO 4217 code Babel knows.
 COMMON_CURRENCIES = ("KRW", "USD", "CNY", "EUR", "JPY", "VND", "THB", "IDR", "INR", "MYR", "PHP", "SGD", "HKD",
                      "TWD", "MXN", "BRL", "GBP", "AUD", "CAD", "AED", "SAR", "TRY")
+OTHER_CURRENCIES = tuple(sorted(set(list_currencies()) - set(COMMON_CURRENCIES)))
 
 
 def currency_choices(blank_label) -> list:
-    """Options for a currency select: ``blank_label`` first, then the common currencies with their names."""
+    """Options for a currency select: ``blank_label`` first, then the common currencies with their names,
+    then all others."""
     locale = get_locale()
     return select_choices([("", blank_label)] + [(c, f"{c} · {get_currency_name(c, locale=locale)}")
-                                                 for c in COMMON_CURRENCIES])
+                                                 for c in COMMON_CURRENCIES + OTHER_CURRENCIES])
 
 
 MAX_RATE = 10_000_000
+RATE_PLACES = 6  # the scale of krw_rate, Numeric(18, 6)
 
 
 def validate_rate(currency_field, rate_field) -> None:
@@ -112,9 +186,24 @@ def validate_rate(currency_field, rate_field) -> None:
 
 
 def positive_rate(form, field):
-    """A conversion rate, when given, is a finite number above 0 and at most ``MAX_RATE``."""
-    if field.data is not None and (not field.data.is_finite() or field.data <= 0 or field.data > MAX_RATE):
+    """A conversion rate, when given, is a finite number above 0 and at most ``MAX_RATE``, with at most
+    ``RATE_PLACES`` decimals (kept exactly, not rounded)."""
+    if field.data is None:
+        return
+    if not field.data.is_finite() or field.data <= 0 or field.data > MAX_RATE:
         raise ValidationError(_l("Enter a rate above 0."))
+    if not has_places(field.data, RATE_PLACES):
+        raise ValidationError(_l("Give the rate with at most %(places)d decimals.", places=RATE_PLACES))
+
+
+def validate_won_total(amount_field, currency_field, rate_field) -> None:
+    """The amount converted to won fits what a cost keeps (``MAX_WON``); said next to the amount."""
+    amount, currency = amount_field.data, currency_field.data
+    rate = Decimal(1) if currency == "KRW" else rate_field.data
+    if amount is None or rate is None or not currency or not (amount.is_finite() and rate.is_finite()):
+        return  # other checks say what is missing or wrong
+    if amount * rate > MAX_WON:
+        raise ValidationError(_l("This comes to more than 9,999,999,999,999 won: check the amount and the rate."))
 
 
 class PasswordStrength:

@@ -7,12 +7,19 @@ a message and a redirect). Views never roll back: the commit point does. What a 
 behind (a failed sign-in, a failed integrity check) is written through ``record_despite_refusal``:
 written at once, and written again after the rollback of a refused request, in the transaction the
 commit point commits.
+
+Nothing slow runs inside a transaction that writes: a request that renders a document or re-hashes files
+reads first, does the slow part ``outside_transaction`` and only then writes (an audit entry), in a short
+transaction of its own; on SQLite no other writer waits for the slow part.
 """
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from flask import g, has_request_context
+from sqlalchemy.orm import Session
 
+from ipdesk.core.db import transaction_will_write
 from ipdesk.extensions import db
 
 _REFUSED = "request_refused"
@@ -40,6 +47,50 @@ def record_despite_refusal(write: Callable[[], T]) -> T:
     if has_request_context():
         g.setdefault(_KEPT, []).append(write)
     return result
+
+
+@contextmanager
+def outside_transaction() -> Iterator[None]:
+    """Run the block (a PDF's rendering, a re-hash) in no transaction: the request's reads so far end here, and
+    what it writes afterwards begins a transaction of its own, as short as the write (SQLite: ``BEGIN IMMEDIATE``
+    then, never before the slow part). Only a request that has not written may do slow work; objects it loaded
+    are read again when next used."""
+    if transaction_will_write() or db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("slow work inside a transaction that writes")
+    db.session.rollback()  # it only read: this lets go of its snapshot and nothing else
+    try:
+        yield
+    finally:
+        begin_writing()
+
+
+def begin_writing() -> None:
+    """A request that only read so far and now must write (a dead job to mark failed; an audit entry after a
+    render): its reads end here, and its write begins a transaction of its own (SQLite: ``BEGIN IMMEDIATE``,
+    committed at the commit point as usual). Objects it loaded are read again when next used."""
+    if transaction_will_write():
+        return
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("a change made before the request declared it would write")
+    db.session.rollback()  # it only read: this lets go of its snapshot and nothing else
+    g.write_intent = True
+
+
+def write_apart(write: Callable[[Session], T]) -> T:
+    """Do ``write`` in a session and a short transaction of its own, committed at once whatever the request or
+    command around it then does (a job's progress, a dead job marked failed, a failed check recorded while a
+    command goes on re-hashing); ``write`` gets that session. Not from inside a transaction that writes: on SQLite
+    it would wait for the lock its own caller holds."""
+    previous = g.get("write_intent")
+    g.write_intent = True
+    try:
+        with Session(db.engine) as session, session.begin():
+            return write(session)
+    finally:
+        if previous is None:
+            g.pop("write_intent", None)
+        else:
+            g.write_intent = previous
 
 
 def discard_change() -> None:

@@ -2,7 +2,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -10,10 +9,21 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ipdesk.companies.models import CompanySize
-from ipdesk.core.forms import AmountField, Form, currency_choices, finite_amount, positive_rate, validate_rate
+from ipdesk.core.forms import (
+    AmountField,
+    DateField,
+    Form,
+    InCurrency,
+    currency_choices,
+    finite_amount,
+    has_places,
+    positive_rate,
+    validate_rate,
+    validate_won_total,
+)
 from ipdesk.costs.models import CostCategory, Payer
 
 
@@ -22,7 +32,7 @@ class CostForm(Form):
                            validators=[InputRequired()])
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
     payer = SelectField(_l("Paid by"), choices=Payer.choices(), coerce=Payer.coerce, validators=[InputRequired()])
-    amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(), finite_amount])
+    amount = AmountField(_l("Amount"), places=2, validators=[InputRequired(), finite_amount, InCurrency("currency")])
     currency = SelectField(_l("Currency"), validators=[DataRequired()])
     krw_rate = AmountField(_l("Rate to won (KRW per unit)"), places=None, validators=[Optional(), positive_rate],
                             description=_l("Not needed for amounts in won."))
@@ -32,6 +42,9 @@ class CostForm(Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="cost", **kwargs)
         self.currency.choices = currency_choices(_l("Choose…"))
+
+    def validate_amount(self, field):
+        validate_won_total(field, self.currency, self.krw_rate)
 
     def validate_krw_rate(self, field):
         validate_rate(self.currency, field)
@@ -48,3 +61,7 @@ class CostShareRuleForm(Form):
     is_active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
     submit = SubmitField(_l("Save"))
+
+    def validate_share_percent(self, field):
+        if field.data is not None and field.data.is_finite() and not has_places(field.data, 2):
+            raise ValidationError(_l("Give the share with at most 2 decimals."))

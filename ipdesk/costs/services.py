@@ -12,6 +12,7 @@ from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import CompanySize
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.forms import MAX_WON
 from ipdesk.core.reference import save_reference_row
 from ipdesk.costs.models import Cost, CostShareRule, Payer
 from ipdesk.extensions import db
@@ -35,9 +36,13 @@ def record_cost(case: Case, data: dict, actor, *, consultation_id: int | None = 
     if rate is None or rate <= 0:
         raise ServiceError(_("Give the rate that converts the amount to won (KRW per 1 %(currency)s).",
                              currency=currency), field="krw_rate")
+    amount_krw = to_krw(data["amount"], rate)
+    if amount_krw > MAX_WON:  # the forms say so first; a total beyond it would overflow the reports' sums
+        raise ServiceError(_("This comes to more than 9,999,999,999,999 won: check the amount and the rate."),
+                           field="amount")
     cost = Cost(case_id=case.id, category=data["category"], description=(data.get("description") or "").strip(),
                 payer=data["payer"], amount=data["amount"], currency=currency, krw_rate=rate,
-                amount_krw=to_krw(data["amount"], rate), incurred_on=data["incurred_on"],
+                amount_krw=amount_krw, incurred_on=data["incurred_on"],
                 consultation_id=consultation_id, created_by_id=actor.id)
     db.session.add(cost)
     case.updated_at = utcnow()

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -13,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ipdesk.core.forms import Form, select_choices
+from ipdesk.core.forms import DateField, Form, select_choices
 from ipdesk.core.i18n import date_text
 
 

@@ -119,7 +119,9 @@ def _add_events(calendar, deadlines, stamp) -> None:
         event.add("uid", f"deadline-{deadline.id}@ipdesk")
         event.add("dtstamp", stamp)
         event.add("dtstart", deadline.due_on)
-        event.add("dtend", deadline.due_on + timedelta(days=1))
+        # an all-day event lasts one day; said as a duration, a due date at the calendar's end (9999-12-31)
+        # needs no next day, which would overflow
+        event.add("duration", timedelta(days=1))
         event.add("summary", f"{deadline.case.display_reference}: {deadline.title}")
         event.add("url", url_for("cases.view_case", case_id=deadline.case_id, _external=True))
         calendar.add_component(event)

@@ -20,6 +20,7 @@ def _in_backup(key) -> str:
 
 class EvidenceFiles(BackupPart):
     key = "evidence"  # a list of {"key", "sha256", "size"}, one per evidence_files row, by id
+    append_only = ("custody_events",)  # the chain of custody
 
     def inventory(self, query: Query, tables: set[str]) -> list[dict]:
         if "evidence_files" not in tables:

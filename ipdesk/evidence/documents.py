@@ -1,5 +1,6 @@
-"""Office documents as evidence, checked by their content: the container (a Compound File for HWP, a ZIP
-package for HWPX and Office Open XML), its main part, and nothing active inside.
+"""Documents as evidence, checked by their content: PDFs parsed for active content, and office documents by
+their container (a Compound File for HWP, a ZIP package for HWPX and Office Open XML), their main part, and
+nothing active inside.
 
 Korean firms keep their evidence in HWP and HWPX (Hancom), DOCX, XLSX and PPTX. Each is recognised by what it
 holds, never by its name: an HWP by its file header and body text streams; an HWPX by its mimetype entry and
@@ -7,16 +8,27 @@ its sections; a DOCX, XLSX or PPTX by the main part its content types name. Macr
 OLE objects and ActiveX controls, links that fetch content from elsewhere, and password protection (which
 hides the content from this check) are refused, each with a reason in words. Only the package's directory and
 its few small index parts are read, never the whole document unpacked.
+
+A PDF is parsed and every object of it walked (``pdf_walk``) in a child process capped in memory and time:
+scripts, actions that start programs, open other files or send data, attached files, XFA forms and
+multimedia are refused, however the file encodes them.
 """
 import csv
 import io
+import json
 import re
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 from typing import BinaryIO
 from xml.etree import ElementTree
 
 import olefile
+from flask import current_app
 from flask_babel import gettext as _
+
+from ipdesk.evidence import pdf_walk
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HWP_SIGNATURE = b"HWP Document File"
@@ -43,6 +55,10 @@ MAX_ENTRIES = 20_000  # a document has dozens of parts; tens of thousands is an 
 MAX_INDEX_PART = 1024 * 1024  # the content types, the relationships, HWPX's mimetype and manifest are small
 EXTERNAL_LINK = re.compile(rb'TargetMode\s*=\s*["\']External["\']', re.I)
 LINK_TYPES_FETCHED = (b"/attachedTemplate", b"/oleObject", b"/frame", b"/subDocument")
+PDF = "application/pdf"
+# wall time of the child that walks a PDF (its CPU is capped at pdf_walk.CPU_SECONDS), within the 30 s a
+# gunicorn worker is given to answer
+PDF_CHECK_SECONDS = pdf_walk.CPU_SECONDS + 5
 
 
 class DocumentRefused(Exception):
@@ -84,6 +100,52 @@ def inspect_document(handle: BinaryIO) -> str:
     if head.startswith(b"PK\x03\x04"):
         return _package(handle)
     raise _damaged()
+
+
+def _pdf_refusals() -> dict:
+    return {
+        pdf_walk.SCRIPT: _("it contains scripts (JavaScript) that can run when it is opened; print it to a new PDF "
+                           "and upload that"),
+        pdf_walk.ACTION: _("it can start programs, open other files or send data elsewhere when it is opened or "
+                           "clicked; print it to a new PDF and upload that"),
+        pdf_walk.ATTACHMENT: _("it carries other files inside it (attachments); upload those files on their own, "
+                               "and the PDF printed to a new PDF without them"),
+        pdf_walk.XFA: _("it is an XFA form, whose pages are made by scripts when it is opened; print it to a new "
+                        "PDF and upload that"),
+        pdf_walk.MEDIA: _("it contains multimedia or 3D content that plays on its own; print it to a new PDF and "
+                          "upload that"),
+        pdf_walk.TOO_COMPLEX: _("it could not be checked within the memory and time allowed (it unpacks to far "
+                                "more than its size); print it to a new PDF and upload that"),
+    }
+
+
+def inspect_pdf(handle: BinaryIO) -> str:
+    """The type of the PDF in ``handle`` (a stored upload, a real file): PDF, once nothing active is found in it.
+
+    :raises DocumentRefused: it holds active content, cannot be parsed, or is protected by a password.
+    """
+    try:
+        child = subprocess.run([sys.executable, "-I", str(Path(pdf_walk.__file__))], stdin=handle,
+                               capture_output=True, timeout=PDF_CHECK_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        found = pdf_walk.TOO_COMPLEX
+    except OSError:  # no process to be had (the machine is out of memory or processes)
+        current_app.logger.exception("PDF check could not start")
+        raise DocumentRefused(_("it could not be checked just now; upload it again in a moment")) from None
+    else:
+        try:
+            found = json.loads(child.stdout)["found"]
+        except (ValueError, KeyError, TypeError):  # the child died: its memory or CPU cap, or a fault of qpdf
+            current_app.logger.warning("PDF check ended without an answer (exit status %s): %s", child.returncode,
+                                       child.stderr.decode(errors="replace")[-2000:])
+            found = pdf_walk.TOO_COMPLEX
+    if found is None:
+        return PDF
+    if found == pdf_walk.DAMAGED:
+        raise _damaged()
+    if found == pdf_walk.PASSWORD:
+        raise _password()
+    raise DocumentRefused(_pdf_refusals()[found])
 
 
 def _compound_file(handle: BinaryIO) -> str:

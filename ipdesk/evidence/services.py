@@ -19,6 +19,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind, StagedFile
+from ipdesk.evidence.names import portable_name
 from ipdesk.evidence.storage import get_storage
 from ipdesk.evidence.uploads import accept_upload
 from ipdesk.extensions import db
@@ -106,14 +107,25 @@ def stored_hash(key: str) -> str | None:
     return digest.hexdigest()
 
 
+def check_result(expected: str, current: str | None) -> str:
+    """'ok', 'mismatch' or 'missing': a stored file's hash now (None: no file) against the one recorded."""
+    if current == expected:
+        return "ok"
+    return "missing" if current is None else "mismatch"
+
+
+def record_failed_check(file: EvidenceFile, current: str | None, actor=None) -> None:
+    """A failed integrity check, in the file's chain of custody and the audit log (kept if the request is refused)."""
+    note = f"SHA-256 {current}" if current else ""  # what was found, in no one language (the kind says it failed)
+    record_despite_refusal(lambda: record_custody(file, CustodyKind.mismatch, actor, note=note))
+
+
 def verify_file(file: EvidenceFile, actor=None) -> str:
     """'ok', 'mismatch' or 'missing'; a failure is recorded in the chain of custody and the audit log."""
     current = stored_hash(file.storage_key)
-    if current == file.sha256:
-        return "ok"
-    result = "missing" if current is None else "mismatch"
-    note = f"SHA-256 {current}" if current else ""  # what was found, in no one language (the kind says it failed)
-    record_despite_refusal(lambda: record_custody(file, CustodyKind.mismatch, actor, note=note))
+    result = check_result(file.sha256, current)
+    if result != "ok":
+        record_failed_check(file, current, actor)
     return result
 
 
@@ -125,6 +137,28 @@ def unreferenced_keys() -> Iterator[str]:
             sa.select(model.storage_key).where(model.storage_key >= prefix, model.storage_key < prefix + "g")
             for model in (EvidenceFile, StagedFile)))))
         yield from (key for key in keys if key not in known)
+
+
+def stored_age(key: str) -> timedelta | None:
+    """How long ago the file stored under ``key`` was written (None: there is none)."""
+    try:
+        return timedelta(seconds=max(0.0, time.time() - get_storage().modified(key)))
+    except FileNotFoundError:
+        return None
+
+
+def discard_unreferenced(key: str, older_than: timedelta) -> bool:
+    """Delete the stored file ``key`` if it is still named by no row and still older than ``older_than`` (a crash
+    between storing a file and committing its row, or a file a forced restore left behind); True if deleted."""
+    age = stored_age(key)
+    if age is None or age < older_than:
+        return False
+    named = db.session.scalar(sa.select(sa.union(*(sa.select(model.id).where(model.storage_key == key)
+                                                   for model in (EvidenceFile, StagedFile))).exists()))
+    if named:
+        return False
+    get_storage().delete(key)
+    return True
 
 
 def abandoned_uploads(older_than: timedelta) -> tuple[list[tuple[Path, timedelta]], list[tuple[Path, timedelta]]]:
@@ -163,7 +197,8 @@ def verify_case(case: Case, actor) -> dict[str, list[EvidenceFile]]:
 
 def evidence_bundle(case: Case, actor):
     """A ZIP (an open temporary file) of the case's evidence files and a manifest; each file is
-    checked first, and its export is recorded in its chain of custody.
+    checked first, and its export is recorded in its chain of custody. Each entry is named for every
+    system (``portable_name``); the manifest gives each its uploader's name.
 
     :raises ValueError: a file failed its integrity check (the bundle would not be evidence).
     """
@@ -181,7 +216,8 @@ def evidence_bundle(case: Case, actor):
     storage = get_storage()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         for number, file in enumerate(files, 1):
-            arcname = f"{number:03d}-{file.original_name}"
+            # unique by its number (case folded or not), valid and extracted whole on every system
+            arcname = portable_name(file.original_name, file.content_type, prefix=f"{number:03d}-")
             with storage.open(file.storage_key) as handle, bundle.open(arcname, "w", force_zip64=True) as out:
                 for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
                     out.write(chunk)

@@ -44,6 +44,9 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def modified(self, key: str) -> float:
+        """When the file was last written (a POSIX timestamp); FileNotFoundError if there is none."""
+
     def list(self) -> Iterator[str]:
         """Every stored key, in sorted order (callers may batch by prefix)."""
 
@@ -89,6 +92,9 @@ class FilesystemStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def modified(self, key: str) -> float:
+        return self._path(key).stat().st_mtime
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

@@ -17,10 +17,12 @@ from ipdesk.evidence.documents import (
     DOCX,
     HWP,
     HWPX,
+    PDF,
     PPTX,
     XLSX,
     DocumentRefused,
     inspect_document,
+    inspect_pdf,
     looks_like_table,
 )
 from ipdesk.evidence.storage import get_storage
@@ -113,10 +115,10 @@ def clean_name(name: str | None) -> str:
 
 
 # Inside an image or a PDF, these betray a second file (a polyglot: an archive or a web page riding
-# along, which another program would open as such) or active content.
+# along, which another program would open as such). A PDF's own active content is found by parsing it
+# (documents.inspect_pdf), which sees through the encodings a scan of bytes cannot.
 ARCHIVE_MARKS = (b"PK\x03\x04", b"PK\x05\x06", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c")
 MARKUP_MARKS = (b"<script", b"<html", b"<!doctype html", b"<?php", b"<svg", b"<iframe", b"javascript:")
-PDF_ACTIVE_MARKS = (b"/javascript", b"/js ", b"/js(", b"/js<", b"/launch", b"/richmedia")
 WINDOW = 64  # bytes kept between chunks so a mark split across two chunks is still seen
 
 
@@ -125,10 +127,8 @@ class ContentScanner:
 
     def __init__(self, group: str, content_type: str):
         marks = []
-        if group == "image" or content_type == "application/pdf":
+        if group == "image" or content_type == PDF:
             marks += [(m, "archive") for m in ARCHIVE_MARKS] + [(m, "markup") for m in MARKUP_MARKS]
-        if content_type == "application/pdf":
-            marks += [(m, "script") for m in PDF_ACTIVE_MARKS]
         self.marks = marks
         self.tail = b""
         self.found: str | None = None
@@ -196,6 +196,7 @@ def accept_upload(upload) -> StoredFile:
     if content_type in ("text/plain", "text/csv"):  # a table by its content; a note with commas is text
         content_type = "text/csv" if looks_like_table(head) else "text/plain"
     container = content_type in CONTAINER_TYPES  # a document: what it is, its content tells once stored
+    parsed = container or content_type == PDF  # a PDF: whether it holds active content, parsing it tells
     group = "document" if container else ALLOWED_TYPES.get(content_type)
     if group is None:
         raise UploadRefused(_("The file %(name)s is not of an accepted type: it is %(kind)s. Accepted: images "
@@ -203,10 +204,10 @@ def accept_upload(upload) -> StoredFile:
                               "video (MP4, WebM) and audio (MP3, M4A).", name=name, kind=refused_kind(content_type)))
     storage = get_storage()
     stored = storage.put(CheckedUpload(upload.stream, head, name=name, content_type=content_type, group=group))
-    if container:
+    if parsed:
         try:
             with storage.open(stored.key) as handle:
-                content_type = inspect_document(handle)
+                content_type = inspect_document(handle) if container else inspect_pdf(handle)
         except DocumentRefused as refused:
             storage.delete(stored.key)
             raise UploadRefused(_("The file %(name)s is refused: %(reason)s.", name=name,

@@ -12,6 +12,7 @@ from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.core.views import form_error
 from ipdesk.evidence.forms import EvidenceForm
 from ipdesk.evidence.models import CustodyKind, EvidenceFile
+from ipdesk.evidence.names import attachment, download_type, portable_name
 from ipdesk.evidence.services import add_evidence_item, evidence_bundle, record_custody, verify_case, verify_file
 from ipdesk.evidence.staging import files_of_form
 from ipdesk.evidence.storage import get_storage
@@ -68,8 +69,10 @@ def download(case_id: int, file_id: int):
                       "It is not served; the failure is recorded in its chain of custody.", name=file.original_name),
         ), 409
     record_custody(file, CustodyKind.downloaded, current_user)
-    response = send_file(get_storage().open(file.storage_key), mimetype=file.content_type, as_attachment=True,
-                         download_name=file.original_name, etag=file.sha256, conditional=False)
+    # Saved, never shown: under a name ending as its content is (not as its uploader named it), with that type
+    response = send_file(get_storage().open(file.storage_key), mimetype=download_type(file.content_type),
+                         etag=file.sha256, conditional=False)
+    response.headers["Content-Disposition"] = attachment(portable_name(file.original_name, file.content_type))
     response.content_length = file.size  # checked just now: the stream is exactly this long
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
@@ -112,5 +115,6 @@ def bundle(case_id: int):
         flash(_("No bundle was made: these files failed their integrity check: %(names)s.", names=str(error)),
               "danger")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
-    return send_file(archive, mimetype="application/zip", as_attachment=True,
-                     download_name=f"{case.reference or case.id}-evidence.zip")
+    response = send_file(archive, mimetype="application/zip")
+    response.headers["Content-Disposition"] = attachment(f"{case.reference or case.id}-evidence.zip")  # app-made
+    return response

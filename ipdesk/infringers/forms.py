@@ -1,9 +1,10 @@
 """The infringer record form and the link buttons of the case page."""
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ipdesk.core.forms import Form
+from ipdesk.core.urls import MAX_ID
 
 ONE_PER_LINE = _l("One per line.")
 
@@ -25,5 +26,5 @@ class InfringerForm(Form):
 class LinkForm(Form):
     """Link a record to a case, or make one from the case's infringer."""
 
-    infringer_id = IntegerField(validators=[Optional()])
+    infringer_id = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     create = SubmitField(_l("Create a record from this case's infringer"))

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ipdesk.cases.views import case_page
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.pagination import paginate
+from ipdesk.core.urls import id_arg
 from ipdesk.core.views import form_error
 from ipdesk.infringers.forms import InfringerForm, LinkForm
 from ipdesk.infringers.services import (
@@ -29,7 +30,7 @@ bp = Blueprint("infringers", __name__)
 def list_infringers():
     query = request.args.get("q", "")[:200]
     # Opened from a case ("find a record to link"): each row offers to link it to that case.
-    case_id = request.args.get("case", type=int)
+    case_id = id_arg("case")
     case = get_case(case_id, "infringer.link") if case_id else None
     page = paginate(search(query))
     return render_template("infringers/list.html", page=page, query=query, case=case,

@@ -23,6 +23,9 @@ class NotificationKind(LabelledEnum):
     daily_digest = "daily_digest", _l("A daily digest of my hubs' new cases")
     report_ready = "report_ready", _l("An all-country pack I asked for is ready or could not be made")
     password_reset = "password_reset", _l("Password reset")
+    email_confirmation = "email_confirmation", _l("Confirm the e-mail address of a registration")
+    account_exists = "account_exists", _l("Someone tried to register with an address that has an account")
+    invitation = "invitation", _l("An invitation to join a company")
 
     @property
     def is_essential(self) -> bool:
@@ -30,7 +33,12 @@ class NotificationKind(LabelledEnum):
         return self in ESSENTIAL_KINDS
 
 
-ESSENTIAL_KINDS = frozenset({NotificationKind.password_reset, NotificationKind.info_requested})
+ESSENTIAL_KINDS = frozenset({NotificationKind.password_reset, NotificationKind.info_requested,
+                             NotificationKind.email_confirmation, NotificationKind.account_exists,
+                             NotificationKind.invitation})
+# Mail about access to an account, to whoever holds the mailbox: never in the app, its body gone once sent.
+ACCOUNT_KINDS = frozenset({NotificationKind.password_reset, NotificationKind.email_confirmation,
+                           NotificationKind.account_exists, NotificationKind.invitation})
 
 
 class EmailStatus(LabelledEnum):
@@ -53,7 +61,8 @@ class Notification(db.Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # None: mail to an address without an account yet (a registration to confirm, an invitation)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     language: Mapped[str] = mapped_column(sa.String(5))
@@ -75,9 +84,10 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
 
-    user: Mapped["User"] = relationship()  # noqa: F821
+    user: Mapped["User | None"] = relationship()  # noqa: F821
 
     __table_args__ = (
+        sa.CheckConstraint("user_id IS NOT NULL OR NOT in_app", name="in_app_has_user"),
         sa.CheckConstraint("(email_status = 'off') = (email_to IS NULL)", name="email_has_address"),
         sa.CheckConstraint("in_app OR email_status <> 'off'", name="goes_somewhere"),
         sa.CheckConstraint("(email_status = 'sent') = (sent_at IS NOT NULL)", name="sent_has_time"),

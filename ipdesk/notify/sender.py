@@ -20,14 +20,18 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue
 
 from ipdesk.core.db import utcnow
 from ipdesk.extensions import db
 from ipdesk.notify.mail import OutgoingMail, build_message, is_permanent, transport
-from ipdesk.notify.models import EmailStatus, Notification, NotificationKind
+from ipdesk.notify.models import ACCOUNT_KINDS, EmailStatus, Notification
 
 BATCH_SIZE = 50
+# Someone is waiting at the sign-in page for these (a reset, a registration to confirm, an invitation):
+# they go out before any backlog of other mail.
+URGENT_FIRST = sa.case((Notification.kind.in_(ACCOUNT_KINDS), 0), else_=1)
 
 
 @dataclass
@@ -53,7 +57,7 @@ def claim_batch(now: datetime, size: int = BATCH_SIZE) -> tuple[str, list[Outgoi
     # UPDATE more than once and claim more rows than asked for.
     ids = db.session.scalars(
         sa.select(Notification.id).where(_claimable(now))
-        .order_by(Notification.next_attempt_at, Notification.id).limit(size)
+        .order_by(URGENT_FIRST, Notification.next_attempt_at, Notification.id).limit(size)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers instead
     ).all()
     rows = db.session.execute(
@@ -74,8 +78,8 @@ def _mark_sent(mail: OutgoingMail, token: str) -> None:
         sa.update(Notification)
         .where(Notification.id == mail.id, Notification.claim_token == token)
         .values(email_status=EmailStatus.sent, sent_at=utcnow(), claim_token=None, last_error="",
-                # a reset link is a key to the account: once mailed, the outbox keeps no copy
-                body=sa.case((Notification.kind == NotificationKind.password_reset, ""), else_=Notification.body))
+                # a reset, confirmation or invitation link is a key to an account: once mailed, no copy is kept
+                body=sa.case((Notification.kind.in_(ACCOUNT_KINDS), ""), else_=Notification.body))
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -140,12 +144,30 @@ def send_pending(now: datetime | None = None, batch_size: int = BATCH_SIZE) -> S
 
 # --- who runs it ---------------------------------------------------------------------------
 
+REDIS_DOWN = "ipdesk_notify_redis_down"
+
+
 def wake_sender(app) -> None:
-    """Called after a commit that made notifications: start their delivery without waiting for cron."""
+    """Called after a commit that made notifications: start their delivery without waiting for cron.
+
+    With the RQ sender and Redis down, the mail is not left waiting for Redis: this process's own sender
+    thread sends it (password resets first), and the log says so once, until Redis answers again.
+    """
     sender = app.config["NOTIFY_SENDER"]
     if sender == "rq":
-        queue = Queue(app.config["NOTIFY_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
-        queue.enqueue(send_pending_job, job_timeout=600, result_ttl=0)
+        timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+        connection = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=timeout, socket_timeout=timeout)
+        try:
+            Queue(app.config["NOTIFY_QUEUE"], connection=connection).enqueue(send_pending_job, job_timeout=600,
+                                                                            result_ttl=0)
+        except RedisError as error:
+            if not app.extensions.get(REDIS_DOWN):
+                app.extensions[REDIS_DOWN] = True
+                app.logger.warning("Redis is unreachable (%s): this process sends the outbox itself until it is "
+                                   "back", error)
+            local_sender(app).wake.set()
+        else:
+            app.extensions.pop(REDIS_DOWN, None)
     elif sender == "thread" and has_request_context():  # never from a short-lived command
         local_sender(app).wake.set()
 

@@ -16,13 +16,19 @@ from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import OPEN_STAGES, Case, Message, Stage, StageChange, Urgency
 from ipdesk.cases.record import audience, on_staff_side, staff_only
-from ipdesk.companies.models import Company
+from ipdesk.companies.models import Company, Invitation
 from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.infringers.services import known_infringers
 from ipdesk.network.services import hubs_covering
-from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
+from ipdesk.notify.models import (
+    ACCOUNT_KINDS,
+    EmailStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 from ipdesk.notify.sender import wake_sender
 from ipdesk.policy import can, hub_ids, hub_staff
 from ipdesk.reports.models import JobStatus, ReportJob
@@ -100,23 +106,42 @@ def _outbox_values(user: User, kind: NotificationKind, subject, by_email: bool, 
                    link: tuple[str, str] | None, case: Case | None, dedupe_key: str | None,
                    context: dict) -> dict | None:
     """The outbox row of one notification, rendered in ``user``'s language; None when it goes nowhere."""
-    in_app = in_app and kind is not K.password_reset  # a reset link lives in the mailbox only
+    in_app = in_app and kind not in ACCOUNT_KINDS  # a key to an account lives in the mailbox only
     if not (by_email or in_app):
         return None
-    language = _language(user)
+    return _row(kind, subject, user_id=user.id, email_to=user.email if by_email else None, name=user.name,
+                language=_language(user), in_app=in_app, link=link, case=case, dedupe_key=dedupe_key,
+                context={"user": user, **context})
+
+
+def _row(kind: NotificationKind, subject, *, user_id: int | None, email_to: str | None, name: str | None,
+         language: str, in_app: bool, link: tuple[str, str] | None, case: Case | None, dedupe_key: str | None,
+         context: dict) -> dict:
     path, url = link or (None, None)
     _prefs_path, preferences_url = site_link("notify.preferences")
     with force_locale(language):
         subject_text = " ".join(str(subject).split())[:300]  # one line: never a header injection
         # straight from the environment: no context processor brings the acting user's request in
         body = current_app.jinja_env.get_template(f"notify/email/{kind.name}.txt").render(
-            user=user, link=url, case=case, preferences_url=preferences_url, essential=kind.is_essential, **context)
+            name=name, link=url, case=case, preferences_url=preferences_url, essential=kind.is_essential, **context)
     now = utcnow()
-    return dict(user_id=user.id, kind=kind, case_id=case.id if case else None, language=language,
+    return dict(user_id=user_id, kind=kind, case_id=case.id if case else None, language=language,
                 subject=subject_text, body=body, link_path=path, dedupe_key=dedupe_key, created_at=now,
-                in_app=in_app, email_to=user.email if by_email else None,
-                email_status=EmailStatus.pending if by_email else EmailStatus.off,
-                next_attempt_at=now if by_email else None, attempts=0, last_error="")
+                in_app=in_app, email_to=email_to,
+                email_status=EmailStatus.pending if email_to else EmailStatus.off,
+                next_attempt_at=now if email_to else None, attempts=0, last_error="")
+
+
+def mail_address(address: str, kind: NotificationKind, subject, *, language: str | None,
+                 link: tuple[str, str] | None = None, name: str | None = None, **context) -> None:
+    """Add an e-mail to an address that has no account (yet) to the outbox: a registration to confirm, an
+    invitation; it is never shown in the app."""
+    config = current_app.config
+    language = language if language in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"]
+    values = _row(kind, subject, user_id=None, email_to=address, name=name, language=language, in_app=False,
+                  link=link, case=None, dedupe_key=None, context=context)
+    db.session.execute(sa.insert(Notification.__table__), [values])
+    _wake_after_commit()
 
 
 def notify(user: User, kind: NotificationKind, subject, *, link: tuple[str, str] | None = None,
@@ -209,9 +234,12 @@ def _handlers(case: Case) -> list[User]:
                                    .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique())
 
 
-def _people_of(case: Case, *, staff: bool = True, besides: User | None = None) -> list[User]:
-    """The case's people who may see it now, except ``besides`` (who did what they would hear of)."""
-    people = _company_users(case.company_id) + (_handlers(case) if staff else [])
+def _people_of(case: Case, *, staff: bool = True, besides: User | None = None,
+               people: list[User] | None = None) -> list[User]:
+    """The case's people who may see it now, except ``besides`` (who did what they would hear of); ``people``,
+    when given, are the candidates already loaded."""
+    if people is None:
+        people = _company_users(case.company_id) + (_handlers(case) if staff else [])
     seen = {besides.id} if besides is not None else set()
     chosen = []
     for user in people:
@@ -226,24 +254,36 @@ def _case_link(case: Case, anchor: str | None = None) -> tuple[str, str]:
     return (path + f"#{anchor}", url + f"#{anchor}") if anchor else (path, url)
 
 
-def case_received(case: Case, outbox: Outbox) -> None:
-    """The receipt of a submitted case, to its company's users."""
-    for user in _people_of(case, staff=False):
+def _submission_audience(case: Case, actor: User) -> tuple[list[User], list[User]]:
+    """Who hears of a submitted case, in one query: its company's active users (the receipt) and the active staff
+    of its hub but ``actor`` (the new case), each with their choices and hubs."""
+    at_hub = sa.and_(User.role == Role.staff, User.id != actor.id,
+                     User.id.in_(sa.select(hub_staff(case.hub_id).with_only_columns(User.id).subquery())))
+    of_company = sa.and_(User.role == Role.exporter, User.company_id == case.company_id)
+    people = db.session.scalars(sa.select(User).where(User.is_active, sa.or_(of_company, at_hub))
+                                .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
+    company, staff = [], []
+    for user in people:
+        (company if user.role is Role.exporter else staff).append(user)
+    return company, staff
+
+
+def case_received(case: Case, outbox: Outbox, people: list[User]) -> None:
+    """The receipt of a submitted case, to its company's users (``people``, loaded)."""
+    for user in _people_of(case, staff=False, people=people):
         outbox.add(user, K.case_received, _l("Case %(ref)s received: %(title)s", ref=case.reference,
                                              title=case.title), case=case, link=_case_link(case))
 
 
-def case_arrived_at_hub(case: Case, actor: User, outbox: Outbox) -> None:
+def case_arrived_at_hub(case: Case, outbox: Outbox, staff: list[User]) -> None:
     """A newly submitted case, to the active staff of its hub (not to whoever submitted it); urgent ones
     say so in the subject, and the infringer records its seller id, web address or contact matches are named
-    for triage (staff only: the records span companies)."""
+    for triage (staff only: the records span companies). ``staff``: the hub's, loaded."""
     urgent = case.urgency is Urgency.urgent
     if urgent:
         subject = _l("Urgent: new case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
     else:
         subject = _l("New case %(ref)s at your IP centre: %(title)s", ref=case.reference, title=case.title)
-    staff = db.session.scalars(hub_staff(case.hub_id).where(User.is_active, User.id != actor.id)
-                               .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique().all()
     known = known_infringers(case) if staff else []
     for user in staff:
         if can(user, "case.view", case):  # the policy has the last word
@@ -259,8 +299,9 @@ def stage_changed(case: Case, change: StageChange, actor: User) -> None:
     the case page behind sign-in."""
     outbox = Outbox()
     if change.transition == "submit":
-        case_received(case, outbox)
-        case_arrived_at_hub(case, actor, outbox)
+        company, staff = _submission_audience(case, actor)
+        case_received(case, outbox, company)
+        case_arrived_at_hub(case, outbox, staff)
     elif change.transition == "return":
         for user in _people_of(case, staff=False, besides=actor):
             outbox.add(user, K.info_requested,
@@ -353,6 +394,41 @@ def password_reset_requested(user: User, token: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MINUTES"]
     notify(user, K.password_reset, _l("Reset your ipdesk password"), link=site_link("auth.reset_password", token=token),
            minutes=minutes)
+
+
+def password_reset_for_no_account(email: str, *, language: str | None) -> None:
+    """The answer to a reset asked for an address without an active account: mailed to it all the same, so
+    the request does the same work, and the page the same thing, whether or not the address has an account."""
+    mail_address(email, K.password_reset, _l("Reset your ipdesk password"), language=language,
+                 link=site_link("auth.register"), email=email, no_account=True)
+
+
+def registration_to_confirm(email: str, token: str, *, name: str, language: str | None) -> None:
+    hours = current_app.config["REGISTRATION_CONFIRM_HOURS"]
+    mail_address(email, K.email_confirmation, _l("Confirm your e-mail address to finish registering on ipdesk"),
+                 language=language, name=name, link=site_link("auth.confirm_registration", token=token), hours=hours)
+
+
+def registration_with_existing_address(user: User) -> None:
+    """Someone registered with an address that has an account: its owner hears, and how to sign in."""
+    notify(user, K.account_exists, _l("Someone tried to register on ipdesk with your e-mail address"),
+           link=site_link("auth.login"), reset_url=site_link("auth.forgot_password")[1])
+
+
+def invitation_sent(invitation: Invitation, token: str, *, account: User | None, language: str | None) -> None:
+    """Mail an invitation: its link to an address without an account; to one with an account, that it has one."""
+    days = current_app.config["INVITATION_DAYS"]
+    company, inviter = invitation.company, invitation.invited_by.name
+    if account is not None:
+        notify(account, K.invitation, _l("%(company)s invites you to ipdesk", company=_company_name(company, account)),
+               link=site_link("auth.login"), company_name=_company_name(company, account), inviter=inviter,
+               reset_url=site_link("auth.forgot_password")[1])
+        return
+    language = language if language in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    company_name = company.name_ko if language == "ko" else company.name_en
+    mail_address(invitation.email, K.invitation, _l("%(company)s invites you to ipdesk", company=company_name),
+                 language=language, link=site_link("auth.accept_invite", token=token), company_name=company_name,
+                 inviter=inviter, days=days)
 
 
 # --- reminders and digests -----------------------------------------------------------------

@@ -10,15 +10,16 @@ from ipdesk.audit.services import log_event
 from ipdesk.core.db import writes_on_get
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
+from ipdesk.core.transaction import begin_writing, outside_transaction
 from ipdesk.extensions import db
 from ipdesk.network.models import Country
 from ipdesk.policy import get_case, get_country, requires
 from ipdesk.reports.context import case_file_context
-from ipdesk.reports.forms import CountrySummaryForm, PackForm, year_to_date
-from ipdesk.reports.jobs import pack_path, request_pack
+from ipdesk.reports.forms import CountrySummaryForm, PackAgainForm, PackForm, year_to_date
+from ipdesk.reports.jobs import fail_dead_job, is_dead, pack_path, request_pack
 from ipdesk.reports.models import JobStatus, ReportJob
 from ipdesk.reports.pdf import render_pdf
-from ipdesk.reports.summary import country_summary_pdf
+from ipdesk.reports.summary import country_summary_html
 
 bp = Blueprint("documents", __name__)
 
@@ -34,11 +35,12 @@ def pdf_response(pdf: bytes, filename: str, *, attachment: bool = True) -> Respo
 
 @bp.get("/cases/<int:case_id>/case-file.pdf")
 @login_required
-@writes_on_get
 def case_file(case_id: int):
     case = get_case(case_id, "case.view")
     context, images = case_file_context(case, current_user)
-    pdf = render_pdf(render_template("reports/pdf/case_file.html", **context), images=images)
+    html = render_template("reports/pdf/case_file.html", **context)
+    with outside_transaction():  # the audit entry below is the request's one write, made after the render
+        pdf = render_pdf(html, images=images)
     log_event("case.printed", actor=current_user, obj=case,
               data={"staff_side": context["staff_side"], "bytes": len(pdf)})
     name = case.reference or f"draft-{case.id}"
@@ -72,7 +74,6 @@ def _reports_page(summary_form, pack_form, status: int = 200):
 @bp.get("/reports/country-summary.pdf")
 @login_required
 @requires("report.view")
-@writes_on_get
 def country_summary():
     form = _summary_form()
     if not form.validate():
@@ -80,7 +81,9 @@ def country_summary():
         return _reports_page(form, pack_form, 422)
     code, lang = get_country(form.country.data, "report.view").code, form.lang.data
     with force_locale(lang):  # the document's language, whatever the pages around it are in
-        pdf = country_summary_pdf(code, form.start.data, form.end.data)
+        html = country_summary_html(code, form.start.data, form.end.data)
+    with outside_transaction():
+        pdf = render_pdf(html)
     log_event("report.country_printed", actor=current_user, data={"country": code, "start": form.start.data.isoformat(),
                                         "end": form.end.data.isoformat(), "lang": lang})
     return pdf_response(pdf, f"ipdesk-{code}-{form.start.data.isoformat()}-{form.end.data.isoformat()}-{lang}.pdf")
@@ -110,7 +113,28 @@ def _own_job(job_id: str) -> ReportJob:
 @requires("report.view")
 def pack_job(job_id: str):
     job = _own_job(job_id)
-    return render_template("reports/job.html", job=job)
+    if is_dead(job):  # its process died: say so, once, instead of "being made" for ever
+        begin_writing()
+        job = _own_job(job_id)
+        if is_dead(job):
+            fail_dead_job(job)
+    return render_template("reports/job.html", job=job, again_form=PackAgainForm())
+
+
+@bp.post("/reports/jobs/<job_id>/again")
+@login_required
+@requires("report.view")
+def pack_again(job_id: str):
+    """Make a failed pack again, as a new job of the same period and language."""
+    job = _own_job(job_id)
+    if not PackAgainForm().validate_on_submit():
+        abort(400)
+    if job.status is not JobStatus.failed:
+        flash(_("Only a pack that could not be made can be made again."), "warning")
+        return redirect(url_for("documents.pack_job", job_id=job.id))
+    again = request_pack(current_user, job.period_start, job.period_end, job.lang, again=job)
+    flash(_("The all-country pack is being made. This page shows how far it got."), "info")
+    return redirect(url_for("documents.pack_job", job_id=again.id))
 
 
 @bp.get("/reports/jobs/<job_id>/pack.pdf")

@@ -2,10 +2,10 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, SubmitField
+from wtforms import SelectField, SubmitField
 from wtforms.validators import DataRequired, ValidationError
 
-from ipdesk.core.forms import Form, select_choices
+from ipdesk.core.forms import DateField, Form, select_choices
 
 MAX_DAYS = 366 * 10
 
@@ -48,3 +48,9 @@ class PackForm(PeriodForm):
 
 def year_to_date(today: date) -> dict:
     return {"start": date(today.year, 1, 1), "end": today}
+
+
+class PackAgainForm(Form):
+    """The button on a failed pack's page that makes it again."""
+
+    submit = SubmitField(_l("Make it again"))

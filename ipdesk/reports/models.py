@@ -38,6 +38,8 @@ class ReportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # written every REPORT_HEARTBEAT_SECONDS by the process that holds the job (ipdesk.reports.jobs)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     requested_by: Mapped["User"] = relationship()  # noqa: F821
 

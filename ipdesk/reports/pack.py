@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ipdesk.cases.models import Stage
 from ipdesk.core.db import utcnow
-from ipdesk.core.i18n import country_name
+from ipdesk.core.i18n import country_name, date_text
 from ipdesk.reports.context import page_header
 from ipdesk.reports.pdf import PAGE_MARK, PAGES_MARK, join_tagged, page_counter, render_pdf
 from ipdesk.reports.stats import PACK_STAGES, PackOverview
@@ -43,7 +43,7 @@ def assemble_pack(summaries: dict[str, bytes], overview: PackOverview, lang: str
         names = {code: country_name(code) for code in [*summaries, *overview.without_cases]}
         order = sorted(names, key=lambda code: names[code])
         lengths = {code: _page_count(summaries[code]) for code in summaries}
-        title = _("All-country pack, %(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
+        title = _("All-country pack, %(start)s to %(end)s", start=date_text(start), end=date_text(end))
         header = page_header(_("All-country pack"), numbered=False)
         overview_pdf = _overview_pdf(overview, lang, header)
         closing_pdf = _closing_pdf(overview.without_cases, names, start, end, lang, header)

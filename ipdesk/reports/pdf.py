@@ -5,25 +5,34 @@ refuses every URL (``file:``, ``http(s):``, ``data:`` and the rest) except ``ipd
 images handed to :func:`render_pdf` by the caller, which are thumbnails the app re-encoded itself.
 There is no ``base_url``, so no relative URL can point at a folder of user files.
 
+Every run of text a document shows gets places to wrap (``soft_breaks``) before WeasyPrint lays it out, so that
+no field of any template can hold a long unbroken run that is slow to lay out or runs off the page.
+
 Every PDF is tagged as PDF/UA-1 asks: its structure (headings, tables, lists) for screen readers, the
 language of the template's ``<html lang>`` and the title of its ``<title>``, which viewers show.
 """
 import atexit
+import ctypes
 import gc
+import html as html_text
 import io
 import re
 import threading
 from pathlib import Path
 
 import pikepdf
+from flask import current_app, has_app_context
 from pikepdf import Array, Dictionary, Name
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ipdesk.core.text import SOFT_BREAK_EVERY, soft_breaks
+
 STYLESHEET = Path(__file__).parent / "pdf.css"
 PDF_VARIANT = "pdf/ua-1"  # tagged structure, /Lang, /Title shown as the window's title, XMP metadata
 IMAGE_SCHEME = "ipdesk-image:"
+TIME_LIMIT = 25  # seconds, outside an app (the app's is PDF_TIME_LIMIT)
 
 _local = threading.local()
 
@@ -64,13 +73,85 @@ def _release_resources() -> None:
     gc.collect()  # a font configuration caught in a reference cycle too
 
 
+_TAG = re.compile(r"(<[^>]*>)")
+_UNSHOWN = re.compile(r"<(style|title|script)\b", re.IGNORECASE)  # their text is CSS, metadata or a tooltip
+
+
+def breakable(html: str) -> str:
+    """``html`` with ``soft_breaks`` in the text between its tags (not in attributes, styles or titles).
+
+    Templates escape every value, so a ``<`` or ``>`` in user text arrives as an entity, never as a tag."""
+    parts, skip_until = _TAG.split(html), None
+    for i in range(0, len(parts), 2):  # even parts are text, odd parts tags
+        if i and skip_until is None and (opened := _UNSHOWN.match(parts[i - 1])):
+            skip_until = f"</{opened.group(1).lower()}"
+        elif skip_until is not None and parts[i - 1].lower().startswith(skip_until):
+            skip_until = None
+        if skip_until is None and len(parts[i]) > SOFT_BREAK_EVERY:
+            text = html_text.unescape(parts[i])
+            if (broken := soft_breaks(text)) != text:
+                parts[i] = html_text.escape(broken, quote=False)
+    return "".join(parts)
+
+
+class RenderTimeout(Exception):
+    """A document took longer than its time limit to make; the app answers with a page that says so."""
+
+
+class _Expired(BaseException):
+    """Set on the rendering thread when its time is up; a BaseException, so that no ``except Exception`` inside
+    WeasyPrint (which logs and goes on after a bad image or font) can swallow it."""
+
+
+class _Deadline:
+    """Raises _Expired in the rendering thread once ``seconds`` have passed, unless the block ended first.
+
+    WeasyPrint lays out text in Python between short calls into Pango, so an exception set on the thread
+    (``PyThreadState_SetAsyncExc``) stops it within milliseconds, in a request thread, a pack's thread or a
+    rendering process alike; nothing else of the process is touched. The exception is set at most once, and
+    never after the block: it is raised inside the block or in ``__exit__``, whichever it reaches first."""
+
+    def __init__(self, seconds: float):
+        self.thread = threading.get_ident()
+        self.lock = threading.Lock()
+        self.running, self.expired = True, False
+        self.timer = threading.Timer(seconds, self._expire)
+        self.timer.daemon = True
+
+    def _set(self, exception) -> None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.thread), exception)
+
+    def _expire(self) -> None:
+        with self.lock:
+            if self.running:
+                self.expired = True
+                self._set(ctypes.py_object(_Expired))
+
+    def __enter__(self):
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        with self.lock:
+            self.running = False
+            if self.expired:
+                self._set(None)  # still pending if the block ended just as the time was up: raised here instead
+        self.timer.cancel()
+        if self.expired and exc_info[0] is None:
+            raise _Expired
+        return False
+
+
 def render_pdf(html: str, *, images: dict[str, tuple[bytes, str]] | None = None,
-               fetcher: DocumentFetcher | None = None) -> bytes:
-    """The PDF of ``html`` (a rendered template).
+               fetcher: DocumentFetcher | None = None, time_limit: float | None = None) -> bytes:
+    """The PDF of ``html`` (a rendered template); RenderTimeout when it takes longer than ``time_limit``
+    seconds (the app's PDF_TIME_LIMIT by default).
 
     :param images: key -> (bytes, mimetype) of images the app made, referenced as ``ipdesk-image:<key>``.
     :param fetcher: a fetcher to use instead of a new one (tests pass one to see what was requested).
     """
+    if time_limit is None:
+        time_limit = current_app.config["PDF_TIME_LIMIT"] if has_app_context() else TIME_LIMIT
     font_config, stylesheet = _resources()
     if fetcher is None:
         fetcher = DocumentFetcher()
@@ -81,8 +162,12 @@ def render_pdf(html: str, *, images: dict[str, tuple[bytes, str]] | None = None,
     collecting = gc.isenabled()
     gc.disable()
     try:
-        document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-        return document.write_pdf(stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT)
+        with _Deadline(time_limit):
+            document = HTML(string=breakable(html), base_url=None, url_fetcher=fetcher)
+            return document.write_pdf(stylesheets=[stylesheet], font_config=font_config, pdf_variant=PDF_VARIANT)
+    except _Expired:
+        _local.resources = None  # a layout stopped halfway leaves nothing of it for the next document
+        raise RenderTimeout(f"no PDF after {time_limit:g} s") from None
     finally:
         if collecting:
             gc.enable()

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ipdesk.cases.models import Stage
 from ipdesk.core.db import utcnow
-from ipdesk.core.i18n import local_today
+from ipdesk.core.i18n import date_text, local_today
 from ipdesk.reports.charts import column_chart
 from ipdesk.reports.context import page_header
 from ipdesk.reports.pdf import render_pdf
@@ -22,7 +22,7 @@ def country_summary_context(code: str, start: date, end: date, *, in_pack: bool 
     months = summary.new_per_month
     per_month = column_chart([(m.label, m.count) for m in months], axis_labels=[m.short_label for m in months],
                              title=_("New cases per month"), plot_height=50)
-    period = _("%(start)s to %(end)s", start=start.isoformat(), end=end.isoformat())
+    period = _("%(start)s to %(end)s", start=date_text(start), end=date_text(end))
     return {
         "lang": str(get_locale()), "country_code": code, "summary": asdict(summary),
         "charts": {"per_month": str(per_month)},
@@ -34,6 +34,11 @@ def country_summary_context(code: str, start: date, end: date, *, in_pack: bool 
     }
 
 
+def country_summary_html(code: str, start: date, end: date, *, in_pack: bool = False) -> str:
+    """The summary as HTML: everything it reads from the database, before anything slow."""
+    return render_template("reports/pdf/country_summary.html",
+                           **country_summary_context(code, start, end, in_pack=in_pack))
+
+
 def country_summary_pdf(code: str, start: date, end: date, *, in_pack: bool = False) -> bytes:
-    context = country_summary_context(code, start, end, in_pack=in_pack)
-    return render_pdf(render_template("reports/pdf/country_summary.html", **context))
+    return render_pdf(country_summary_html(code, start, end, in_pack=in_pack))

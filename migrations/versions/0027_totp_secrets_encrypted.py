@@ -6,7 +6,7 @@ until it is confirmed (it used to travel in the session cookie). Columns are add
 ALTER TABLE, as 0012 added them: a batch copy of ``users`` on SQLite would trip the foreign keys.
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0029
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = "0027"
-down_revision = "0025"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,8 @@ from ipdesk.audit.models import AuditEntry
 from ipdesk.auth.models import Role, User
 from ipdesk.companies.models import Company, CompanyStatus, Sector
 from ipdesk.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, confirm_registration, mailed_link
+from tests.factories import registration_number
 
 VALID = {
     "name_ko": "아름코스메틱",
@@ -28,8 +29,20 @@ def register(client, **changes):
     return client.post("/register", data={k: v for k, v in data.items() if v is not None})
 
 
-def test_registration_creates_a_pending_company_and_its_first_user(client):
+def registered(client, **changes):
+    """Register and open the mailed link: the response of the link's button."""
+    assert register(client, **changes).status_code == 302
+    return confirm_registration(client, VALID["email"])
+
+
+def test_registration_creates_a_pending_company_and_its_first_user_once_the_mailed_link_is_used(client):
     response = register(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/register/sent")
+    assert "Check your e-mail" in client.get("/register/sent").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0  # nothing before the link
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    response = confirm_registration(client, VALID["email"])
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/awaiting-approval")
     company = db.session.scalar(sa.select(Company))
@@ -46,7 +59,7 @@ def test_registration_creates_a_pending_company_and_its_first_user(client):
 
 
 def test_pending_exporter_sees_only_the_awaiting_approval_page(client):
-    register(client)
+    registered(client)
     page = client.get("/awaiting-approval", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     assert "Your company is awaiting approval" in page.get_data(as_text=True)
@@ -59,7 +72,7 @@ def test_pending_exporter_sees_only_the_awaiting_approval_page(client):
 
 
 def test_full_journey_registration_approval_login(client, make_client, factories, login):
-    register(client)
+    registered(client)
     client.post("/logout")
     officer = factories.staff()
     staff_client = make_client()
@@ -117,16 +130,37 @@ def test_duplicate_registration_number_is_refused_with_a_clear_message(client, f
     assert 'value="Areum Cosmetics"' in response.get_data(as_text=True)
 
 
-def test_duplicate_email_is_refused(client, factories):
+def test_an_address_with_an_account_gets_the_same_answer_and_its_owner_a_mail(client, factories):
     factories.staff(email="founder@areum.example")
     response = register(client)
-    assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/register/sent")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Company)) == 0
+    assert "/login" in mailed_link("founder@areum.example", "account_exists")
+
+
+def test_a_link_works_once(client, make_client):
+    register(client)
+    path = mailed_link(VALID["email"], "email_confirmation")
+    assert client.post(path).status_code == 302
+    again = make_client()
+    assert again.get(path).status_code == 404 and again.post(path).status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+
+def test_two_registrations_of_one_address_make_one_account(client, make_client):
+    register(client)
+    first = mailed_link(VALID["email"], "email_confirmation")
+    register(make_client(), registration_number=registration_number(4242), name_en="Second Try")
+    second = mailed_link(VALID["email"], "email_confirmation")
+    assert make_client().post(second).status_code == 302
+    response = make_client().post(first)
+    assert response.status_code == 422
+    assert "already" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
 
 def test_posting_privileged_fields_changes_nothing(client):
-    register(client, status="approved", role="admin", company_id="99", is_active="1")
+    registered(client, status="approved", role="admin", company_id="99", is_active="1")
     user = db.session.scalar(sa.select(User))
     assert user.role is Role.exporter
     assert user.company.status is CompanyStatus.pending
@@ -136,6 +170,7 @@ def test_a_number_typed_through_an_ime_is_accepted_and_kept_plain(client):
     """Full-width digits and dashes, and an ideographic space, as a Korean input method may give them."""
     response = client.post("/register", data={**VALID, "registration_number": "１２４－８１\u3000００９９８"})
     assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+    confirm_registration(client, VALID["email"])
     assert db.session.scalar(sa.select(Company.registration_number)) == "1248100998"
 
 

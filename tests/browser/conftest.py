@@ -1,5 +1,8 @@
 """A real server (gunicorn, its own temporary SQLite database with the demo data) and Debian's chromium."""
+import email
+import email.policy
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -40,6 +43,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+MAIL_FOLDERS: dict[str, Path] = {}
+
+
+def mailed_link(base: str, address: str, timeout: float = 20) -> str:
+    """The link in the latest e-mail the live server at ``base`` sent to ``address``, once it is sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for path in sorted(MAIL_FOLDERS[base].glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+            mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if mail["To"] == address:
+                return re.search(re.escape(base) + r"/\S+", mail.get_content()).group(0)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no e-mail to {address}")
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, request, viewport):
     """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does.
@@ -47,10 +66,13 @@ def live_server(tmp_path_factory, request, viewport):
     One per test module and viewport, so one journey (which saves, say, a language choice on an
     account, or registers a company) cannot change what another, or the same on a phone, sees."""
     folder = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    # mail is written as .eml files that a journey reads its links from (``mailed_link``)
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "browser-test-secret", "FLASK_APP": "wsgi",
            "DATABASE_URL": f"sqlite:///{Path(folder) / 'live.sqlite3'}", "DEMO_PASSWORD": DEMO_PASSWORD,
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour",
-           "EVIDENCE_STORAGE_DIR": str(Path(folder) / "evidence")}
+           "EVIDENCE_STORAGE_DIR": str(Path(folder) / "evidence"), "BASE_URL": f"http://127.0.0.1:{port}",
+           "MAIL_BACKEND": "folder", "MAIL_FOLDER": str(Path(folder) / "mail")}
     env.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
@@ -60,13 +82,13 @@ def live_server(tmp_path_factory, request, viewport):
     if getattr(request.module, "LIVE_SEED", False):  # unread notifications, overdue deadlines (tests/browser/seed.py)
         subprocess.run([sys.executable, "-m", "tests.browser.seed"], env=env, cwd=PROJECT_ROOT, check=True,
                        capture_output=True)
-    port = _free_port()
     log = open(folder / "server.log", "wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],
         env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    MAIL_FOLDERS[base] = Path(folder) / "mail"
     try:
         for _ in range(100):
             try:

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from ipdesk.companies.registration_number import check_digit
-from tests.browser.conftest import DEMO_PASSWORD, menu, sign_in
+from tests.browser.conftest import DEMO_PASSWORD, mailed_link, menu, sign_in
 from tests.evidence.conftest import image_bytes
 
 NEW_PASSWORD = "serum-brand-2026!"
@@ -37,6 +37,9 @@ def test_from_registration_to_an_answered_request(live_server, new_page, tmp_pat
     exporter.get_by_label("비밀번호 확인").fill(NEW_PASSWORD)
     exporter.get_by_label(re.compile("개인정보 처리방침에 동의합니다")).check()
     exporter.get_by_role("button", name="가입").click()
+    expect(exporter.get_by_role("heading", level=1)).to_have_text("이메일을 확인하세요")
+    exporter.goto(mailed_link(live_server, "founder@dalbit.example"))  # the link mailed to the address
+    exporter.get_by_role("button", name="가입 마치기").click()
     expect(exporter.get_by_text("승인")).not_to_have_count(0)
 
     staff = new_page("ko")

@@ -110,7 +110,7 @@ def test_impossible_amounts_are_refused_with_a_message(client, factories, login_
     login_as(factories.exporter())
     response = file(client, damages_amount=amount, submit="1")
     assert response.status_code == 422
-    assert "Enter an amount between 0 and 99,999,999,999,999.99." in response.get_data(as_text=True)
+    assert "Enter an amount between 0 and 9,999,999,999,999.99." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 

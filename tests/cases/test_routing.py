@@ -81,6 +81,8 @@ def test_a_region_of_another_country_comes_back_with_everything_typed(client, fa
     page = response.get_data(as_text=True)
     assert "This region is not in the country chosen above" in page
     assert '<option selected value="CN-GD">' in page and '<option selected value="JP">' in page
+    # the menus come back whole, though the submission was checked against the choices alone
+    assert '<option value="TH">' in page and '<option value="US-CA">' in page
     assert CHINA["title"] in page and CHINA["description"] in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 

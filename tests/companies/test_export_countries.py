@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from ipdesk.companies.models import Company, CompanyExportCountry
 from ipdesk.extensions import db
 from ipdesk.network.models import Country
-from tests.auth.test_registration import register
+from tests.auth.test_registration import register, registered
 
 
 def _checked(html: str) -> set[str]:
@@ -44,7 +44,7 @@ def test_a_country_outside_the_network_or_switched_off_is_refused(client):
 
 
 def test_staff_see_the_countries_on_the_companys_page(client, factories, login_as):
-    assert register(client, export_countries=["US", "CN"]).status_code == 302
+    assert registered(client, export_countries=["US", "CN"]).status_code == 302
     client.post("/logout")
     company = db.session.scalar(sa.select(Company).where(Company.registration_number == "1248100998"))
     assert company.export_countries == ["CN", "US"]

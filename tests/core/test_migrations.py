@@ -91,7 +91,7 @@ def _fill_every_table(app) -> None:
     from ipdesk.audit.services import log_event
     from ipdesk.auth.models import PasswordResetToken, RecoveryCode, Role, User, UserSession
     from ipdesk.cases.models import Case, CaseTransfer
-    from ipdesk.companies.models import Company, CompanySize, CompanyStatus, Invitation
+    from ipdesk.companies.models import Company, CompanySize, CompanyStatus, Invitation, RegistrationRequest
     from ipdesk.companies.services import refuse_company
     from ipdesk.core.db import utcnow
     from ipdesk.core.periodic import PeriodicRun
@@ -126,6 +126,8 @@ def _fill_every_table(app) -> None:
                    original_name="kept.png", content_type="image/png", size=10, sha256="0" * 64),
         PeriodicRun(name="notify_due", tick_at=now, finished_at=now),
         PasswordResetToken(user_id=exporter.id, token_hash="d" * 64, expires_at=now + timedelta(hours=1)),
+        RegistrationRequest(email="founder@example.com", token_hash="g" * 64, data={"name_en": "Waiting Co"},
+                            password_hash="not a hash", expires_at=now + timedelta(hours=24)),
         NotificationPreference(user_id=exporter.id, kind=NotificationKind.new_message, email=False),
         Notification(user_id=exporter.id, kind=NotificationKind.stage_changed, case_id=case.id, language="ko",
                      subject="Case moved", body="Open the case", link_path=f"/cases/{case.id}",

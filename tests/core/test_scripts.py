@@ -43,3 +43,40 @@ def test_the_case_page_and_the_list_mark_the_runs_of_user_text(client, factories
     assert f'<span lang="ja">{JA}の偽造品</span>' in page
     listing = client.get("/cases", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f'<span lang="zh-Hant">{ZH_HANT}</span>' in listing
+
+
+def test_every_list_that_shows_user_text_marks_its_runs(client, factories, login_as):
+    """Beyond the case page and the list: the home page, the deadlines, the infringers, a record's page and the
+    notifications draw a Traditional Chinese title in its own face too."""
+    from datetime import timedelta
+
+    from ipdesk.core.i18n import local_today
+    from ipdesk.deadlines.models import Deadline, DeadlineSource
+    from ipdesk.extensions import db
+    from ipdesk.infringers.models import CaseInfringer, Infringer
+    from ipdesk.notify.models import EmailStatus, Notification, NotificationKind
+
+    staff = factories.staff(hub_codes=("cn-south",))
+    case = make_case("evidence", country="TW", title=f"{ZH_HANT} 仿冒品")
+    infringer = Infringer(name=ZH_HANT, aliases=JA, created_by_id=staff.id)
+    db.session.add_all([infringer, Deadline(case_id=case.id, what=f"{ZH_HANT} 答辯", due_on=local_today()
+                                            + timedelta(days=3), source=DeadlineSource.manual,
+                                            created_by_id=staff.id),
+                        Notification(user_id=staff.id, kind=NotificationKind.new_message, case_id=case.id,
+                                     language="en", subject=f"Case {case.reference}: {ZH_HANT}", body="",
+                                     link_path=f"/cases/{case.id}", in_app=True, email_status=EmailStatus.off)])
+    db.session.flush()
+    db.session.add(CaseInfringer(case_id=case.id, infringer_id=infringer.id, linked_by_id=staff.id))
+    db.session.commit()
+    login_as(staff)
+    # a case's text follows its country (Taiwan: Traditional); an infringer's or a subject's, that has none,
+    # is Simplified Chinese unless it has kana
+    for path, tag in (("/", "zh-Hant"), ("/deadlines", "zh-Hant"), (f"/cases/{case.id}/deadlines", "zh-Hant"),
+                      ("/infringers", "zh-Hans"), (f"/infringers/{infringer.id}", "zh-Hans"),
+                      ("/notifications", "zh-Hans")):
+        page = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert f'<span lang="{tag}">{ZH_HANT}</span>' in page, path
+    page = client.get(f"/infringers/{infringer.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'<span lang="zh-Hant">{ZH_HANT}</span> <span lang="zh-Hant">仿冒品</span>' in page  # its case's title
+    page = client.get("/infringers", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f'<span lang="ja">{JA}</span>' in page  # aliases too

@@ -1,6 +1,7 @@
 """Real files of every accepted type, and some that must be refused."""
 import io
 
+import pikepdf
 import pytest
 from PIL import Image
 
@@ -11,11 +12,23 @@ def image_bytes(fmt: str, size=(40, 30), mode="RGB") -> bytes:
     return buffer.getvalue()
 
 
+def pdf_bytes(text: bytes = b"receipt", *, build=None, **save) -> bytes:
+    """A real one-page PDF (qpdf writes it), changed by ``build(pdf)`` when given, saved with ``save``'s options."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].Contents = pdf.make_stream(b"BT 72 720 Td (" + text + b") Tj ET")
+    if build:
+        build(pdf)
+    out = io.BytesIO()
+    pdf.save(out, **save)
+    return out.getvalue()
+
+
 SAMPLES = {
     "image/png": ("photo.png", lambda: image_bytes("PNG")),
     "image/jpeg": ("photo.jpg", lambda: image_bytes("JPEG")),
     "image/webp": ("photo.webp", lambda: image_bytes("WEBP")),
-    "application/pdf": ("receipt.pdf", lambda: b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+    "application/pdf": ("receipt.pdf", pdf_bytes),
     "text/plain": ("notes.txt", lambda: "증거: 위조품 판매 https://example.cn/x\n".encode()),
     "video/mp4": ("recording.mp4", lambda: b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
                   + b"\x00\x00\x00\x08free" + b"\x00" * 64),

@@ -27,17 +27,22 @@ def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(client
     assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
     assert "If an account uses this address" in known.get_data(as_text=True)
     send_pending()
-    assert [m["To"] for m in smtp_server.messages()] == [user.email]
-    (mail,) = smtp_server.messages()
+    assert sorted(m["To"] for m in smtp_server.messages()) == [user.email, "nobody@areum.example"]
+    (mail,) = smtp_server.to(user.email)
     assert mail["Subject"] == "Reset your ipdesk password" and mail["Content-Language"] == "en"
     assert "within 60 minutes" in mail.get_content()
+    (other,) = smtp_server.to("nobody@areum.example")  # its owner hears that no account uses it
+    assert other["Subject"] == mail["Subject"]
+    assert "no active account uses it" in other.get_content() and "/password/reset/" not in other.get_content()
 
 
 def test_a_deactivated_account_gets_no_link(client, factories, smtp_server):
     user = factories.exporter(is_active=False)
     assert client.post("/password/forgot", data={"email": user.email}).status_code == 302
     send_pending()
-    assert smtp_server.messages() == []
+    (mail,) = smtp_server.to(user.email)
+    assert "/password/reset/" not in mail.get_content()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PasswordResetToken)) == 0
 
 
 def test_the_link_sets_a_new_password_once_and_ends_every_session(client, make_client, login, factories,

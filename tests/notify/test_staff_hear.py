@@ -8,6 +8,7 @@ from ipdesk.companies.models import Company
 from ipdesk.extensions import db
 from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
 from tests.auth.test_registration import VALID
+from tests.conftest import confirm_registration
 from tests.factories import make_case
 
 K = NotificationKind
@@ -98,8 +99,11 @@ def test_a_returned_case_sent_back_is_not_news_again(client, login_as, factories
 
 
 def _register(client, countries, **changes):
-    return client.post("/register", data={**VALID, "export_countries": countries, **changes},
-                       headers={"Accept-Language": "ko"})
+    """Register, and open the link mailed to the address (staff hear of a company once it is confirmed)."""
+    assert client.post("/register", data={**VALID, "export_countries": countries, **changes},
+                       headers={"Accept-Language": "ko"}).status_code == 302
+    assert _rows(K.company_awaiting_approval) == {}
+    return confirm_registration(client, VALID["email"])
 
 
 def test_a_new_company_reaches_the_managers_and_the_staff_of_the_hubs_covering_its_countries(

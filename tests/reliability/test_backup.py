@@ -1,5 +1,6 @@
 """`flask backup` and `flask restore`: a round trip brings every row and file back, and a backup
-that does not match its manifest, or a target that is not empty, is refused."""
+that does not match its manifest, a manifest not signed with the backup key (changed and re-hashed), or a
+target that is not empty, is refused."""
 import json
 import os
 import tempfile
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ipdesk.core.backup import BackupError, sha256_of
+from ipdesk.core.backup import SIGNATURE, BackupError, manifest_signature, sha256_of
 from ipdesk.extensions import db
 from tests.conftest import IS_POSTGRES, create_database, make_app
 from tests.factories import make_case, make_evidence_file
@@ -154,8 +155,73 @@ def test_a_manifest_naming_a_path_instead_of_a_key_is_refused(source, backup_dir
     manifest_path = backup_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["evidence"][0]["key"] = "../../../../etc/passwd"
+    with target.app_context():  # signed with the key: a key holder's mistake, not only an outsider's change
+        manifest[SIGNATURE] = manifest_signature(manifest)
     manifest_path.write_text(json.dumps(manifest))
     result = restore(target, backup_dir)
     assert result.exit_code == 1
     assert "is not a storage key" in result.output
     assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == {}
+
+
+def _nothing_restored(target) -> None:
+    with target.app_context():
+        assert sum(n for name, n in row_counts().items() if name != "alembic_version") == 0
+    assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == {}
+
+
+def test_a_manifest_changed_and_rehashed_is_refused(source, backup_dir, target):
+    """Someone swaps an evidence file in the backup and writes its new hash into the manifest: the hashes agree,
+    but the manifest's HMAC, under a key kept outside the backup, does not."""
+    manifest_path = backup_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    swapped = backup_dir / "evidence" / manifest["evidence"][0]["key"][:2] / manifest["evidence"][0]["key"]
+    swapped.write_bytes(b"planted evidence\n")
+    manifest["evidence"][0]["sha256"] = sha256_of(swapped)
+    manifest_path.write_text(json.dumps(manifest))
+    result = restore(target, backup_dir)
+    assert result.exit_code == 1
+    assert "does not match its signature: it was changed after the backup was made" in result.output
+    _nothing_restored(target)
+
+
+@pytest.mark.parametrize("how", ["signature removed", "another key"])
+def test_a_manifest_not_signed_with_this_key_is_refused(source, backup_dir, target, how):
+    manifest_path = backup_dir / "manifest.json"
+    if how == "signature removed":
+        manifest = json.loads(manifest_path.read_text())
+        del manifest[SIGNATURE]
+        manifest_path.write_text(json.dumps(manifest))
+    else:
+        target.config["BACKUP_KEY"] = "another key"
+    result = restore(target, backup_dir)
+    assert result.exit_code == 1
+    assert ("is not signed" if how == "signature removed" else "signed with another IPDESK_BACKUP_KEY") \
+        in result.output
+    _nothing_restored(target)
+
+
+def test_without_a_backup_key_nothing_is_backed_up(source, tmp_path):
+    source.config["BACKUP_KEY"] = None
+    result = source.test_cli_runner().invoke(args=["backup", "--out", str(tmp_path / "backup")])
+    assert result.exit_code == 1 and "IPDESK_BACKUP_KEY is not set" in result.output
+    assert not (tmp_path / "backup").exists()
+
+
+def test_a_restore_reports_an_append_only_table_left_unguarded(source, target):
+    """A backup of a database whose chain of custody lost its guard (a trigger dropped or disabled by hand)
+    restores, but `flask restore` says the table is open to rewriting and exits 1."""
+    statement = ("ALTER TABLE custody_events DISABLE TRIGGER custody_events_no_change" if IS_POSTGRES
+                 else "DROP TRIGGER custody_events_no_delete")
+    db.session.execute(sa.text(statement))
+    db.session.commit()
+    try:
+        out = Path(tempfile.mkdtemp(prefix="ipdesk-backup-")) / "backup"
+        assert source.test_cli_runner().invoke(args=["backup", "--out", str(out)]).exit_code == 0
+    finally:
+        if IS_POSTGRES:  # the test database outlives this test
+            db.session.execute(sa.text("ALTER TABLE custody_events ENABLE TRIGGER custody_events_no_change"))
+            db.session.commit()
+    result = restore(target, out)
+    assert result.exit_code == 1
+    assert "PROBLEM: custody_events: no trigger refuses DELETE (the table is append-only)" in result.output

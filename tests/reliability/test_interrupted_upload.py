@@ -29,8 +29,15 @@ WORKER = textwrap.dedent("""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database, "EVIDENCE_STORAGE_DIR": storage,
                       "SERVER_NAME": "ipdesk.test"})
 
+    import io, pikepdf
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.pages[0].Contents = pdf.make_stream(b"%" + b"x" * (2 << 20) + b"\\n")  # a real PDF of 2 MB
+    whole = io.BytesIO()
+    pdf.save(whole, compress_streams=False)
+
     class SlowUpload:
-        parts = [b"%PDF-1.4\\n" + b"x" * (1 << 20), b"y" * (1 << 20)]
+        parts = [whole.getvalue()[:1 << 20], whole.getvalue()[1 << 20:]]
 
         def read(self, size=-1):
             if self.parts:
@@ -118,7 +125,7 @@ def test_killed_while_streaming_leaves_only_a_temporary_file(app, item):
     assert "1 ok, 0 mismatched, 0 missing; 0 stored without a row" in verify(app).output
 
 
-def test_killed_after_storing_leaves_a_file_without_a_row_that_repair_keeps(app, item):
+def test_killed_after_storing_leaves_a_file_without_a_row_that_repair_removes_after_the_grace(app, item):
     _item, _officer, kept = item
     line = kill_worker_at(app, item, "after storing")
     key = line.split()[1]
@@ -128,14 +135,25 @@ def test_killed_after_storing_leaves_a_file_without_a_row_that_repair_keeps(app,
     db.session.expire_all()
     assert db.session.scalars(sa.select(EvidenceFile.storage_key)).all() == [kept.storage_key]  # rolled back
     kept_path = root / kept.storage_key[:2] / kept.storage_key
-    age(stored, 24 * 60)
-    age(kept_path, 24 * 60)
+    age(kept_path, 48 * 60)
+    age(stored, 23 * 60)  # within EVIDENCE_STAGED_HOURS (24): it could be an upload whose request is still running
     for args in ((), ("--repair", "--older-than", "1")):
         result = verify(app, *args)
         assert result.exit_code == 1
         assert f"NO ROW: stored file {key} belongs to no evidence file" in result.output
+        assert "23 h old; --repair deletes it after 24 h" in result.output
         assert "1 ok, 0 mismatched, 0 missing; 1 stored without a row" in result.output
-    # --repair deleted nothing and rewrote no hash
-    assert stored.is_file() and kept_path.read_bytes() == b"a file that has its row\n"
+    assert stored.is_file()
+    age(stored, 25 * 60)
+    result = verify(app)
+    assert result.exit_code == 1 and f"NO ROW: stored file {key}" in result.output and stored.is_file()
+    result = verify(app, "--repair")
+    assert result.exit_code == 0, result.output
+    assert f"REMOVED: stored file {key} without a row (25 h old)" in result.output
+    assert "1 stored without a row, 1 of them removed" in result.output
+    assert not stored.exists()
+    # the file with its row is never touched, its hash never rewritten
+    assert kept_path.read_bytes() == b"a file that has its row\n"
     db.session.refresh(kept)
     assert kept.sha256 == hashlib.sha256(b"a file that has its row\n").hexdigest()
+    assert "1 ok, 0 mismatched, 0 missing; 0 stored without a row" in verify(app).output

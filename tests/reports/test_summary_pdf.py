@@ -97,6 +97,10 @@ def test_the_fullest_summary_is_two_pages_with_every_section(app, full_country, 
                "ko": ("국가 요약: 태국", "반복 침해자", "챙겨야 할 진행 중 사건", "중앙값")}[lang]
     assert heading[0] in figures and heading[1] in figures and heading[3] in figures
     assert heading[2] in chase and heading[2] not in figures
+    # the running header's period is written as the reader writes dates, not as ISO dates
+    assert start.isoformat() not in figures + chase
+    if lang == "ko":
+        assert f"태국 · {start.year}. {start.month}. {start.day}. ~" in chase
     # long titles, names and deadlines are cut to their column with an ellipsis, and extract as text
     for start_of_long_text in (TITLES[0][:12], COMPANIES[1][:12], TITLES[1][:8], WHAT[:12]):
         row = next(line for line in chase.splitlines() if start_of_long_text in line)

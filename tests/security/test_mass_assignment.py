@@ -9,6 +9,7 @@ from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from tests.auth.test_registration import VALID
+from tests.conftest import confirm_registration
 from tests.factories import make_case
 
 
@@ -84,6 +85,7 @@ def test_account_and_registration_forms_cannot_set_role_activity_or_approval(cli
     client.post("/logout")
     response = client.post("/register", data={**VALID, **_smuggled(other, hub)})
     assert response.status_code == 302
+    assert confirm_registration(client, VALID["email"]).status_code == 302
     newcomer = db.session.scalar(sa.select(User).where(User.email == VALID["email"].lower()))
     assert newcomer.role is Role.exporter and newcomer.company_id != other.id
     assert db.session.get(Company, newcomer.company_id).status is CompanyStatus.pending

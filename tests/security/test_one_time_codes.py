@@ -8,6 +8,7 @@ import time
 import pyotp
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from flask_migrate import upgrade
 
 from ipdesk.auth import twofactor
@@ -194,7 +195,8 @@ def test_the_migration_encrypts_the_secrets_stored_before_it(tmp_path, worker):
     url = create_database(worker, "totp") if IS_POSTGRES else f"sqlite:///{tmp_path / 'totp.sqlite3'}"
     app = make_app(url)
     with app.app_context():
-        upgrade(revision="0025")
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        upgrade(revision=script.get_revision("0027").down_revision)  # the schema just before secrets were encrypted
         db.session.execute(sa.text(
             "INSERT INTO users (email, name, password_hash, role, is_active, timezone, created_at, version, "
             "totp_secret, totp_enabled_at) VALUES ('m@example.com', 'M', 'x', 'manager', true, 'Asia/Seoul', "

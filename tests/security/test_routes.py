@@ -8,6 +8,8 @@ PUBLIC = {
     "auth.logout",
     "auth.login",
     "auth.register",
+    "auth.registration_sent",
+    "auth.confirm_registration",
     "auth.accept_invite",
     "main.privacy",
     "main.healthz",

@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from pikepdf import Dictionary, Name, String
 
 from ipdesk.evidence.models import EvidenceFile, EvidenceItem
 from ipdesk.extensions import db
 from tests.conftest import running_app
-from tests.evidence.conftest import image_bytes
+from tests.evidence.conftest import image_bytes, pdf_bytes
 from tests.evidence.test_uploads import upload
 from tests.factories import make_case
 
@@ -35,7 +36,7 @@ def _zip_bomb() -> bytes:
 
 JPEG = image_bytes("JPEG", (64, 48))
 PNG = image_bytes("PNG", (64, 48))
-PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_bytes()
 
 ATTACKS = {
     # name: (file name, content, what the user is told)
@@ -50,9 +51,10 @@ ATTACKS = {
                                          "holds another file or active content"),
     "polyglot: JPEG with bytes after its end": ("shot.jpg", JPEG + b"payload that is not an image" * 4,
                                                 "data follows the end of the image"),
-    "PDF with JavaScript": ("contract.pdf", PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction "
-                                                        b"<< /S /JavaScript /JS (app.alert(1)) >>"),
-                            "holds another file or active content"),
+    "PDF with JavaScript": ("contract.pdf", pdf_bytes(build=lambda pdf: setattr(pdf.Root, "OpenAction", Dictionary(
+        S=Name.JavaScript, JS=String("app.alert(1)")))), "contains scripts (JavaScript)"),
+    "polyglot: PDF with a ZIP appended": ("contract.pdf", PDF + _zip({"evil.html": b"<script>x</script>"}),
+                                          "holds another file or active content"),
     "zip bomb": ("evidence.zip", _zip_bomb(), "a ZIP archive, not a document"),  # never unpacked to tell
     "zip bomb named .png": ("evidence.png", _zip_bomb(), "a ZIP archive, not a document"),
     "empty file": ("empty.png", b"", "is empty"),
