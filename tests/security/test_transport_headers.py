@@ -17,7 +17,7 @@ from ipdesk.companies.services import invite_colleague
 from ipdesk.core.db import utcnow
 from ipdesk.core.forms import Form
 from ipdesk.extensions import db
-from tests.conftest import PASSWORD, running_app
+from tests.conftest import PASSWORD, mailed_link, running_app
 from tests.factories import make_case, make_evidence_file
 from tests.security.test_routes import PLACEHOLDERS, rules
 
@@ -61,11 +61,13 @@ def test_pages_holding_a_secret_are_never_cached(app, client, make_client, facto
     # a password-reset link, opened by someone not signed in
     exporter = factories.exporter()
     db.session.add(_reset_token(exporter, "reset-token-for-the-test"))
-    _, invitation_token = invite_colleague(exporter.company, "colleague@example.com", exporter)
+    invite_colleague(exporter.company, "colleague@example.com", exporter, language="en")
     db.session.commit()
-    assert _no_store(client.get("/password/reset/reset-token-for-the-test"))
+    reset = client.get("/password/reset/reset-token-for-the-test")
+    assert reset.status_code == 200 and _no_store(reset)
     assert _no_store(client.post("/password/reset/reset-token-for-the-test", data={"password": "short"}))
-    assert _no_store(client.get(f"/invitations/{invitation_token}"))
+    invitation = client.get(mailed_link("colleague@example.com", "invitation"))
+    assert invitation.status_code == 200 and _no_store(invitation)
     # the second step of signing in
     staff = factories.staff()
     staff.totp_secret_encrypted, staff.totp_enabled_at = encrypt_secret(SECRET), utcnow()
