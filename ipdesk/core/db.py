@@ -111,6 +111,14 @@ def writes_on_get(view):
     return view
 
 
+def reads_first(view):
+    """Mark a view that does slow work (a re-hash, a ZIP) on what it read before it writes: its transaction
+    begins read-only, the slow part runs in ``outside_transaction()``, and its writes follow in a transaction
+    of their own (SQLite: nobody waits for the write lock meanwhile)."""
+    view.reads_first = True
+    return view
+
+
 def transaction_will_write() -> bool:
     """Whether a transaction starting now is expected to write (safe requests are read-only; a
     command that only reads sets ``g.write_intent = False``)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import User
@@ -183,55 +184,99 @@ def discard_abandoned_upload(path: Path, older_than: timedelta) -> bool:
     return True
 
 
-def verify_case(case: Case, actor) -> dict[str, list[EvidenceFile]]:
+def case_files(case: Case) -> list[EvidenceFile]:
+    return list(db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
+                                   .order_by(EvidenceFile.id)))
+
+
+def stored_hashes(keys: dict[int, str]) -> dict[int, str | None]:
+    """The SHA-256 now of each stored file, by file id (``keys``: file id to storage key). Slow, and touches no
+    database: call it outside any transaction (``outside_transaction``)."""
+    return {file_id: stored_hash(key) for file_id, key in keys.items()}
+
+
+def verify_case(case: Case, actor, hashes: dict[int, str | None]) -> dict[str, list[EvidenceFile]]:
+    """Record the check of the case's files whose hashes (``stored_hashes``, taken outside the transaction) are
+    given: a failure in the file's chain of custody (kept if the request is refused), a check that held too."""
     results: dict[str, list[EvidenceFile]] = {"ok": [], "mismatch": [], "missing": []}
-    for file in db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                                   .order_by(EvidenceFile.id)):
-        result = verify_file(file, actor)
-        if result == "ok":  # a failure is in the file's chain of custody already; so is a check that held
+    for file in case_files(case):
+        if file.id not in hashes:  # added since the hashes were taken: checked next time
+            continue
+        result = check_result(file.sha256, hashes[file.id])
+        if result == "ok":
             record_custody(file, CustodyKind.verified, actor)
+        else:
+            record_failed_check(file, hashes[file.id], actor)
         results[result].append(file)
     log_event("evidence.verified", actor=actor, obj=case, data={k: [f.id for f in v] for k, v in results.items()})
     return results
 
 
-def evidence_bundle(case: Case, actor):
-    """A ZIP (an open temporary file) of the case's evidence files and a manifest; each file is
-    checked first, and its export is recorded in its chain of custody. Each entry is named for every
-    system (``portable_name``); the manifest gives each its uploader's name.
-
-    :raises ValueError: a file failed its integrity check (the bundle would not be evidence).
-    """
+def bundle_contents(case: Case) -> dict:
+    """What a case's evidence bundle holds, as plain data read in one go, so that the ZIP is written with no
+    transaction open: the manifest's head and, for each file, its entry name, where it is stored and its manifest
+    entry (its uploader's name, its chain of custody)."""
     files = db.session.scalars(sa.select(EvidenceFile).where(EvidenceFile.case_id == case.id)
-                               .order_by(EvidenceFile.id)).all()
-    bad = [f for f in files if verify_file(f, actor) != "ok"]
-    if bad:
-        raise ValueError(", ".join(f.original_name for f in bad))
+                               .options(selectinload(EvidenceFile.uploaded_by)).order_by(EvidenceFile.id)).all()
     events = db.session.scalars(sa.select(CustodyEvent).where(CustodyEvent.case_id == case.id)
+                                .options(selectinload(CustodyEvent.actor))
                                 .order_by(CustodyEvent.created_at, CustodyEvent.id)).all()
-    now = utcnow()
-    manifest = {"case": case.reference, "title": case.title, "made_at": now.isoformat(),
-                "made_by": getattr(actor, "email", None), "files": []}
+    entries = []
+    for number, file in enumerate(files, 1):
+        # unique by its number (case folded or not), valid and extracted whole on every system
+        arcname = portable_name(file.original_name, file.content_type, prefix=f"{number:03d}-")
+        entries.append({"id": file.id, "key": file.storage_key, "manifest": {
+            "file": arcname, "name": file.original_name, "size": file.size, "type": file.content_type,
+            "sha256": file.sha256, "uploaded_by": file.uploaded_by.email, "uploaded_at": file.uploaded_at.isoformat(),
+            "custody": [{"event": e.kind.name, "at": e.created_at.isoformat(),
+                         "by": e.actor.email if e.actor else None, "note": e.note}
+                        for e in events if e.file_id == file.id]}})
+    return {"case": case.reference, "title": case.title, "entries": entries}
+
+
+def write_bundle(contents: dict, made_by: str | None):
+    """The ZIP of ``contents`` (``bundle_contents``) with its manifest, as an open temporary file, and the files
+    that failed their integrity check, by id with the hash found (None: missing). Each file is hashed as it is
+    copied in, so it is read once; with any failure the ZIP is discarded (None), since it would not be evidence.
+    Slow, and touches no database: call it outside any transaction."""
+    manifest = {"case": contents["case"], "title": contents["title"], "made_at": utcnow().isoformat(),
+                "made_by": made_by, "files": []}
     buffer = tempfile.TemporaryFile()  # on disk: a bundle of videos does not fit in memory
     storage = get_storage()
+    failed: dict[int, str | None] = {}
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for number, file in enumerate(files, 1):
-            # unique by its number (case folded or not), valid and extracted whole on every system
-            arcname = portable_name(file.original_name, file.content_type, prefix=f"{number:03d}-")
-            with storage.open(file.storage_key) as handle, bundle.open(arcname, "w", force_zip64=True) as out:
+        for entry in contents["entries"]:
+            if not storage.exists(entry["key"]):
+                failed[entry["id"]] = None
+                continue
+            digest = hashlib.sha256()
+            with storage.open(entry["key"]) as handle, \
+                    bundle.open(entry["manifest"]["file"], "w", force_zip64=True) as out:
                 for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
+                    digest.update(chunk)
                     out.write(chunk)
-            manifest["files"].append({
-                "file": arcname, "name": file.original_name, "size": file.size, "type": file.content_type,
-                "sha256": file.sha256, "uploaded_by": file.uploaded_by.email,
-                "uploaded_at": file.uploaded_at.isoformat(),
-                "custody": [{"event": e.kind.name, "at": e.created_at.isoformat(),
-                             "by": e.actor.email if e.actor else None, "note": e.note}
-                            for e in events if e.file_id == file.id],
-            })
+            if digest.hexdigest() != entry["manifest"]["sha256"]:
+                failed[entry["id"]] = digest.hexdigest()
+            manifest["files"].append(entry["manifest"])
         bundle.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    for file in files:
-        record_custody(file, CustodyKind.exported, actor, note=_("Evidence bundle"))
-    log_event("evidence.bundle", actor=actor, obj=case, data={"files": [f.id for f in files]})
+    if failed:
+        buffer.close()
+        return None, failed
     buffer.seek(0)
-    return buffer
+    return buffer, failed
+
+
+def record_bundle(case: Case, actor, file_ids: list[int], failed: dict[int, str | None]) -> list[EvidenceFile]:
+    """Record a bundle made of ``file_ids``: each file's export in its chain of custody; or, when some failed their
+    check, those failures (kept if the request is refused). Returns the files that failed."""
+    files = {file.id: file for file in case_files(case)}
+    if failed:
+        bad = [files[file_id] for file_id in failed if file_id in files]
+        for file in bad:
+            record_failed_check(file, failed[file.id], actor)
+        return bad
+    for file_id in file_ids:
+        if file_id in files:
+            record_custody(files[file_id], CustodyKind.exported, actor, note=_("Evidence bundle"))
+    log_event("evidence.bundle", actor=actor, obj=case, data={"files": file_ids})
+    return []

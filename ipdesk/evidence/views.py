@@ -6,14 +6,26 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Stage
-from ipdesk.core.db import writes_on_get
+from ipdesk.core.db import reads_first
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.transaction import record_despite_refusal
+from ipdesk.core.transaction import outside_transaction, record_despite_refusal
 from ipdesk.core.views import form_error
 from ipdesk.evidence.forms import EvidenceForm
 from ipdesk.evidence.models import CustodyKind, EvidenceFile
 from ipdesk.evidence.names import attachment, download_type, portable_name
-from ipdesk.evidence.services import add_evidence_item, evidence_bundle, record_custody, verify_case, verify_file
+from ipdesk.evidence.services import (
+    add_evidence_item,
+    bundle_contents,
+    case_files,
+    check_result,
+    record_bundle,
+    record_custody,
+    record_failed_check,
+    stored_hash,
+    stored_hashes,
+    verify_case,
+    write_bundle,
+)
 from ipdesk.evidence.staging import files_of_form
 from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
@@ -55,12 +67,19 @@ def new_item(case_id: int):
 
 @bp.get("/cases/<int:case_id>/evidence/files/<int:file_id>")
 @login_required
-@writes_on_get
+@reads_first
 def download(case_id: int, file_id: int):
+    """The file, after its hash is checked against the one recorded at upload: the check (a video: seconds) runs
+    with no transaction open, so nobody waits for it; the custody event after it is a short write."""
     case = get_case(case_id, "evidence.download")
     file = _file_of(case, file_id)
-    result = verify_file(file, current_user)
+    key = file.storage_key
+    with outside_transaction():
+        current = stored_hash(key)
+    file = _file_of(get_case(case_id, "evidence.download"), file_id)  # read again, as it is now
+    result = check_result(file.sha256, current) if file.storage_key == key else "mismatch"
     if result != "ok":
+        record_failed_check(file, current, current_user)
         record_despite_refusal(lambda: log_event("evidence.download_refused", actor=current_user, obj=file,
                                                  data={"result": result}))
         return render_template(
@@ -94,9 +113,15 @@ def custody(case_id: int, file_id: int):
 
 @bp.post("/cases/<int:case_id>/evidence/verify")
 @login_required
+@reads_first
 def verify(case_id: int):
+    """Re-hash the case's files with no transaction open, then record the results in a short write."""
     case = get_case(case_id, "evidence.verify")
-    results = verify_case(case, current_user)
+    keys = {file.id: file.storage_key for file in case_files(case)}
+    with outside_transaction():
+        hashes = stored_hashes(keys)
+    case = get_case(case_id, "evidence.verify")
+    results = verify_case(case, current_user, hashes)
     if results["mismatch"] or results["missing"]:
         flash(_("Integrity check failed for: %(names)s. The failures are recorded.",
                 names=", ".join(f.original_name for f in results["mismatch"] + results["missing"])), "danger")
@@ -107,13 +132,19 @@ def verify(case_id: int):
 
 @bp.post("/cases/<int:case_id>/evidence/bundle")
 @login_required
+@reads_first
 def bundle(case_id: int):
+    """A ZIP of the case's files and a manifest, each file checked as it is copied in; written with no transaction
+    open (a bundle of videos takes a while), its exports (or the failed checks) recorded after in a short write."""
     case = get_case(case_id, "evidence.bundle")
-    try:
-        archive = evidence_bundle(case, current_user)
-    except ValueError as error:
-        flash(_("No bundle was made: these files failed their integrity check: %(names)s.", names=str(error)),
-              "danger")
+    contents, made_by = bundle_contents(case), current_user.email
+    with outside_transaction():
+        archive, failed = write_bundle(contents, made_by)
+    case = get_case(case_id, "evidence.bundle")
+    bad = record_bundle(case, current_user, [entry["id"] for entry in contents["entries"]], failed)
+    if bad:
+        flash(_("No bundle was made: these files failed their integrity check: %(names)s.",
+                names=", ".join(file.original_name for file in bad)), "danger")
         return redirect(url_for("cases.view_case", case_id=case.id, _anchor="evidence"))
     response = send_file(archive, mimetype="application/zip")
     response.headers["Content-Disposition"] = attachment(f"{case.reference or case.id}-evidence.zip")  # app-made

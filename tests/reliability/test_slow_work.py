@@ -41,12 +41,13 @@ def flask(database_url: str, storage: str, *args: str) -> subprocess.Popen:
 class Timed(threading.Thread):
     """A request in a thread of its own, with its status and the moment it ended."""
 
-    def __init__(self, browser: Browser, path: str):
+    def __init__(self, browser: Browser, path: str, method: str = "GET", data: dict | None = None):
         super().__init__(daemon=True)
-        self.browser, self.path, self.status, self.ended = browser, path, None, None
+        self.browser, self.path, self.method, self.data = browser, path, method, data
+        self.status, self.ended = None, None
 
     def run(self):
-        self.status, _ = self.browser.request("GET", self.path)
+        self.status, _ = self.browser.request(self.method, self.path, self.data)
         self.ended = time.monotonic()
 
 
@@ -68,11 +69,20 @@ def test_people_keep_working_while_documents_render_a_pack_runs_and_verify_rehas
     case_id, large_id, emails = case.id, large.id, (exporter.email, officer.email, manager.email)
     db.session.close()
 
-    with gunicorn(database_url, tmp_path, EVIDENCE_STORAGE_DIR=storage, SQLITE_BUSY_TIMEOUT_MS=str(BUSY_MS),
-                  REPORT_PROCESSES="1", GUNICORN_CMD_ARGS="--timeout 300") as (base, _log):
+    with gunicorn(database_url, tmp_path, workers=7, EVIDENCE_STORAGE_DIR=storage,
+                  SQLITE_BUSY_TIMEOUT_MS=str(BUSY_MS), REPORT_PROCESSES="1",
+                  GUNICORN_CMD_ARGS="--timeout 300") as (base, _log):
         staff_browser, manager_browser, person = Browser(base), Browser(base), Browser(base)
         staff_browser.sign_in(emails[1], PASSWORD)
         manager_browser.sign_in(emails[2], PASSWORD)
+        # the evidence pages re-hash too: a download checks its file, a bundle each file it copies in, and the
+        # case page's check all of them (each reads the half gigabyte)
+        evidence_browser = Browser(base)
+        evidence_browser.sign_in(emails[1], PASSWORD)
+        token = csrf_token(evidence_browser.request("GET", f"/cases/{case_id}")[1])
+        download = Timed(evidence_browser, f"/cases/{case_id}/evidence/files/{large_id}")
+        bundle = Timed(evidence_browser, f"/cases/{case_id}/evidence/bundle", "POST", {"csrf_token": token})
+        check = Timed(evidence_browser, f"/cases/{case_id}/evidence/verify", "POST", {"csrf_token": token})
 
         case_file = Timed(staff_browser, f"/cases/{case_id}/case-file.pdf")
         summary = Timed(manager_browser, "/reports/country-summary.pdf?country=CN&start=2026-01-01&end=2026-12-31"
@@ -80,8 +90,8 @@ def test_people_keep_working_while_documents_render_a_pack_runs_and_verify_rehas
         verify = flask(database_url, storage, "evidence", "verify")
         pack = flask(database_url, storage, "reports", "pack", "--from", "2026-01-01", "--to", "2026-12-31",
                      "--lang", "en", "--out", str(tmp_path / "pack.pdf"))
-        case_file.start()
-        summary.start()
+        for slow in (case_file, summary, download, bundle, check):
+            slow.start()
         time.sleep(1.5)  # everything slow is under way
 
         statuses, page = {}, ""
@@ -97,8 +107,8 @@ def test_people_keep_working_while_documents_render_a_pack_runs_and_verify_rehas
             statuses[name], page = person.request(method, path, data)
         people_done = time.monotonic()
         verify_running = verify.poll() is None
-        case_file.join(300)
-        summary.join(300)
+        for slow in (case_file, summary, download, bundle, check):
+            slow.join(300)
         verify_output, _ = verify.communicate(timeout=300)
         pack_output, _ = pack.communicate(timeout=300)
 
@@ -107,6 +117,9 @@ def test_people_keep_working_while_documents_render_a_pack_runs_and_verify_rehas
     # it overlapped for real: the case file was still rendering and verify still hashing when the person was done
     assert case_file.ended > people_done and verify_running
     assert case_file.status == 200 and summary.status == 200
+    # the file no longer matches: not served, no bundle made, the check says so (each sent back to the case page)
+    assert (download.status, bundle.status, check.status) == (409, 302, 302)
+    assert bundle.ended > people_done  # hashing and packing half a gigabyte outlasted the person's visit
     assert verify.returncode == 1 and f"MISMATCH: file {large_id} of case {case_id}" in verify_output, verify_output
     assert "1 ok, 1 mismatched, 0 missing" in verify_output
     assert pack.returncode == 0, pack_output

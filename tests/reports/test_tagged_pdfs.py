@@ -78,7 +78,7 @@ def test_the_pack_keeps_the_structure_language_and_title_of_its_parts(app, facto
         summaries = {code: country_summary_pdf(code, start, end, in_pack=True) for code in ("CN", "TH")}
         overview = pack_overview(["CN", "TH", "VN"], start, end)
     data, pages = assemble_pack(summaries, overview, "ko")
-    reader = _check_tagged(data, "ko", "2026-01-01")
+    reader = _check_tagged(data, "ko", "2026. 1. 1. ~ 2026. 12. 31.")  # the period as Korean readers write dates
     parts = reader.trailer["/Root"]["/StructTreeRoot"]["/K"][0].get_object()["/K"]
     # the contents, the overview, each country with a case, the closing page of those without
     assert [part.get_object()["/S"] for part in parts] == ["/Part"] * 5
