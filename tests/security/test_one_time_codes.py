@@ -196,7 +196,7 @@ def test_the_migration_encrypts_the_secrets_stored_before_it(tmp_path, worker):
     app = make_app(url)
     with app.app_context():
         script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
-        upgrade(revision=script.get_revision("0027").down_revision)  # the schema just before secrets were encrypted
+        upgrade(revision=script.get_revision("0030").down_revision)  # the schema just before secrets were encrypted
         db.session.execute(sa.text(
             "INSERT INTO users (email, name, password_hash, role, is_active, timezone, created_at, version, "
             "totp_secret, totp_enabled_at) VALUES ('m@example.com', 'M', 'x', 'manager', true, 'Asia/Seoul', "

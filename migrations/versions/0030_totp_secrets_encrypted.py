@@ -5,7 +5,7 @@ under the newest of ``TOTP_KEYS``; ``users.totp_pending_secret_encrypted`` holds
 until it is confirmed (it used to travel in the session cookie). Columns are added and dropped with plain
 ALTER TABLE, as 0012 added them: a batch copy of ``users`` on SQLite would trip the foreign keys.
 
-Revision ID: 0027
+Revision ID: 0030
 Revises: 0029
 Create Date: 2026-12-06
 """
@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet, MultiFernet
 from flask import current_app
 
 # revision identifiers, used by Alembic.
-revision = "0027"
+revision = "0030"
 down_revision = "0029"
 branch_labels = None
 depends_on = None
