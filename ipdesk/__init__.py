@@ -192,7 +192,8 @@ def register_request_hooks(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint)
         if getattr(view, "writes_on_get", False):
             g.write_intent = True
-        elif getattr(view, "reads_first", False):
+        elif getattr(view, "reads_first", False) or (
+                getattr(view, "takes_files", False) and any(f.filename for f in request.files.values())):
             g.write_intent = False
 
     @app.before_request

@@ -35,6 +35,7 @@ from ipdesk.cases.services import (
 )
 from ipdesk.cases.stages import BY_NAME, REQUIRED_FOR_SUBMISSION, missing_for_submission, transitions_for
 from ipdesk.companies.models import Company, CompanyStatus
+from ipdesk.core.db import takes_files
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.forms import select_choices
 from ipdesk.core.i18n import country_choices, date_text, local_today
@@ -167,6 +168,7 @@ def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 @requires("case.create")
+@takes_files
 def new_case():
     form = _intake_form()
     if current_user.role is Role.exporter:
@@ -222,6 +224,7 @@ def _draft_for_files(form: IntakeForm, staged) -> Case | None:
 
 @bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
 @login_required
+@takes_files
 def edit_case(case_id: int):
     case = get_case(case_id, "case.edit")
     if case.stage not in (Stage.draft, Stage.returned):

@@ -119,6 +119,14 @@ def reads_first(view):
     return view
 
 
+def takes_files(view):
+    """Mark a view whose form takes files: a POST that brings some begins read-only, checks the files with no
+    transaction open (``evidence.staging.stage_uploads``), and only then begins writing, before anything else
+    it writes. A POST without files writes from its first query, as any."""
+    view.takes_files = True
+    return view
+
+
 def transaction_will_write() -> bool:
     """Whether a transaction starting now is expected to write (safe requests are read-only; a
     command that only reads sets ``g.write_intent = False``)."""

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, request
 
-from ipdesk.core.transaction import record_despite_refusal
+from ipdesk.core.db import transaction_will_write
+from ipdesk.core.transaction import outside_transaction, record_despite_refusal
 from ipdesk.evidence.models import StagedFile
 from ipdesk.evidence.storage import get_storage
 from ipdesk.evidence.uploads import UploadRefused, accept_upload, keep_stored_file
@@ -20,17 +21,33 @@ from ipdesk.extensions import db
 MAX_STAGED = 50  # files one form may hold at a time
 
 
-def stage_uploads(uploads, user, case=None) -> tuple[list[StagedFile], list[UploadRefused]]:
-    """Store each acceptable upload as a staged file of ``user`` (for ``case``, or a case not made yet);
-    the refusals of the others, each with its reason."""
-    staged, refusals = [], []
+def accept_uploads(uploads) -> list:
+    """Each upload stored and checked by its content (hashing it; a PDF parsed in a process of its own): a stored
+    file, or the refusal with its reason. Slow, and touches no database."""
+    outcomes = []
     for upload in uploads:
         if upload is None or not upload.filename:
             continue
         try:
-            stored = accept_upload(upload)
+            outcomes.append(accept_upload(upload))
         except UploadRefused as refusal:
-            refusals.append(refusal)
+            outcomes.append(refusal)
+    return outcomes
+
+
+def stage_uploads(uploads, user, case=None) -> tuple[list[StagedFile], list[UploadRefused]]:
+    """Store each acceptable upload as a staged file of ``user`` (for ``case``, or a case not made yet);
+    the refusals of the others, each with its reason. A request that began read-only (a view that
+    ``takes_files``) checks them with no transaction open, and then begins writing."""
+    if transaction_will_write():
+        outcomes = accept_uploads(uploads)
+    else:
+        with outside_transaction():  # nobody waits for the write lock while a video is hashed
+            outcomes = accept_uploads(uploads)
+    staged, refusals = [], []
+    for stored in outcomes:
+        if isinstance(stored, UploadRefused):
+            refusals.append(stored)
             continue
         keep_stored_file(stored.key)
         values = {"token": secrets.token_hex(16), "user_id": user.id, "case_id": case.id if case else None,
@@ -93,10 +110,10 @@ def files_of_form(files_field, user, case=None) -> tuple[list[StagedFile], int |
     """On a form's POST: the staged files ``user`` kept ticked and this request's uploads, all staged; the ones
     untaken are removed. A refused upload's reason goes next to ``files_field``; returns the staged files and
     the status a refusal calls for (413 for a file too large, else 422), or None when every file was taken."""
+    new, refusals = stage_uploads(request.files.getlist(files_field.name), user, case)  # first: it may begin writing
     kept = staged_files(user, request.form.getlist("staged"), case)
     untaken = set(request.form.getlist("shown")) - {file.token for file in kept}
     remove_staged(staged_files(user, untaken, case))
-    new, refusals = stage_uploads(request.files.getlist(files_field.name), user, case)
     if not refusals:
         return kept + new, None
     files_field.errors = [*files_field.errors, *(refusal.message for refusal in refusals)]

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Stage
-from ipdesk.core.db import reads_first
+from ipdesk.core.db import reads_first, takes_files
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import outside_transaction, record_despite_refusal
 from ipdesk.core.views import form_error
@@ -45,6 +45,7 @@ def _file_of(case, file_id: int) -> EvidenceFile:
 
 @bp.route("/cases/<int:case_id>/evidence", methods=["GET", "POST"])
 @login_required
+@takes_files
 def new_item(case_id: int):
     """An evidence item and its files, on a page of its own (the case page links to it)."""
     case = get_case(case_id, "evidence.add")

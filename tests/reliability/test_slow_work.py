@@ -3,6 +3,7 @@ all-country pack is made and `flask evidence verify` re-hashes, another person s
 message, through a real gunicorn on SQLite (where one writer at a time holds the lock); and a write that does wait
 too long gets the app's own page in the reader's language, with what they typed kept to send again."""
 import html
+import io
 import os
 import re
 import sqlite3
@@ -180,3 +181,52 @@ def test_a_write_that_waits_too_long_gets_the_busy_page_in_korean_with_what_was_
         again = client.post(f"/cases/{case_id}/messages", data=fields)  # "Send again", the lock gone
         assert again.status_code == 302
         assert db.session.scalar(saved) == 1
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="PostgreSQL writers never wait for one another's uploads; SQLite's one "
+                                        "write lock is what an upload's check held")
+def test_an_upload_is_checked_and_stored_while_other_people_write(database_url):
+    """A large file is hashed, stored and checked with no transaction open: the write lock is held only for the
+    short writes of its evidence item after, never for as long as the check itself takes."""
+    from werkzeug.datastructures import FileStorage
+
+    from ipdesk.evidence.staging import accept_uploads
+    from tests.evidence.test_uploads import multipart
+
+    content = b"Listing 1234: the counterfeit serum is sold at half price.\n" * (150 * 1024 * 1024 // 60)
+    with running_app(database_url, EVIDENCE_MAX_MB_DOCUMENT=300, SQLITE_BUSY_TIMEOUT_MS=30000) as app:
+        officer = factories.staff(hub_codes=("cn-north",))
+        case = make_case("evidence")
+        db.session.commit()
+        client = app.test_client()
+        assert client.post("/login", data={"email": officer.email, "password": PASSWORD}).status_code == 302
+        path, body = f"/cases/{case.id}/evidence", multipart({"kind": "document", "description": "Seller's page"},
+                                                               [("listing.txt", content)])
+        with app.test_request_context():  # the floor: checking and storing this file alone, here and now
+            started = time.monotonic()
+            assert not isinstance(accept_uploads([FileStorage(io.BytesIO(content), filename="a.txt")])[0],
+                                  Exception)
+            check_seconds = time.monotonic() - started
+        db.session.close()
+        del content
+
+        answer = {}
+        upload = threading.Thread(target=lambda: answer.update(response=client.post(path, **body)), daemon=True)
+        probe = sqlite3.connect(sa.make_url(database_url).database, timeout=0, isolation_level=None)
+        longest = 0.0
+        held_since = None
+        upload.start()
+        while upload.is_alive():
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+                probe.execute("ROLLBACK")
+                held_since = None
+            except sqlite3.OperationalError:  # another writer holds the lock now
+                held_since = held_since or time.monotonic()
+                longest = max(longest, time.monotonic() - held_since)
+            time.sleep(0.005)
+        probe.close()
+
+    assert answer["response"].status_code == 302
+    # the item's writes take milliseconds; before, the lock was held for the whole check
+    assert longest < check_seconds / 2, (longest, check_seconds)
