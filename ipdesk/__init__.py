@@ -167,6 +167,7 @@ def busy_page():
     person sent comes back with the page, to send again (files must be chosen again)."""
     discard_change()
     g.write_intent = False  # the page only reads, and must not wait for the lock a second time
+    g.database_busy = True  # nor may the session's bookkeeping (last seen) wait for it while the page renders
     kept = [(name, value) for name, value in request.form.items(multi=True)
             if name != "csrf_token" and "password" not in name] if request.method == "POST" else []
     html = render_template("errors/busy.html", code=503, title=_("Busy"), kept=kept,

@@ -115,6 +115,8 @@ def _write_now(statement) -> None:
     the write joins its transaction, and is kept should the request be refused (a form sent back
     with errors still counts as activity); a read-only request makes it in a short transaction of its own.
     """
+    if g.get("database_busy"):  # the busy page: the bookkeeping waits for a later request
+        return
     if transaction_will_write():
         record_despite_refusal(lambda: db.session.execute(statement))
         return

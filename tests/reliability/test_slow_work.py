@@ -12,14 +12,17 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from ipdesk.audit.chain import LOCK_KEY
+from ipdesk.auth.models import UserSession
 from ipdesk.cases.models import Message
 from ipdesk.config import PROJECT_ROOT
+from ipdesk.core.db import utcnow
 from ipdesk.evidence.models import CustodyEvent, CustodyKind
 from ipdesk.extensions import db
 from tests import factories
@@ -163,6 +166,9 @@ def test_a_write_that_waits_too_long_gets_the_busy_page_in_korean_with_what_was_
         client = app.test_client()
         assert client.post("/login", data={"email": exporter.email, "password": PASSWORD}).status_code == 302
         case_id = case.id
+        # the session's "last seen" is due to be written: the busy page must not wait for the lock to write it
+        db.session.execute(sa.update(UserSession).values(last_seen_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
         db.session.close()  # the test's own session holds nothing while another writer does
         with database_locked(app):
             response = client.post(f"/cases/{case_id}/messages", data={"body": typed},
