@@ -254,7 +254,7 @@ def _case_link(case: Case, anchor: str | None = None) -> tuple[str, str]:
     return (path + f"#{anchor}", url + f"#{anchor}") if anchor else (path, url)
 
 
-def _submission_audience(case: Case, actor: User) -> tuple[list[User], list[User]]:
+def submission_audience(case: Case, actor: User) -> tuple[list[User], list[User]]:
     """Who hears of a submitted case, in one query: its company's active users (the receipt) and the active staff
     of its hub but ``actor`` (the new case), each with their choices and hubs."""
     at_hub = sa.and_(User.role == Role.staff, User.id != actor.id,
@@ -299,7 +299,7 @@ def stage_changed(case: Case, change: StageChange, actor: User) -> None:
     the case page behind sign-in."""
     outbox = Outbox()
     if change.transition == "submit":
-        company, staff = _submission_audience(case, actor)
+        company, staff = submission_audience(case, actor)
         case_received(case, outbox, company)
         case_arrived_at_hub(case, outbox, staff)
     elif change.transition == "return":

@@ -11,7 +11,7 @@ from ipdesk.cases.models import OPEN_STAGES, Case
 from ipdesk.core.i18n import local_today
 from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.extensions import db
-from ipdesk.notify.services import Outbox, case_arrived_at_hub, case_received
+from ipdesk.notify.services import Outbox, case_arrived_at_hub, case_received, submission_audience
 
 
 def seed(cases: int = 3) -> None:
@@ -24,8 +24,9 @@ def seed(cases: int = 3) -> None:
                                 .order_by(Case.id).limit(cases))
     outbox = Outbox()
     for case in chosen:
-        case_received(case, outbox)
-        case_arrived_at_hub(case, exporter, outbox)
+        company, hub_staff = submission_audience(case, exporter)
+        case_received(case, outbox, company)
+        case_arrived_at_hub(case, outbox, hub_staff)
         db.session.add(Deadline(case_id=case.id, what="Answer the market regulator's notice",
                                 due_on=local_today() - timedelta(days=3), source=DeadlineSource.manual,
                                 created_by_id=staff.id))
