@@ -257,10 +257,10 @@ def _case_link(case: Case, anchor: str | None = None) -> tuple[str, str]:
 def submission_audience(case: Case, actor: User) -> tuple[list[User], list[User]]:
     """Who hears of a submitted case, in one query: its company's active users (the receipt) and the active staff
     of its hub but ``actor`` (the new case), each with their choices and hubs."""
-    at_hub = sa.and_(User.role == Role.staff, User.id != actor.id,
-                     User.id.in_(sa.select(hub_staff(case.hub_id).with_only_columns(User.id).subquery())))
-    of_company = sa.and_(User.role == Role.exporter, User.company_id == case.company_id)
-    people = db.session.scalars(sa.select(User).where(User.is_active, sa.or_(of_company, at_hub))
+    # a union of two indexed lookups (an OR of the two would read every user on SQLite)
+    of_company = sa.select(User.id).where(User.company_id == case.company_id, User.role == Role.exporter)
+    at_hub = hub_staff(case.hub_id).with_only_columns(User.id).where(User.id != actor.id)
+    people = db.session.scalars(sa.select(User).where(User.is_active, User.id.in_(sa.union(of_company, at_hub)))
                                 .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
     company, staff = [], []
     for user in people:
