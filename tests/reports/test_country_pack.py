@@ -155,16 +155,21 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     assert client.get(job_url).status_code == 404 and client.get(f"{job_url}/pack.pdf").status_code == 404
 
 
-def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
+def _app_with_redis(database_url, tmp_path, queue_name: str, **settings):
+    """The app with packs queued in Redis, on ``queue_name``; the test is skipped when Redis does not run."""
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    return running_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://", REPORT_QUEUE=queue_name,
+                       REPORTS_DIR=str(tmp_path / "reports"), SECRET_KEY="pack-test-secret", **settings)
+
+
+def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
     from rq import Queue, SimpleWorker
 
     queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
-    with running_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://", REPORT_QUEUE=queue_name,
-                     REPORTS_DIR=str(tmp_path / "reports"), REPORT_PROCESSES=2, SECRET_KEY="pack-test-secret") as app:
+    with _app_with_redis(database_url, tmp_path, queue_name, REPORT_PROCESSES=2) as app:
         from tests import factories
 
         _few_countries()
@@ -191,16 +196,10 @@ def test_a_queued_pack_that_redis_lost_is_marked_failed_and_one_still_queued_wai
     """Redis restarted without its data: the job it held will never run. Its page says the pack could not be made
     (and offers to make it again) once a heartbeat's timeout has passed; a job Redis still holds keeps waiting for
     a worker however long that takes."""
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
     from rq import Queue
 
     queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
-    with running_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://", REPORT_QUEUE=queue_name,
-                     REPORTS_DIR=str(tmp_path / "reports"), REPORT_JOB_TIMEOUT_SECONDS=60,
-                     SECRET_KEY="pack-test-secret") as app:
+    with _app_with_redis(database_url, tmp_path, queue_name, REPORT_JOB_TIMEOUT_SECONDS=60) as app:
         from tests import factories
 
         manager = factories.manager()
