@@ -11,6 +11,8 @@ from ipdesk.extensions import db
 from tests.evidence import office_samples as office
 from tests.evidence.test_uploads import officer_case, stored_files, upload  # noqa: F401 (a fixture)
 
+pytestmark = pytest.mark.storage
+
 HWP = "application/x-hwp"
 HWPX = "application/hwp+zip"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -13,6 +13,8 @@ from tests.evidence.conftest import image_bytes, pdf_bytes
 from tests.evidence.test_uploads import upload
 from tests.factories import make_case, make_evidence_file
 
+pytestmark = pytest.mark.storage
+
 TEXT = "판매 페이지 메모: 위조품 https://shop.example/item/1\n".encode()
 PNG = image_bytes("PNG")
 

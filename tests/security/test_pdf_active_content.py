@@ -16,6 +16,8 @@ from tests.evidence.conftest import pdf_bytes
 from tests.evidence.test_uploads import multipart, stored_files, upload
 from tests.factories import make_case
 
+pytestmark = pytest.mark.storage
+
 PACKED = {"object_stream_mode": ObjectStreamMode.generate}  # every dictionary inside a Flate-compressed stream
 SCRIPT = "contains scripts (JavaScript)"
 OUTWARD = "can start programs, open other files or send data elsewhere"
