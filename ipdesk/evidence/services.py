@@ -263,16 +263,32 @@ def write_bundle(contents: dict, made_by: str | None):
     manifest = {"case": contents["case"], "title": contents["title"], "made_at": utcnow().isoformat(),
                 "made_by": made_by, "files": []}
     buffer = tempfile.TemporaryFile()  # on disk: a bundle of videos does not fit in memory
+    try:
+        failed = _write_entries(buffer, contents["entries"], manifest)
+    except BaseException:  # the storage could not be read: no half-made ZIP is kept open
+        buffer.close()
+        raise
+    if failed:
+        buffer.close()
+        return None, failed
+    buffer.seek(0)
+    return buffer, failed
+
+
+def _write_entries(buffer, entries: list[dict], manifest: dict) -> dict[int, str | None]:
+    """Write each entry's file, hashed as it is copied, and the manifest into the ZIP ``buffer``; the files that
+    failed their check, by id, with the hash found (None: missing)."""
     storage = get_storage()
     failed: dict[int, str | None] = {}
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for entry in contents["entries"]:
-            if not storage.exists(entry["key"]):
+        for entry in entries:
+            try:
+                handle = storage.open(entry["key"])
+            except FileNotFoundError:
                 failed[entry["id"]] = None
                 continue
             digest = hashlib.sha256()
-            with storage.open(entry["key"]) as handle, \
-                    bundle.open(entry["manifest"]["file"], "w", force_zip64=True) as out:
+            with handle, bundle.open(entry["manifest"]["file"], "w", force_zip64=True) as out:
                 for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
                     digest.update(chunk)
                     out.write(chunk)
@@ -280,11 +296,7 @@ def write_bundle(contents: dict, made_by: str | None):
                 failed[entry["id"]] = digest.hexdigest()
             manifest["files"].append(entry["manifest"])
         bundle.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    if failed:
-        buffer.close()
-        return None, failed
-    buffer.seek(0)
-    return buffer, failed
+    return failed
 
 
 def record_bundle(case: Case, actor, file_ids: list[int], failed: dict[int, str | None]) -> list[EvidenceFile]:
