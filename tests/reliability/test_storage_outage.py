@@ -52,7 +52,8 @@ def officer_case(client, factories, login_as):
 def send_video(client, case, size: int, lang: str = "en"):
     video = VIDEO + os.urandom(size - len(VIDEO))
     return client.post(f"/cases/{case.id}/evidence", headers={"Accept-Language": lang},
-                       **multipart({"kind": "video", "description": "Seller's live stream"}, [("stream.mp4", video)]))
+                       **multipart({"kind": "recording", "description": "Seller's live stream"},
+                                   [("stream.mp4", video)]))
 
 
 def rows(model) -> int:
