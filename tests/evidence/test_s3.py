@@ -78,13 +78,13 @@ storage.put(io.BytesIO(os.urandom(3 * 5 * 1024 * 1024)))
 
 def test_an_upload_whose_process_died_stays_unfinished_until_repair_aborts_it(app, monkeypatch):
     settings = {name: app.config[name] for name in S3_SETTINGS} | {"S3_PART_SIZE_MB": 5}
-    uploader = subprocess.Popen([sys.executable, "-c", DYING_UPLOAD, json.dumps(settings)], cwd=PROJECT_ROOT,
-                                stdout=subprocess.PIPE, text=True)
-    try:
-        assert uploader.stdout.readline().strip() == "sending part 2"
-    finally:
-        os.kill(uploader.pid, signal.SIGKILL)
-        uploader.wait(30)
+    with subprocess.Popen([sys.executable, "-c", DYING_UPLOAD, json.dumps(settings)], cwd=PROJECT_ROOT,
+                          stdout=subprocess.PIPE, text=True) as uploader:
+        try:
+            assert uploader.stdout.readline().strip() == "sending part 2"
+        finally:
+            os.kill(uploader.pid, signal.SIGKILL)
+            uploader.wait(30)
     storage = get_storage()
     assert list(storage.list()) == []  # nothing under a real key
     (pending,) = storage.pending_uploads()

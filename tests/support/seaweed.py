@@ -171,7 +171,10 @@ def seaweedfs(data_dir: str | Path | None = None, *, bucket: str = "evidence", t
         try:
             yield server
         finally:
-            server.stop()
+            if own:
+                server.kill()  # its data goes with it: no need to wait for a clean shutdown
+            else:
+                server.stop()
     finally:
         if own:
             shutil.rmtree(folder, ignore_errors=True)
