@@ -124,3 +124,28 @@ def test_nothing_is_pending_once_uploads_are_done(backend):
     with pytest.raises(OSError):
         storage.put(Breaks(CONTENT))
     assert list(storage.pending_uploads()) == []
+
+
+S3_COMPLETE = {"EVIDENCE_STORAGE": "s3", "S3_ENDPOINT_URL": "http://127.0.0.1:8333", "S3_BUCKET": "evidence",
+               "S3_ACCESS_KEY_ID": "ipdesk", "S3_SECRET_ACCESS_KEY": "secret"}
+
+
+@pytest.mark.parametrize("environment, says", [
+    ({"EVIDENCE_STORAGE": "s3"}, "EVIDENCE_STORAGE=s3 needs S3_ENDPOINT_URL, S3_BUCKET, S3_ACCESS_KEY_ID, "
+                                 "S3_SECRET_ACCESS_KEY set"),
+    ({**S3_COMPLETE, "S3_BUCKET": ""}, "EVIDENCE_STORAGE=s3 needs S3_BUCKET set"),
+    ({**S3_COMPLETE, "S3_PART_SIZE_MB": "4"}, "S3_PART_SIZE_MB is 4; S3 needs parts of at least 5 MB"),
+    ({"EVIDENCE_STORAGE": "nfs"}, "EVIDENCE_STORAGE is 'nfs'; it must be one of: filesystem, s3"),
+])
+def test_storage_settings_that_cannot_work_stop_the_app_at_start_up(monkeypatch, environment, says):
+    from ipdesk import create_app
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError) as refused:
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert says in str(refused.value)
+    for name, value in S3_COMPLETE.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("S3_PART_SIZE_MB", raising=False)
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["S3_REGION"] == "us-east-1"  # all it needs

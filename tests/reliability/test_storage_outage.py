@@ -88,8 +88,8 @@ def test_the_store_dying_mid_upload_keeps_nothing_and_says_so(app, client, store
     assert list(storage.pending_uploads()) == [] and list(storage.list()) == []
 
 
-def test_with_the_store_down_downloads_bundles_and_verify_say_so_and_record_no_failed_check(
-        app, client, store, officer_case):
+def test_with_the_store_down_downloads_bundles_verify_and_backups_say_so_and_record_no_failed_check(
+        app, client, store, officer_case, tmp_path):
     case, officer = officer_case
     file = make_evidence_file(case, officer, b"receipt of the test purchase\n")
     make_evidence_file(case, officer, image_bytes("PNG"), name="shop.png", content_type="image/png")  # a thumbnail
@@ -104,6 +104,8 @@ def test_with_the_store_down_downloads_bundles_and_verify_say_so_and_record_no_f
     result = app.test_cli_runner().invoke(args=["evidence", "verify"])
     assert result.exit_code == 1 and "the evidence storage cannot be reached" in result.output
     assert "MISSING" not in result.output
+    result = app.test_cli_runner().invoke(args=["backup", "--out", str(tmp_path / "backup")])
+    assert result.exit_code == 1 and "the evidence storage cannot be reached" in result.output
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).where(CustodyEvent.kind == CustodyKind.mismatch)) == 0
     store.start()
