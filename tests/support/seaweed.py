@@ -8,6 +8,7 @@ with its data in a folder, S3 credentials and a bucket; independent of pytest, s
 open is given (a free one each), so several servers run side by side (xdist workers, the two-node test); its
 telemetry, WebDAV, Iceberg and Lance endpoints are off, and the admin UI listens on loopback only.
 """
+import ctypes
 import json
 import os
 import shutil
@@ -31,6 +32,14 @@ SECRET_ACCESS_KEY = "ipdesk-test-secret-key"
 REGION = "us-east-1"
 PORT_NAMES = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
               "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc")
+
+
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when the thread that started it ends
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: weed ends with the process that started it, however that one ends (kill -9)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def weed_binary() -> str:
@@ -104,7 +113,8 @@ class S3Server:
         began = time.monotonic()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+                                            stdin=subprocess.DEVNULL, start_new_session=True,
+                                            preexec_fn=_die_with_parent)
         try:
             self._wait_until_ready(began + timeout)
         except BaseException:
