@@ -174,9 +174,13 @@ def check_storage_settings(config) -> None:
     if missing:
         raise RuntimeError(f"EVIDENCE_STORAGE=s3 needs {', '.join(missing)} set (the object store's address, the "
                            "bucket and the credentials of an account that may read, write and list it).")
-    if config.get("S3_PART_SIZE_MB", 8) < MIN_PART_MB:
+    if _part_size_mb(config) < MIN_PART_MB:
         raise RuntimeError(f"S3_PART_SIZE_MB is {config['S3_PART_SIZE_MB']}; S3 needs parts of at least "
                            f"{MIN_PART_MB} MB.")
+
+
+def _part_size_mb(config) -> int:
+    return int(config.get("S3_PART_SIZE_MB") or 8)
 
 
 def init_storage(app: Flask) -> None:
@@ -194,7 +198,7 @@ def make_storage(config) -> Storage:
         return S3Storage(endpoint_url=config["S3_ENDPOINT_URL"], bucket=config["S3_BUCKET"],
                          region=config.get("S3_REGION") or "us-east-1", access_key_id=config["S3_ACCESS_KEY_ID"],
                          secret_access_key=config["S3_SECRET_ACCESS_KEY"], prefix=config.get("S3_PREFIX") or "",
-                         part_size=config.get("S3_PART_SIZE_MB", 8) * 1024 * 1024)
+                         part_size=_part_size_mb(config) * 1024 * 1024)
     return FilesystemStorage(config["EVIDENCE_STORAGE_DIR"])
 
 
