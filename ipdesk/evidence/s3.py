@@ -77,6 +77,7 @@ class S3Storage:
             config=Config(
                 s3={"addressing_style": "path"},  # what MinIO, Ceph and SeaweedFS answer without DNS set up
                 connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"},
+                max_pool_connections=32,  # a download holds one while it streams; a process serves several
                 # the SHA-256 checksums are given explicitly; no CRC32 of boto3's own on top
                 request_checksum_calculation="when_required", response_checksum_validation="when_required"))
 
