@@ -43,6 +43,7 @@ from ipdesk.core.urls import IdConverter, safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
 from ipdesk.evidence.backup import EvidenceFiles
+from ipdesk.evidence.storage import StorageUnavailable, init_storage
 from ipdesk.evidence.uploads import discard_uncommitted_files, file_kind
 from ipdesk.evidence.views import bp as evidence_bp
 from ipdesk.extensions import (
@@ -87,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXY_COUNT"]:
         n = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    init_storage(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -324,6 +326,14 @@ def register_error_handlers(app: Flask) -> None:
         if not is_busy(e):
             raise e  # a real failure: the 500 below
         return busy_page()
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(e):
+        app.logger.error("evidence storage unavailable: %s", e)
+        discard_change()
+        return page(503, _("Evidence store unavailable"),
+                    _("The store that keeps evidence files cannot be reached just now, so nothing was read from it "
+                      "or saved to it. Try again in a few minutes; if it goes on, tell the IP centre."))
 
     @app.errorhandler(RenderTimeout)
     def document_too_slow(e):

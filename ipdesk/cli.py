@@ -42,6 +42,7 @@ from ipdesk.evidence.services import (
     unreferenced_keys,
 )
 from ipdesk.evidence.staging import expired_staged, remove_staged, staged_grace
+from ipdesk.evidence.storage import StorageUnavailable
 from ipdesk.extensions import db
 from ipdesk.network.reference import load_reference_network
 from ipdesk.notify.scheduler import add_due_notifications, due_scheduler
@@ -182,13 +183,14 @@ evidence = AppGroup("evidence", help="Evidence files.")
 
 @evidence.command("verify")
 @click.option("--repair", is_flag=True,
-              help="Delete temporary files untouched for --older-than minutes, and stored files without a row and "
+              help="Remove unfinished uploads (temporary files, incomplete multipart uploads) untouched for "
+                   "--older-than minutes, and stored files without a row and "
                    "staged files never filed once past EVIDENCE_STAGED_HOURS; never an evidence file or a hash.")
 @click.option("--older-than", "older_than", type=click.IntRange(min=1), default=60, show_default=True,
-              help="Minutes without a write after which a temporary file (of an upload or a restore) is abandoned.")
+              help="Minutes without a write after which an unfinished upload (or restore) is abandoned.")
 def evidence_verify(repair: bool, older_than: int) -> None:
     """Re-hash every stored evidence file; report mismatches, missing files, stored files without a row and
-    temporary files of abandoned uploads and restores (exit 1 if any remains).
+    unfinished uploads and restores that were abandoned (exit 1 if any remains).
 
     It reads in short read-only transactions and hashes outside any; each failure it records is a write of its
     own, so people keep working (on SQLite, too) however long the re-hashing takes."""
@@ -196,6 +198,10 @@ def evidence_verify(repair: bool, older_than: int) -> None:
     g.write_intent = False
     try:
         _verify_evidence(repair, older_than)
+    except StorageUnavailable as error:
+        raise click.ClickException(f"the evidence storage cannot be reached ({error}). The files not checked yet "
+                                   "were left as they are, none of them recorded as failed; run it again once the "
+                                   "storage answers.") from None
     finally:
         g.pop("write_intent", None)
         if previous is not None:
@@ -229,17 +235,19 @@ def _verify_evidence(repair: bool, older_than: int) -> None:
                        f"after {_hours(grace)} h")
     db.session.rollback()
     stale, recent = abandoned_uploads(timedelta(minutes=older_than))
-    for path, age in recent:
-        click.echo(f"IN PROGRESS: temporary file {path.name}, last written {age // timedelta(minutes=1)} min ago; "
-                   "left alone")
-    for path, age in stale:
-        if repair and discard_abandoned_upload(path, timedelta(minutes=older_than)):
-            click.echo(f"REMOVED: temporary file {path.name} of an abandoned upload or restore "
+    for upload, age in recent:
+        click.echo(f"IN PROGRESS: unfinished upload {upload.name}, last written {age // timedelta(minutes=1)} min "
+                   "ago; left alone")
+    removed_pending = 0
+    for upload, age in stale:
+        if repair and discard_abandoned_upload(upload, timedelta(minutes=older_than)):
+            removed_pending += 1
+            click.echo(f"REMOVED: unfinished upload {upload.name} of an abandoned upload or restore "
                        f"({age // timedelta(minutes=1)} min old)")
         else:
-            click.echo(f"ABANDONED: temporary file {path.name} of an upload that stopped "
-                       f"{age // timedelta(minutes=1)} min ago (--repair deletes it)")
-    left = sum(path.exists() for path, _age in stale)
+            click.echo(f"ABANDONED: unfinished upload {upload.name} that stopped "
+                       f"{age // timedelta(minutes=1)} min ago (--repair removes it)")
+    left = len(stale) - removed_pending
     expired = expired_staged(utcnow() - grace)
     for file in expired:
         click.echo(f"{'REMOVED' if repair else 'EXPIRED'}: staged file {file.token[:8]} ({file.original_name}) of user "
@@ -254,8 +262,8 @@ def _verify_evidence(repair: bool, older_than: int) -> None:
     click.echo(f"Evidence files: {counts['ok']} ok, {counts['mismatch']} mismatched, {counts['missing']} missing; "
                f"{unreferenced} stored without a row"
                f"{f', {removed_unreferenced} of them removed' if repair else ''}; "
-               f"temporary files: {len(recent)} recent, {len(stale)} abandoned, "
-               f"{len(stale) - left} of them removed; staged files past their grace period: {len(expired)}"
+               f"unfinished uploads: {len(recent)} recent, {len(stale)} abandoned, "
+               f"{removed_pending} of them removed; staged files past their grace period: {len(expired)}"
                f"{', removed' if repair and expired else ''}.")
     if (counts["mismatch"] or counts["missing"] or unreferenced - removed_unreferenced or left
             or (expired and not repair)):

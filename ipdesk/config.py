@@ -194,7 +194,20 @@ class Config:
         self.PASSWORD_RESET_ACCOUNT_RATE_LIMIT = os.environ.get("PASSWORD_RESET_ACCOUNT_RATE_LIMIT", "3 per hour")
 
         # Evidence files: stored outside static/, limits by type (MB), and a pixel cap for images.
+        # Where: "filesystem" (a folder, EVIDENCE_STORAGE_DIR) or "s3" (S3-compatible object storage: AWS S3, MinIO,
+        # Ceph, SeaweedFS), which every app node of a deployment on several machines shares.
+        self.EVIDENCE_STORAGE = (os.environ.get("EVIDENCE_STORAGE") or "filesystem").strip().lower()
         self.EVIDENCE_STORAGE_DIR = os.environ.get("EVIDENCE_STORAGE_DIR") or str(INSTANCE_PATH / "evidence")
+        # S3: the endpoint (e.g. https://s3.ap-northeast-2.amazonaws.com or http://10.0.0.5:8333), the bucket (made
+        # beforehand), an account that may read, write, list and delete in it, and optionally a folder (key prefix)
+        # in it. Files above S3_PART_SIZE_MB (at least 5) go up in parts of that size.
+        self.S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL") or None
+        self.S3_BUCKET = os.environ.get("S3_BUCKET") or None
+        self.S3_REGION = os.environ.get("S3_REGION") or "us-east-1"
+        self.S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID") or None
+        self.S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY") or None
+        self.S3_PREFIX = os.environ.get("S3_PREFIX", "")
+        self.S3_PART_SIZE_MB = _int("S3_PART_SIZE_MB", 8)
         self.EVIDENCE_MAX_MB_DOCUMENT = _int("EVIDENCE_MAX_MB_DOCUMENT", 25)  # documents and images
         self.EVIDENCE_MAX_MB_AUDIO = _int("EVIDENCE_MAX_MB_AUDIO", 100)
         self.EVIDENCE_MAX_MB_VIDEO = _int("EVIDENCE_MAX_MB_VIDEO", 500)

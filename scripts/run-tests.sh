@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the suite on SQLite, then again on PostgreSQL (tests marked db_independent run once).
-# Fails on any failure, and on a run that collected no tests.
+# Run the suite on SQLite, then again on PostgreSQL (tests marked db_independent run once), then the tests that
+# touch the evidence storage (marked storage, and those about S3 itself) once more with S3: a real SeaweedFS per
+# pytest worker, on loopback (tests/support/seaweed.py). Fails on any failure, and on a run that collected no tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -51,6 +52,11 @@ else
   echo "PostgreSQL at $PG_URL refused the connection: failing."
   status=1
 fi
+
+# The S3 run: on SQLite (the database is not what it is about), every app's evidence in SeaweedFS.
+s3_started=$(date +%s)
+IPDESK_TEST_STORAGE=s3 run_suite s3 sqlite -m "storage or s3"
+echo "s3: the run took $(( $(date +%s) - s3_started )) s"
 
 $PY - "$reports" <<'PYEOF'
 import sys

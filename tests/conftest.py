@@ -2,6 +2,7 @@
 import os
 import shutil
 import tempfile
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -20,16 +21,55 @@ from ipdesk.extensions import db
 
 TEST_DATABASE = os.environ.get("IPDESK_TEST_DATABASE", "sqlite")
 IS_POSTGRES = TEST_DATABASE.startswith("postgresql")
+# The evidence storage of the apps the tests make: "filesystem", or "s3" (a SeaweedFS per worker, each app a folder
+# of its own in its bucket); scripts/run-tests.sh runs the tests marked `storage` once more with "s3".
+TEST_STORAGE = os.environ.get("IPDESK_TEST_STORAGE", "filesystem")
+if TEST_STORAGE not in ("filesystem", "s3"):
+    raise RuntimeError(f"IPDESK_TEST_STORAGE is {TEST_STORAGE!r}: filesystem or s3")
 PASSWORD = "correct horse battery staple"
+_s3_server = None  # the SeaweedFS of this worker, in the S3 run
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "db_independent: cannot differ by database; runs once, on SQLite")
     config.addinivalue_line("markers", "csrf: runs with CSRF protection switched on")
+    config.addinivalue_line("markers", "storage: touches the evidence storage; runs again with IPDESK_TEST_STORAGE=s3")
+    config.addinivalue_line("markers", "s3: needs a real S3 server (SeaweedFS); runs only in the S3 run")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests about S3 itself run in the S3 run only (where SeaweedFS is started), never twice."""
+    if TEST_STORAGE != "s3":
+        skip = pytest.mark.skip(reason="needs the S3 run (IPDESK_TEST_STORAGE=s3)")
+        for item in items:
+            if "s3" in item.keywords:
+                item.add_marker(skip)
 
 
 def pytest_report_header(config):
-    return f"ipdesk test database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'}"
+    return (f"ipdesk test database: {'PostgreSQL' if IS_POSTGRES else 'SQLite'}; "
+            f"evidence storage: {'S3 (SeaweedFS)' if TEST_STORAGE == 's3' else 'a folder'}")
+
+
+@pytest.fixture(scope="session", autouse=TEST_STORAGE == "s3")
+def s3_server():
+    """A real S3 server (SeaweedFS) for this worker, started once; in the S3 run every app stores evidence in it."""
+    from tests.support.seaweed import seaweedfs
+
+    global _s3_server
+    with seaweedfs() as server:
+        _s3_server = server
+        try:
+            yield server
+        finally:
+            _s3_server = None
+
+
+def storage_settings() -> dict:
+    """The evidence storage of a new test app: a new folder, or in the S3 run a new prefix in the bucket."""
+    if TEST_STORAGE == "s3" and _s3_server is not None:
+        return _s3_server.settings(prefix=f"test-{uuid.uuid4().hex}/")
+    return {"EVIDENCE_STORAGE_DIR": tempfile.mkdtemp(prefix="ipdesk-evidence-")}
 
 
 def _pg_admin_engine():
@@ -80,7 +120,7 @@ def make_app(database_url: str, **overrides):
         "NOTIFY_SENDER": "cron",  # tests send the outbox themselves, when they mean to
         "NOTIFY_DUE_MINUTES": 0,  # and add reminders themselves (tests/notify/test_scheduler.py starts it)
         "MAIL_BACKEND": "console",
-        "EVIDENCE_STORAGE_DIR": tempfile.mkdtemp(prefix="ipdesk-evidence-"),
+        **storage_settings(),
         # Two-factor sign-in is required of managers and admins in production; the suites that are
         # about it turn it on (tests/auth/test_two_factor.py), the rest sign them in with a password.
         "TOTP_REQUIRED_ROLES": "",

@@ -17,8 +17,10 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
@@ -120,10 +122,21 @@ def _pdf_refusals() -> dict:
 
 
 def inspect_pdf(handle: BinaryIO) -> str:
-    """The type of the PDF in ``handle`` (a stored upload, a real file): PDF, once nothing active is found in it.
+    """The type of the PDF in ``handle`` (a stored upload): PDF, once nothing active is found in it.
 
     :raises DocumentRefused: it holds active content, cannot be parsed, or is protected by a password.
     """
+    try:
+        handle.fileno()
+    except (OSError, AttributeError):  # an object in S3: the checking process reads a local copy as its input
+        with tempfile.TemporaryFile() as local:
+            shutil.copyfileobj(handle, local, 1024 * 1024)
+            local.seek(0)
+            return _inspect_pdf_file(local)
+    return _inspect_pdf_file(handle)
+
+
+def _inspect_pdf_file(handle: BinaryIO) -> str:
     try:
         child = subprocess.run([sys.executable, "-I", str(Path(pdf_walk.__file__))], stdin=handle,
                                capture_output=True, timeout=PDF_CHECK_SECONDS, check=False)

@@ -7,7 +7,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from itertools import groupby
-from pathlib import Path
+from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -21,7 +21,7 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem, EvidenceKind, StagedFile
 from ipdesk.evidence.names import portable_name
-from ipdesk.evidence.storage import get_storage
+from ipdesk.evidence.storage import PendingUpload, get_storage
 from ipdesk.evidence.uploads import accept_upload
 from ipdesk.extensions import db
 
@@ -96,16 +96,39 @@ def record_custody(file: EvidenceFile, kind: CustodyKind, actor, note: str = "")
     return event
 
 
-def stored_hash(key: str) -> str | None:
-    """The SHA-256 of the file stored under ``key`` now, or None when there is none."""
-    storage = get_storage()
-    if not storage.exists(key):
-        return None
+def _hash(handle: BinaryIO) -> str:
     digest = hashlib.sha256()
-    with storage.open(key) as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def stored_hash(key: str) -> str | None:
+    """The SHA-256 of the file stored under ``key`` now, or None when there is none (StorageUnavailable when the
+    storage cannot say: that is no failed check)."""
+    try:
+        handle = get_storage().open(key)
+    except FileNotFoundError:
+        return None
+    with handle:
+        return _hash(handle)
+
+
+def open_hashed(key: str) -> tuple[BinaryIO | None, str | None]:
+    """The file stored under ``key``, hashed as it streams and then open again at its start, and its SHA-256 (None,
+    None when there is none). What the handle then gives is what was hashed (the storage reads one version of a
+    file through one handle), so a download serves exactly the bytes it checked; the caller closes the handle."""
+    try:
+        handle = get_storage().open(key)
+    except FileNotFoundError:
+        return None, None
+    try:
+        current = _hash(handle)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return handle, current
 
 
 def check_result(expected: str, current: str | None) -> str:
@@ -162,26 +185,24 @@ def discard_unreferenced(key: str, older_than: timedelta) -> bool:
     return True
 
 
-def abandoned_uploads(older_than: timedelta) -> tuple[list[tuple[Path, timedelta]], list[tuple[Path, timedelta]]]:
-    """Temporary upload files as (stale, recent), each with its age: a stale one has not been
-    written to for ``older_than``, so its upload is over (the process died); a recent one may be live."""
+Aged = list[tuple[PendingUpload, timedelta]]
+
+
+def abandoned_uploads(older_than: timedelta) -> tuple[Aged, Aged]:
+    """Unfinished uploads and restores (a temporary file, an incomplete multipart upload) as (stale, recent), each
+    with its age: a stale one has not been written to for ``older_than``, so it is over (its process died); a recent
+    one may be live."""
     now = time.time()
     stale, recent = [], []
-    for path in get_storage().pending_files():
-        age = timedelta(seconds=max(0.0, now - path.stat().st_mtime))
-        (stale if age >= older_than else recent).append((path, age))
+    for upload in get_storage().pending_uploads():
+        age = timedelta(seconds=max(0.0, now - upload.modified))
+        (stale if age >= older_than else recent).append((upload, age))
     return stale, recent
 
 
-def discard_abandoned_upload(path: Path, older_than: timedelta) -> bool:
-    """Delete a temporary upload file if it is still one that nothing has written to for ``older_than``."""
-    try:
-        if time.time() - path.stat().st_mtime < older_than.total_seconds():
-            return False
-    except FileNotFoundError:
-        return False
-    path.unlink(missing_ok=True)
-    return True
+def discard_abandoned_upload(upload: PendingUpload, older_than: timedelta) -> bool:
+    """Remove an unfinished upload if it is still one that nothing has written to for ``older_than``."""
+    return get_storage().discard_pending(upload, older_than)
 
 
 def case_files(case: Case) -> list[EvidenceFile]:
@@ -242,16 +263,32 @@ def write_bundle(contents: dict, made_by: str | None):
     manifest = {"case": contents["case"], "title": contents["title"], "made_at": utcnow().isoformat(),
                 "made_by": made_by, "files": []}
     buffer = tempfile.TemporaryFile()  # on disk: a bundle of videos does not fit in memory
+    try:
+        failed = _write_entries(buffer, contents["entries"], manifest)
+    except BaseException:  # the storage could not be read: no half-made ZIP is kept open
+        buffer.close()
+        raise
+    if failed:
+        buffer.close()
+        return None, failed
+    buffer.seek(0)
+    return buffer, failed
+
+
+def _write_entries(buffer, entries: list[dict], manifest: dict) -> dict[int, str | None]:
+    """Write each entry's file, hashed as it is copied, and the manifest into the ZIP ``buffer``; the files that
+    failed their check, by id, with the hash found (None: missing)."""
     storage = get_storage()
     failed: dict[int, str | None] = {}
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for entry in contents["entries"]:
-            if not storage.exists(entry["key"]):
+        for entry in entries:
+            try:
+                handle = storage.open(entry["key"])
+            except FileNotFoundError:
                 failed[entry["id"]] = None
                 continue
             digest = hashlib.sha256()
-            with storage.open(entry["key"]) as handle, \
-                    bundle.open(entry["manifest"]["file"], "w", force_zip64=True) as out:
+            with handle, bundle.open(entry["manifest"]["file"], "w", force_zip64=True) as out:
                 for chunk in iter(lambda h=handle: h.read(1024 * 1024), b""):
                     digest.update(chunk)
                     out.write(chunk)
@@ -259,11 +296,7 @@ def write_bundle(contents: dict, made_by: str | None):
                 failed[entry["id"]] = digest.hexdigest()
             manifest["files"].append(entry["manifest"])
         bundle.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    if failed:
-        buffer.close()
-        return None, failed
-    buffer.seek(0)
-    return buffer, failed
+    return failed
 
 
 def record_bundle(case: Case, actor, file_ids: list[int], failed: dict[int, str | None]) -> list[EvidenceFile]:

@@ -14,8 +14,8 @@ from flask import current_app, request
 from ipdesk.core.db import transaction_will_write
 from ipdesk.core.transaction import outside_transaction, record_despite_refusal
 from ipdesk.evidence.models import StagedFile
-from ipdesk.evidence.storage import get_storage
-from ipdesk.evidence.uploads import UploadRefused, accept_upload, keep_stored_file
+from ipdesk.evidence.storage import StorageUnavailable, get_storage
+from ipdesk.evidence.uploads import UploadRefused, accept_upload, keep_stored_file, refusal_status
 from ipdesk.extensions import db
 
 MAX_STAGED = 50  # files one form may hold at a time
@@ -38,12 +38,15 @@ def accept_uploads(uploads) -> list:
 def stage_uploads(uploads, user, case=None) -> tuple[list[StagedFile], list[UploadRefused]]:
     """Store each acceptable upload as a staged file of ``user`` (for ``case``, or a case not made yet);
     the refusals of the others, each with its reason. A request that began read-only (a view that
-    ``takes_files``) checks them with no transaction open, and then begins writing."""
+    ``takes_files``) checks them with no transaction open, and then begins writing. When the storage could not be
+    reached, nothing is staged: the request's stored files go with its refusal, and the form is sent again whole."""
     if transaction_will_write():
         outcomes = accept_uploads(uploads)
     else:
         with outside_transaction():  # nobody waits for the write lock while a video is hashed
             outcomes = accept_uploads(uploads)
+    if any(isinstance(outcome, UploadRefused) and outcome.unavailable for outcome in outcomes):
+        return [], [outcome for outcome in outcomes if isinstance(outcome, UploadRefused)]
     staged, refusals = [], []
     for stored in outcomes:
         if isinstance(stored, UploadRefused):
@@ -91,7 +94,10 @@ def _delete_after_commit(keys: list[str]) -> None:
 
     def delete(_session):
         for key in keys:
-            storage.delete(key)
+            try:
+                storage.delete(key)
+            except StorageUnavailable as error:  # removed by `flask evidence verify --repair` later
+                current_app.logger.warning("a removed staged file stays in the storage for now: %s", error)
 
     sa.event.listen(session, "after_commit", delete, once=True)
 
@@ -117,4 +123,4 @@ def files_of_form(files_field, user, case=None) -> tuple[list[StagedFile], int |
     if not refusals:
         return kept + new, None
     files_field.errors = [*files_field.errors, *(refusal.message for refusal in refusals)]
-    return kept + new, 413 if any(refusal.too_large for refusal in refusals) else 422
+    return kept + new, refusal_status(refusals)

@@ -25,7 +25,7 @@ from ipdesk.evidence.documents import (
     inspect_pdf,
     looks_like_table,
 )
-from ipdesk.evidence.storage import get_storage
+from ipdesk.evidence.storage import StorageUnavailable, get_storage
 
 CHUNK = 1024 * 1024
 
@@ -76,16 +76,23 @@ class UploadRefused(Exception):
     """The file is not accepted; ``message`` says why in the user's language. Like a ServiceError,
     it refuses the request."""
 
-    def __init__(self, message: str, *, too_large: bool = False):
+    def __init__(self, message: str, *, too_large: bool = False, unavailable: bool = False):
         super().__init__(message)
         refuse()
         self.message = message
         self.too_large = too_large
+        self.unavailable = unavailable  # the storage could not be reached: nothing of the request is kept
 
     @property
     def status(self) -> int:
-        """The HTTP status of the page that says so: 413 for a file over its size limit, else 422."""
-        return 413 if self.too_large else 422
+        """The HTTP status of the page that says so: 503 when the storage could not be reached, 413 for a file over
+        its size limit, else 422."""
+        return 503 if self.unavailable else 413 if self.too_large else 422
+
+
+def refusal_status(refusals) -> int:
+    """The status of a page that gives several refusals: the one that matters most to the sender."""
+    return min((refusal.status for refusal in refusals), key=(503, 413, 422).index, default=422)
 
 
 @dataclass
@@ -181,10 +188,21 @@ class CheckedUpload:
 
 
 def accept_upload(upload) -> StoredFile:
-    """Stream ``upload`` (a werkzeug FileStorage) into storage, or refuse it and keep nothing.
+    """Stream ``upload`` (a werkzeug FileStorage) into storage, or refuse it and keep nothing (also when the storage
+    cannot be reached: the refusal then says so, with status 503).
 
     The file is registered for removal should the request's transaction not commit.
     """
+    try:
+        return _accept_upload(upload)
+    except StorageUnavailable as error:
+        current_app.logger.warning("an upload could not be stored: %s", error)
+        raise UploadRefused(_("The file %(name)s could not be stored: the evidence store cannot be reached just now. "
+                              "None of the files sent with this form were kept; send it again in a few minutes.",
+                              name=clean_name(upload.filename)), unavailable=True) from None
+
+
+def _accept_upload(upload) -> StoredFile:
     name = clean_name(upload.filename)
     if any(unicodedata.category(ch) == "Cc" for ch in upload.filename or ""):
         raise UploadRefused(_("The name of the file %(name)s contains control characters. Rename the file and "
@@ -209,11 +227,11 @@ def accept_upload(upload) -> StoredFile:
             with storage.open(stored.key) as handle:
                 content_type = inspect_document(handle) if container else inspect_pdf(handle)
         except DocumentRefused as refused:
-            storage.delete(stored.key)
+            _discard(stored.key)
             raise UploadRefused(_("The file %(name)s is refused: %(reason)s.", name=name,
                                   reason=refused.reason)) from None
         except BaseException:
-            storage.delete(stored.key)
+            _discard(stored.key)
             raise
     width = height = None
     if group == "image":  # what only the whole file tells: the image's size, and nothing after its end
@@ -224,10 +242,19 @@ def accept_upload(upload) -> StoredFile:
                     raise UploadRefused(_("The file %(name)s is refused: data follows the end of the image. Save "
                                           "the picture again on its own and upload that.", name=name))
         except BaseException:
-            storage.delete(stored.key)
+            _discard(stored.key)
             raise
     g.setdefault("stored_files", []).append(stored.key)
     return StoredFile(stored.key, name, content_type, stored.size, stored.sha256, width, height)
+
+
+def _discard(key: str) -> None:
+    """Remove a file just stored and refused; if the storage cannot be reached, it stays without a row until
+    ``flask evidence verify --repair`` (the refusal still goes to the user)."""
+    try:
+        get_storage().delete(key)
+    except StorageUnavailable as error:
+        current_app.logger.warning("a refused upload could not be removed: %s", error)
 
 
 def _trailing_bytes(handle: BinaryIO, content_type: str) -> bool:
@@ -276,8 +303,5 @@ def keep_stored_file(key: str) -> None:
 
 def discard_uncommitted_files() -> None:
     """After a failed request: remove the files it stored, so no file is left without its row."""
-    keys = g.pop("stored_files", [])
-    if keys:
-        storage = get_storage()
-        for key in keys:
-            storage.delete(key)
+    for key in g.pop("stored_files", []):
+        _discard(key)

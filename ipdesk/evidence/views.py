@@ -18,16 +18,15 @@ from ipdesk.evidence.services import (
     bundle_contents,
     case_files,
     check_result,
+    open_hashed,
     record_bundle,
     record_custody,
     record_failed_check,
-    stored_hash,
     stored_hashes,
     verify_case,
     write_bundle,
 )
 from ipdesk.evidence.staging import files_of_form
-from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from ipdesk.policy import get_case
 
@@ -71,15 +70,29 @@ def new_item(case_id: int):
 @reads_first
 def download(case_id: int, file_id: int):
     """The file, after its hash is checked against the one recorded at upload: the check (a video: seconds) runs
-    with no transaction open, so nobody waits for it; the custody event after it is a short write."""
+    with no transaction open, so nobody waits for it; the custody event after it is a short write. What is served
+    is what was checked: the same handle, read again from its start."""
     case = get_case(case_id, "evidence.download")
     file = _file_of(case, file_id)
     key = file.storage_key
     with outside_transaction():
-        current = stored_hash(key)
+        handle, current = open_hashed(key)
+    try:
+        return _serve_checked(case_id, file_id, key, handle, current)
+    except BaseException:
+        if handle is not None:
+            handle.close()
+        raise
+
+
+def _serve_checked(case_id: int, file_id: int, key: str, handle, current: str | None):
+    """The download of a file whose stored copy (open in ``handle``, hashed to ``current``) was just checked: the
+    file, or the 409 page when it no longer matches (``handle`` is then closed)."""
     file = _file_of(get_case(case_id, "evidence.download"), file_id)  # read again, as it is now
     result = check_result(file.sha256, current) if file.storage_key == key else "mismatch"
     if result != "ok":
+        if handle is not None:
+            handle.close()
         record_failed_check(file, current, current_user)
         record_despite_refusal(lambda: log_event("evidence.download_refused", actor=current_user, obj=file,
                                                  data={"result": result}))
@@ -90,7 +103,7 @@ def download(case_id: int, file_id: int):
         ), 409
     record_custody(file, CustodyKind.downloaded, current_user)
     # Saved, never shown: under a name ending as its content is (not as its uploader named it), with that type
-    response = send_file(get_storage().open(file.storage_key), mimetype=download_type(file.content_type),
+    response = send_file(handle, mimetype=download_type(file.content_type),
                          etag=file.sha256, conditional=False)
     response.headers["Content-Disposition"] = attachment(portable_name(file.original_name, file.content_type))
     response.content_length = file.size  # checked just now: the stream is exactly this long

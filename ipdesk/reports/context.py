@@ -35,10 +35,13 @@ def page_header(left: str, *, numbered: bool = True) -> dict:
 
 def thumbnail(file: EvidenceFile) -> bytes | None:
     """A small JPEG re-encoded from a stored image whose hash still matches; None when it cannot be made."""
-    storage = get_storage()
-    if file.content_type not in THUMBNAIL_TYPES or not storage.exists(file.storage_key):
+    if file.content_type not in THUMBNAIL_TYPES:
         return None
-    with storage.open(file.storage_key) as handle:
+    try:
+        handle = get_storage().open(file.storage_key)
+    except FileNotFoundError:
+        return None
+    with handle:  # an image within the size limit of documents: read whole
         data = handle.read()
     if hashlib.sha256(data).hexdigest() != file.sha256:
         return None  # a tampered file is not shown; verification reports it

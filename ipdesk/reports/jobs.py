@@ -42,8 +42,10 @@ from ipdesk.reports.pdf import render_pdf
 from ipdesk.reports.stats import PackOverview, pack_overview
 from ipdesk.reports.summary import country_summary_html
 
-WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_HMAC_KEY", "EVIDENCE_STORAGE_DIR",
-                      "BABEL_DEFAULT_TIMEZONE", "TESTING", "REPORTS_DIR")
+WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_HMAC_KEY", "EVIDENCE_STORAGE",
+                      "EVIDENCE_STORAGE_DIR", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID",
+                      "S3_SECRET_ACCESS_KEY", "S3_PREFIX", "S3_PART_SIZE_MB", "BABEL_DEFAULT_TIMEZONE", "TESTING",
+                      "REPORTS_DIR")
 REDIS_TIMEOUT_SECONDS = 2  # a Redis that does not answer by then is down: the web process makes the pack itself
 DEAD_JOB_ERROR = "its process stopped sending a heartbeat (killed, or the machine restarted)"
 LOST_JOB_ERROR = "Redis no longer holds its queued job (restarted without its data, or flushed)"

@@ -129,6 +129,7 @@ def test_an_internal_note_is_announced_to_the_staff_side_only(app, factories):
     assert len(told) == 3
 
 
+@pytest.mark.storage
 def test_exporters_see_an_integrity_check_but_not_who_opened_the_file(app, factories, make_client, login):
     """A download of a file that no longer matches its hash records the failed check; the exporter sees the
     failure in the file's chain of custody, and the checks that held, but never the name of who opened it."""

@@ -18,6 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 
+@pytest.mark.storage  # runs again on S3
 @pytest.mark.parametrize("name, make, content_type, kind", [
     ("경위서.hwp", office.hwp, HWP, "한글 문서(HWP)"),
     ("경위서.hwpx", office.hwpx, HWPX, "한글 문서(HWPX)"),
@@ -72,6 +73,7 @@ def test_a_refused_kind_is_named_in_words(app, client, officer_case):  # noqa: F
     assert response.status_code == 422 and "it is a program" in text and "application/" not in text
 
 
+@pytest.mark.storage  # runs again on S3
 def test_a_linked_template_is_refused(app, client, officer_case):  # noqa: F811
     link = ('<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
             'attachedTemplate" Target="http://attacker.example/t.dotm" TargetMode="External"/>')

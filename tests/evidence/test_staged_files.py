@@ -5,6 +5,7 @@ import hashlib
 import re
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from ipdesk.cases.models import Case
@@ -13,6 +14,8 @@ from ipdesk.evidence.models import EvidenceFile, StagedFile
 from ipdesk.extensions import db
 from tests.cases.test_intake import FULL
 from tests.evidence.test_uploads import multipart, stored_files, upload
+
+pytestmark = pytest.mark.storage
 
 
 def _tokens(page: str) -> list[str]:

@@ -1,28 +1,37 @@
-"""The contract every evidence storage backend keeps (the local folder is the only one so far)."""
+"""The contract every evidence storage backend keeps: the local folder, and S3 (in the S3 run, on SeaweedFS)."""
 import hashlib
 import io
-from pathlib import Path
+import time
+import uuid
 
 import pytest
 
-from ipdesk.evidence.storage import FilesystemStorage
+from ipdesk.evidence.storage import FilesystemStorage, make_storage
+from tests.conftest import TEST_STORAGE
 
-pytestmark = pytest.mark.db_independent
+pytestmark = [pytest.mark.db_independent, pytest.mark.storage]
 
-CONTENT = bytes(range(256)) * 10_000  # 2.5 MB: more than one chunk
+CONTENT = bytes(range(256)) * 40_000  # 10 MB: more than one chunk, and more than one S3 part of 5 MB
 
 
-def _local_folder(tmp_path: Path):
+@pytest.fixture
+def backend(request, tmp_path):
+    """The backend of this run, empty, and what it holds: the names of every file it left (a folder's files; a
+    bucket's objects under the prefix and its unfinished multipart uploads)."""
+    if TEST_STORAGE == "s3":
+        server = request.getfixturevalue("s3_server")
+        prefix = f"contract-{uuid.uuid4().hex}/"
+        storage = make_storage({**server.settings(prefix=prefix), "S3_PART_SIZE_MB": 5})
+        client = server.client()
+
+        def left():
+            objects = client.list_objects_v2(Bucket=server.bucket, Prefix=prefix).get("Contents", [])
+            uploads = client.list_multipart_uploads(Bucket=server.bucket, Prefix=prefix).get("Uploads", [])
+            return sorted([o["Key"].rsplit("/", 1)[-1] for o in objects] + [u["Key"] for u in uploads])
+
+        return storage, left
     storage = FilesystemStorage(tmp_path / "evidence")
     return storage, lambda: sorted(p.name for p in storage.root.rglob("*") if p.is_file())
-
-
-BACKENDS = {"local folder": _local_folder}  # name: tmp_path -> (storage, the names of every file it left)
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request, tmp_path):
-    return BACKENDS[request.param](tmp_path)
 
 
 class Breaks:
@@ -90,3 +99,53 @@ def test_a_key_that_the_storage_did_not_make_is_refused(backend, key):
         with pytest.raises(ValueError):
             storage.put(io.BytesIO(b"data\n"), key=key)
     assert list(storage.list()) == []
+
+
+def test_open_reads_from_any_position_and_a_missing_file_is_not_found(backend):
+    storage, _left = backend
+    key = storage.put(io.BytesIO(CONTENT)).key
+    with storage.open(key) as handle:
+        handle.seek(len(CONTENT) - 100)
+        assert handle.read() == CONTENT[-100:]
+        handle.seek(5 << 20)
+        assert handle.read(10) == CONTENT[5 << 20:(5 << 20) + 10] and handle.tell() == (5 << 20) + 10
+        assert handle.seek(0, io.SEEK_END) == len(CONTENT) and handle.read() == b""
+    assert abs(storage.modified(key) - time.time()) < 120
+    missing = "0" * 40
+    assert not storage.exists(missing)
+    for use in (storage.open, storage.modified):
+        with pytest.raises(FileNotFoundError):
+            use(missing)
+
+
+def test_nothing_is_pending_once_uploads_are_done(backend):
+    storage, _left = backend
+    storage.put(io.BytesIO(CONTENT))
+    with pytest.raises(OSError):
+        storage.put(Breaks(CONTENT))
+    assert list(storage.pending_uploads()) == []
+
+
+S3_COMPLETE = {"EVIDENCE_STORAGE": "s3", "S3_ENDPOINT_URL": "http://127.0.0.1:8333", "S3_BUCKET": "evidence",
+               "S3_ACCESS_KEY_ID": "ipdesk", "S3_SECRET_ACCESS_KEY": "secret"}
+
+
+@pytest.mark.parametrize("environment, says", [
+    ({"EVIDENCE_STORAGE": "s3"}, "EVIDENCE_STORAGE=s3 needs S3_ENDPOINT_URL, S3_BUCKET, S3_ACCESS_KEY_ID, "
+                                 "S3_SECRET_ACCESS_KEY set"),
+    ({**S3_COMPLETE, "S3_BUCKET": ""}, "EVIDENCE_STORAGE=s3 needs S3_BUCKET set"),
+    ({**S3_COMPLETE, "S3_PART_SIZE_MB": "4"}, "S3_PART_SIZE_MB is 4; S3 needs parts of at least 5 MB"),
+    ({"EVIDENCE_STORAGE": "nfs"}, "EVIDENCE_STORAGE is 'nfs'; it must be one of: filesystem, s3"),
+])
+def test_storage_settings_that_cannot_work_stop_the_app_at_start_up(monkeypatch, environment, says):
+    from ipdesk import create_app
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError) as refused:
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert says in str(refused.value)
+    for name, value in S3_COMPLETE.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("S3_PART_SIZE_MB", raising=False)
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["S3_REGION"] == "us-east-1"  # all it needs

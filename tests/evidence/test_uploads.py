@@ -4,7 +4,6 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,10 +11,14 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from ipdesk.evidence.models import CustodyEvent, CustodyKind, EvidenceFile, EvidenceItem
+from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from tests.conftest import running_app
 from tests.evidence.conftest import image_bytes
 from tests.factories import make_case
+from tests.support.storage import leftovers, replace_content
+
+pytestmark = pytest.mark.storage
 
 
 def multipart(fields: dict, files) -> dict:
@@ -33,8 +36,9 @@ def upload(client, case, *files, kind="photo", description="Listing photos"):
                        **multipart({"kind": kind, "description": description}, files))
 
 
-def stored_files(app) -> list[Path]:
-    return [p for p in Path(app.config["EVIDENCE_STORAGE_DIR"]).rglob("*") if p.is_file()]
+def stored_files(app) -> list[str]:
+    """Every stored file and unfinished upload, by name (its key)."""
+    return leftovers(app)
 
 
 @pytest.fixture
@@ -55,7 +59,6 @@ def test_every_accepted_type_is_stored_with_its_hash(app, client, officer_case, 
     png = samples["image/png"][1]
     assert hashlib.sha256(png).hexdigest() in page
     assert len(stored_files(app)) == len(samples)
-    assert all("static" not in str(path) for path in stored_files(app))
     assert db.session.scalar(sa.select(sa.func.count()).where(CustodyEvent.kind == CustodyKind.uploaded)) == 9
 
 
@@ -142,8 +145,7 @@ def test_unicode_names_survive_and_downloads_are_attachments(client, officer_cas
 def test_tampered_file_is_reported_not_served(app, client, officer_case, samples):
     upload(client, officer_case, samples["text/plain"])
     file = db.session.scalar(sa.select(EvidenceFile))
-    path = next(p for p in stored_files(app) if p.name == file.storage_key)
-    path.write_bytes(b"forged content\n")
+    replace_content(app, file.storage_key, b"forged content\n")
     response = client.get(f"/cases/{officer_case.id}/evidence/files/{file.id}")
     assert response.status_code == 409
     assert "no longer matches" in response.get_data(as_text=True)
@@ -153,7 +155,7 @@ def test_tampered_file_is_reported_not_served(app, client, officer_case, samples
     assert "Integrity check failed for: notes.txt" in verified.get_data(as_text=True)
     result = app.test_cli_runner().invoke(args=["evidence", "verify"])
     assert result.exit_code == 1 and "MISMATCH: file" in result.output and "1 mismatched" in result.output
-    path.unlink()
+    get_storage().delete(file.storage_key)
     result = app.test_cli_runner().invoke(args=["evidence", "verify"])
     assert "1 missing" in result.output
 

@@ -10,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from ipdesk.core.backup import SIGNATURE, BackupError, manifest_signature, sha256_of
+from ipdesk.evidence.services import stored_hash
+from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from tests.conftest import IS_POSTGRES, create_database, make_app
 from tests.factories import make_case, make_evidence_file
@@ -21,8 +23,10 @@ def row_counts() -> dict[str, int]:
                 for name in sa.inspect(connection).get_table_names()}
 
 
-def stored_files(root) -> dict[str, str]:
-    return {p.name: sha256_of(p) for p in Path(root).glob("??/*")}
+def stored_files(app) -> dict[str, str]:
+    """The app's stored evidence files, by key, with the SHA-256 of what is stored now."""
+    with app.app_context():
+        return {key: stored_hash(key) for key in get_storage().list()}
 
 
 @pytest.fixture
@@ -65,13 +69,14 @@ def restore(app, backup, *args):
         return app.test_cli_runner().invoke(args=["restore", "--from", str(backup), *args])
 
 
+@pytest.mark.storage
 def test_backup_writes_a_manifest_of_rows_and_hashes(source, backup_dir):
     import json
 
     manifest = json.loads((backup_dir / "manifest.json").read_text())
     assert manifest["tables"] == row_counts()
     assert manifest["tables"]["cases"] > 40 and manifest["tables"]["audit_entries"] > 40
-    assert {f["key"]: f["sha256"] for f in manifest["evidence"]} == stored_files(source.config["EVIDENCE_STORAGE_DIR"])
+    assert {f["key"]: f["sha256"] for f in manifest["evidence"]} == stored_files(source)
     assert len(manifest["evidence"]) == 2
     database = backup_dir / manifest["database"]["file"]
     assert sha256_of(database) == manifest["database"]["sha256"]
@@ -80,14 +85,15 @@ def test_backup_writes_a_manifest_of_rows_and_hashes(source, backup_dir):
     assert result.exit_code == 1 and "is not empty" in result.output
 
 
+@pytest.mark.storage
 def test_round_trip_brings_back_every_row_and_file(source, backup_dir, target):
-    before, files = row_counts(), stored_files(source.config["EVIDENCE_STORAGE_DIR"])
+    before, files = row_counts(), stored_files(source)
     result = restore(target, backup_dir)
     assert result.exit_code == 0, result.output
     assert "0 problem(s) after verifying" in result.output
     with target.app_context():
         assert row_counts() == before
-        assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == files
+        assert stored_files(target) == files
         verified = target.test_cli_runner().invoke(args=["audit", "verify"])
         assert verified.exit_code == 0 and "0 problem(s)" in verified.output, verified.output
         verified = target.test_cli_runner().invoke(args=["evidence", "verify"])
@@ -99,6 +105,7 @@ def test_round_trip_brings_back_every_row_and_file(source, backup_dir, target):
         assert target.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
 
 
+@pytest.mark.storage
 @pytest.mark.parametrize("damage", ["an evidence file", "the database", "a missing file"])
 def test_a_tampered_backup_is_refused_and_nothing_restored(source, backup_dir, target, damage):
     if damage == "the database":
@@ -119,9 +126,10 @@ def test_a_tampered_backup_is_refused_and_nothing_restored(source, backup_dir, t
     assert path.name in result.output
     with target.app_context():
         assert sum(n for name, n in row_counts().items() if name != "alembic_version") == 0
-    assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == {}
+    assert stored_files(target) == {}
 
 
+@pytest.mark.storage
 def test_a_target_that_is_not_empty_is_refused_without_force(source, backup_dir, factories):
     """Restoring over the live database needs --force; with it, the backup's state comes back."""
     before = row_counts()
@@ -161,13 +169,13 @@ def test_a_manifest_naming_a_path_instead_of_a_key_is_refused(source, backup_dir
     result = restore(target, backup_dir)
     assert result.exit_code == 1
     assert "is not a storage key" in result.output
-    assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == {}
+    assert stored_files(target) == {}
 
 
 def _nothing_restored(target) -> None:
     with target.app_context():
         assert sum(n for name, n in row_counts().items() if name != "alembic_version") == 0
-    assert stored_files(target.config["EVIDENCE_STORAGE_DIR"]) == {}
+    assert stored_files(target) == {}
 
 
 def test_a_manifest_changed_and_rehashed_is_refused(source, backup_dir, target):

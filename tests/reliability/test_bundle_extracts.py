@@ -17,6 +17,8 @@ from tests.evidence.conftest import image_bytes, pdf_bytes
 from tests.evidence.test_uploads import upload
 from tests.factories import make_case, make_evidence_file
 
+pytestmark = pytest.mark.storage
+
 TEXT = b"seller's page, saved\n"
 PNG = image_bytes("PNG")
 WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",

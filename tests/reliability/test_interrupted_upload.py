@@ -110,17 +110,17 @@ def test_killed_while_streaming_leaves_only_a_temporary_file(app, item):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EvidenceFile)) == 1  # only the kept one
     result = verify(app)
     assert result.exit_code == 0, result.output  # recent: it could be an upload still running
-    assert f"IN PROGRESS: temporary file {leftovers[0].name}" in result.output
+    assert f"IN PROGRESS: unfinished upload {leftovers[0].name}" in result.output
     age(leftovers[0], 61)
     result = verify(app)
     assert result.exit_code == 1
-    assert f"ABANDONED: temporary file {leftovers[0].name} of an upload that stopped 61 min ago" in result.output
+    assert f"ABANDONED: unfinished upload {leftovers[0].name} that stopped 61 min ago" in result.output
     result = verify(app, "--repair", "--older-than", "90")  # not old enough for this limit
     assert "IN PROGRESS" in result.output and "0 of them removed" in result.output
     assert leftovers[0].exists()
     result = verify(app, "--repair")
     assert result.exit_code == 0, result.output
-    assert "REMOVED: temporary file" in result.output and "1 abandoned, 1 of them removed" in result.output
+    assert "REMOVED: unfinished upload" in result.output and "1 abandoned, 1 of them removed" in result.output
     assert not leftovers[0].exists()
     assert "1 ok, 0 mismatched, 0 missing; 0 stored without a row" in verify(app).output
 

@@ -83,11 +83,11 @@ def test_the_partial_file_of_a_killed_restore_is_reported_then_removed(app, fact
     assert 0 < partial.stat().st_size < 300 * 1024 * 1024
 
     result = verify(app)
-    assert f"IN PROGRESS: temporary file {partial.name}" in result.output  # it could be a restore still running
+    assert f"IN PROGRESS: unfinished upload {partial.name}" in result.output  # it could be a restore still running
     age(partial, 61)
     result = verify(app)
-    assert result.exit_code == 1 and f"ABANDONED: temporary file {partial.name}" in result.output
+    assert result.exit_code == 1 and f"ABANDONED: unfinished upload {partial.name}" in result.output
     result = verify(app, "--repair")
-    assert f"REMOVED: temporary file {partial.name} of an abandoned upload or restore" in result.output
+    assert f"REMOVED: unfinished upload {partial.name} of an abandoned upload or restore" in result.output
     assert result.exit_code == 0, result.output
     assert not partial.exists() and path.stat().st_size == 300 * 1024 * 1024  # the file in place is untouched

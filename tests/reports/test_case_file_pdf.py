@@ -2,7 +2,6 @@
 and hostile case text that stays literal text with nothing fetched and nothing embedded."""
 import io
 import subprocess
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from ipdesk.reports.context import case_file_context, is_plain
 from ipdesk.reports.pdf import DocumentFetcher, render_pdf
 from tests.evidence.conftest import image_bytes
 from tests.factories import make_case, make_evidence_file
+from tests.support.storage import replace_content, stored_content
 
 SCRIPTS = {  # names as they come in the data of the 40 countries, next to Korean
     "zh": "深圳市美妆贸易有限公司", "zh-Hant": "臺灣美妝貿易股份有限公司", "ja": "株式会社ビューティー商事",
@@ -134,6 +134,7 @@ def test_the_font_stack_has_a_glyph_for_every_character_of_the_data():
     assert missing == set()
 
 
+@pytest.mark.storage
 def test_images_in_the_pdf_are_thumbnails_the_app_reencoded(client, factories, login_as):
     exporter = factories.exporter()
     case = make_case("evidence", company=exporter.company, author=exporter, country="CN")
@@ -143,8 +144,7 @@ def test_images_in_the_pdf_are_thumbnails_the_app_reencoded(client, factories, l
     tampered = make_evidence_file(case, staff, content=image_bytes("PNG", (800, 600)), name="영수증.png",
                                   content_type="image/png")
     key = tampered.storage_key
-    with open(Path(client.application.config["EVIDENCE_STORAGE_DIR"]) / key[:2] / key, "ab") as handle:
-        handle.write(b"changed")
+    replace_content(client.application, key, stored_content(client.application, key) + b"changed")
     login_as(staff)
     reader = PdfReader(io.BytesIO(_print(client, case)))
     images = {image.data: image for page in reader.pages for image in page.images}  # pypdf may list one twice

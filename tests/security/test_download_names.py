@@ -61,6 +61,7 @@ def test_a_download_is_saved_under_the_extension_of_its_content(client, officer_
     assert response.mimetype == served and response.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.storage  # runs again on S3
 def test_a_stored_type_no_longer_accepted_is_served_as_bytes(client, factories, login_as):
     """A row from before a type was refused (an HTML page, say) is served as nothing a browser would show."""
     officer = factories.staff(hub_codes=("cn-north",))
@@ -74,6 +75,7 @@ def test_a_stored_type_no_longer_accepted_is_served_as_bytes(client, factories, 
     assert disposition(response) == ("attachment", "page.html.bin", "page.html.bin")
 
 
+@pytest.mark.storage  # runs again on S3
 def test_the_bundle_is_an_attachment_too(client, officer_case):
     upload(client, officer_case, ("report.html", TEXT), kind="document")
     response = client.post(f"/cases/{officer_case.id}/evidence/bundle")

@@ -170,6 +170,7 @@ def test_the_reason_is_given_in_korean(client, officer_case):
     assert "스크립트(JavaScript)" in response.get_data(as_text=True)
 
 
+@pytest.mark.storage  # runs again on S3
 @pytest.mark.parametrize("build, save", [
     (None, {}),
     (None, PACKED),
@@ -188,6 +189,7 @@ def test_an_ordinary_pdf_goes_through_and_comes_back_unchanged(client, officer_c
     download.close()
 
 
+@pytest.mark.storage  # runs again on S3
 @pytest.mark.parametrize("fault, message", [
     ("timeout", "could not be checked within the memory and time allowed"),  # the child is stopped, not waited for
     ("no process", "could not be checked just now; upload it again in a moment"),
