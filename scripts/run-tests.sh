@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the suite on SQLite, then again on PostgreSQL (tests marked db_independent run once), then the tests that
+# Run the suite on SQLite, then again on PostgreSQL (tests marked db_independent run once, on SQLite; those marked
+# pg_once, slow and multi-process, once on PostgreSQL), then the tests that
 # touch the evidence storage (marked storage, and those about S3 itself) once more with S3: a real SeaweedFS per
 # pytest worker, on loopback (tests/support/seaweed.py). Fails on any failure, and on a run that collected no tests.
 set -uo pipefail
@@ -22,7 +23,6 @@ run_suite() {  # label, database, extra pytest args...
   fi
 }
 
-run_suite sqlite sqlite
 # Skip PostgreSQL only when nothing listens there; a server that refuses us is a failure.
 $PY - "$PG_URL" <<'PYEOF'
 import socket
@@ -44,6 +44,13 @@ except psycopg.Error as exc:
     sys.exit(1)
 PYEOF
 pg=$?
+
+# Slow multi-process tests (marked pg_once) run once: in the PostgreSQL run, or on SQLite when there is none.
+if [ $pg -eq 0 ]; then
+  run_suite sqlite sqlite -m "not pg_once"
+else
+  run_suite sqlite sqlite
+fi
 if [ $pg -eq 0 ]; then
   run_suite postgresql "$PG_URL" -m "not db_independent"
 elif [ $pg -eq 3 ]; then

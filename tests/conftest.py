@@ -32,6 +32,8 @@ _s3_server = None  # the SeaweedFS of this worker, in the S3 run
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "db_independent: cannot differ by database; runs once, on SQLite")
+    config.addinivalue_line("markers", "pg_once: slow and multi-process; runs once, in the PostgreSQL run (on SQLite "
+                                       "only when no PostgreSQL run follows)")
     config.addinivalue_line("markers", "csrf: runs with CSRF protection switched on")
     config.addinivalue_line("markers", "storage: touches the evidence storage; runs again with IPDESK_TEST_STORAGE=s3")
     config.addinivalue_line("markers", "s3: needs a real S3 server (SeaweedFS); runs only in the S3 run")

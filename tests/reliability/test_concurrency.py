@@ -4,6 +4,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
+import pytest
 import sqlalchemy as sa
 
 from ipdesk.cases.models import Case, Stage, StageChange
@@ -24,6 +25,7 @@ def _release_together(base: str, cookie: str, requests: list, processes: int = P
     return [status for batch in results for status in batch]
 
 
+@pytest.mark.pg_once
 def test_fifty_concurrent_moves_one_wins(database_url, app, factories, tmp_path):
     exporter = factories.exporter()
     case = make_case("intake", company=exporter.company, author=exporter, country="CN")
@@ -50,6 +52,7 @@ def test_fifty_concurrent_moves_one_wins(database_url, app, factories, tmp_path)
     assert len(pids) >= 2  # the moves really went through several worker processes
 
 
+@pytest.mark.pg_once
 def test_concurrent_intakes_never_share_a_reference(database_url, app, factories, tmp_path):
     emails = [factories.exporter().email for _ in range(2)]
     db.session.close()

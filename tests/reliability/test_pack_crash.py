@@ -96,6 +96,7 @@ def settle_then_kill(parent: int, database_url: str, before: int) -> list[int]:
     return workers
 
 
+@pytest.mark.pg_once
 def test_killing_the_pack_command_ends_its_render_processes_and_their_connections(database_url, app, factories,
                                                                                   tmp_path):
     cases_in_a_few_countries(factories)
@@ -118,6 +119,7 @@ def test_killing_the_pack_command_ends_its_render_processes_and_their_connection
     assert not (tmp_path / "pack.pdf").exists()
 
 
+@pytest.mark.pg_once
 def test_a_pack_whose_web_process_was_killed_is_marked_failed_and_made_again(database_url, app, factories, tmp_path):
     cases_in_a_few_countries(factories)
     email = factories.manager().email
@@ -163,6 +165,7 @@ def job_state(job_id: str) -> tuple[JobStatus, str]:
     return state
 
 
+@pytest.mark.pg_once
 def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(database_url, factories, tmp_path):
     from tests.conftest import running_app
 

@@ -92,6 +92,7 @@ def long_case(app, factories):
     return case, staff
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_case_file_keeps_long_text_inside_the_margins(app, long_case, lang, tmp_path):
     case, staff = long_case
@@ -101,6 +102,7 @@ def test_the_case_file_keeps_long_text_inside_the_margins(app, long_case, lang, 
     assert words_off_the_page(pdf, tmp_path) == []
 
 
+@pytest.mark.db_independent
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_the_country_summary_keeps_long_text_inside_the_margins(app, long_case, lang, tmp_path):
     today = date.today()
@@ -110,6 +112,7 @@ def test_the_country_summary_keeps_long_text_inside_the_margins(app, long_case, 
     assert words_off_the_page(pdf, tmp_path) == []
 
 
+@pytest.mark.db_independent
 def test_the_check_sees_text_that_runs_off(app, tmp_path):
     """The geometry check itself: a run that cannot wrap, in a block that does not clip it, is caught."""
     html = f'<html><body><p style="white-space: nowrap">{run_of(LATIN, 300)}</p><p>{LATIN}</p></body></html>'

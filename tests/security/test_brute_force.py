@@ -51,6 +51,7 @@ def _attack(database_url, tmp_path) -> tuple[list[int], set[str]]:
     return statuses, workers
 
 
+@pytest.mark.db_independent
 def test_one_attempt_past_the_limit_across_two_workers_is_429(database_url, app, redis_available, tmp_path):
     for round_ in range(4):  # the kernel decides which worker accepts: go again until both took a share
         folder = tmp_path / str(round_)

@@ -46,6 +46,7 @@ def _squeezed(pdf: bytes, reference: str) -> str:
     return text
 
 
+@pytest.mark.db_independent
 def test_the_longest_case_file_renders_in_seconds_with_every_field_whole(app, client, login_as, longest):
     case, texts, staff = longest
     """Within 3 times the floor of as many pages, as ``make bench`` budgets it (0.4 to 0.8 times here; on the main

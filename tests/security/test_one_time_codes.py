@@ -56,6 +56,7 @@ def _after_password(base: str, email: str) -> list[Browser]:
     return browsers
 
 
+@pytest.mark.pg_once
 def test_a_code_sent_by_many_browsers_at_once_signs_in_only_one(app, factories, tmp_path):
     """Twelve browsers that passed the password step send the same app code, then the same recovery code, at
     the same instant to a server of four processes: exactly one of each signs in."""
