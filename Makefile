@@ -39,7 +39,7 @@ axe:  # axe-core for the accessibility checks of the browser tests, from the npm
 system-deps:
 	@scripts/install-system-deps.sh
 
-system-deps-test:  # the browser tests drive Debian's chromium
+system-deps-test:  # the browser tests drive Debian's chromium; tests/core/test_deploy_units.py runs systemd-analyze
 	@scripts/install-system-deps.sh --browser
 
 $(BIN)/python:

@@ -12,14 +12,20 @@ import pyotp
 import sqlalchemy as sa
 from flask import current_app, g
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from redis import Redis
 from rq import Queue, Worker
+from werkzeug.datastructures import MultiDict
 
+from ipdesk.admin.forms import UserCreateForm
 from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
+from ipdesk.auth.models import Role
+from ipdesk.auth.services import create_staff_user
 from ipdesk.auth.twofactor import rotate_keys
 from ipdesk.config import PROJECT_ROOT
 from ipdesk.core.backup import BackupError, append_only_problems, append_only_tables, make_backup, restore_backup
 from ipdesk.core.db import utcnow
+from ipdesk.core.errors import ServiceError
 from ipdesk.costs.services import load_shipped_cost_rules
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.demo import DEMO_USERS, demo_totp_secret, load_demo_data, load_demo_infringers
@@ -121,6 +127,36 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
         click.echo(f"  {role.name:<9} {email}")
     click.echo("The manager and the admin also give a code from an authenticator app: add the key "
                + click.style(demo_totp_secret(), bold=True) + " to one, or run `flask demo-code` for the current code.")
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="The admin's e-mail address, their sign-in name.")
+@click.option("--name", required=True, help="Their name as the app shows it.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input instead of asking for it twice.")
+def create_admin(email: str, name: str, password_stdin: bool) -> None:
+    """Create an admin account (the first one of a new installation; later ones are made in the admin area).
+
+    The account is checked as the admin area's form checks it; the audit log records it with no actor."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with current_app.test_request_context(), force_locale("en"):  # the form's checks, as the admin area has them
+        form = UserCreateForm(MultiDict({"name": name, "email": email, "role": Role.admin.name, "password": password}),
+                              hub_choices=[], meta={"csrf": False})
+        if not form.validate():
+            problems = "; ".join(f"{form[field].label.text}: {' '.join(map(str, errors))}"
+                                 for field, errors in form.errors.items())
+            raise click.UsageError(problems)
+        try:
+            user = create_staff_user({"role": Role.admin, "email": email, "name": name, "password": password},
+                                     actor=None)
+            db.session.commit()
+        except ServiceError as error:
+            db.session.rollback()
+            raise click.UsageError(str(error)) from None
+    click.echo(f"Admin {user.email} created (id {user.id}). They set up two-factor sign-in when they first sign in.")
 
 
 @click.command("demo-code")
@@ -406,4 +442,5 @@ def register_cli(app) -> None:
     app.cli.add_command(seed_network)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_code)
+    app.cli.add_command(create_admin)
     app.cli.add_command(two_factor)

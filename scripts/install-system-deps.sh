@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages ipdesk needs (fonts, WeasyPrint's libraries, PDF tools) when missing.
-# Usage: scripts/install-system-deps.sh [--browser | --bench]   (--browser adds Debian's chromium for browser tests,
-# --bench Debian's wrk and GNU time for `make bench`)
+# Usage: scripts/install-system-deps.sh [--browser | --bench]   (--browser adds what the tests need: Debian's
+# chromium for browser tests, systemd-analyze to check deploy/systemd; --bench Debian's wrk and GNU time for
+# `make bench`)
 set -euo pipefail
 
 packages=(
@@ -17,7 +18,7 @@ packages=(
   libmagic1
 )
 if [ "${1:-}" = "--browser" ]; then
-  packages+=(chromium)
+  packages+=(chromium systemd)
 fi
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk time)

@@ -93,6 +93,7 @@ SUMMARIES = {
     "report.pack_requested": _l("All-country pack %(start)s..%(end)s (%(lang)s)"),
     "report.pack_made": _l("All-country pack %(object_id)s: %(pages)s pages"),
     "report.pack_failed": _l("All-country pack %(object_id)s failed: its process stopped"),
+    "report.pack_lost": _l("All-country pack %(object_id)s failed: the queue lost it"),
     "report.pack_downloaded": _l("All-country pack %(object_id)s downloaded"),
     "audit.format_migrated": _l("Audit log re-chained in format %(format)s; the previous format's last hash was "
                                 "%(previous_last_hash)s"),

@@ -114,13 +114,19 @@ def _company_choices(only: int | None = None, *, approved: bool = True) -> list[
 
 
 def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
+    company = None
     if current_user.role is Role.exporter:
         companies = [(current_user.company_id, current_user.company.name)]
     elif case is not None:  # the company of a case never changes, and its menu is not shown
         companies = _company_choices(case.company_id, approved=False)
     elif request.method == "POST":  # a submission is checked against the company chosen, not the whole menu
         chosen = request.form.get("company_id", "")
-        companies = _company_choices(int(chosen)) if chosen.isdigit() and len(chosen) < 12 else []
+        if chosen.isdigit() and len(chosen) < 12:
+            company = db.session.scalar(sa.select(Company).where(Company.id == int(chosen),
+                                                                 Company.status == CompanyStatus.approved))
+        # its name as the menu shows it; the object stays referenced for the request, so the access check
+        # that files the case finds it in the session instead of reading it again
+        companies = [(company.id, f"{company.name_ko} · {company.name_en}")] if company is not None else []
     else:
         companies = _company_choices()
     country = None
@@ -130,8 +136,8 @@ def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
         places = _places(case)
     form = IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies, **places, **kwargs)
     # held for the request: the session keeps loaded objects only while something refers to them, and the
-    # service that files the case looks the country and its hub up again
-    form.chosen_country = country
+    # service that files the case looks the country (and its hub) and the company up again
+    form.chosen_country, form.chosen_company = country, company
     return form
 
 

@@ -30,7 +30,7 @@ from ipdesk.notify.models import (
     NotificationPreference,
 )
 from ipdesk.notify.sender import wake_sender
-from ipdesk.policy import can, hub_ids, hub_staff
+from ipdesk.policy import can, hub_ids, hub_member_ids, hub_staff
 from ipdesk.reports.models import JobStatus, ReportJob
 
 K = NotificationKind
@@ -255,16 +255,20 @@ def _case_link(case: Case, anchor: str | None = None) -> tuple[str, str]:
 
 
 def submission_audience(case: Case, actor: User) -> tuple[list[User], list[User]]:
-    """Who hears of a submitted case, in one query: its company's active users (the receipt) and the active staff
+    """Who hears of a submitted case, in one statement: its company's active users (the receipt) and the active staff
     of its hub but ``actor`` (the new case), each with their choices and hubs."""
-    # a union of two indexed lookups (an OR of the two would read every user on SQLite)
-    of_company = sa.select(User.id).where(User.company_id == case.company_id, User.role == Role.exporter)
-    at_hub = hub_staff(case.hub_id).with_only_columns(User.id).where(User.id != actor.id)
+    # A union of two lookups by the narrowest index each (an OR of the two would read every user on SQLite):
+    # roles are told apart here, as a role condition in SQL made SQLite walk every exporter by the role index.
+    of_company = sa.select(User.id).where(User.company_id == case.company_id)
+    at_hub = hub_member_ids(case.hub_id)
     people = db.session.scalars(sa.select(User).where(User.is_active, User.id.in_(sa.union(of_company, at_hub)))
-                                .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
+                                .options(joinedload(User.hubs), with_preferences()).order_by(User.id)).unique()
     company, staff = [], []
     for user in people:
-        (company if user.role is Role.exporter else staff).append(user)
+        if user.role is Role.exporter and user.company_id == case.company_id:
+            company.append(user)
+        elif user.id != actor.id and case.hub_id in hub_ids(user):  # staff of the hub
+            staff.append(user)
     return company, staff
 
 

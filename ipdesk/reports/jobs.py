@@ -28,6 +28,7 @@ from flask_babel import force_locale
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job as RQJob
 
 from ipdesk.audit.services import log_event
 from ipdesk.core.db import utcnow
@@ -47,6 +48,7 @@ WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_HMAC_KEY",
                       "REPORTS_DIR")
 REDIS_TIMEOUT_SECONDS = 2  # a Redis that does not answer by then is down: the web process makes the pack itself
 DEAD_JOB_ERROR = "its process stopped sending a heartbeat (killed, or the machine restarted)"
+LOST_JOB_ERROR = "Redis no longer holds its queued job (restarted without its data, or flushed)"
 ALIVE = (JobStatus.queued, JobStatus.running)
 
 _local_lock = threading.Lock()
@@ -94,7 +96,7 @@ def dispatch(app, job_id: str, backend: str) -> None:
     if backend == "rq":
         try:
             queue = Queue(app.config["REPORT_QUEUE"], connection=_redis(app))
-            queue.enqueue(run_pack_job, job_id, job_id=f"pack-{job_id}", job_timeout=3600, result_ttl=3600)
+            queue.enqueue(run_pack_job, job_id, job_id=_rq_id(job_id), job_timeout=3600, result_ttl=3600)
             return
         except RedisError as error:  # down since the request checked: the job must not wait in no queue
             app.logger.warning("Redis went down before all-country pack %s was queued (%s): made in this process",
@@ -108,6 +110,10 @@ def dispatch(app, job_id: str, backend: str) -> None:
             _local_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ipdesk-reports")
     heartbeat.hold(app, job_id)  # alive while it waits behind another pack in this process, too
     _local_executor.submit(_run_in_app, app, job_id)
+
+
+def _rq_id(job_id: str) -> str:
+    return f"pack-{job_id}"
 
 
 def _run_in_app(app, job_id: str) -> None:
@@ -243,17 +249,35 @@ def _finish(job_id: str, *, status: JobStatus, made: dict | None = None, **value
 
 
 def is_dead(job: ReportJob) -> bool:
-    """Whether ``job`` should be alive but its process stopped beating: queued in a process or running anywhere (a
-    job waiting in Redis has no process yet; ``flask reports worker`` takes it when it starts)."""
+    """Whether ``job`` should be alive but nothing will finish it: queued in a process or running anywhere, and its
+    process stopped beating; or queued in Redis for longer than a heartbeat's timeout while Redis no longer holds
+    it (restarted without its data, or flushed). A job waiting in Redis has no process yet: ``flask reports
+    worker`` takes it when it starts, however late."""
+    if job.status not in ALIVE:
+        return False
     cutoff = utcnow() - timedelta(seconds=current_app.config["REPORT_JOB_TIMEOUT_SECONDS"])
-    return (job.status in ALIVE and (job.status is JobStatus.running or job.backend == "local")
-            and (job.heartbeat_at is None or job.heartbeat_at < cutoff))
+    if job.status is JobStatus.running or job.backend == "local":
+        return job.heartbeat_at is None or job.heartbeat_at < cutoff
+    return job.created_at < cutoff and _lost_from_queue(job)
+
+
+def _lost_from_queue(job: ReportJob) -> bool:
+    """Whether Redis no longer holds the RQ job of ``job``; while Redis does not answer, nobody can tell (False)."""
+    app = current_app._get_current_object()
+    if not app.config["REDIS_URL"]:
+        return True  # queued in a Redis this app no longer uses: nothing will take it
+    try:
+        return not RQJob.exists(_rq_id(job.id), connection=_redis(app))
+    except RedisError:
+        return False
 
 
 def fail_dead_job(job: ReportJob) -> None:
     """Mark a dead job failed (its page then offers to make it again); the caller checked ``is_dead``."""
-    job.status, job.error, job.finished_at = JobStatus.failed, DEAD_JOB_ERROR, utcnow()
-    log_event("report.pack_failed", actor=job.requested_by, obj=job, data={"reason": "no_heartbeat"})
+    lost = job.status is JobStatus.queued and job.backend == "rq"
+    job.status, job.error, job.finished_at = JobStatus.failed, LOST_JOB_ERROR if lost else DEAD_JOB_ERROR, utcnow()
+    log_event("report.pack_lost" if lost else "report.pack_failed", actor=job.requested_by, obj=job,
+              data={"reason": "lost_from_queue" if lost else "no_heartbeat"})
 
 
 def period_overview(start: date, end: date, lang: str) -> PackOverview:

@@ -8,11 +8,12 @@ from tests.cases.test_intake import FULL
 from tests.conftest import IS_POSTGRES
 
 # The statements of an intake filed on a company's behalf and submitted at once, BEGIN and COMMIT aside: the
-# session, the company and country chosen (the whole menus only when the form is shown again), the case, its
-# reference and stage change, the receipt and the hub's notices (their recipients with their choices in one
-# query, the infringer records the case matches, one insert), the audit entries (on PostgreSQL after the lock
-# of the audit chain). Raise it only for a reason.
-INTAKE_QUERIES = 21 if IS_POSTGRES else 20
+# session, the company and country chosen (the whole menus only when the form is shown again; the access check
+# finds that company in the session), the case, its reference and stage change, the receipt and the hub's
+# notices (their recipients with their choices and hubs in one statement, the infringer records the case
+# matches, one insert), the audit entries (on PostgreSQL after the lock of the audit chain). Raise it only for
+# a reason.
+INTAKE_QUERIES = 18 if IS_POSTGRES else 17
 
 
 def test_an_intake_costs_the_same_few_queries_however_many_people_hear_of_it(client, login_as, factories,

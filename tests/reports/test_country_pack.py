@@ -155,16 +155,21 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     assert client.get(job_url).status_code == 404 and client.get(f"{job_url}/pack.pdf").status_code == 404
 
 
-def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
+def _app_with_redis(database_url, tmp_path, queue_name: str, **settings):
+    """The app with packs queued in Redis, on ``queue_name``; the test is skipped when Redis does not run."""
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    return running_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://", REPORT_QUEUE=queue_name,
+                       REPORTS_DIR=str(tmp_path / "reports"), SECRET_KEY="pack-test-secret", **settings)
+
+
+def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
     from rq import Queue, SimpleWorker
 
     queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
-    with running_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://", REPORT_QUEUE=queue_name,
-                     REPORTS_DIR=str(tmp_path / "reports"), REPORT_PROCESSES=2, SECRET_KEY="pack-test-secret") as app:
+    with _app_with_redis(database_url, tmp_path, queue_name, REPORT_PROCESSES=2) as app:
         from tests import factories
 
         _few_countries()
@@ -185,6 +190,44 @@ def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
         _check_pack(client.get(f"/reports/jobs/{job_id}/pack.pdf").data, "ko")
         (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
         assert notification.subject == "2026-01-01 ~ 2026-12-31 전체 국가 보고서 묶음이 준비되었습니다"
+
+
+def test_a_queued_pack_that_redis_lost_is_marked_failed_and_one_still_queued_waits(database_url, tmp_path):
+    """Redis restarted without its data: the job it held will never run. Its page says the pack could not be made
+    (and offers to make it again) once a heartbeat's timeout has passed; a job Redis still holds keeps waiting for
+    a worker however long that takes."""
+    from rq import Queue
+
+    queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
+    with _app_with_redis(database_url, tmp_path, queue_name, REPORT_JOB_TIMEOUT_SECONDS=60) as app:
+        from tests import factories
+
+        manager = factories.manager()
+        client = app.test_client()
+        assert client.post("/login", data={"email": manager.email, "password": PASSWORD}).status_code == 302
+        jobs = []
+        for _ in range(2):
+            response = client.post("/reports/pack",
+                                   data={"pack-start": "2026-01-01", "pack-end": "2026-12-31", "pack-lang": "en"})
+            jobs.append(response.headers["Location"].rsplit("/", 1)[-1])
+        lost, waiting = jobs
+        queue = Queue(queue_name, connection=redis.Redis.from_url(REDIS_URL))
+        try:
+            assert queue.count == 2
+            queue.remove(f"pack-{lost}")
+            queue.connection.delete(f"rq:job:pack-{lost}")  # gone, as after a restart that kept nothing
+            assert "updates itself" in client.get(f"/reports/jobs/{lost}").get_data(as_text=True)  # not yet late
+            db.session.execute(sa.update(ReportJob).values(created_at=datetime(2026, 1, 1, tzinfo=UTC),
+                                                           heartbeat_at=datetime(2026, 1, 1, tzinfo=UTC)))
+            db.session.commit()
+            page = client.get(f"/reports/jobs/{lost}").get_data(as_text=True)
+            assert "The pack could not be made" in page and f"/reports/jobs/{lost}/again" in page
+            assert "could not be made" not in client.get(f"/reports/jobs/{waiting}").get_data(as_text=True)
+            db.session.expire_all()
+            assert db.session.get(ReportJob, lost).status is JobStatus.failed
+            assert db.session.get(ReportJob, waiting).status is JobStatus.queued and queue.count == 1
+        finally:
+            queue.delete(delete_jobs=True)
 
 
 def test_the_command_line_makes_the_pack_with_a_progress_bar(app, tmp_path):
