@@ -124,9 +124,8 @@ def test_a_pack_whose_web_process_was_killed_is_marked_failed_and_made_again(dat
     db.session.close()
     db.engine.dispose()
     before = connections(database_url)
-    with gunicorn(database_url, tmp_path, workers=1, REPORT_PROCESSES="2", REPORTS_DIR=str(tmp_path / "reports"),
-                  REPORT_HEARTBEAT_SECONDS="1", REPORT_JOB_TIMEOUT_SECONDS="5",
-                  GUNICORN_CMD_ARGS="--timeout 300") as (base, log):
+    with gunicorn(database_url, tmp_path, workers=1, REPORT_PROCESSES="2", REPORT_HEARTBEAT_SECONDS="1",
+                  REPORT_JOB_TIMEOUT_SECONDS="5", GUNICORN_CMD_ARGS="--timeout 300") as (base, log):
         manager = Browser(base)
         manager.sign_in(email, PASSWORD)
         _, page = manager.request("GET", "/reports")
@@ -153,7 +152,8 @@ def test_a_pack_whose_web_process_was_killed_is_marked_failed_and_made_again(dat
         wait_for(lambda: job_state(again)[0] is JobStatus.done, 240, "the pack made again")
         status, page = manager.request("GET", f"/reports/jobs/{again}")
         assert status == 200 and f"/reports/jobs/{again}/pack.pdf" in page
-    assert (tmp_path / "reports" / f"pack-{again}.pdf").read_bytes().startswith(b"%PDF-")
+        status, pdf = manager.request("GET", f"/reports/jobs/{again}/pack.pdf")
+        assert status == 200 and pdf.startswith("%PDF-")
 
 
 def job_state(job_id: str) -> tuple[JobStatus, str]:
@@ -163,11 +163,11 @@ def job_state(job_id: str) -> tuple[JobStatus, str]:
     return state
 
 
-def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(database_url, factories, tmp_path):
+def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(database_url, factories):
     from tests.conftest import running_app
+    from tests.reports.test_country_pack import download
 
-    with running_app(database_url, REDIS_URL="redis://127.0.0.1:9/0", REPORT_PROCESSES=1,
-                     REPORTS_DIR=str(tmp_path / "reports")) as app:
+    with running_app(database_url, REDIS_URL="redis://127.0.0.1:9/0", REPORT_PROCESSES=1) as app:
         manager = factories.manager()
         make_case("evidence", country="TH")
         client = app.test_client()
@@ -179,8 +179,8 @@ def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(databas
         assert db.session.scalar(sa.select(ReportJob.backend).where(ReportJob.id == job_id)) == "local"
         db.session.rollback()
         wait_for(lambda: job_state(job_id)[0] is JobStatus.done, 240, "the pack")
-        assert (tmp_path / "reports" / f"pack-{job_id}.pdf").read_bytes().startswith(b"%PDF-")
         assert client.get(f"/reports/jobs/{job_id}").status_code == 200
+        assert download(client, f"/reports/jobs/{job_id}/pack.pdf").data.startswith(b"%PDF-")
 
 
 @pytest.mark.parametrize("status", [JobStatus.queued, JobStatus.running])
