@@ -19,7 +19,7 @@ from ipdesk.reports.jobs import DEAD_JOB_ERROR
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import IS_POSTGRES, PASSWORD
 from tests.factories import make_case
-from tests.reliability.server import Browser, csrf_token, gunicorn
+from tests.reliability.server import Browser, csrf_token, gunicorn, wait_for
 
 
 def children_of(pid: int) -> list[int]:
@@ -42,16 +42,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def connections(database_url: str) -> int:
