@@ -155,7 +155,7 @@ def job_state(job_id: str) -> tuple[JobStatus, str]:
 
 def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(database_url, factories):
     from tests.conftest import running_app
-    from tests.reports.test_country_pack import download
+    from tests.reports.test_country_pack import download, local_packs_finished
 
     with running_app(database_url, REDIS_URL="redis://127.0.0.1:9/0", REPORT_PROCESSES=1) as app:
         manager = factories.manager()
@@ -171,6 +171,7 @@ def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(databas
         wait_for(lambda: job_state(job_id)[0] is JobStatus.done, 240, "the pack")
         assert client.get(f"/reports/jobs/{job_id}").status_code == 200
         assert download(client, f"/reports/jobs/{job_id}/pack.pdf").data.startswith(b"%PDF-")
+        local_packs_finished()
 
 
 @pytest.mark.parametrize("status", [JobStatus.queued, JobStatus.running])

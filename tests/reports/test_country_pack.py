@@ -26,6 +26,16 @@ PACK_COUNTRIES = ("CN", "TH", "VN")
 def app(database_url):
     with running_app(database_url, REPORT_PROCESSES=2, SECRET_KEY="pack-test-secret") as app:
         yield app
+        local_packs_finished()
+
+
+def local_packs_finished() -> None:
+    """Wait for the packs a thread of this process is making (one asked for at a test's end, say): they must end
+    before the app's database is disposed of, or their connection is left open."""
+    from ipdesk.reports import jobs
+
+    if jobs._local_executor is not None:
+        jobs._local_executor.submit(lambda: None).result(timeout=300)  # one thread: after every pack before it
 
 
 def _few_countries():
