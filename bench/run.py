@@ -51,7 +51,7 @@ def bench_env() -> dict:
            "AUDIT_HMAC_KEY": os.environ.get("AUDIT_HMAC_KEY") or "bench-audit-key",
            "DATABASE_URL": url, "FLASK_APP": "wsgi", "BENCH_FLOORS": "1", "TOTP_REQUIRED_ROLES": "",
            "LOGIN_RATE_LIMIT": "100000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "100000 per hour",
-           "EVIDENCE_STORAGE_DIR": str(CACHE / "evidence"), "REPORTS_DIR": str(CACHE / "reports"),
+           "EVIDENCE_STORAGE_DIR": str(CACHE / "evidence"),
            "DEMO_PASSWORD": PASSWORD, "PYTHONPATH": str(ROOT), "PDF_TIME_LIMIT": "3600",  # measured, not cut
            "MAIL_BACKEND": "folder", "MAIL_FOLDER": str(CACHE / "mail")}  # intake's mail, kept off the console
     env.pop("REDIS_URL", None)  # packs in this process's pool, rate limits in memory

@@ -43,6 +43,7 @@ from ipdesk.core.urls import IdConverter, safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
 from ipdesk.evidence.backup import EvidenceFiles
+from ipdesk.evidence.services import register_stored_files
 from ipdesk.evidence.storage import StorageUnavailable, init_storage
 from ipdesk.evidence.uploads import discard_uncommitted_files, file_kind
 from ipdesk.evidence.views import bp as evidence_bp
@@ -63,6 +64,7 @@ from ipdesk.notify.sender import init_sender
 from ipdesk.notify.views import bp as notify_bp
 from ipdesk.policy import account_gate, can
 from ipdesk.reports.documents import bp as documents_bp
+from ipdesk.reports.models import ReportJob
 from ipdesk.reports.pdf import RenderTimeout
 from ipdesk.reports.views import bp as reports_bp
 
@@ -95,6 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_backup_parts(app)
+    register_stored_file_owners(app)
     register_cli(app)
     return app
 
@@ -142,6 +145,12 @@ def register_backup_parts(app: Flask) -> None:
     """What each domain adds to `flask backup` beside the database, in manifest order."""
     register_part(app, EvidenceFiles())  # the stored files, copied with their hashes
     register_part(app, AuditChain())  # the last entry; after a restore, the whole chain is walked
+
+
+def register_stored_file_owners(app: Flask) -> None:
+    """What other domains keep in the evidence storage beside evidence files: `flask evidence verify --repair`
+    removes a stored file only when none of these names it either."""
+    register_stored_files(app, ReportJob.result_key)  # finished all-country packs
 
 
 # Pages an exporter whose company is not approved may still reach.

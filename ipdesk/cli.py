@@ -230,7 +230,7 @@ def _verify_evidence(repair: bool, older_than: int) -> None:
             removed_unreferenced += 1
             click.echo(f"REMOVED: stored file {key} without a row ({_hours(age)} h old)")
         else:
-            click.echo(f"NO ROW: stored file {key} belongs to no evidence file (a crash between storing it and "
+            click.echo(f"NO ROW: stored file {key} belongs to no evidence file or pack (a crash between storing it and "
                        f"saving its row, or a file a forced restore kept), {_hours(age)} h old; --repair deletes it "
                        f"after {_hours(grace)} h")
     db.session.rollback()

@@ -147,9 +147,8 @@ class Config:
         self.PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
         self.ITEMS_PER_PAGE = _int("ITEMS_PER_PAGE", 25)
 
-        # Documents made in the background (the all-country pack): where they are kept, and how many
-        # processes render country summaries side by side (one per core by default).
-        self.REPORTS_DIR = os.environ.get("REPORTS_DIR") or str(INSTANCE_PATH / "reports")
+        # Documents made in the background (the all-country pack, kept in the evidence storage when made): how
+        # many processes render country summaries side by side (one per core by default).
         self.REPORT_PROCESSES = _int("REPORT_PROCESSES", os.cpu_count() or 2)
         self.REPORT_QUEUE = os.environ.get("REPORT_QUEUE", "ipdesk-reports")
         # A pack's process writes a heartbeat this often; a job without one for REPORT_JOB_TIMEOUT_SECONDS

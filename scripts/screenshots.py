@@ -29,7 +29,7 @@ def main() -> int:
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "screenshot-tour", "FLASK_APP": "wsgi",
            "AUDIT_HMAC_KEY": "screenshot-tour",
            "DATABASE_URL": f"sqlite:///{folder / 'tour.sqlite3'}", "DEMO_PASSWORD": "browser-demo-password",
-           "EVIDENCE_STORAGE_DIR": str(folder / "evidence"), "REPORTS_DIR": str(folder / "reports"),
+           "EVIDENCE_STORAGE_DIR": str(folder / "evidence"),
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour"}
     env.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask"]

@@ -95,6 +95,7 @@ SUMMARIES = {
     "report.pack_failed": _l("All-country pack %(object_id)s failed: its process stopped"),
     "report.pack_lost": _l("All-country pack %(object_id)s failed: the queue lost it"),
     "report.pack_downloaded": _l("All-country pack %(object_id)s downloaded"),
+    "report.pack_missing": _l("All-country pack %(object_id)s no longer in the storage"),
     "audit.format_migrated": _l("Audit log re-chained in format %(format)s; the previous format's last hash was "
                                 "%(previous_last_hash)s"),
 }

@@ -10,6 +10,7 @@ from itertools import groupby
 from typing import BinaryIO
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -153,13 +154,27 @@ def verify_file(file: EvidenceFile, actor=None) -> str:
     return result
 
 
+STORED_FILE_COLUMNS = "stored_file_columns"
+
+
+def register_stored_files(app: Flask, column) -> None:
+    """Another domain keeps files in the evidence storage under the keys of ``column`` (the finished all-country
+    packs): the files it names are then never taken for leftovers of a crash."""
+    app.extensions.setdefault(STORED_FILE_COLUMNS, []).append(column)
+
+
+def _key_columns() -> list:
+    """Every column that names stored files: evidence files, staged files, and what other domains registered."""
+    return [EvidenceFile.storage_key, StagedFile.storage_key, *current_app.extensions.get(STORED_FILE_COLUMNS, ())]
+
+
 def unreferenced_keys() -> Iterator[str]:
-    """Stored files that neither an evidence file nor a staged file names (an upload whose process died
-    before its transaction committed); one query per key prefix (the storage lists its keys in order)."""
+    """Stored files that no row names (an upload whose process died before its transaction committed); one query
+    per key prefix (the storage lists its keys in order)."""
+    columns = _key_columns()
     for prefix, keys in groupby(get_storage().list(), key=lambda key: key[:2]):
         known = set(db.session.scalars(sa.union(*(
-            sa.select(model.storage_key).where(model.storage_key >= prefix, model.storage_key < prefix + "g")
-            for model in (EvidenceFile, StagedFile)))))
+            sa.select(column).where(column >= prefix, column < prefix + "g") for column in columns))))
         yield from (key for key in keys if key not in known)
 
 
@@ -177,8 +192,7 @@ def discard_unreferenced(key: str, older_than: timedelta) -> bool:
     age = stored_age(key)
     if age is None or age < older_than:
         return False
-    named = db.session.scalar(sa.select(sa.union(*(sa.select(model.id).where(model.storage_key == key)
-                                                   for model in (EvidenceFile, StagedFile))).exists()))
+    named = db.session.scalar(sa.select(sa.or_(*(sa.exists().where(column == key) for column in _key_columns()))))
     if named:
         return False
     get_storage().delete(key)

@@ -1,5 +1,7 @@
 """Mail transports, chosen by ``MAIL_BACKEND``: SMTP, the console, or a folder of .eml files."""
+import itertools
 import os
+import secrets
 import smtplib
 import sys
 from dataclasses import dataclass
@@ -103,7 +105,9 @@ class ConsoleTransport:
 
 
 class FolderTransport:
-    """Writes each message as an .eml file into ``MAIL_FOLDER`` (development)."""
+    """Writes each message as an .eml file into ``MAIL_FOLDER`` (development), named by its Message-ID. A message
+    sent again is kept beside the first copy (``<name>.2.eml``, ...), as a mailbox would receive it twice: the
+    folder shows what a mail server would have been given, duplicates included."""
 
     def open(self) -> None:
         self.folder = Path(current_app.config["MAIL_FOLDER"])
@@ -111,9 +115,17 @@ class FolderTransport:
 
     def send(self, message: EmailMessage) -> None:
         name = message["Message-ID"].strip("<>").split("@")[0]
-        partial = self.folder / f".{name}.part"
+        partial = self.folder / f".{name}.{secrets.token_hex(8)}.part"  # two senders never write the same one
         partial.write_bytes(bytes(message))
-        os.replace(partial, self.folder / f"{name}.eml")
+        try:
+            for copy in itertools.count(1):
+                try:  # a link never replaces a file: the first free name is taken, even by senders side by side
+                    os.link(partial, self.folder / (f"{name}.eml" if copy == 1 else f"{name}.{copy}.eml"))
+                    return
+                except FileExistsError:
+                    continue
+        finally:
+            partial.unlink()
 
     def close(self) -> None:
         pass

@@ -1,22 +1,25 @@
 """Documents: the case file PDF for anyone who may see the case; country summaries and the all-country
 pack for managers."""
+from typing import BinaryIO
+
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
-from ipdesk.core.db import writes_on_get
+from ipdesk.core.db import reads_first
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.transaction import begin_writing, outside_transaction
+from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from ipdesk.network.models import Country
 from ipdesk.policy import get_case, get_country, requires
 from ipdesk.reports.context import case_file_context
 from ipdesk.reports.forms import CountrySummaryForm, PackAgainForm, PackForm, year_to_date
-from ipdesk.reports.jobs import fail_dead_job, is_dead, pack_path, request_pack
+from ipdesk.reports.jobs import fail_dead_job, is_dead, request_pack
 from ipdesk.reports.models import JobStatus, ReportJob
 from ipdesk.reports.pdf import render_pdf
 from ipdesk.reports.summary import country_summary_html
@@ -24,9 +27,14 @@ from ipdesk.reports.summary import country_summary_html
 bp = Blueprint("documents", __name__)
 
 
-def pdf_response(pdf: bytes, filename: str, *, attachment: bool = True) -> Response:
-    """A PDF we made; a case file opens in the browser to be read and printed, reports are saved."""
-    response = Response(pdf, mimetype="application/pdf")
+def pdf_response(pdf: bytes | BinaryIO, filename: str, *, attachment: bool = True, size: int | None = None) -> Response:
+    """A PDF we made (or one stored, open for reading: streamed, and closed once sent, ``size`` bytes long); a case
+    file opens in the browser to be read and printed, reports are saved."""
+    if isinstance(pdf, bytes):
+        response = Response(pdf, mimetype="application/pdf")
+    else:
+        response = send_file(pdf, mimetype="application/pdf", conditional=False, etag=False)
+        response.content_length = size
     response.headers["Content-Disposition"] = f'{"attachment" if attachment else "inline"}; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -125,11 +133,11 @@ def pack_job(job_id: str):
 @login_required
 @requires("report.view")
 def pack_again(job_id: str):
-    """Make a failed pack again, as a new job of the same period and language."""
+    """Make a failed pack, or one no longer kept, again, as a new job of the same period and language."""
     job = _own_job(job_id)
     if not PackAgainForm().validate_on_submit():
         abort(400)
-    if job.status is not JobStatus.failed:
+    if job.status is not JobStatus.failed and not (job.status is JobStatus.done and not job.is_kept):
         flash(_("Only a pack that could not be made can be made again."), "warning")
         return redirect(url_for("documents.pack_job", job_id=job.id))
     again = request_pack(current_user, job.period_start, job.period_end, job.lang, again=job)
@@ -140,12 +148,31 @@ def pack_again(job_id: str):
 @bp.get("/reports/jobs/<job_id>/pack.pdf")
 @login_required
 @requires("report.view")
-@writes_on_get
+@reads_first
 def pack_download(job_id: str):
+    """The finished pack, streamed from the storage the worker put it in (whichever node made it)."""
     job = _own_job(job_id)
-    path = pack_path(job)
-    if job.status is not JobStatus.done or not path.exists():
+    if not job.is_kept:
         abort(404)
-    log_event("report.pack_downloaded", actor=current_user, obj=job)
-    return pdf_response(path.read_bytes(), f"ipdesk-all-countries-{job.period_start.isoformat()}-"
-                                           f"{job.period_end.isoformat()}-{job.lang}.pdf")
+    key = job.result_key
+    with outside_transaction():  # the store is asked with no transaction open
+        try:
+            handle = get_storage().open(key)
+        except FileNotFoundError:
+            handle = None
+    if handle is None:  # gone from the storage (a restore from a backup, which holds no packs): offer to make it again
+        job = _own_job(job_id)
+        if job.result_key == key:
+            job.result_key = None
+            log_event("report.pack_missing", actor=current_user, obj=job)
+        return redirect(url_for("documents.pack_job", job_id=job.id))
+    try:
+        job = _own_job(job_id)  # read again: replaced meanwhile is not served
+        if job.result_key != key:
+            abort(404)
+        log_event("report.pack_downloaded", actor=current_user, obj=job)
+        return pdf_response(handle, f"ipdesk-all-countries-{job.period_start.isoformat()}-"
+                                    f"{job.period_end.isoformat()}-{job.lang}.pdf", size=job.result_size)
+    except BaseException:
+        handle.close()
+        raise

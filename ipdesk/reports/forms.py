@@ -51,6 +51,6 @@ def year_to_date(today: date) -> dict:
 
 
 class PackAgainForm(Form):
-    """The button on a failed pack's page that makes it again."""
+    """The button on the page of a pack that failed, or is no longer kept, that makes it again."""
 
     submit = SubmitField(_l("Make it again"))

@@ -5,12 +5,18 @@ down when it is asked for, the web process makes it itself); without it, a threa
 Either way the country summaries render in a pool of processes (``REPORT_PROCESSES``, one per core by default)
 that die with the process that started them, and the job's row records the progress by country.
 
+The finished PDF goes to the evidence storage (``get_storage``: S3 when configured, so any app node serves it)
+under a new key that the job's row records; a newer pack of the same period and language, asked for by the same
+person, replaces it, and its stored file is removed. A file that a crash left without its row is removed by
+``flask evidence verify --repair``, as any stored file that no row names.
+
 No transaction stays open while anything renders: the job reads in short transactions, and each write (its
 start, its progress, its end) is one of its own. The process holding a job writes its heartbeat every
 ``REPORT_HEARTBEAT_SECONDS``; a job without one for ``REPORT_JOB_TIMEOUT_SECONDS`` lost its process and is
 marked failed when its page is next read (``is_dead``), and the page offers to make it again.
 """
 import ctypes
+import io
 import os
 import signal
 import sys
@@ -20,7 +26,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from datetime import date, timedelta
 from multiprocessing import get_context
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -33,6 +38,7 @@ from rq.job import Job as RQJob
 from ipdesk.audit.services import log_event
 from ipdesk.core.db import utcnow
 from ipdesk.core.transaction import write_apart
+from ipdesk.evidence.storage import StorageUnavailable, get_storage
 from ipdesk.extensions import db
 from ipdesk.network.services import active_country_codes
 from ipdesk.notify.services import pack_finished
@@ -44,8 +50,7 @@ from ipdesk.reports.summary import country_summary_html
 
 WORKER_CONFIG_KEYS = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "AUDIT_HMAC_KEY", "EVIDENCE_STORAGE",
                       "EVIDENCE_STORAGE_DIR", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY_ID",
-                      "S3_SECRET_ACCESS_KEY", "S3_PREFIX", "S3_PART_SIZE_MB", "BABEL_DEFAULT_TIMEZONE", "TESTING",
-                      "REPORTS_DIR")
+                      "S3_SECRET_ACCESS_KEY", "S3_PREFIX", "S3_PART_SIZE_MB", "BABEL_DEFAULT_TIMEZONE", "TESTING")
 REDIS_TIMEOUT_SECONDS = 2  # a Redis that does not answer by then is down: the web process makes the pack itself
 DEAD_JOB_ERROR = "its process stopped sending a heartbeat (killed, or the machine restarted)"
 LOST_JOB_ERROR = "Redis no longer holds its queued job (restarted without its data, or flushed)"
@@ -213,11 +218,7 @@ def run_pack(job_id: str) -> None:
 
         summaries = render_summaries(codes, start_day, end_day, lang, on_done=advance)
         pdf, pages = assemble_pack(summaries, overview, lang)
-        path = _pack_file(job_id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".part")
-        partial.write_bytes(pdf)
-        os.replace(partial, path)
+        stored = get_storage().put(io.BytesIO(pdf))  # no transaction is open: a slow store holds no lock
     except JobAbandoned:
         current_app.logger.warning("all-country pack %s was marked failed meanwhile; stopped", job_id)
         return
@@ -225,27 +226,59 @@ def run_pack(job_id: str) -> None:
         current_app.logger.exception("all-country pack %s failed", job_id)
         _finish(job_id, status=JobStatus.failed, error=f"{type(error).__name__}: {error}"[:2000])
     else:
-        _finish(job_id, status=JobStatus.done, result_size=len(pdf), pages=pages,
-                made={"pages": pages, "bytes": len(pdf), "countries": len(codes),
-                      "without_cases": len(overview.without_cases)})
+        made = {"pages": pages, "bytes": len(pdf), "countries": len(codes),
+                "without_cases": len(overview.without_cases)}
+        if not _finish(job_id, status=JobStatus.done, result_key=stored.key, result_size=stored.size, pages=pages,
+                       made=made):
+            _discard(stored.key)  # marked failed meanwhile: nobody will download it
     finally:
         heartbeat.release(job_id)
 
 
-def _finish(job_id: str, *, status: JobStatus, made: dict | None = None, **values) -> None:
-    """The job's end, its audit entry and its requester's notification, in one short transaction of their own."""
+def _finish(job_id: str, *, status: JobStatus, made: dict | None = None, **values) -> bool:
+    """The job's end, its audit entry and its requester's notification, in one short transaction of their own;
+    a finished pack replaces the requester's older ones of the same period and language, whose stored files are
+    removed once it is committed. False if the job was no longer running (nothing written)."""
     db.session.rollback()  # nothing of this thread's is open: the transaction below begins for writing
     job = db.session.get(ReportJob, job_id)
     if job.status is not JobStatus.running:  # marked failed meanwhile: the page already says so
         db.session.rollback()
-        return
+        return False
     job.status, job.finished_at = status, utcnow()
     for name, value in values.items():
         setattr(job, name, value)
+    replaced = _replace_older_packs(job) if status is JobStatus.done else {}
     if made is not None:
-        log_event("report.pack_made", actor=job.requested_by, obj=job, data=made)
+        log_event("report.pack_made", actor=job.requested_by, obj=job,
+                  data={**made, "replaced": sorted(replaced)} if replaced else made)
     pack_finished(job)
     db.session.commit()
+    for key in replaced.values():
+        _discard(key)
+    return True
+
+
+def _replace_older_packs(job: ReportJob) -> dict[str, str]:
+    """The requester's older finished packs of ``job``'s period and language are no longer kept: their keys are
+    cleared (their pages then offer to make them again); returns the stored files to remove, by job id."""
+    older = db.session.scalars(sa.select(ReportJob).where(
+        ReportJob.requested_by_id == job.requested_by_id, ReportJob.period_start == job.period_start,
+        ReportJob.period_end == job.period_end, ReportJob.lang == job.lang, ReportJob.status == JobStatus.done,
+        ReportJob.result_key.is_not(None), ReportJob.id != job.id)).all()
+    replaced = {}
+    for pack in older:
+        replaced[pack.id], pack.result_key = pack.result_key, None
+    return replaced
+
+
+def _discard(key: str) -> None:
+    """Remove a stored pack nobody will download; should the storage not answer, the file is left to
+    ``flask evidence verify --repair`` (no row names it any more)."""
+    try:
+        get_storage().delete(key)
+    except StorageUnavailable as error:
+        current_app.logger.warning("stored pack %s not removed (%s); `flask evidence verify --repair` will", key,
+                                   error)
 
 
 def is_dead(job: ReportJob) -> bool:
@@ -294,14 +327,6 @@ def countries_to_render(overview: PackOverview) -> list[str]:
     """The countries with a case in the period, the most cases first, so that no large one starts last and
     leaves the other processes idle at the end (the summaries' cost grows with their cases)."""
     return [row.key for row in overview.by_country]
-
-
-def pack_path(job: ReportJob) -> Path:
-    return _pack_file(job.id)
-
-
-def _pack_file(job_id: str) -> Path:
-    return Path(current_app.config["REPORTS_DIR"]) / f"pack-{job_id}.pdf"
 
 
 def render_summaries(codes: list[str], start: date, end: date, lang: str,

@@ -19,7 +19,8 @@ class JobStatus(LabelledEnum):
 
 
 class ReportJob(db.Model):
-    """One all-country pack: its period and language, its progress by country, and the finished file."""
+    """One all-country pack: its period and language, its progress by country, and the finished file (kept in the
+    evidence storage under ``result_key``; None once a newer pack of the same period and language replaced it)."""
 
     __tablename__ = "report_jobs"
 
@@ -32,6 +33,8 @@ class ReportJob(db.Model):
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
     result_size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # a storage key (ipdesk.evidence.storage): every app node reads the finished pack where the worker put it
+    result_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     pages: Mapped[int | None] = mapped_column()
     error: Mapped[str] = mapped_column(sa.Text, default="")
     requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
@@ -46,7 +49,13 @@ class ReportJob(db.Model):
     __table_args__ = (
         sa.CheckConstraint("done >= 0 AND done <= total OR total = 0", name="progress_in_range"),
         sa.CheckConstraint("period_start <= period_end", name="period_in_order"),
+        sa.CheckConstraint("result_key IS NULL OR status = 'done'", name="result_only_when_done"),
     )
+
+    @property
+    def is_kept(self) -> bool:
+        """Whether the finished pack can be downloaded (made, and not replaced by a newer one since)."""
+        return self.status is JobStatus.done and self.result_key is not None
 
     @property
     def percent(self) -> int:

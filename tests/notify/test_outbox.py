@@ -270,6 +270,15 @@ def test_without_a_mail_server_development_keeps_mail_in_a_folder_or_prints_it(a
     files = sorted((tmp_path / "mail").glob("*.eml"))
     assert [f.name for f in files] == [f"notification-{r.id}.eml" for r in _rows()]
     assert "Message 0" in files[0].read_text()
+    first = _rows()[0]
+    # sent again (a sender that died after sending, before marking it sent): the folder keeps both copies
+    db.session.execute(sa.update(Notification).where(Notification.id == first.id)
+                       .values(email_status=EmailStatus.pending, sent_at=None))
+    db.session.commit()
+    assert send_pending().sent == 1
+    assert sorted(f.name for f in (tmp_path / "mail").glob(f"notification-{first.id}.*")) == [
+        f"notification-{first.id}.2.eml", f"notification-{first.id}.eml"]
+    assert not list((tmp_path / "mail").glob(".*"))  # no partial file left behind
     _many_notifications(factories, 1)
     app.config["MAIL_BACKEND"] = "console"
     assert send_pending().sent == 1

@@ -10,10 +10,23 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 from ipdesk.config import PROJECT_ROOT
+
+
+def wait_for(condition: Callable, seconds: float, what: str, explain: Callable[[], str] = lambda: ""):
+    """Poll ``condition`` until it gives something true; fail saying what was awaited (and ``explain()``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {seconds} s waiting for {what}. {explain()}")
 
 
 def free_port() -> int:
@@ -22,9 +35,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def gunicorn(database_url: str, folder: Path, *, workers: int = 4, **settings):
-    """Base URL of ipdesk served by gunicorn with ``workers`` processes on ``database_url``."""
+def app_environment(database_url: str, folder: Path, **settings) -> dict[str, str]:
+    """The environment of an ipdesk process of these tests (a web server, a worker) on ``database_url``."""
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "reliability-secret", "DATABASE_URL": database_url,
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour",
            "TOTP_REQUIRED_ROLES": "", "EVIDENCE_STORAGE_DIR": str(folder / "evidence"),
@@ -32,33 +44,62 @@ def gunicorn(database_url: str, folder: Path, *, workers: int = 4, **settings):
            **settings}
     if "REDIS_URL" not in settings:
         env.pop("REDIS_URL", None)
-    port = free_port()
-    log_path = folder / f"gunicorn-{port}.log"
-    log = open(log_path, "wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--access-logfile", "-", "--access-logformat", "%(p)s %(r)s %(s)s", "wsgi:app"],
-        env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
+    return env
+
+
+class Gunicorn:
+    """ipdesk served by gunicorn with ``workers`` processes: ``start`` launches it, ``wait_until_serving`` waits for
+    its /healthz (so several can start side by side), ``stop`` ends it."""
+
+    def __init__(self, database_url: str, folder: Path, *, workers: int = 4, **settings):
+        self.env = app_environment(database_url, folder, **settings)
+        self.workers = workers
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / f"gunicorn-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Gunicorn":
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+                 "--access-logfile", "-", "--access-logformat", "%(p)s %(r)s %(s)s", "wsgi:app"],
+                env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_until_serving(self, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
             try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1) as response:
                     if response.status == 200:
-                        break
+                        return
             except OSError:
                 time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start: " + log_path.read_text())
-        yield base, log_path
-    finally:
-        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: the test has its answers already
+        raise RuntimeError(f"gunicorn did not start within {seconds} s: " + self.log_path.read_text())
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown: the test has its answers already
         try:
-            server.wait(timeout=15)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:  # a loaded machine: the workers are ended, not waited for
-            server.kill()
-            server.wait(timeout=15)
-        log.close()
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+
+@contextmanager
+def gunicorn(database_url: str, folder: Path, *, workers: int = 4, **settings):
+    """Base URL of ipdesk served by gunicorn with ``workers`` processes on ``database_url``, and its log."""
+    server = Gunicorn(database_url, folder, workers=workers, **settings).start()
+    try:
+        server.wait_until_serving()
+        yield server.base, server.log_path
+    finally:
+        server.stop()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -67,24 +108,47 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class Browser:
-    """Just enough of a browser: a cookie jar, forms posted as a browser would, redirects not followed."""
+    """Just enough of a browser: a cookie jar, forms posted as a browser would (files too), redirects not followed.
 
-    def __init__(self, base: str, cookie_header: str | None = None):
+    ``address``: the client address a proxy in front would give (``X-Forwarded-For``; the app trusts it with
+    ``TRUSTED_PROXY_COUNT=1``)."""
+
+    def __init__(self, base: str, cookie_header: str | None = None, *, address: str | None = None,
+                 jar: http.cookiejar.CookieJar | None = None):
         self.base = base
-        self.jar = http.cookiejar.CookieJar()
+        self.jar = jar if jar is not None else http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
         self.cookie_header = cookie_header
+        self.address = address
 
-    def request(self, method: str, path: str, data: dict | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data or {}, doseq=True).encode() if method == "POST" else None
-        request = urllib.request.Request(self.base + path, data=body, method=method)
+    def via(self, base: str) -> "Browser":
+        """The same browser (its cookies, its address) sending to another server: the next app node a proxy picks."""
+        return Browser(base, self.cookie_header, address=self.address, jar=self.jar)
+
+    def request(self, method: str, path: str, data: dict | None = None,
+                files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, str]:
+        status, body, _headers = self.fetch(method, path, data, files)
+        return status, body.decode("utf-8", "replace")
+
+    def fetch(self, method: str, path: str, data: dict | None = None,
+              files: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, bytes, dict[str, str]]:
+        """The status, body and headers of the answer; ``files`` (field: (file name, content)) posts a multipart
+        form, as a browser does a form with a file field."""
+        headers = {}
+        if files:
+            body, headers["Content-Type"] = multipart(data or {}, files)
+        else:
+            body = urllib.parse.urlencode(data or {}, doseq=True).encode() if method == "POST" else None
+        request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
         if self.cookie_header:
             request.add_header("Cookie", self.cookie_header)
+        if self.address:
+            request.add_header("X-Forwarded-For", self.address)
         try:
             with self.opener.open(request, timeout=60) as response:
-                return response.status, response.read().decode("utf-8", "replace")
+                return response.status, response.read(), dict(response.headers)
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
+            return error.code, error.read(), dict(error.headers)
 
     def sign_in(self, email: str, password: str) -> None:
         status, page = self.request("GET", "/login")
@@ -94,6 +158,19 @@ class Browser:
 
     def session_cookie(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+def multipart(fields: dict, files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A multipart/form-data body of ``fields`` and ``files``, and its Content-Type."""
+    boundary = f"----ipdesk-test-{uuid.uuid4().hex}"
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, content) in files.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def csrf_token(page: str) -> str:

@@ -19,7 +19,7 @@ from ipdesk.reports.jobs import DEAD_JOB_ERROR
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import IS_POSTGRES, PASSWORD
 from tests.factories import make_case
-from tests.reliability.server import Browser, csrf_token, gunicorn
+from tests.reliability.server import Browser, csrf_token, gunicorn, wait_for
 
 
 def children_of(pid: int) -> list[int]:
@@ -42,16 +42,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def connections(database_url: str) -> int:
@@ -126,9 +116,8 @@ def test_a_pack_whose_web_process_was_killed_is_marked_failed_and_made_again(dat
     db.session.close()
     db.engine.dispose()
     before = connections(database_url)
-    with gunicorn(database_url, tmp_path, workers=1, REPORT_PROCESSES="2", REPORTS_DIR=str(tmp_path / "reports"),
-                  REPORT_HEARTBEAT_SECONDS="1", REPORT_JOB_TIMEOUT_SECONDS="5",
-                  GUNICORN_CMD_ARGS="--timeout 300") as (base, log):
+    with gunicorn(database_url, tmp_path, workers=1, REPORT_PROCESSES="2", REPORT_HEARTBEAT_SECONDS="1",
+                  REPORT_JOB_TIMEOUT_SECONDS="5", GUNICORN_CMD_ARGS="--timeout 300") as (base, log):
         manager = Browser(base)
         manager.sign_in(email, PASSWORD)
         _, page = manager.request("GET", "/reports")
@@ -155,7 +144,8 @@ def test_a_pack_whose_web_process_was_killed_is_marked_failed_and_made_again(dat
         wait_for(lambda: job_state(again)[0] is JobStatus.done, 240, "the pack made again")
         status, page = manager.request("GET", f"/reports/jobs/{again}")
         assert status == 200 and f"/reports/jobs/{again}/pack.pdf" in page
-    assert (tmp_path / "reports" / f"pack-{again}.pdf").read_bytes().startswith(b"%PDF-")
+        status, pdf = manager.request("GET", f"/reports/jobs/{again}/pack.pdf")
+        assert status == 200 and pdf.startswith("%PDF-")
 
 
 def job_state(job_id: str) -> tuple[JobStatus, str]:
@@ -166,11 +156,11 @@ def job_state(job_id: str) -> tuple[JobStatus, str]:
 
 
 @pytest.mark.pg_once
-def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(database_url, factories, tmp_path):
+def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(database_url, factories):
     from tests.conftest import running_app
+    from tests.reports.test_country_pack import download, local_packs_finished
 
-    with running_app(database_url, REDIS_URL="redis://127.0.0.1:9/0", REPORT_PROCESSES=1,
-                     REPORTS_DIR=str(tmp_path / "reports")) as app:
+    with running_app(database_url, REDIS_URL="redis://127.0.0.1:9/0", REPORT_PROCESSES=1) as app:
         manager = factories.manager()
         make_case("evidence", country="TH")
         client = app.test_client()
@@ -182,8 +172,9 @@ def test_a_pack_asked_for_while_redis_is_down_is_made_by_the_web_process(databas
         assert db.session.scalar(sa.select(ReportJob.backend).where(ReportJob.id == job_id)) == "local"
         db.session.rollback()
         wait_for(lambda: job_state(job_id)[0] is JobStatus.done, 240, "the pack")
-        assert (tmp_path / "reports" / f"pack-{job_id}.pdf").read_bytes().startswith(b"%PDF-")
         assert client.get(f"/reports/jobs/{job_id}").status_code == 200
+        assert download(client, f"/reports/jobs/{job_id}/pack.pdf").data.startswith(b"%PDF-")
+        local_packs_finished()
 
 
 @pytest.mark.parametrize("status", [JobStatus.queued, JobStatus.running])

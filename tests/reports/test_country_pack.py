@@ -23,16 +23,34 @@ PACK_COUNTRIES = ("CN", "TH", "VN")
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    with running_app(database_url, REPORTS_DIR=str(tmp_path / "reports"), REPORT_PROCESSES=2,
-                     SECRET_KEY="pack-test-secret") as app:
+def app(database_url):
+    with running_app(database_url, REPORT_PROCESSES=2, SECRET_KEY="pack-test-secret") as app:
         yield app
+        local_packs_finished()
+
+
+def local_packs_finished() -> None:
+    """Wait for the packs a thread of this process is making (one asked for at a test's end, say): they must end
+    before the app's database is disposed of, or their connection is left open."""
+    from ipdesk.reports import jobs
+
+    if jobs._local_executor is not None:
+        jobs._local_executor.submit(lambda: None).result(timeout=300)  # one thread: after every pack before it
 
 
 def _few_countries():
     """A pack of three countries keeps the test quick; the pack code is the same for forty."""
     db.session.execute(sa.update(Country).where(Country.code.not_in(PACK_COUNTRIES)).values(is_active=False))
     db.session.commit()
+
+
+def download(client, url: str):
+    """The answer to a GET of a file the app streams from its storage, read whole and closed (the test client
+    leaves a streamed file open until then)."""
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
 
 
 def _outline_titles(reader: PdfReader) -> list[tuple[str, int]]:
@@ -142,8 +160,8 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     assert (job.done, job.total, job.backend) == (1, 1, "local")  # only Thailand had a case to summarise
     page = client.get(job_url).get_data(as_text=True)
     assert "Download the pack (PDF)" in page and 'http-equiv="refresh"' not in page
-    pdf = client.get(f"{job_url}/pack.pdf")
-    assert pdf.status_code == 200
+    pdf = download(client, f"{job_url}/pack.pdf")
+    assert pdf.status_code == 200 and pdf.content_length == job.result_size
     reader = _check_pack(pdf.data, "en", with_cases=("TH",))
     assert len(reader.pages) == job.pages == 5 and "All-country pack" in reader.metadata.title
     (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
@@ -152,24 +170,24 @@ def test_the_pack_is_made_in_the_background_with_progress(client, factories, log
     assert notification.in_app and notification.email_to == manager.email and "5 pages" in notification.body
     client.post("/logout")
     login_as(factories.manager())  # a job is its requester's
-    assert client.get(job_url).status_code == 404 and client.get(f"{job_url}/pack.pdf").status_code == 404
+    assert client.get(job_url).status_code == 404 and download(client, f"{job_url}/pack.pdf").status_code == 404
 
 
-def _app_with_redis(database_url, tmp_path, queue_name: str, **settings):
+def _app_with_redis(database_url, queue_name: str, **settings):
     """The app with packs queued in Redis, on ``queue_name``; the test is skipped when Redis does not run."""
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
     return running_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_STORAGE_URI="memory://", REPORT_QUEUE=queue_name,
-                       REPORTS_DIR=str(tmp_path / "reports"), SECRET_KEY="pack-test-secret", **settings)
+                       SECRET_KEY="pack-test-secret", **settings)
 
 
-def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
+def test_with_redis_the_pack_is_an_rq_job(database_url):
     from rq import Queue, SimpleWorker
 
     queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
-    with _app_with_redis(database_url, tmp_path, queue_name, REPORT_PROCESSES=2) as app:
+    with _app_with_redis(database_url, queue_name, REPORT_PROCESSES=2) as app:
         from tests import factories
 
         _few_countries()
@@ -187,19 +205,19 @@ def test_with_redis_the_pack_is_an_rq_job(database_url, tmp_path):
         queue.delete(delete_jobs=True)
         job = _wait_for(job_id, 5)
         assert job.status is JobStatus.done and job.backend == "rq", job.error
-        _check_pack(client.get(f"/reports/jobs/{job_id}/pack.pdf").data, "ko")
+        _check_pack(download(client, f"/reports/jobs/{job_id}/pack.pdf").data, "ko")
         (notification,) = db.session.scalars(sa.select(Notification).where(Notification.user_id == manager.id))
         assert notification.subject == "2026-01-01 ~ 2026-12-31 전체 국가 보고서 묶음이 준비되었습니다"
 
 
-def test_a_queued_pack_that_redis_lost_is_marked_failed_and_one_still_queued_waits(database_url, tmp_path):
+def test_a_queued_pack_that_redis_lost_is_marked_failed_and_one_still_queued_waits(database_url):
     """Redis restarted without its data: the job it held will never run. Its page says the pack could not be made
     (and offers to make it again) once a heartbeat's timeout has passed; a job Redis still holds keeps waiting for
     a worker however long that takes."""
     from rq import Queue
 
     queue_name = f"ipdesk-test-{uuid.uuid4().hex}"
-    with _app_with_redis(database_url, tmp_path, queue_name, REPORT_JOB_TIMEOUT_SECONDS=60) as app:
+    with _app_with_redis(database_url, queue_name, REPORT_JOB_TIMEOUT_SECONDS=60) as app:
         from tests import factories
 
         manager = factories.manager()
@@ -328,3 +346,66 @@ def test_the_manager_hears_when_the_pack_fails_in_their_language_and_channels(ap
     assert notification.email_status is EmailStatus.off  # they chose the bell only
     assert "만들지 못했습니다" in notification.body and "no room" not in notification.body
     assert f"http://ipdesk.test/reports/jobs/{job.id}" in notification.body
+
+
+def _ask_for_pack(client, lang: str, start: str = "2026-01-01") -> str:
+    response = client.post("/reports/pack", data={"pack-start": start, "pack-end": "2026-12-31", "pack-lang": lang})
+    assert response.status_code == 302
+    job_id = response.headers["Location"].rsplit("/", 1)[-1]
+    assert _wait_for(job_id).status is JobStatus.done
+    return job_id
+
+
+@pytest.mark.storage
+def test_a_finished_pack_is_kept_in_the_storage_until_a_newer_one_of_its_period_replaces_it(app, client, factories,
+                                                                                         login_as):
+    """The pack is where every app node can read it (the evidence storage: S3 when configured), under the key its
+    job records; asking again for the same period and language replaces it, other periods and languages stay."""
+    from ipdesk.audit.models import AuditEntry
+    from ipdesk.evidence.storage import get_storage
+
+    _few_countries()  # and no case: a quick pack, the same storing as a large one
+    manager = factories.manager(locale="en")
+    login_as(manager)
+    first, korean, other_period = _ask_for_pack(client, "en"), _ask_for_pack(client, "ko"), \
+        _ask_for_pack(client, "en", start="2026-02-01")
+    keys = dict(db.session.execute(sa.select(ReportJob.id, ReportJob.result_key)).all())
+    storage = get_storage()
+    for job_id in (first, korean, other_period):
+        pdf = download(client, f"/reports/jobs/{job_id}/pack.pdf")
+        with storage.open(keys[job_id]) as stored:
+            assert pdf.status_code == 200 and pdf.data == stored.read()
+    assert app.test_cli_runner().invoke(args=["evidence", "verify"]).exit_code == 0  # no pack taken for a leftover
+
+    newer = _ask_for_pack(client, "en")
+    db.session.expire_all()
+    replaced = db.session.get(ReportJob, first)
+    assert replaced.status is JobStatus.done and replaced.result_key is None
+    assert not storage.exists(keys[first])  # its file is removed
+    assert all(db.session.get(ReportJob, job_id).is_kept for job_id in (korean, other_period, newer))
+    page = client.get(f"/reports/jobs/{first}").get_data(as_text=True)
+    assert "This pack is no longer kept. Make it again to download it." in page
+    assert f'action="/reports/jobs/{first}/again"' in page and f"/reports/jobs/{first}/pack.pdf" not in page
+    listing = client.get("/reports").get_data(as_text=True)
+    assert f"/reports/jobs/{first}/pack.pdf" not in listing and f"/reports/jobs/{newer}/pack.pdf" in listing
+    made = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "report.pack_made",
+                                                         AuditEntry.object_id == newer))
+    assert made.data["replaced"] == [first]
+    again = client.post(f"/reports/jobs/{first}/again")
+    assert again.status_code == 302 and again.headers["Location"] != f"/reports/jobs/{first}"
+
+
+@pytest.mark.storage
+def test_a_pack_gone_from_the_storage_is_offered_again(app, client, factories, login_as):
+    """A restored backup holds no packs: the download link leads to the pack's page, which offers to make it again."""
+    from ipdesk.audit.models import AuditEntry
+    from ipdesk.evidence.storage import get_storage
+
+    _few_countries()
+    login_as(factories.manager())
+    job_id = _ask_for_pack(client, "en")
+    get_storage().delete(db.session.get(ReportJob, job_id).result_key)
+    response = client.get(f"/reports/jobs/{job_id}/pack.pdf")
+    assert response.status_code == 302 and response.headers["Location"] == f"/reports/jobs/{job_id}"
+    assert "no longer kept" in client.get(f"/reports/jobs/{job_id}").get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "report.pack_missing")) == 1

@@ -5,6 +5,7 @@ Expected answers: for an allowed request the exact status, or the exact place a 
 role, 404 for another company's object.
 """
 
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -18,12 +19,12 @@ from ipdesk.core.db import utcnow
 from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
+from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from ipdesk.infringers.services import create_infringer
 from ipdesk.network.models import Hub
 from ipdesk.notify.models import Notification
 from ipdesk.refusals.models import RefusalReason
-from ipdesk.reports.jobs import pack_path
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import running_app
 from tests.factories import make_case, make_evidence_file
@@ -166,9 +167,9 @@ QUERY = {"documents.country_summary": {"country": "CN", "start": "2026-01-01", "
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def app(database_url):
     """The grid signs many people in from one address: lift the sign-in limits for it."""
-    with running_app(database_url, LOGIN_RATE_LIMIT="1000 per minute", REPORTS_DIR=str(tmp_path)) as app:
+    with running_app(database_url, LOGIN_RATE_LIMIT="1000 per minute") as app:
         yield app
 
 
@@ -216,12 +217,12 @@ def world(app, factories, make_client, login):
     suit = Litigation(case_id=case.id, court="Beijing IP Court", created_by_id=people["staff_x"].id)
     cost = Cost(case_id=case.id, category=CostCategory.counsel, payer=Payer.company, amount=100, currency="KRW",
                 krw_rate=1, amount_krw=100, incurred_on=case.first_noticed_on, created_by_id=people["staff_x"].id)
+    pack = get_storage().put(io.BytesIO(b"%PDF-"))  # the finished pack the download serves
     job = ReportJob(lang="en", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), backend="local",
-                    status=JobStatus.done, pages=1, result_size=5, requested_by_id=people["manager"].id)
+                    status=JobStatus.done, pages=1, result_size=pack.size, result_key=pack.key,
+                    requested_by_id=people["manager"].id)
     db.session.add_all([action, suit, cost, job])
     db.session.commit()
-    with app.test_request_context():
-        pack_path(job).write_bytes(b"%PDF-")  # the finished pack the download serves
     load_shipped_rules()
     infringer = create_infringer({"name": "Lucky Star", "shop_ids": "luckystar"}, people["staff_x"], case=case)
     post_message(case, "A question about our case", people["staff_x"])  # exporter A hears of it
