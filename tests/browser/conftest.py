@@ -90,15 +90,16 @@ def live_server(tmp_path_factory, request, viewport):
     base = f"http://127.0.0.1:{port}"
     MAIL_FOLDERS[base] = Path(folder) / "mail"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60  # a loaded machine starts gunicorn's workers slowly
+        while True:
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
                     if response.status == 200:
                         break
             except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start: " + (folder / "server.log").read_text()) from None
                 time.sleep(0.1)
-        else:
-            raise RuntimeError("the server did not start: " + (folder / "server.log").read_text())
         yield base
     finally:
         server.terminate()
