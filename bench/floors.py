@@ -140,7 +140,8 @@ def case_page(case_id: int):
 @login_required
 @requires("dashboard.view")
 def dashboard():
-    """The manager dashboard's numbers: the same five aggregates as ipdesk.reports.stats.network_overview."""
+    """The manager dashboard's numbers: the same six aggregates as ipdesk.reports.stats.network_overview (open,
+    overdue, closed, the hubs' names, new per month, and returns, rejections and refused companies by reason)."""
     _manager_only()
     today = date.today()
     starts = []
@@ -164,6 +165,12 @@ def dashboard():
         "new_per_month": _rows(f"SELECT bucket, count(*) AS n FROM (SELECT CASE {whens} ELSE {len(starts) - 1} "
                                f"END AS bucket FROM cases c WHERE {VISIBLE} AND c.submitted_at >= :since) AS b "
                                f"GROUP BY bucket", since=since, **bounds),
+        "refusals": _rows(f"SELECT r.code, r.label_ko, r.label_en, g.kind, g.n FROM (SELECT s.reason_id, "
+                          f"s.transition AS kind, count(*) AS n FROM stage_changes s JOIN cases c ON c.id = s.case_id "
+                          f"WHERE {VISIBLE} AND s.transition IN ('return', 'reject') AND s.created_at >= :since "
+                          f"GROUP BY s.reason_id, s.transition UNION ALL SELECT reason_id, 'refuse', count(*) "
+                          f"FROM company_refusals WHERE refused_at >= :since GROUP BY reason_id) AS g "
+                          f"LEFT JOIN refusal_reasons r ON r.id = g.reason_id", since=since),
     }
     return jsonify(out)
 

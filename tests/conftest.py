@@ -172,15 +172,31 @@ def migrated_database(tmp_path_factory, worker):
     return url
 
 
+_cleaners: dict[str, sa.Engine] = {}
+
+
 def _empty_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
+    """Every table emptied and its ids started again, as a fresh database would have them: DELETE of the tables
+    that hold rows (a test writes to a few; TRUNCATE of all ~50 took 130 ms a test), in one transaction."""
+    engine = _cleaners.get(url) or _cleaners.setdefault(url, sa.create_engine(url, pool_pre_ping=True))
     with engine.begin() as conn:
         tables = [r[0] for r in conn.execute(sa.text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-        # The audit log refuses TRUNCATE by trigger; replica mode skips triggers for this cleanup only.
+        if not tables:
+            return
+        filled = [r[0] for r in conn.execute(sa.text(" UNION ALL ".join(
+            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables)))]
+        if not filled:
+            return
+        # The audit log refuses DELETE by trigger, and foreign keys are triggers too: replica mode skips
+        # triggers for this clean-up only.
         conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        for name in filled:
+            conn.execute(sa.text(f'DELETE FROM "{name}"'))
+        conn.execute(sa.text(
+            "SELECT setval(s.oid, 1, false) FROM pg_class s JOIN pg_depend d ON d.objid = s.oid "
+            "JOIN pg_class t ON t.oid = d.refobjid WHERE s.relkind = 'S' AND d.deptype IN ('a', 'i') "
+            "AND t.relname = ANY(:tables)"), {"tables": filled})
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import email
 import email.policy
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -59,29 +60,53 @@ def mailed_link(base: str, address: str, timeout: float = 20) -> str:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, request, viewport):
-    """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does.
-
-    One per test module and viewport, so one journey (which saves, say, a language choice on an
-    account, or registers a company) cannot change what another, or the same on a phone, sees."""
-    folder = tmp_path_factory.mktemp("live")
-    port = _free_port()
+def _server_env(folder: Path, port: int) -> dict:
     # mail is written as .eml files that a journey reads its links from (``mailed_link``)
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "browser-test-secret", "FLASK_APP": "wsgi",
-           "DATABASE_URL": f"sqlite:///{Path(folder) / 'live.sqlite3'}", "DEMO_PASSWORD": DEMO_PASSWORD,
+           "DATABASE_URL": f"sqlite:///{folder / 'live.sqlite3'}", "DEMO_PASSWORD": DEMO_PASSWORD,
            "LOGIN_RATE_LIMIT": "1000 per minute", "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per hour",
-           "EVIDENCE_STORAGE_DIR": str(Path(folder) / "evidence"), "BASE_URL": f"http://127.0.0.1:{port}",
-           "MAIL_BACKEND": "folder", "MAIL_FOLDER": str(Path(folder) / "mail")}
+           "EVIDENCE_STORAGE_DIR": str(folder / "evidence"), "BASE_URL": f"http://127.0.0.1:{port}",
+           "MAIL_BACKEND": "folder", "MAIL_FOLDER": str(folder / "mail")}
     env.pop("REDIS_URL", None)
-    flask = [sys.executable, "-m", "flask"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
-    cases = str(getattr(request.module, "LIVE_DEMO_CASES", 0))  # a module may want synthetic cases to look at
-    subprocess.run([*flask, "seed-demo", "--cases", cases], env=env, cwd=PROJECT_ROOT, check=True,
-                   capture_output=True)
-    if getattr(request.module, "LIVE_SEED", False):  # unread notifications, overdue deadlines (tests/browser/seed.py)
-        subprocess.run([sys.executable, "-m", "tests.browser.seed"], env=env, cwd=PROJECT_ROOT, check=True,
-                       capture_output=True)
+    return env
+
+
+@pytest.fixture(scope="session")
+def seeded_folder(tmp_path_factory):
+    """A folder (database, evidence, mail) set up as `make run` does, made once per test process for each kind
+    of demo data a module asks for; each live server starts from a copy of it, so no journey sees another's."""
+    made: dict[tuple[int, bool], Path] = {}
+
+    def folder_for(cases: int, seed: bool) -> Path:
+        if (cases, seed) not in made:
+            folder = tmp_path_factory.mktemp(f"seeded-{cases}-{int(seed)}")
+            env = _server_env(folder, 0)
+            flask = [sys.executable, "-m", "flask"]
+            subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+            subprocess.run([*flask, "seed-demo", "--cases", str(cases)], env=env, cwd=PROJECT_ROOT, check=True,
+                           capture_output=True)
+            if seed:  # unread notifications, overdue deadlines (tests/browser/seed.py)
+                subprocess.run([sys.executable, "-m", "tests.browser.seed"], env=env, cwd=PROJECT_ROOT, check=True,
+                               capture_output=True)
+            made[cases, seed] = folder
+        return made[cases, seed]
+
+    return folder_for
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, request, viewport, seeded_folder):
+    """Base URL of ipdesk served by gunicorn on 127.0.0.1, set up as `make run` does.
+
+    One per test module and viewport, each on a copy of the seeded data, so one journey (which saves, say, a
+    language choice on an account, or registers a company) cannot change what another, or the same on a phone,
+    sees."""
+    folder = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    seeded = seeded_folder(getattr(request.module, "LIVE_DEMO_CASES", 0),  # synthetic cases to look at
+                           getattr(request.module, "LIVE_SEED", False))
+    shutil.copytree(seeded, folder, dirs_exist_ok=True)
+    env = _server_env(folder, port)
     log = open(folder / "server.log", "wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"],

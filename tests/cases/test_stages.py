@@ -79,6 +79,8 @@ def attempts(source: str, target: str) -> list[str]:
     return names
 
 
+@pytest.mark.db_independent  # who may make which move is the policy's, in Python; moves on PostgreSQL are
+# tested by the other tests here and by tests/reliability/test_concurrency.py
 def test_transition_matrix(app, people):
     company, users, clients = people
     wrong = []

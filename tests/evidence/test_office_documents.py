@@ -44,6 +44,7 @@ def test_documents_are_accepted_by_their_content(app, client, officer_case, name
     assert kind in page and content_type not in page
 
 
+@pytest.mark.db_independent  # refused by its content, before anything is written
 @pytest.mark.parametrize("name, make, reason", [
     ("경위서.hwp", lambda: office.hwp(script=True), "macros"),
     ("경위서.hwp", lambda: office.hwp(ole_object=True), "objects embedded from other programs"),

@@ -148,6 +148,7 @@ def officer_case(client, factories, login_as):
     return make_case("evidence")
 
 
+@pytest.mark.db_independent  # refused by its content, before anything is written
 @pytest.mark.parametrize("attack", HOSTILE)
 def test_a_pdf_with_active_content_is_refused(app, client, officer_case, attack):
     make, message = HOSTILE[attack]

@@ -73,6 +73,7 @@ def officer_case(client, factories, login_as):
     return make_case("evidence")
 
 
+@pytest.mark.db_independent  # refused by its content, before anything is written
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_hostile_file_is_refused_and_nothing_is_kept(app, client, officer_case, attack):
     name, content, message = ATTACKS[attack]
