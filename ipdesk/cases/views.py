@@ -1,6 +1,6 @@
 """Case pages: the list and its export, intake, the case page and the actions on it."""
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
@@ -93,8 +93,9 @@ def export_cases():
                if name in request.args and name != "q" and not field.errors}
     log_event("case.exported", actor=current_user, data={"filters": filters},
               personal={"search": request.args.get("q", "")[:200] or None})
-    return Response(export_csv(stmt, staff_view=current_user.is_staff_side), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
+    # streamed as the rows are read, after the audit entry is committed (the commit point runs before the body)
+    return Response(stream_with_context(export_csv(stmt, staff_view=current_user.is_staff_side)),
+                    mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=ipdesk-cases.csv"})
 
 
 # --- intake --------------------------------------------------------------------------------
