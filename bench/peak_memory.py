@@ -1,4 +1,5 @@
-"""Run in a fresh process: render one country summary (or the one-page floor) and print the peak RSS in KiB."""
+"""Run in a fresh process: render one country summary (or the one-page floor), or export every case as CSV (or
+only sign in, its floor), and print the peak RSS in KiB."""
 import resource
 import sys
 from datetime import date
@@ -6,6 +7,23 @@ from datetime import date
 
 def main() -> None:
     what = sys.argv[1]
+    if what in ("csv", "signed-in"):
+        from bench.run import sign_in
+        from bench.wsgi import create_bench_app
+
+        app = create_bench_app()
+        client = app.test_client()
+        sign_in(client)
+        if what == "signed-in":
+            print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 0)
+            return
+        response = client.get("/cases/export.csv", buffered=False)  # every case, read as it streams
+        if response.status_code != 200:
+            raise SystemExit(f"/cases/export.csv: {response.status_code}")
+        rows = sum(chunk.count(b"\n") for chunk in response.response) - 1
+        response.close()
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rows)
+        return
     if what == "floor":
         from bench.documents import static_html
         from ipdesk.reports.pdf import render_pdf

@@ -87,8 +87,11 @@ CSV_CHUNK_ROWS = 2000
 
 def export_csv(stmt, *, staff_view: bool) -> Iterator[bytes]:
     """The filtered list as CSV that Excel opens with Hangul intact (UTF-8 with a byte-order mark), in chunks of
-    ``CSV_CHUNK_ROWS`` rows as the query yields them: memory stays the same at any number of rows. Iterate it
-    inside the request (``stream_with_context``); it reads in a transaction of its own, after the request's.
+    ``CSV_CHUNK_ROWS`` rows as the query yields them: memory stays the same at any number of rows.
+
+    Everything that depends on the reader (labels, language, time zone) is settled here, in the request; the
+    rows are read as the answer is sent (``stream_with_context``), after the request's commit point has ended
+    its transaction, so they come from a read of their own and nothing about the signed-in user is loaded then.
 
     One joined query through the Core connection, with enums read as their stored names and mapped to
     labels by dictionary: the ORM's per-row type processing made 10,000 rows take 5× a plain csv.writer
@@ -96,6 +99,27 @@ def export_csv(stmt, *, staff_view: bool) -> Iterator[bytes]:
 
     :param staff_view: add the columns only the staff side sees on the list (hub, assignee).
     """
+    header = [_("Reference"), _("Title"), _("Company"), _("Country"), _("Stage"), _("Sector"), _("IP right"),
+              _("Dispute type"), _("Urgency"), _("Infringer"), _("Shop or seller ID"), _("Estimated damages"),
+              _("Currency"), _("Submitted"), _("Outcome")]
+    if staff_view:
+        header += [_("Hub"), _("Assigned to")]
+    locale = get_locale()
+    as_text = {column.key: sa.type_coerce(column, sa.String).label(column.key)
+               for column in (Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.urgency, Case.outcome)}
+    columns = [Case.reference, Case.title, Company.name_ko, Company.name_en, Case.country_code, *as_text.values(),
+               Case.infringer_name, Case.infringer_shop_id, Case.damages_amount, Case.damages_currency,
+               Case.submitted_at]
+    stmt = stmt.with_only_columns(*columns).join(Company, Company.id == Case.company_id)
+    if staff_view:
+        stmt = stmt.add_columns(Hub.name_ko, Hub.name_en, User.name).join(Hub, Hub.id == Case.hub_id) \
+            .outerjoin(User, User.id == Case.assignee_id)
+    labels = [_labels(getattr(Case, key).type.enum_class) for key in as_text]
+    zone = ZoneInfo(str(get_timezone()))  # the user's time zone, as format_datetime would take it
+    return _csv_chunks(stmt, header, labels, locale, zone, _("Draft"), staff_view)
+
+
+def _csv_chunks(stmt, header, labels, locale, zone, draft, staff_view) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -106,36 +130,19 @@ def export_csv(stmt, *, staff_view: bool) -> Iterator[bytes]:
         return chunk
 
     buffer.write("\ufeff")
-    header = [_("Reference"), _("Title"), _("Company"), _("Country"), _("Stage"), _("Sector"), _("IP right"),
-              _("Dispute type"), _("Urgency"), _("Infringer"), _("Shop or seller ID"), _("Estimated damages"),
-              _("Currency"), _("Submitted"), _("Outcome")]
-    if staff_view:
-        header += [_("Hub"), _("Assigned to")]
     writer.writerow(header)
-    korean = str(get_locale()) == "ko"
-    as_text = {column.key: sa.type_coerce(column, sa.String).label(column.key)
-               for column in (Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.urgency, Case.outcome)}
-    columns = [Case.reference, Case.title, Company.name_ko, Company.name_en, Case.country_code, *as_text.values(),
-               Case.infringer_name, Case.infringer_shop_id, Case.damages_amount, Case.damages_currency,
-               Case.submitted_at]
-    stmt = stmt.with_only_columns(*columns).join(Company, Company.id == Case.company_id)
-    if staff_view:
-        stmt = stmt.add_columns(Hub.name_ko, Hub.name_en, User.name).join(Hub, Hub.id == Case.hub_id) \
-            .outerjoin(User, User.id == Case.assignee_id)
-    stage, sector, ip_right, dispute_type, urgency, outcome = (
-        _labels(getattr(Case, key).type.enum_class) for key in as_text)
-    countries: dict[str, str] = {}
-    zone = ZoneInfo(str(get_timezone()))  # the user's time zone, as format_datetime would take it
-    draft = _("Draft")
-    safe = _safe_cell
     yield taken()  # the header at once: the download starts before the query has run
+    korean = str(locale) == "ko"
+    stage, sector, ip_right, dispute_type, urgency, outcome = labels
+    countries: dict[str, str] = {}
+    safe = _safe_cell
     rows = db.session.connection().execute(stmt.execution_options(yield_per=CSV_CHUNK_ROWS))
     for n, r in enumerate(rows, 1):
         (reference, title, name_ko, name_en, code, stage_name, sector_name, right_name, type_name, urgency_name,
          outcome_name, infringer, shop, amount, currency, submitted, *staff) = r
         country = countries.get(code)
         if country is None:
-            country = countries[code] = country_name(code)
+            country = countries[code] = country_name(code, locale)
         cells = [
             reference or draft, safe(title), safe((name_ko or name_en) if korean else (name_en or name_ko)), country,
             stage[stage_name], sector[sector_name], ip_right[right_name], dispute_type[type_name],

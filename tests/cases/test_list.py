@@ -216,24 +216,45 @@ def test_a_korean_csv_writes_times_as_spreadsheets_read_them(client, factories, 
     assert rows[0][13] == "접수일" and rows[1][13] == "2026-12-06 05:29"
 
 
-def test_the_export_streams_its_rows_as_they_are_read(client, factories, login, monkeypatch):
+def test_the_export_streams_its_rows_as_they_are_read(app, factories, monkeypatch):
     """The file is sent in pieces of so many rows as the query yields them (constant memory at any size), the
-    byte-order mark once at its start; the export is in the audit log before the first row is read."""
+    byte-order mark once at its start; the export is in the audit log before the first row is read. Read as a
+    server thread reads it: no app context around the request, so the rows are read after its session ended."""
+    import threading
+
+    from flask.testing import FlaskClient
+
     from ipdesk.audit.models import AuditEntry
     from ipdesk.cases import listing
+    from tests.conftest import PASSWORD
 
     monkeypatch.setattr(listing, "CSV_CHUNK_ROWS", 2)
     exporter = factories.exporter()
     for n in range(5):
         make_case("intake", company=exporter.company, author=exporter, title=f"Counterfeit cushion {n}")
-    login(client, exporter)
-    response = client.get("/cases/export.csv", buffered=False)
-    assert response.status_code == 200 and response.is_streamed
-    exported = sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "case.exported")
-    assert db.session.scalar(exported) == 1  # committed with the answer's headers, before the body is read
-    chunks = [chunk for chunk in response.response if chunk]
-    response.close()
+    manager = factories.manager(timezone="Asia/Seoul")  # nothing before the rows asks for the time zone
+    email = manager.email
+    db.session.commit()
+    seen = {}
+
+    def server_thread():
+        browser = FlaskClient(app, app.response_class)
+        browser.post("/login", data={"email": email, "password": PASSWORD})
+        response = browser.get("/cases/export.csv", buffered=False, headers={"Accept-Language": "en"})
+        seen["status"], seen["streamed"] = response.status_code, response.is_streamed
+        with app.app_context():
+            exported = sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "case.exported")
+            seen["logged"] = db.session.scalar(exported)  # committed with the answer's headers, before the body
+        seen["chunks"] = [chunk for chunk in response.response if chunk]
+        response.close()
+
+    reader = threading.Thread(target=server_thread)
+    reader.start()
+    reader.join()
+    assert seen["status"] == 200 and seen["streamed"] and seen["logged"] == 1
+    chunks = seen["chunks"]
     assert len(chunks) == 4  # the header line, then rows 1-2, 3-4 and 5
     assert chunks[0].startswith("\ufeff".encode()) and not any(c.startswith("\ufeff".encode()) for c in chunks[1:])
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
+    assert rows[0][:2] == ["Reference", "Title"]
     assert sorted(r[1] for r in rows[1:]) == [f"Counterfeit cushion {n}" for n in range(5)]
