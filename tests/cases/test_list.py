@@ -1,6 +1,7 @@
 """The case list and its CSV export: who sees what, filters, sorting, paging, queries and Excel safety."""
 import csv
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -193,6 +194,34 @@ def test_list_paginates(client, factories, login):
     second = client.get("/cases?page=2").get_data(as_text=True)
     assert second.count("Bulk case") + second.count("Counterfeit serum") == 5
     assert client.get("/cases?page=3").status_code == 404
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "reference", "updated", "stage", "country"])
+def test_reading_every_page_shows_every_case_once_in_the_sort_order(client, factories, login, sort):
+    """Pages are picked by key first (``KeysFirstPagination``): read one after the other, they hold every case
+    once, in the order of the sort, ties broken the same way on every page."""
+    from datetime import UTC, datetime, timedelta
+
+    from ipdesk.cases.listing import SORT_ORDERS
+
+    HUBS[:] = [db.session.scalar(sa.select(Hub.id).where(Hub.code == "cn-north"))]
+    company = factories.CompanyFactory()
+    bulk_cases(60, company, factories.exporter(company=company), 2025)
+    ids = db.session.scalars(sa.select(Case.id).order_by(Case.id)).all()
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    table = Case.__table__
+    db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(
+        submitted_at=sa.bindparam("b_when"), updated_at=sa.bindparam("b_updated"), stage=sa.bindparam("b_stage")),
+        [{"b_id": case_id, "b_when": start - timedelta(days=n % 7), "b_updated": start + timedelta(hours=n % 5),
+          "b_stage": ("intake", "evidence", "consultation")[n % 3]} for n, case_id in enumerate(ids)])
+    db.session.commit()
+    login(client, factories.manager())
+    shown = []
+    for number in (1, 2, 3):
+        page = client.get(f"/cases?sort={sort}&page={number}").get_data(as_text=True)
+        shown += list(dict.fromkeys(int(i) for i in re.findall(r'href="/cases/(\d+)"', page)))
+    assert client.get(f"/cases?sort={sort}&page=4").status_code == 404
+    assert shown == db.session.scalars(sa.select(Case.id).order_by(*SORT_ORDERS[sort])).all()
 
 
 def test_stage_filter_uses_an_index():
