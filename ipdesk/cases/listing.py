@@ -69,12 +69,11 @@ def with_list_columns(stmt):
 FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
-def _safe_cell(value) -> str:
-    """Neutralise spreadsheet formulas: a cell that starts with = + - @ (or a tab or CR) is text."""
-    text = "" if value is None else str(value)
-    if text and text[0] in FORMULA_STARTS:
-        return "'" + text
-    return text
+def _safe_cell(text: str | None) -> str:
+    """Neutralise spreadsheet formulas: a cell of typed text that starts with = + - @ (or a tab or CR) is text."""
+    if not text:
+        return ""
+    return "'" + text if text[0] in FORMULA_STARTS else text
 
 
 def _labels(enum_cls) -> dict:
@@ -146,7 +145,7 @@ def _csv_chunks(stmt, header, labels, locale, zone, draft, staff_view) -> Iterat
         cells = [
             reference or draft, safe(title), safe((name_ko or name_en) if korean else (name_en or name_ko)), country,
             stage[stage_name], sector[sector_name], ip_right[right_name], dispute_type[type_name],
-            urgency[urgency_name], safe(infringer), safe(shop), safe(amount), currency or "",
+            urgency[urgency_name], safe(infringer), safe(shop), "" if amount is None else str(amount), currency or "",
             submitted.astimezone(zone).isoformat(" ", "minutes")[:16] if submitted else "",
             outcome[outcome_name],
         ]
