@@ -4,7 +4,8 @@ Usage: .venv/bin/python -m bench.run   (from the repository's root; `make bench`
 
 Environment: BENCH_CASES (100000), BENCH_REPEAT (5), BENCH_PAGE_REPEAT (15), BENCH_LOAD_SECONDS (30),
 BENCH_CONNECTIONS (32), DATABASE_URL (default: a SQLite file under ~/.cache/ipdesk-bench, kept between runs),
-BENCH_DIR (that folder).
+BENCH_DIR (that folder), BENCH_GROWTH (1: measure the pages again on a database a tenth the size, seeded apart,
+and hold how much they grow; 0: not), BENCH_SMALL_DATABASE_URL (that database, when DATABASE_URL is given).
 Always exits 0: a line that cannot be measured says so in the table.
 """
 import io
@@ -37,6 +38,9 @@ CACHE = Path(os.environ.get("BENCH_DIR") or Path.home() / ".cache" / "ipdesk-ben
 PASSWORD = os.environ.get("DEMO_PASSWORD") or "ipdesk-demo-2026"
 MANAGER = "manager@ipdesk.example"
 SUMMARY_CASES = 5_000
+GROWTH_LIMIT = 1.5  # a page may take at most this much longer on the large database than on one a tenth its size
+CHILD_JSON = os.environ.get("BENCH_CHILD_JSON")
+GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL")  # before the run sets it for its own processes  # set in the run on the small database: its lines go there
 CSV_ROWS = 10_000
 BIG_CASE_REFERENCE = "VN-BENCH-00001"  # the case with 50 evidence items and 30 timeline events
 LONGEST_CASE_REFERENCE = "VN-BENCH-00002"  # every text field at its maximum length (bench/documents.py)
@@ -161,8 +165,14 @@ def main() -> None:
         traceback.print_exc()
     facts["duration"] = f"{time.time() - started:.0f} s"
     table = render_table(lines)
+    if facts.get("growth"):
+        table += (f"\n\nGrowth: the same lines on a database seeded apart with a tenth of the cases (medians of as "
+                  f"many repetitions), and how much longer they take here.\n\n"
+                  + render_growth(facts["growth"], max(1000, CASES // 10)))
     print()
     print(table)
+    if CHILD_JSON:
+        sys.exit(0)
     try:
         write_results(lines, facts, table)
         print(f"\nWritten to {RESULTS.relative_to(ROOT)}.")
@@ -190,12 +200,20 @@ def run(lines: list[Line], facts: dict) -> None:
 
     skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))  # for working on one part
     for part, measure in (("pages", lambda: measure_pages(app, client, counter, setup, lines)),
+                          ("pages", lambda: measure_documents(app, client, setup, lines, year_to_date=True)),
                           ("documents", lambda: measure_documents(app, client, setup, lines)),
                           ("memory", lambda: measure_memory(env, setup, lines)),
                           ("pack", lambda: measure_pack(env, setup, lines)),
                           ("load", lambda: measure_load(env, setup, lines))):
         if part not in skip:
             measure()
+    if CHILD_JSON:
+        import json
+
+        Path(CHILD_JSON).write_text(json.dumps({line.name: {"median": line.median, "note": line.note}
+                                                for line in lines if line.median is not None}))
+    elif os.environ.get("BENCH_GROWTH", "1") != "0" and "pages" not in skip:
+        facts["growth"] = measure_growth(lines)
 
 
 def machine(db) -> dict:
@@ -310,6 +328,7 @@ def prepare_fixtures(app, db) -> dict:
                                 .group_by(Case.country_code)).all()
     big_enough = sorted((n, code) for code, n in counts if n >= SUMMARY_CASES)
     n_country, code = big_enough[0] if big_enough else max((n, code) for code, n in counts)
+    largest = max((n, code) for code, n in counts)[1]
     end = datetime.now(UTC).date()
     nth = db.session.scalar(sa.select(Case.submitted_at).where(Case.country_code == code,
                                                                Case.submitted_at.is_not(None))
@@ -327,7 +346,8 @@ def prepare_fixtures(app, db) -> dict:
                                 .order_by(Company.id))
     return {"big": big.id, "longest": longest, "small": small, "list_filter": list_filter, "last_page": last_page,
             "csv_from": csv_from.isoformat(), "csv_rows": csv_rows, "summary": (code, start, end),
-            "in_period": in_period, "sample_cases": [big.id, *sample], "company": company, "facts": facts}
+            "in_period": in_period, "sample_cases": [big.id, *sample], "company": company, "facts": facts,
+            "largest": largest}
 
 
 def _make_longest_case(db, manager):
@@ -483,16 +503,21 @@ def _pages(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def measure_documents(app, client, setup, lines) -> None:
+def measure_documents(app, client, setup, lines, *, year_to_date: bool = False) -> None:
+    """The documents beside static HTML of as many pages; ``year_to_date``: only the summary of the country with
+    the most cases, this year so far (a line of the growth table too)."""
     from bench.documents import static_html
     from ipdesk.reports.pdf import render_pdf
 
     code, start, end = setup["summary"]
+    largest, ytd_start = setup["largest"], end.replace(month=1, day=1)
     documents = [
         ("case PDF (the 50-item case)", f"/cases/{setup['big']}/case-file.pdf", None, 1.3),
         ("case PDF, every text field at its maximum length", f"/cases/{setup['longest']}/case-file.pdf", None, 3.0),
         (f"country summary PDF, {code}, {setup['in_period']:,} cases",
          f"/reports/country-summary.pdf?country={code}&start={start}&end={end}", 1, 3.0),
+    ] if not year_to_date else [
+        (YTD_SUMMARY, f"/reports/country-summary.pdf?country={largest}&start={ytd_start}&end={end}", 1, 3.0),
     ]
     for name, url, floor_pages, limit in documents:
         line = Line(name, "", f"≤ {limit:g}× floor")
@@ -510,11 +535,63 @@ def measure_documents(app, client, setup, lines) -> None:
             for _ in range(REPEAT):
                 line.times.append(timed(lambda u=url: client.get(u))[0])
                 line.floor_times.append(timed(lambda h=html: render_pdf(h, time_limit=3600))[0])
-            line.note = f"{pages} pages"
+            line.note = f"{pages} pages" + (f"; {largest}, {ytd_start}..{end}" if year_to_date else "")
             line.passed = line.ratio <= limit
         except Exception as error:
             line.error = str(error)[:200]
             traceback.print_exc()
+
+
+YTD_SUMMARY = "country summary PDF, the largest country, year to date"
+# the lines whose time must not grow with the data (the CSV export and the pack grow with their rows by nature)
+GROWTH_LINES = ("case list, filtered, page 1", "case list, filtered, last page", "case page, 50 evidence items, "
+                "30 events", "intake submission (filed on behalf)", "manager dashboard", YTD_SUMMARY)
+
+
+def measure_growth(lines: list[Line]) -> list[tuple]:
+    """The page lines again, in a process of their own, on a database seeded apart with a tenth of the cases:
+    how much longer each takes on the large one. Returns the rows of the growth table."""
+    import json
+
+    small = max(1000, CASES // 10)
+    env = {**os.environ, "BENCH_CASES": str(small), "BENCH_SKIP": "documents,memory,pack,load",
+           "BENCH_GROWTH": "0"}
+    if GIVEN_DATABASE_URL:  # DATABASE_URL was chosen: the small database must be too
+        if not os.environ.get("BENCH_SMALL_DATABASE_URL"):
+            return [("(growth)", "–", "–", "–", "–", "SKIPPED: set BENCH_SMALL_DATABASE_URL to a second database")]
+        env["DATABASE_URL"] = os.environ["BENCH_SMALL_DATABASE_URL"]
+    else:
+        env.pop("DATABASE_URL", None)  # bench_env names the SQLite file by its number of cases
+    with tempfile.TemporaryDirectory() as folder:
+        env["BENCH_CHILD_JSON"] = out = str(Path(folder) / "small.json")
+        print(f"Growth: the pages again on {small:,} cases...", flush=True)
+        done = subprocess.run([sys.executable, "-m", "bench.run"], env=env, cwd=ROOT, capture_output=True,
+                              text=True)
+        if not Path(out).exists():
+            return [("(growth)", "–", "–", "–", "–", f"ERROR: the small run failed: {done.stdout[-300:]}")]
+        measured = json.loads(Path(out).read_text())
+    rows = []
+    for line in lines:
+        if line.name not in GROWTH_LINES or line.median is None:
+            continue
+        before = measured.get(line.name, {}).get("median")
+        growth = line.median / before if before else None
+        line.growth = growth
+        rows.append((line.name, _fmt(before, line.unit), _fmt(line.median, line.unit),
+                     "–" if growth is None else f"{growth:.2f}×", f"≤ {GROWTH_LIMIT:g}×",
+                     "PASS" if growth is not None and growth <= GROWTH_LIMIT else "FAIL"))
+    return rows
+
+
+def render_growth(rows: list[tuple], small: int) -> str:
+    head = ("what", f"{small:,} cases", f"{CASES:,} cases", "growth", "budget", "result")
+    table = [head, *rows]
+    widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
+
+    def fmt(row):
+        return "| " + " | ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)) + " |"
+
+    return "\n".join([fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, rows)])
 
 
 def _peak(env, *args) -> tuple[float, int]:
