@@ -14,6 +14,7 @@ import platform
 import re
 import resource
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -88,6 +89,46 @@ def prepare_database(env: dict) -> str:
     if fresh_sqlite:
         part.rename(final)
     return note
+
+
+WORKING_SUFFIX = "_run"
+
+
+def working_copy(url: str) -> str:
+    """A copy of the seeded database at ``url`` for one run: a copy of the SQLite file, or on PostgreSQL a database
+    made from it as a template. Returns the copy's URL."""
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        seeded = Path(parsed.database)
+        copy = seeded.with_name(seeded.stem + WORKING_SUFFIX + seeded.suffix)
+        with sqlite3.connect(seeded) as source, sqlite3.connect(copy) as target:
+            source.backup(target)  # consistent even with a WAL beside the file
+        return parsed.set(database=str(copy)).render_as_string(hide_password=False)
+    copy = parsed.database + WORKING_SUFFIX
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{copy}" TEMPLATE "{parsed.database}"'))
+    admin.dispose()
+    return parsed.set(database=copy).render_as_string(hide_password=False)
+
+
+def drop_working_copy(url: str) -> None:
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if not parsed.database.removesuffix(".sqlite3").endswith(WORKING_SUFFIX):
+        return  # never the seeded database itself
+    if parsed.get_backend_name() == "sqlite":
+        for path in Path(parsed.database).parent.glob(Path(parsed.database).name + "*"):
+            path.unlink()
+        return
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _count_cases(env: dict) -> int:
@@ -192,8 +233,20 @@ def run(lines: list[Line], facts: dict) -> None:
     app = create_bench_app()
     with app.app_context():
         facts.update(machine(db))
-        setup = prepare_fixtures(app, db)
+        setup = prepare_fixtures(app, db)  # made once, kept in the seeded database
         facts.update(setup["facts"])
+        db.engine.dispose()
+    # Every run measures a copy of the seeded database, dropped afterwards: the intakes and sign-ins it writes
+    # never pile up from one run to the next (the mail they send goes to a folder of this run, also dropped).
+    facts["database"] += " (each run measures a copy of it, dropped afterwards)"
+    env["DATABASE_URL"] = working_copy(env["DATABASE_URL"])
+    run_folder = Path(tempfile.mkdtemp(prefix="ipdesk-bench-run-"))
+    if Path(env["EVIDENCE_STORAGE_DIR"]).is_dir():  # the fixtures' files
+        shutil.copytree(env["EVIDENCE_STORAGE_DIR"], run_folder / "evidence")
+    env["EVIDENCE_STORAGE_DIR"], env["MAIL_FOLDER"] = str(run_folder / "evidence"), str(run_folder / "mail")
+    os.environ.update(env)
+    app = create_bench_app()
+    with app.app_context():
         counter = QueryCounter(db.engine)
     client = app.test_client()
     sign_in(client)
@@ -207,6 +260,10 @@ def run(lines: list[Line], facts: dict) -> None:
                           ("load", lambda: measure_load(env, setup, lines))):
         if part not in skip:
             measure()
+    with app.app_context():
+        db.engine.dispose()
+    drop_working_copy(env["DATABASE_URL"])
+    shutil.rmtree(run_folder, ignore_errors=True)
     if CHILD_JSON:
         import json
 
