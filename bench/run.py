@@ -210,6 +210,10 @@ def main() -> None:
         table += (f"\n\nGrowth: the same lines on a database seeded apart with a tenth of the cases (medians of as "
                   f"many repetitions), and how much longer they take here.\n\n"
                   + render_growth(facts["growth"], max(1000, CASES // 10)))
+    if facts.get("absolute"):
+        table += (f"\n\nAbsolute budgets at {CASES:,} cases on this machine (counted when the 1-minute load "
+                  f"average before the part was under {QUIET_LOAD:g}; the part is measured again, at most twice, "
+                  f"when it was not):\n\n" + render_absolute(facts["absolute"]))
     print()
     print(table)
     if CHILD_JSON:
@@ -252,14 +256,23 @@ def run(lines: list[Line], facts: dict) -> None:
     sign_in(client)
 
     skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))  # for working on one part
-    for part, measure in (("pages", lambda: measure_pages(app, client, counter, setup, lines)),
-                          ("pages", lambda: measure_documents(app, client, setup, lines, year_to_date=True)),
-                          ("documents", lambda: measure_documents(app, client, setup, lines)),
-                          ("memory", lambda: measure_memory(env, setup, lines)),
-                          ("pack", lambda: measure_pack(env, setup, lines)),
-                          ("load", lambda: measure_load(env, setup, lines))):
-        if part not in skip:
-            measure()
+    for part, measure in (("pages", lambda into: measure_pages(app, client, counter, setup, into)),
+                          ("pages", lambda into: measure_documents(app, client, setup, into, year_to_date=True)),
+                          ("documents", lambda into: measure_documents(app, client, setup, into)),
+                          ("memory", lambda into: measure_memory(env, setup, into)),
+                          ("pack", lambda into: measure_pack(env, setup, into)),
+                          ("load", lambda into: measure_load(env, setup, into))):
+        if part in skip:
+            continue
+        for attempt in range(3 if part in ("pages", "load") else 1):  # their absolute budgets want a quiet machine
+            load = _quiet_load() if attempt else os.getloadavg()[0]
+            measured: list[Line] = []
+            measure(measured)
+            for line in measured:
+                line.load_before, line.attempts = load, attempt + 1
+            if load < QUIET_LOAD:
+                break
+        lines.extend(measured)
     with app.app_context():
         db.engine.dispose()
     drop_working_copy(env["DATABASE_URL"])
@@ -271,6 +284,8 @@ def run(lines: list[Line], facts: dict) -> None:
                                                 for line in lines if line.median is not None}))
     elif os.environ.get("BENCH_GROWTH", "1") != "0" and "pages" not in skip:
         facts["growth"] = measure_growth(lines)
+    if not CHILD_JSON:
+        facts["absolute"] = absolute_budgets(lines)
 
 
 def machine(db) -> dict:
@@ -640,8 +655,51 @@ def measure_growth(lines: list[Line]) -> list[tuple]:
     return rows
 
 
-def render_growth(rows: list[tuple], small: int) -> str:
-    head = ("what", f"{small:,} cases", f"{CASES:,} cases", "growth", "budget", "result")
+QUIET_LOAD = 1.0  # absolute budgets count only when the 1-minute load average was under this before the part
+PAGE_P50_LIMIT = 0.150  # seconds, a page's median single request
+YTD_SUMMARY_LIMIT = 1.5  # seconds, the year-to-date summary of the largest country
+LOAD_P99_LIMIT = 1.0  # seconds, the load line's 99th percentile, with no error
+
+
+def _quiet_load(wait: float = 60) -> float:
+    """Wait (up to ``wait`` seconds) for the 1-minute load average to fall under QUIET_LOAD; returns it."""
+    deadline = time.monotonic() + wait
+    while (load := os.getloadavg()[0]) >= QUIET_LOAD and time.monotonic() < deadline:
+        time.sleep(5)
+    return load
+
+
+def absolute_budgets(lines: list[Line]) -> list[tuple]:
+    """The rows of the absolute budgets at this size: each page's median, the largest country's year to date,
+    the load line's p99; each counted only when the load average before its part was under QUIET_LOAD (the
+    part is measured again, at most twice, when it was not)."""
+    rows = []
+    for line in lines:
+        if line.name in GROWTH_LINES and line.median is not None:
+            limit = YTD_SUMMARY_LIMIT if line.name == YTD_SUMMARY else PAGE_P50_LIMIT
+            value, ok = line.median, line.median <= limit
+            budget = f"p50 ≤ {_fmt(limit, 's')}"
+        elif getattr(line, "p99", None) is not None:
+            value, ok = line.p99, line.p99 <= LOAD_P99_LIMIT and line.errors == 0
+            budget = f"p99 ≤ {_fmt(LOAD_P99_LIMIT, 's')}, 0 errors"
+        else:
+            continue
+        load = getattr(line, "load_before", None)
+        counted = load is not None and load < QUIET_LOAD
+        tries = getattr(line, "attempts", 1)
+        result = ("PASS" if ok else "FAIL") if counted else f"NOT COUNTED ({'PASS' if ok else 'FAIL'} at load " \
+                                                             f"{load:.2f})"
+        rows.append((line.name, _fmt(value, "s"), budget, f"{load:.2f}" if load is not None else "–",
+                     f"{tries}", result))
+    return rows
+
+
+def render_absolute(rows: list[tuple]) -> str:
+    head = ("what", "time", "budget", "load average before", "measured", "result")
+    return _render(head, rows)
+
+
+def _render(head: tuple, rows: list[tuple]) -> str:
     table = [head, *rows]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(head))]
 
@@ -649,6 +707,10 @@ def render_growth(rows: list[tuple], small: int) -> str:
         return "| " + " | ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)) + " |"
 
     return "\n".join([fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, rows)])
+
+
+def render_growth(rows: list[tuple], small: int) -> str:
+    return _render(("what", f"{small:,} cases", f"{CASES:,} cases", "growth", "budget", "result"), rows)
 
 
 def _peak(env, *args) -> tuple[float, int]:
@@ -779,6 +841,7 @@ def measure_load(env, setup, lines) -> None:
                          f"{ours['errors']} errors; floor p50 {floor['p50'] * 1000:.0f} ms, "
                          f"p99 {floor['p99'] * 1000:.0f} ms, {floor['errors']} errors")
         app_line.passed = ours["rps"] >= 0.4 * floor["rps"] and ours["errors"] == 0
+        app_line.p99, app_line.errors = ours["p99"], ours["errors"]
     except Exception as error:
         app_line.error = str(error)[:200]
         traceback.print_exc()
