@@ -40,8 +40,9 @@ PASSWORD = os.environ.get("DEMO_PASSWORD") or "ipdesk-demo-2026"
 MANAGER = "manager@ipdesk.example"
 SUMMARY_CASES = 5_000
 GROWTH_LIMIT = 1.5  # a page may take at most this much longer on the large database than on one a tenth its size
-CHILD_JSON = os.environ.get("BENCH_CHILD_JSON")
-GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL")  # before the run sets it for its own processes  # set in the run on the small database: its lines go there
+CHILD_JSON = os.environ.get("BENCH_CHILD_JSON")  # set in the run on the small database: its lines go there
+GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL")  # before the run sets it for its own processes
+SMALL_CASES = max(1000, CASES // 10)  # the growth table's small database
 CSV_ROWS = 10_000
 BIG_CASE_REFERENCE = "VN-BENCH-00001"  # the case with 50 evidence items and 30 timeline events
 LONGEST_CASE_REFERENCE = "VN-BENCH-00002"  # every text field at its maximum length (bench/documents.py)
@@ -207,9 +208,8 @@ def main() -> None:
     facts["duration"] = f"{time.time() - started:.0f} s"
     table = render_table(lines)
     if facts.get("growth"):
-        table += (f"\n\nGrowth: the same lines on a database seeded apart with a tenth of the cases (medians of as "
-                  f"many repetitions), and how much longer they take here.\n\n"
-                  + render_growth(facts["growth"], max(1000, CASES // 10)))
+        table += ("\n\nGrowth: the same lines on a database seeded apart with a tenth of the cases (medians of as "
+                  "many repetitions), and how much longer they take here.\n\n" + render_growth(facts["growth"]))
     if facts.get("absolute"):
         table += (f"\n\nAbsolute budgets at {CASES:,} cases on this machine (counted when the 1-minute load "
                   f"average before the part was under {QUIET_LOAD:g}; the part is measured again, at most twice, "
@@ -625,8 +625,7 @@ def measure_growth(lines: list[Line]) -> list[tuple]:
     how much longer each takes on the large one. Returns the rows of the growth table."""
     import json
 
-    small = max(1000, CASES // 10)
-    env = {**os.environ, "BENCH_CASES": str(small), "BENCH_SKIP": "documents,memory,pack,load",
+    env = {**os.environ, "BENCH_CASES": str(SMALL_CASES), "BENCH_SKIP": "documents,memory,pack,load",
            "BENCH_GROWTH": "0"}
     if GIVEN_DATABASE_URL:  # DATABASE_URL was chosen: the small database must be too
         if not os.environ.get("BENCH_SMALL_DATABASE_URL"):
@@ -636,7 +635,7 @@ def measure_growth(lines: list[Line]) -> list[tuple]:
         env.pop("DATABASE_URL", None)  # bench_env names the SQLite file by its number of cases
     with tempfile.TemporaryDirectory() as folder:
         env["BENCH_CHILD_JSON"] = out = str(Path(folder) / "small.json")
-        print(f"Growth: the pages again on {small:,} cases...", flush=True)
+        print(f"Growth: the pages again on {SMALL_CASES:,} cases...", flush=True)
         done = subprocess.run([sys.executable, "-m", "bench.run"], env=env, cwd=ROOT, capture_output=True,
                               text=True)
         if not Path(out).exists():
@@ -709,8 +708,8 @@ def _render(head: tuple, rows: list[tuple]) -> str:
     return "\n".join([fmt(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, rows)])
 
 
-def render_growth(rows: list[tuple], small: int) -> str:
-    return _render(("what", f"{small:,} cases", f"{CASES:,} cases", "growth", "budget", "result"), rows)
+def render_growth(rows: list[tuple]) -> str:
+    return _render(("what", f"{SMALL_CASES:,} cases", f"{CASES:,} cases", "growth", "budget", "result"), rows)
 
 
 def _peak(env, *args) -> tuple[float, int]:
@@ -933,7 +932,7 @@ def _fmt(value, unit: str) -> str:
 
 
 def render_table(lines: list[Line]) -> str:
-    rows = [("what", "time", "floor", "floor time", "ratio", "budget", "result", "notes")]
+    rows = []
     for line in lines:
         ratio = getattr(line, "ratio_override", None) or line.ratio
         floor_value = line.floor
@@ -943,12 +942,7 @@ def render_table(lines: list[Line]) -> str:
         rows.append((line.name, _fmt(line.median, line.unit), line.floor_name, floor_text,
                      "–" if ratio is None else f"{ratio:.2f}×" if not hasattr(line, "ratio_override")
                      else f"{ratio:.2f}", line.budget, result, line.error or line.note))
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-
-    def fmt(row):
-        return "| " + " | ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)) + " |"
-
-    return "\n".join([fmt(rows[0]), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(fmt, rows[1:])])
+    return _render(("what", "time", "floor", "floor time", "ratio", "budget", "result", "notes"), rows)
 
 
 def write_results(lines, facts, table) -> None:
