@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.chain import GENESIS, LOCK_KEY, entry_hash, personal_hash
 from ipdesk.auth.models import Role
+from ipdesk.cases.listing import COUNT_CAP
 from ipdesk.core.db import UTCDateTime, utcnow
 from ipdesk.extensions import db
 from ipdesk.policy import requires
@@ -76,7 +77,18 @@ def case_list():
     where, params = _case_filter()
     per_page = current_app.config["ITEMS_PER_PAGE"]
     page = request.args.get("page", 1, type=int)
-    total = db.session.execute(sa.text(f"SELECT count(*) FROM cases c WHERE {where}"), params).scalar_one()
+    if request.args.get("date_from"):  # the list counts at most COUNT_CAP + 1 cases the tallies do not count
+        total = db.session.execute(sa.text(f"SELECT count(*) FROM (SELECT 1 FROM cases c WHERE {where} "
+                                           f"LIMIT {COUNT_CAP + 1}) AS capped"), params).scalar_one()
+    else:  # the tallies of the submitted cases, and the drafts beside them
+        tallied = ["kind = 'cases'"] + [f"{column} = :{name}" for name, column in (("country", "country_code"),
+                                                                                   ("stage", "key"))
+                                         if request.args.get(name)]
+        total = db.session.execute(sa.text(f"SELECT coalesce(sum(n), 0) FROM tallies WHERE {' AND '.join(tallied)}"),
+                                   params).scalar_one()
+        if request.args.get("stage") in (None, "", "draft"):
+            total += db.session.execute(sa.text(f"SELECT count(*) FROM cases c WHERE {where} "
+                                                f"AND c.submitted_at IS NULL"), params).scalar_one()
     cases = _rows(f"SELECT c.id, c.reference, c.title, c.company_id, c.country_code, c.hub_id, c.assignee_id, "
                   f"c.stage, c.urgency, c.submitted_at, c.updated_at FROM cases c WHERE {where} ORDER BY {ORDER} "
                   f"LIMIT {per_page} OFFSET {(page - 1) * per_page}", **params)
@@ -140,37 +152,32 @@ def case_page(case_id: int):
 @login_required
 @requires("dashboard.view")
 def dashboard():
-    """The manager dashboard's numbers: the same six aggregates as ipdesk.reports.stats.network_overview (open,
-    overdue, closed, the hubs' names, new per month, and returns, rejections and refused companies by reason)."""
+    """The manager dashboard's numbers: the six queries of ipdesk.reports.stats.network_overview (open, overdue
+    and closed from the tallies, the hubs' names, new per month from the tallies, and returns and rejections from the
+    tallies with refused companies by reason)."""
     _manager_only()
     today = date.today()
-    starts = []
-    year, month = today.year, today.month
-    for _ in range(12):
-        starts.insert(0, datetime(year, month, 1, tzinfo=UTC))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    since = starts[0]
-    whens = " ".join(f"WHEN c.submitted_at < :b{i} THEN {i}" for i in range(len(starts) - 1))
-    bounds = {f"b{i}": start for i, start in enumerate(starts[1:])}
+    year, month = today.year, today.month - 11
+    if month < 1:
+        year, month = year - 1, month + 12
+    since = date(year, month, 1)
+
+    def tally(kind: str, columns: str, where: str = "", **params) -> list[dict]:
+        return _rows(f"SELECT {columns}, sum(n) AS n FROM tallies WHERE kind = '{kind}' {where} GROUP BY {columns} "
+                     f"HAVING sum(n) <> 0", **params)
+
     out = {
-        "open": _rows(f"SELECT c.country_code, c.hub_id, c.stage, count(*) AS n FROM cases c WHERE {VISIBLE} "
-                      f"AND c.stage IN {OPEN} GROUP BY c.country_code, c.hub_id, c.stage"),
-        "overdue": _rows(f"SELECT c.country_code, c.hub_id, count(*) AS n FROM cases c JOIN deadlines d "
-                         f"ON d.case_id = c.id WHERE {VISIBLE} AND c.stage IN {OPEN} AND NOT d.is_done "
-                         f"AND d.due_on < :today GROUP BY c.country_code, c.hub_id", today=today),
-        "closed": _rows(f"SELECT c.country_code, c.hub_id, c.outcome, count(*) AS n FROM cases c WHERE {VISIBLE} "
-                        f"AND c.stage = 'closed' AND c.closed_at >= :since GROUP BY c.country_code, c.hub_id, "
-                        f"c.outcome", since=since),
+        "open": tally("cases", "country_code, hub_id, key", f"AND key IN {OPEN}"),
+        "overdue": tally("due", "country_code, hub_id", "AND day < :today", today=today),
+        "closed": tally("closed", "country_code, hub_id, key", "AND day >= :since", since=since),
         "hubs": _rows("SELECT id, code, name_ko, name_en FROM hubs"),
-        "new_per_month": _rows(f"SELECT bucket, count(*) AS n FROM (SELECT CASE {whens} ELSE {len(starts) - 1} "
-                               f"END AS bucket FROM cases c WHERE {VISIBLE} AND c.submitted_at >= :since) AS b "
-                               f"GROUP BY bucket", since=since, **bounds),
-        "refusals": _rows(f"SELECT r.code, r.label_ko, r.label_en, g.kind, g.n FROM (SELECT s.reason_id, "
-                          f"s.transition AS kind, count(*) AS n FROM stage_changes s JOIN cases c ON c.id = s.case_id "
-                          f"WHERE {VISIBLE} AND s.transition IN ('return', 'reject') AND s.created_at >= :since "
-                          f"GROUP BY s.reason_id, s.transition UNION ALL SELECT reason_id, 'refuse', count(*) "
-                          f"FROM company_refusals WHERE refused_at >= :since GROUP BY reason_id) AS g "
-                          f"LEFT JOIN refusal_reasons r ON r.id = g.reason_id", since=since),
+        "new_per_month": tally("cases", "day", "AND day >= :since", since=since),
+        "refusals": _rows("SELECT r.code, r.label_ko, r.label_en, g.kind, g.n FROM (SELECT reason_id, key AS kind, "
+                          "sum(n) AS n FROM tallies WHERE kind = 'refusals' AND day >= :since GROUP BY reason_id, key "
+                          "UNION ALL SELECT reason_id, 'refuse', count(*) FROM company_refusals "
+                          "WHERE refused_at >= :since_at GROUP BY reason_id) AS g "
+                          "LEFT JOIN refusal_reasons r ON r.id = g.reason_id",
+                          since=since, since_at=datetime.combine(since, datetime.min.time(), UTC)),
     }
     return jsonify(out)
 
@@ -181,8 +188,8 @@ def home():
     """The manager's home page: open cases by country and stage, and the first open deadlines."""
     _manager_only()
     return jsonify(
-        open=_rows(f"SELECT c.country_code, c.stage, count(*) AS n FROM cases c WHERE c.stage IN {OPEN} "
-                   f"GROUP BY c.country_code, c.stage"),
+        open=_rows(f"SELECT country_code, key, sum(n) AS n FROM tallies WHERE kind = 'cases' AND key IN {OPEN} "
+                   f"GROUP BY country_code, key HAVING sum(n) <> 0"),
         deadlines=_rows(f"SELECT d.*, c.reference, c.title FROM deadlines d JOIN cases c ON c.id = d.case_id "
                         f"WHERE NOT d.is_done AND {VISIBLE} AND c.stage <> 'closed' ORDER BY d.due_on, d.id "
                         f"LIMIT 8"),

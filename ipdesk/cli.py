@@ -45,9 +45,10 @@ from ipdesk.evidence.staging import expired_staged, remove_staged, staged_grace
 from ipdesk.evidence.storage import StorageUnavailable
 from ipdesk.extensions import db
 from ipdesk.network.reference import load_reference_network
-from ipdesk.notify.scheduler import add_due_notifications, due_scheduler
+from ipdesk.notify.scheduler import add_due_notifications, due_scheduler, fold_tallies
 from ipdesk.notify.sender import send_pending
 from ipdesk.refusals.shipped import load_shipped_reasons
+from ipdesk.reports import tallies as tally_upkeep
 from ipdesk.reports.jobs import countries_to_render, period_overview, render_summaries
 from ipdesk.reports.pack import assemble_pack
 
@@ -387,6 +388,25 @@ def reports_worker(burst: bool) -> None:
         burst=burst)
 
 
+@reports.command("tallies")
+@click.option("--compact", "do_compact", is_flag=True, help="Fold the tallies into one row per key first.")
+@click.option("--rebuild", "do_rebuild", is_flag=True, help="Count every tally again from the cases.")
+def reports_tallies(do_compact: bool, do_rebuild: bool) -> None:
+    """Check the counts that dashboards and lists read (the tallies) against the cases, deadlines and stage
+    changes they count (exit 1 where they disagree); --rebuild counts them again, --compact folds them."""
+    if do_rebuild:
+        click.echo(f"Tallies rebuilt: {tally_upkeep.rebuild():,} rows.")
+    if do_compact:
+        before, after = tally_upkeep.compact()
+        click.echo(f"Tallies folded: {before:,} rows to {after:,}.")
+    drifts = tally_upkeep.drift()
+    for d in drifts[:50]:
+        click.echo(f"DRIFT: {d.kind} {d.key}: tallied {d.tallied}, counted {d.counted}")
+    click.echo(f"Tallies: {len(drifts)} key(s) disagree with the rows they count.")
+    if drifts:
+        raise SystemExit(1)
+
+
 notify = AppGroup("notify", help="E-mail and in-app notifications.")
 
 
@@ -406,6 +426,9 @@ def notify_due() -> None:
         return
     reminders, digests = counts
     click.echo(f"Notifications added: {reminders} deadline reminders, {digests} daily digests.")
+    folded = fold_tallies(tick=utcnow())
+    if folded is not None:
+        click.echo(f"Tallies folded: {folded[0]:,} rows to {folded[1]:,}.")
 
 
 @notify.command("worker")

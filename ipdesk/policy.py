@@ -17,6 +17,7 @@ from ipdesk.extensions import db
 from ipdesk.infringers.models import Infringer
 from ipdesk.network.models import Country, Hub, staff_hubs
 from ipdesk.notify.models import Notification
+from ipdesk.reports.models import Tally
 
 STAFF_SIDE = (Role.staff, Role.manager, Role.admin)
 
@@ -186,6 +187,17 @@ def visible_cases_clause(user):
         return handled
     if user.role is Role.staff:
         return sa.or_(sa.and_(handled, Case.hub_id.in_(hub_ids(user))), own_draft)
+    return sa.false()
+
+
+def visible_tallies_clause(user):
+    """The tallies of the cases ``user`` may see, as a SQL condition on ``Tally``. Tallies count submitted cases
+    only, so the rule is :func:`visible_cases_clause`'s for them: a manager's are the network's, staff's their
+    hubs'; exporters read their company's cases themselves."""
+    if user.role is Role.manager:
+        return sa.true()
+    if user.role is Role.staff:
+        return Tally.hub_id.in_(hub_ids(user))
     return sa.false()
 
 

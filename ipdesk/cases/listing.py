@@ -10,14 +10,15 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from ipdesk.auth.models import User
-from ipdesk.cases.models import Case
+from ipdesk.auth.models import Role, User
+from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company
 from ipdesk.core.i18n import country_name, local_today
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
-from ipdesk.policy import visible_cases_clause
+from ipdesk.policy import visible_cases_clause, visible_tallies_clause
+from ipdesk.reports.models import Tally
 
 SORT_ORDERS = {
     "newest": (Case.submitted_at.desc().nulls_first(), Case.id.desc()),
@@ -29,10 +30,15 @@ SORT_ORDERS = {
 }
 
 
+def _filters(form) -> dict:
+    """The filter form's valid fields (invalid ones are ignored)."""
+    return {name: field.data for name, field in form._fields.items() if not field.errors} if form else {}
+
+
 def case_query(user, form):
     """The cases ``user`` may see, narrowed by the filter form's valid fields (invalid ones are ignored)."""
     stmt = sa.select(Case).where(visible_cases_clause(user))
-    data = {name: field.data for name, field in form._fields.items() if not field.errors} if form else {}
+    data = _filters(form)
     if data.get("country"):
         stmt = stmt.where(Case.country_code == data["country"])
     if data.get("hub"):
@@ -59,6 +65,37 @@ def case_query(user, form):
         stmt = stmt.where(sa.or_(*(sa.func.lower(column).like(like) for column in (
             Case.reference, Case.title, Case.infringer_name, Case.infringer_shop_id, Case.infringer_urls))))
     return stmt.order_by(*SORT_ORDERS.get(data.get("sort") or "newest", SORT_ORDERS["newest"]))
+
+
+COUNT_CAP = 10_000  # beyond this many cases, a list that the tallies cannot count says "more than 10,000"
+TALLIED = frozenset({"country", "hub", "stage"})  # the filters the tallies count by
+
+
+def case_count(user, form, stmt) -> tuple[int, bool]:
+    """How many cases ``stmt`` (``case_query(user, form)``) lists, and whether that is exact, without counting
+    a large list one case at a time. Staff and managers filtering by country, hub and stage only read the tallies
+    for the submitted cases, and count the few drafts among them; any other list is counted up to ``COUNT_CAP``
+    cases, and a longer one is "more than" that (exact: False)."""
+    data = {name: value for name, value in _filters(form).items()
+            if name not in ("sort", "csrf_token") and value not in (None, "", False)}
+    if user.role in (Role.staff, Role.manager) and data.keys() <= TALLIED:
+        where = [visible_tallies_clause(user)]
+        if data.get("country"):
+            where.append(Tally.country_code == data["country"])
+        if data.get("hub"):
+            where.append(Tally.hub_id == data["hub"])
+        if data.get("stage") is not None:
+            where.append(Tally.key == data["stage"].name)
+        submitted = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Tally.n), 0))
+                                      .where(Tally.kind == "cases", *where))
+        drafts = 0
+        if data.get("stage") in (None, Stage.draft):
+            drafts = db.session.scalar(sa.select(sa.func.count()).select_from(
+                stmt.where(Case.submitted_at.is_(None)).with_only_columns(Case.id).order_by(None).subquery()))
+        return submitted + drafts, True
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(
+        stmt.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()))
+    return (COUNT_CAP, False) if counted > COUNT_CAP else (counted, True)
 
 
 def with_list_columns(stmt):

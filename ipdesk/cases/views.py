@@ -17,7 +17,7 @@ from ipdesk.cases.forms import (
     TransferForm,
     move_form,
 )
-from ipdesk.cases.listing import case_query, export_csv, with_list_columns
+from ipdesk.cases.listing import case_count, case_query, export_csv, with_list_columns
 from ipdesk.cases.models import (
     Case,
     Stage,
@@ -76,8 +76,9 @@ def _filter_form() -> CaseFilterForm:
 def list_cases():
     form = _filter_form()
     form.validate()
-    stmt = with_list_columns(case_query(current_user, form))
-    return render_template("cases/list.html", page=paginate(stmt), form=form)
+    stmt = case_query(current_user, form)
+    page = paginate(with_list_columns(stmt), counter=lambda: case_count(current_user, form, stmt))
+    return render_template("cases/list.html", page=page, form=form)
 
 
 @bp.get("/cases/export.csv")

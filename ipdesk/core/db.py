@@ -86,6 +86,25 @@ def _seconds_between_sqlite(element, compiler, **kw):
             f" * 86400000) / 1000.0)")
 
 
+class MonthStart(FunctionElement):
+    """``MonthStart(t)``: the first day of the UTC month of timestamp ``t``, as a date, on SQLite and PostgreSQL
+    alike (the months that ``reports.tallies`` count by)."""
+
+    type = sa.Date()
+    name = "month_start"
+    inherit_cache = True
+
+
+@compiles(MonthStart)
+def _month_start_postgresql(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS date)"
+
+
+@compiles(MonthStart, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
 def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """An enum stored by member name as text, guarded by a named CHECK constraint."""
     return sa.Enum(

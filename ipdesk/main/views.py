@@ -21,7 +21,9 @@ from ipdesk.core.urls import safe_next
 from ipdesk.deadlines.views import open_deadlines_query
 from ipdesk.extensions import csrf, db
 from ipdesk.network.models import Hub
-from ipdesk.policy import hub_ids, visible_cases_clause
+from ipdesk.policy import hub_ids, visible_cases_clause, visible_tallies_clause
+from ipdesk.reports.models import Tally
+from ipdesk.reports.tallies import tally
 
 bp = Blueprint("main", __name__)
 
@@ -64,14 +66,13 @@ def _recent_cases(priority, open_only: bool = False, limit: int = 15):
 
 
 def _open_cases_by_country_and_stage():
-    """{country: {stage: count}} for open cases, with the countries that have most first."""
-    rows = db.session.execute(
-        sa.select(Case.country_code, Case.stage, sa.func.count())
-        .where(Case.stage.in_(OPEN_STAGES)).group_by(Case.country_code, Case.stage)
-    ).all()
+    """{country: {stage: count}} for open cases (read from the tallies), with the countries that have most first."""
+    open_stages = {stage.name: stage for stage in OPEN_STAGES}
     table: dict[str, dict] = {}
-    for code, stage, n in rows:
-        table.setdefault(code, {})[stage] = n
+    for code, stage, n in db.session.execute(
+            tally("cases", Tally.country_code, Tally.key,
+                  where=(visible_tallies_clause(current_user), Tally.key.in_(open_stages)))):
+        table.setdefault(code, {})[open_stages[stage]] = n
     return sorted(table.items(), key=lambda item: -sum(item[1].values()))
 
 

@@ -21,8 +21,10 @@ from ipdesk.core.periodic import EPOCH, run_once, tick_of
 from ipdesk.extensions import db
 from ipdesk.notify.sender import wake_sender
 from ipdesk.notify.services import daily_digests, deadline_reminders
+from ipdesk.reports.tallies import compact
 
 TASK = "notify_due"
+FOLD_TASK = "fold_tallies"
 # A run that holds the task longer than this is presumed dead and the next tick runs again.
 LEASE = timedelta(minutes=30)
 
@@ -37,6 +39,13 @@ def add_due_notifications(tick: datetime) -> tuple[int, int] | None:
         counts = deadline_reminders(now), daily_digests(now)
         db.session.commit()
         return counts
+
+
+def fold_tallies(tick: datetime) -> tuple[int, int] | None:
+    """Fold the tallies' deltas (``reports.tallies.compact``) once per tick across processes, so what the dashboards
+    sum stays a few rows per key; the rows before and after, or None when another process has this tick."""
+    with run_once(FOLD_TASK, tick, lease=LEASE) as mine:
+        return compact() if mine else None
 
 
 class DueScheduler:
@@ -55,13 +64,20 @@ class DueScheduler:
         atexit.register(self.stop)  # let a run in progress finish and release its claim
 
     def _tick(self) -> None:
+        tick = tick_of(utcnow(), self.interval)
         with self.app.app_context():
             try:
-                if add_due_notifications(tick_of(utcnow(), self.interval)) is not None:
+                if add_due_notifications(tick) is not None:
                     # with RQ, nothing else looks for retries that have come due: hand them over too
                     wake_sender(self.app)
             except Exception:  # the next tick tries again; notify due is idempotent
                 self.app.logger.exception("could not add deadline reminders and digests")
+            finally:
+                db.session.remove()
+            try:
+                fold_tallies(tick)
+            except Exception:  # unfolded deltas still add up: the next tick folds them
+                self.app.logger.exception("could not fold the tallies")
             finally:
                 db.session.remove()
 

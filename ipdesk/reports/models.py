@@ -60,3 +60,24 @@ class ReportJob(db.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class Tally(db.Model):
+    """A signed count of cases (or of their deadlines, or refusals) by country, hub, key and day, written only by
+    the database's triggers (migration 0032) and folded by ``reports.tallies.compact``; a count is the sum of
+    ``n`` over its rows. Kinds: ``cases`` (submitted cases by stage and month of submission), ``closed`` (by
+    outcome and month of closing), ``due`` (open deadlines of open cases by due date) and ``refusals`` (returns
+    and rejections by transition, reason and month)."""
+
+    __tablename__ = "tallies"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    country_code: Mapped[str] = mapped_column(sa.String(2))
+    hub_id: Mapped[int]
+    key: Mapped[str | None] = mapped_column(sa.String(32))
+    reason_id: Mapped[int | None]
+    day: Mapped[date] = mapped_column(sa.Date)
+    n: Mapped[int]
+
+    __table_args__ = (sa.Index("ix_tallies_kind_day", "kind", "day"),)

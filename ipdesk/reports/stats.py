@@ -28,8 +28,10 @@ from ipdesk.deadlines.models import Deadline, deadline_title
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
 from ipdesk.network.models import Hub
-from ipdesk.policy import visible_cases_clause
+from ipdesk.policy import visible_cases_clause, visible_tallies_clause
 from ipdesk.refusals.models import RefusalReason
+from ipdesk.reports.models import Tally
+from ipdesk.reports.tallies import tally
 
 OPEN_CASES_SHOWN = 50  # the full list is the case list's CSV export
 MOST_OVERDUE_SHOWN = 5
@@ -402,29 +404,25 @@ def _repeat_infringers(in_scope) -> list[RepeatInfringer]:
 
 def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
     """Open cases, overdue deadlines and closings per country and per hub, new cases per month and refusals
-    by reason, over the cases ``user`` may see (companies refused: the network's), in six queries."""
+    by reason, over the cases ``user`` may see (companies refused: the network's), in six queries of the
+    tallies (``reports.tallies``): their rows grow with the months and the network, not with the cases."""
     starts = _month_starts(_add_months(today.replace(day=1), -(months - 1)), today)
     since = starts[0]
-    visible = visible_cases_clause(user)
-    stage_index = {stage: i for i, stage in enumerate(OPEN_STAGES)}
+    visible = visible_tallies_clause(user)
+    stage_index = {stage.name: i for i, stage in enumerate(OPEN_STAGES)}
 
     open_counts = defaultdict(lambda: [0] * len(OPEN_STAGES))  # (country, hub) -> per stage
     for code, hub_id, stage, n in db.session.execute(
-            sa.select(Case.country_code, Case.hub_id, Case.stage, sa.func.count())
-            .where(visible, Case.stage.in_(OPEN_STAGES)).group_by(Case.country_code, Case.hub_id, Case.stage)):
+            tally("cases", Tally.country_code, Tally.hub_id, Tally.key,
+                  where=(visible, Tally.key.in_(stage_index)))):
         open_counts[code, hub_id][stage_index[stage]] += n
     overdue = {(code, hub_id): n for code, hub_id, n in db.session.execute(
-        sa.select(Case.country_code, Case.hub_id, sa.func.count())
-        .join(Deadline, Deadline.case_id == Case.id)
-        .where(visible, Case.stage.in_(OPEN_STAGES), ~Deadline.is_done, Deadline.due_on < today)
-        .group_by(Case.country_code, Case.hub_id))}
+        tally("due", Tally.country_code, Tally.hub_id, where=(visible, Tally.day < today)))}
     closed, outcomes = Counter(), Counter()
     for code, hub_id, outcome, n in db.session.execute(
-            sa.select(Case.country_code, Case.hub_id, Case.outcome, sa.func.count())
-            .where(visible, Case.stage == Stage.closed, Case.closed_at >= _midnight(since))
-            .group_by(Case.country_code, Case.hub_id, Case.outcome)):
+            tally("closed", Tally.country_code, Tally.hub_id, Tally.key, where=(visible, Tally.day >= since))):
         closed[code, hub_id] += n
-        outcomes[outcome] += n
+        outcomes[Outcome[outcome] if outcome else None] += n
     keys = open_counts.keys() | overdue.keys() | closed.keys()
     hubs = {hub_id: (code, _localized(name_ko, name_en)) for hub_id, code, name_ko, name_en in db.session.execute(
         sa.select(Hub.id, Hub.code, Hub.name_ko, Hub.name_en).where(Hub.id.in_({hub for _code, hub in keys})))}
@@ -444,18 +442,19 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
         return sorted(made, key=lambda row: (-row.open_total, -row.overdue_deadlines, row.label))
 
     by_country = rows(0, str, country_name, lambda code: None)
+    per_month = dict(db.session.execute(tally("cases", Tally.day, where=(visible, Tally.day >= since))).all())
+    locale = get_locale()
     return NetworkOverview(
         today=today, since=since,
         stages=[Count(key=stage.name, label=stage.title, count=sum(row.open_by_stage[i] for row in by_country))
                 for i, stage in enumerate(OPEN_STAGES)],
         by_country=by_country,
         by_hub=rows(1, lambda hub_id: hubs[hub_id][0], lambda hub_id: hubs[hub_id][1], int),
-        new_per_month=_new_per_month(sa.and_(visible, Case.submitted_at >= _midnight(since)), starts,
-                                     _add_months(starts[-1], 1)),
+        new_per_month=[_month_count(month, per_month.get(month.replace(day=1), 0), locale) for month in starts],
         outcomes=_counts(list(Outcome), outcomes),
         open_total=sum(row.open_total for row in by_country),
         overdue_deadlines=sum(overdue.values()),
-        refusals=_refusals(visible, _midnight(since)),
+        refusals=_refusals(visible, since),
     )
 
 
@@ -498,21 +497,19 @@ def pack_overview(codes: list[str], start: date, end: date) -> PackOverview:
     )
 
 
-def _refusals(visible, since: datetime) -> list[RefusalCount]:
-    """Returns and rejections of the visible cases, and refused companies, since ``since``, per reason, in one
-    query. Companies belong to no hub: staff, who decide on registrations too, see the network's."""
-    cases = (sa.select(StageChange.reason_id.label("reason_id"), StageChange.transition.label("kind"),
-                       sa.func.count().label("n"))
-             .join(Case, Case.id == StageChange.case_id)
-             .where(visible, StageChange.transition.in_(("return", "reject")), StageChange.created_at >= since)
-             .group_by(StageChange.reason_id, StageChange.transition))
+def _refusals(visible, since: date) -> list[RefusalCount]:
+    """Returns and rejections of the visible cases (their tallies), and refused companies, since ``since`` (the
+    first of a month), per reason, in one query. Companies belong to no hub: staff, who decide on registrations
+    too, see the network's."""
+    cases = tally("refusals", Tally.reason_id.label("reason_id"), Tally.key.label("kind"),
+                  where=(visible, Tally.day >= since))
     companies = (sa.select(CompanyRefusal.reason_id, sa.literal("refuse"), sa.func.count())
-                 .where(CompanyRefusal.refused_at >= since).group_by(CompanyRefusal.reason_id))
+                 .where(CompanyRefusal.refused_at >= _midnight(since)).group_by(CompanyRefusal.reason_id))
     given = sa.union_all(cases, companies).subquery()
     counts = defaultdict(Counter)
     labels = {}
     for code, label_ko, label_en, kind, n in db.session.execute(
-            sa.select(RefusalReason.code, RefusalReason.label_ko, RefusalReason.label_en, given.c.kind, given.c.n)
+            sa.select(RefusalReason.code, RefusalReason.label_ko, RefusalReason.label_en, given.c.kind, given.c[2])
             .select_from(given).outerjoin(RefusalReason, RefusalReason.id == given.c.reason_id)):
         key = code or NOT_GIVEN
         labels[key] = _localized(label_ko, label_en) if code else _("Not given")
@@ -591,9 +588,12 @@ def _new_per_month(scope, starts: list[date], end: date) -> list[MonthCount]:
     inner = sa.select(bucket).where(scope, Case.submitted_at < _midnight(end)).subquery()
     counts = dict(db.session.execute(sa.select(inner.c.bucket, sa.func.count()).group_by(inner.c.bucket)).all())
     locale = get_locale()
-    return [MonthCount(month=month.replace(day=1), label=format_skeleton("yMMM", month, locale=locale),
-                       short_label=format_skeleton("MMM", month, locale=locale), count=counts.get(i, 0))
-            for i, month in enumerate(starts)]
+    return [_month_count(month, counts.get(i, 0), locale) for i, month in enumerate(starts)]
+
+
+def _month_count(month: date, count: int, locale) -> MonthCount:
+    return MonthCount(month=month.replace(day=1), label=format_skeleton("yMMM", month, locale=locale),
+                      short_label=format_skeleton("MMM", month, locale=locale), count=count)
 
 
 def _localized(korean: str, english: str) -> str:

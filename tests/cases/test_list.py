@@ -287,3 +287,44 @@ def test_the_export_streams_its_rows_as_they_are_read(app, factories, monkeypatc
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8-sig"))))
     assert rows[0][:2] == ["Reference", "Title"]
     assert sorted(r[1] for r in rows[1:]) == [f"Counterfeit cushion {n}" for n in range(5)]
+
+
+def test_the_count_comes_from_the_tallies_and_the_drafts_beside_them(client, make_client, factories, login,
+                                                                      count_queries):
+    officer = factories.staff(hub_codes=("cn-north",))
+    for stage, country in [("intake", "CN"), ("evidence", "CN"), ("evidence", "CN"), ("closed", "CN"),
+                           ("evidence", "TH")]:
+        make_case(stage, country=country)
+    make_case("draft", country="CN", author=officer)  # filed on the company's behalf: the hub's to see
+    make_case("draft", country="CN")  # the company's own: nobody else's yet
+    login(client, factories.manager())
+    with count_queries() as listed:
+        assert "6 in all" in client.get("/cases").get_data(as_text=True)
+    counts = [s for s in listed.statements if s.lstrip().lower().startswith(("select count(", "select coalesce(sum("))]
+    # the submitted cases from the tallies; the cases themselves only for the drafts
+    assert counts and all("tallies" in s or "submitted_at IS NULL" in s for s in counts), counts
+    assert "3 in all" in client.get("/cases?stage=evidence").get_data(as_text=True)
+    assert "2 in all" in client.get("/cases?stage=evidence&country=CN").get_data(as_text=True)
+    assert "1 in all" in client.get("/cases?stage=draft").get_data(as_text=True)
+    staff = make_client()
+    login(staff, officer)
+    assert "5 in all" in staff.get("/cases").get_data(as_text=True)  # China's four and the draft filed for it
+    assert "0 in all" in staff.get("/cases?country=TH").get_data(as_text=True)
+
+
+def test_a_long_list_the_tallies_cannot_count_says_more_than(client, factories, login, monkeypatch):
+    monkeypatch.setattr("ipdesk.cases.listing.COUNT_CAP", 30)
+    company = factories.CompanyFactory()
+    bulk_cases(60, company, factories.exporter(company=company), 2025)
+    login(client, factories.manager())
+    first = client.get("/cases?sector=beauty").get_data(as_text=True)
+    assert "More than 30 in all" in first and first.count("Bulk case") == 25
+    assert 'href="/cases?sector=beauty&amp;page=2"' in first
+    # the third page is past the bound: it exists, it has a next page only if more follow
+    third = client.get("/cases?sector=beauty&page=3").get_data(as_text=True)
+    assert third.count("Bulk case") + third.count("Counterfeit serum") == 10
+    assert 'class="page-item disabled">\n        <a class="page-link" href="/cases?sector=beauty&amp;page=3">Next' \
+        in third
+    assert client.get("/cases?sector=beauty&page=4").status_code == 404
+    ko = client.get("/cases?sector=beauty", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "전체 30건 이상" in ko
