@@ -290,6 +290,12 @@ REFUSAL_REASONS = {"return": ("missing_proof_of_rights", "insufficient_evidence"
                    "reject": ("outside_scope", "not_registered_there", "duplicate_case")}
 
 
+def _before(now, when, step: timedelta):
+    """``step`` after ``when``, or, where that would pass ``now``, half way from ``when`` to ``now``: the steps of
+    recent cases crowd towards the present without landing on one instant."""
+    return when + step if when + step < now else when + (now - when) / 2
+
+
 def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, reasons) -> dict:
     """:param reasons: the refusal reasons' ids by code."""
     company_id, company_sector, exporter_id, lang = rng.choice(companies)
@@ -333,7 +339,7 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
     children = {model: [] for model in CHILD_MODELS}
     when = created
     for name, source, target in path:
-        when = min(now, when + timedelta(days=rng.uniform(0.2, 40)))
+        when = _before(now, when, timedelta(days=rng.uniform(0.2, 40)))
         actor = exporter_id if name in ("submit", "resubmit", "withdraw") else handler
         note = text[name] if name in ("return", "reject", "withdraw", "close") else ""
         outcome = None
@@ -401,7 +407,7 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
                 "what": TASK[0].format(kind=_in("en", kind)),
                 "what_ko": TASK[1].format(kind=_in("ko", kind)), "due_on": due,
                 "source": DeadlineSource.manual, "rule_id": None, "trigger_on": None, "is_done": finished,
-                "done_at": min(now, when + timedelta(days=10)) if finished else None,
+                "done_at": _before(now, when, timedelta(days=10)) if finished else None,
                 "ending": (DeadlineEnding.withdrawn if withdrawn else DeadlineEnding.done) if finished else None,
                 "created_by_id": handler, "created_at": when})
             if rng.random() < 0.15:
@@ -420,7 +426,7 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
     case["stage_changed_at"] = when
     case["updated_at"] = when
     if stage is not Stage.draft and rng.random() < 0.6:
-        received = min(now, case["submitted_at"] + timedelta(days=1))
+        received = _before(now, case["submitted_at"], timedelta(days=1))
         children[Message].append({"author_id": handler, "body": text["received"],
                                   "is_internal": False, "created_at": received})
         if rng.random() < 0.3:

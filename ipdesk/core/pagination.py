@@ -2,6 +2,7 @@
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
 from flask import abort, current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
 
@@ -27,17 +28,22 @@ class KeysFirstPagination(SelectPagination):
     """A page of one table's rows found by their keys first: the filter, order, LIMIT and OFFSET pick the page's
     primary keys in a subquery (from an index where one covers them), and only those rows are read whole, by key,
     in the same statement. A deep page steps over thousands of index entries instead of reading thousands of
-    table rows (the case list's last page at 100,000 cases: 40 ms to 10 ms in SQLite). Selects of several
-    entities or over joins page as usual."""
+    table rows (the case list's last page at 100,000 cases: 40 ms to 10 ms in SQLite). A page in the second half of
+    an exactly counted list is picked from the end, in the opposite order, so the last page is as quick as the first.
+    Selects of several entities or over joins page as usual."""
 
     exact = True  # whether ``total`` is the number of rows, or only a number the list has more than
+    _counted: int | None = None
 
     def _query_count(self) -> int:
-        counter = self._query_args.get("counter")
-        if counter is None:
-            return super()._query_count()
-        total, self.exact = counter()
-        return total
+        """Counted before the items (``_query_items`` needs it), once."""
+        if self._counted is None:
+            counter = self._query_args.get("counter")
+            if counter is None:
+                self._counted = super()._query_count()
+            else:
+                self._counted, self.exact = counter()
+        return self._counted
 
     @property
     def pages(self) -> int:
@@ -67,11 +73,37 @@ class KeysFirstPagination(SelectPagination):
             return super()._query_items()
         key = mapper.primary_key[0]
         page_keys = select.with_only_columns(key).limit(self.per_page).offset(self._query_offset)
+        backwards = _reversed(select._order_by_clauses)
+        total = self._query_count()
+        if self.exact and backwards is not None and self._query_offset > total // 2:
+            # a page in the second half is read from the end: the last page steps over a few rows, not all
+            size = min(self.per_page, total - self._query_offset)
+            if size <= 0:
+                return []
+            page_keys = select.with_only_columns(key).order_by(None).order_by(*backwards).limit(size) \
+                .offset(total - self._query_offset - size)
         # Only the keys in the outer statement's WHERE: with the filter there too, SQLite walks the filter's
         # index again instead of reading 25 rows by their keys.
         page = sa.select(entity).where(key.in_(page_keys)).order_by(*select._order_by_clauses) \
             .options(*select._with_options).execution_options(**select.get_execution_options())
         return list(self._query_args["session"].execute(page).unique().scalars())
+
+
+def _reversed(clauses) -> list | None:
+    """The opposite order of ``clauses`` (``x DESC NULLS FIRST`` becomes ``x ASC NULLS LAST``), or None when one of
+    them gives no direction. Without NULLS, reversing the direction reverses where NULLs go on either database."""
+    flip = {operators.desc_op: sa.asc, operators.asc_op: sa.desc}
+    nulls = {operators.nulls_first_op: "nulls_last", operators.nulls_last_op: "nulls_first"}
+
+    def reverse(clause):
+        modifier = getattr(clause, "modifier", None)
+        if modifier in nulls:
+            inner = reverse(clause.element)
+            return None if inner is None else getattr(inner, nulls[modifier])()
+        return flip[modifier](clause.element) if modifier in flip else None
+
+    backwards = [reverse(clause) for clause in clauses]
+    return backwards if backwards and all(b is not None for b in backwards) else None
 
 
 def page_url(number: int) -> str:

@@ -43,6 +43,10 @@ def test_seeded_cases_keep_every_rule(app):
         assert case.reference.startswith(case.country_code + "-")
     refs = [c.reference for c in cases if c.reference]
     assert len(refs) == len(set(refs))
+    # recent cases' later steps crowd towards the day of seeding, never onto one instant (the benchmark's
+    # "this week" and "overdue" would otherwise all happen at once)
+    moments = db.session.scalars(sa.select(StageChange.created_at)).all()
+    assert len(set(moments)) == len(moments)
 
 
 def test_seeding_is_idempotent_and_sequences_continue(app, factories):
