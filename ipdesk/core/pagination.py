@@ -2,9 +2,9 @@
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from sqlalchemy.sql import operators
 from flask import abort, current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy.sql import operators
 
 from ipdesk.extensions import db
 
