@@ -133,6 +133,13 @@ class Case(db.Model):
     stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     version: Mapped[int] = mapped_column(default=1)
+    # how long the case has spent in each open stage: the sum of its finished stays there, in seconds (None until one
+    # ends); written by the database when a stage change is inserted (migration 0033), read by the country summary
+    intake_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    returned_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    evidence_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    consultation_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    action_seconds: Mapped[float | None] = mapped_column(sa.Float)
 
     company: Mapped[Company] = relationship()
     country: Mapped[Country] = relationship()

@@ -62,30 +62,6 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
 
-class SecondsBetween(FunctionElement):
-    """``SecondsBetween(a, b)``: the seconds from timestamp ``a`` to timestamp ``b``, as a number, on
-    SQLite and PostgreSQL alike (for durations aggregated in SQL rather than in Python)."""
-
-    type = sa.Float()
-    name = "seconds_between"
-    inherit_cache = True
-
-
-@compiles(SecondsBetween)
-def _seconds_between_postgresql(element, compiler, **kw):
-    start, end = list(element.clauses)
-    return f"EXTRACT(EPOCH FROM {compiler.process(end, **kw)} - {compiler.process(start, **kw)})"
-
-
-@compiles(SecondsBetween, "sqlite")
-def _seconds_between_sqlite(element, compiler, **kw):
-    start, end = list(element.clauses)
-    # julianday() counts whole milliseconds, but as a fraction of a day in floating point: rounding
-    # to the millisecond gives exact differences (a whole hour is 3600.0 seconds, not 3599.9999998).
-    return (f"(round((julianday({compiler.process(end, **kw)}) - julianday({compiler.process(start, **kw)}))"
-            f" * 86400000) / 1000.0)")
-
-
 class MonthStart(FunctionElement):
     """``MonthStart(t)``: the first day of the UTC month of timestamp ``t``, as a date, on SQLite and PostgreSQL
     alike (the months that ``reports.tallies`` count by)."""

@@ -22,7 +22,6 @@ from flask_babel import gettext as _
 from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome, Stage, StageChange
 from ipdesk.companies.models import Company, CompanyRefusal, Sector
-from ipdesk.core.db import SecondsBetween
 from ipdesk.core.i18n import country_name
 from ipdesk.deadlines.models import Deadline, deadline_title
 from ipdesk.extensions import db
@@ -66,7 +65,7 @@ class StageDuration:
     key: str
     label: str
     median_days: Decimal | None  # None when no case has left the stage yet
-    stays: int  # how many completed stays the median is taken over
+    cases: int  # how many cases (with a finished stay in the stage) the median is taken over
 
 
 @dataclass(frozen=True)
@@ -274,7 +273,7 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
         by_ip_right=_counts(list(IPRight), by["ip_right"]),
         by_dispute_type=_counts(list(DisputeType), by["dispute_type"]),
         by_outcome=_counts(list(Outcome), by["outcome"]),
-        median_days=_median_days(in_scope),
+        median_days=_median_days(scope),
         damages_claimed=_amounts(claimed.items()),
         **_litigation_damages(in_scope),
         repeat_infringers=_repeat_infringers(in_scope),
@@ -283,39 +282,21 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
     )
 
 
-def _median_days(in_scope) -> list[StageDuration]:
-    """Median days per open stage: a stay runs from the change that entered the stage to the next one.
-
-    The database measures every completed stay (a window over the case's changes), ranks the stays
-    of each stage and returns only the middle one or two with the number of stays, so 5,000 cases'
-    20,000 stays never come to Python. The median of an even number of stays is the mean of the two
-    middle ones (as ``statistics.median``). Runs alike on SQLite and PostgreSQL.
-    """
-    stays = sa.select(
-        StageChange.to_stage.label("stage"),
-        SecondsBetween(StageChange.created_at,
-                       sa.func.lead(StageChange.created_at)
-                       .over(partition_by=StageChange.case_id, order_by=(StageChange.created_at, StageChange.id)))
-        .label("seconds"),
-    ).where(StageChange.case_id.in_(in_scope)).subquery()
-    ranked = sa.select(
-        stays.c.stage, stays.c.seconds,
-        sa.func.row_number().over(partition_by=stays.c.stage, order_by=stays.c.seconds).label("position"),
-        sa.func.count().over(partition_by=stays.c.stage).label("stays"),
-    ).where(stays.c.seconds.is_not(None), stays.c.stage.in_(OPEN_STAGES)).subquery()
-    middle = defaultdict(list)
-    counted = {}
-    for stage, seconds, stays_n in db.session.execute(
-            sa.select(ranked.c.stage, ranked.c.seconds, ranked.c.stays)
-            .where(sa.or_(ranked.c.position == (ranked.c.stays + 1) // 2, ranked.c.position == ranked.c.stays // 2 + 1))
-            .order_by(ranked.c.stage, ranked.c.position)):
-        middle[stage].append(float(seconds) / 86400)
-        counted[stage] = stays_n
+def _median_days(scope) -> list[StageDuration]:
+    """Median days per open stage, over the cases of ``scope`` that have finished a stay there. A case's days in a
+    stage are the sum of its finished stays, which the database adds to the case as each stage change is written
+    (migration 0033): one read of the period's cases, whatever their histories. The median of an even number of
+    cases is the mean of the two middle ones (``statistics.median``)."""
+    columns = [getattr(Case, f"{stage.name}_seconds") for stage in OPEN_STAGES]
+    per_stage = [[] for _ in OPEN_STAGES]
+    for row in db.session.execute(sa.select(*columns).where(scope, sa.or_(*(c.is_not(None) for c in columns)))):
+        for values, seconds in zip(per_stage, row, strict=True):
+            if seconds is not None:
+                values.append(seconds / 86400)
     return [StageDuration(key=stage.name, label=stage.title,
-                          median_days=(Decimal(statistics.median(middle[stage])).quantize(Decimal("0.1"))
-                                       if middle[stage] else None),
-                          stays=counted.get(stage, 0))
-            for stage in OPEN_STAGES]
+                          median_days=Decimal(statistics.median(days)).quantize(Decimal("0.1")) if days else None,
+                          cases=len(days))
+            for stage, days in zip(OPEN_STAGES, per_stage, strict=True)]
 
 
 def _open_cases_and_overdue_deadlines(scope, today: date) -> dict:

@@ -87,7 +87,7 @@ def test_counts_by_category_cover_only_the_period(china):
 
 
 def test_median_days_per_stage(china):
-    medians = {d.key: (d.median_days, d.stays) for d in country_summary("CN", START, END, today=TODAY).median_days}
+    medians = {d.key: (d.median_days, d.cases) for d in country_summary("CN", START, END, today=TODAY).median_days}
     assert medians == {
         "intake": (Decimal("2.0"), 3),  # 10, 2 and half a day; the case still in intake is not counted
         "returned": (None, 0),
@@ -114,8 +114,29 @@ def test_medians_in_the_database_are_pythons_medians(app, build, seconds):
         build.history(case, ("draft", "intake", entered), ("intake", "evidence", entered + timedelta(seconds=length)))
     expected = Decimal(statistics.median(timedelta(seconds=s).total_seconds() / 86400 for s in seconds))
     intake = country_summary("CN", START, END, today=TODAY).median_days[0]
-    assert (intake.key, intake.stays) == ("intake", len(seconds))
+    assert (intake.key, intake.cases) == ("intake", len(seconds))
     assert intake.median_days == expected.quantize(Decimal("0.1"))
+
+
+def test_a_case_back_in_a_stage_counts_once_with_all_its_days_there(app, build, factories):
+    """A case returned for information and sent in again has two stays in intake: the median is over cases, each
+    with the days of all its finished stays; kept as the changes are written, through the app's own moves too."""
+    from ipdesk.cases.services import move_case
+
+    case = build.case("intake", submitted_at=at(2026, 3, 1))
+    build.history(case, ("draft", "intake", at(2026, 3, 1)), ("intake", "returned", at(2026, 3, 2)),
+                  ("returned", "intake", at(2026, 3, 5)), ("intake", "evidence", at(2026, 3, 8, 12)))
+    other = build.case("intake", submitted_at=at(2026, 3, 1))
+    build.history(other, ("draft", "intake", at(2026, 3, 1)))
+    with app.test_request_context():
+        move_case(other, "accept", factories.staff(hub_codes=("cn-north",)))
+        db.session.commit()
+    db.session.refresh(case)
+    assert (case.intake_seconds, case.returned_seconds, case.evidence_seconds) == (4.5 * 86400, 3 * 86400, None)
+    medians = {d.key: (d.median_days, d.cases) for d in country_summary("CN", START, END, today=TODAY).median_days}
+    assert medians["returned"] == (Decimal("3.0"), 1)
+    intake, counted = medians["intake"]  # 4.5 days, and the other case's days from 1 March to now
+    assert counted == 2 and intake > Decimal("4.5")
 
 
 def test_overdue_deadlines_and_open_cases(china):
