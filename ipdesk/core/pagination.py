@@ -69,7 +69,8 @@ class KeysFirstPagination(SelectPagination):
         entity = described[0].get("entity") if len(described) == 1 and described[0].get("type") is \
             described[0].get("entity") else None
         mapper = sa.inspect(entity) if entity is not None else None
-        if mapper is None or len(mapper.primary_key) != 1 or select.get_final_froms() != [mapper.local_table]:
+        # no joins and no other FROM (read from the statement, not compiled as get_final_froms() would)
+        if mapper is None or len(mapper.primary_key) != 1 or select._setup_joins or select._from_obj:
             return super()._query_items()
         key = mapper.primary_key[0]
         page_keys = select.with_only_columns(key).limit(self.per_page).offset(self._query_offset)
