@@ -14,7 +14,7 @@ from flask import current_app, has_request_context, request
 
 from ipdesk.audit.chain import CHAINED_FIELDS, GENESIS, LOCK_KEY, chain_rows, entry_hash, personal_hash
 from ipdesk.audit.models import AuditEntry, AuditPersonalValue
-from ipdesk.core.db import utcnow
+from ipdesk.core.db import bulk_insert, utcnow
 from ipdesk.extensions import db
 
 PENDING = "audit_pending"  # session.info key: [(entry, the transaction it was logged in)]
@@ -147,6 +147,9 @@ def insert_entries(rows: list[dict]) -> None:
         personal.append(_personal_rows(row.pop("personal", None) or {}, row.pop("about", None), row["actor_id"]))
         row["personal_hashes"] = _hashes(personal[-1])
     chain_rows(rows, lock_chain())
+    if not any(personal):  # no values to file under the entries' ids: COPY on PostgreSQL, in the chain's order
+        bulk_insert(db.session, AuditEntry, rows)
+        return
     ids = db.session.execute(sa.insert(AuditEntry).returning(AuditEntry.id, sort_by_parameter_order=True),
                              rows).scalars().all()
     values = [{**value, "entry_id": entry_id} for entry_id, entry_values in zip(ids, personal, strict=True)

@@ -62,6 +62,41 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
 
+def bulk_insert(session, model, rows: list[dict]) -> None:
+    """Insert many rows of ``model`` in ``session``'s transaction, as fast as the database takes them: COPY on
+    PostgreSQL, an executemany INSERT elsewhere. Values go through the columns' types as in any INSERT, and a
+    column a row leaves out gets its default (the model's, else the database's). Returns nothing: for rows whose
+    keys are not needed (bulk loads)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(sa.insert(model), rows)
+        return
+    table = model.__table__
+    dialect = session.get_bind().dialect
+    given = set().union(*(row.keys() for row in rows))
+    columns = [c for c in table.columns if c.key in given or (c.default is not None and not c.primary_key)]
+    fills = []
+    for column in columns:
+        default = column.default
+        if default is None:
+            fills.append(lambda: None)
+        elif default.is_callable:
+            fills.append(lambda arg=default.arg: arg(None))
+        else:
+            fills.append(lambda arg=default.arg: arg)
+    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+    names = ", ".join(dialect.identifier_preparer.quote(column.name) for column in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            values = []
+            for column, fill, process in zip(columns, fills, processors, strict=True):
+                value = row[column.key] if column.key in row else fill()
+                values.append(process(value) if process is not None and value is not None else value)
+            copy.write_row(values)
+
+
 class MonthStart(FunctionElement):
     """``MonthStart(t)``: the first day of the UTC month of timestamp ``t``, as a date, on SQLite and PostgreSQL
     alike (the months that ``reports.tallies`` count by)."""

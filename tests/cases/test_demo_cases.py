@@ -41,6 +41,17 @@ def test_seeded_cases_keep_every_rule(app):
         assert history[0].from_stage is Stage.draft and history[-1].to_stage is case.stage
         assert all(a.to_stage is b.from_stage for a, b in zip(history, history[1:], strict=False))
         assert case.reference.startswith(case.country_code + "-")
+        # its days per stage, as the summaries read them: the finished stays of its history (PostgreSQL's bulk load
+        # writes them itself with the triggers off; SQLite's trigger adds them as the history goes in)
+        stays = {}
+        for change, following in zip(history, history[1:], strict=False):
+            if change.to_stage.is_open:
+                stays[change.to_stage] = stays.get(change.to_stage, 0) + \
+                    (following.created_at - change.created_at).total_seconds()
+        for stage in (Stage.intake, Stage.returned, Stage.evidence, Stage.consultation, Stage.action):
+            kept = getattr(case, f"{stage.name}_seconds")
+            assert (kept is None) == (stage not in stays), (case.id, stage)
+            assert kept is None or abs(kept - stays[stage]) < 0.01, (case.id, stage, kept, stays[stage])
     refs = [c.reference for c in cases if c.reference]
     assert len(refs) == len(set(refs))
     # recent cases' later steps crowd towards the day of seeding, never onto one instant (the benchmark's
