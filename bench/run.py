@@ -945,11 +945,20 @@ def render_table(lines: list[Line]) -> str:
     return _render(("what", "time", "floor", "floor time", "ratio", "budget", "result", "notes"), rows)
 
 
+SECTIONS = ROOT / "bench" / "results"  # one file per database and size: RESULTS.md puts them side by side
+
+
 def write_results(lines, facts, table) -> None:
+    """Write this run's section (bench/results/<database>-<cases>.md), then RESULTS.md: every section kept there,
+    SQLite first, then NOTES.md."""
     machine_keys = ("cores", "memory", "os", "python", "sqlite", "postgresql", "weasyprint", "wrk")
     setup_keys = ("database", "seeding", "case list", "CSV export", "country summary", "pack")
+    import sqlalchemy as sa
+
+    backend = sa.make_url(bench_env()["DATABASE_URL"]).get_backend_name()
+    title = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(backend, backend)
     text = [
-        "# Benchmark results",
+        f"## {title}, {CASES:,} cases",
         "",
         f"`make bench`, {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, {CASES:,} cases, medians of "
         f"{PAGE_REPEAT} repetitions for pages and {REPEAT} for documents (in-process through the WSGI app, warm, "
@@ -964,10 +973,17 @@ def write_results(lines, facts, table) -> None:
     ]
     if facts.get("error"):
         text += ["The run stopped early:", "", "```", facts["error"].strip(), "```", ""]
+    SECTIONS.mkdir(exist_ok=True)
+    (SECTIONS / f"{backend}-{CASES}.md").write_text("\n".join(text), encoding="utf-8")
+    order = {"sqlite": 0, "postgresql": 1}
+    sections = sorted(SECTIONS.glob("*.md"), key=lambda path: (order.get(path.stem.split("-")[0], 2), path.stem))
+    whole = ["# Benchmark results", "",
+             "One section per database and size, each from its own `make bench` run (the newest run of each).", ""]
+    whole += [section.read_text(encoding="utf-8").strip() + "\n" for section in sections]
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
-        text += [notes.read_text(encoding="utf-8").strip(), ""]
-    RESULTS.write_text("\n".join(text), encoding="utf-8")
+        whole += [notes.read_text(encoding="utf-8").strip(), ""]
+    RESULTS.write_text("\n".join(whole), encoding="utf-8")
 
 
 if __name__ == "__main__":
