@@ -111,7 +111,18 @@ def working_copy(url: str) -> str:
     admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{copy}" TEMPLATE "{parsed.database}"'))
+        for attempt in range(5):
+            # a template must have no other session: the seeding's last ones may still be closing, or autovacuum
+            # may be analysing the rows just loaded
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name "
+                                 "AND pid <> pg_backend_pid()"), {"name": parsed.database})
+            try:
+                conn.execute(sa.text(f'CREATE DATABASE "{copy}" TEMPLATE "{parsed.database}"'))
+                break
+            except sa.exc.OperationalError:
+                if attempt == 4:
+                    raise
+                time.sleep(2)
     admin.dispose()
     return parsed.set(database=copy).render_as_string(hide_password=False)
 
@@ -749,27 +760,55 @@ def measure_memory(env, setup, lines) -> None:
         traceback.print_exc()
 
 
+def _database_server_cpu() -> float:
+    """CPU seconds the local PostgreSQL server has used so far: its processes' own, and those of the backends that
+    have exited (the postmaster reaps them: its children's time). 0 with SQLite, which runs in the app's process."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # a process that has just ended
+            continue
+        if not text[text.index("(") + 1:text.rindex(")")].startswith("postgres"):
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return total / ticks
+
+
+def _run_pack(env, start: date, end: date, out: Path) -> tuple[float, float, float]:
+    """Wall time, CPU of the process tree and CPU of the database server, for one `flask reports pack`."""
+    before, server_before = resource.getrusage(resource.RUSAGE_CHILDREN), _database_server_cpu()
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "flask", "reports", "pack", "--from", start.isoformat(), "--to",
+                    end.isoformat(), "--lang", "ko", "--out", str(out)], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, _database_server_cpu() - server_before
+
+
 def measure_pack(env, setup, lines) -> None:
     code, start, end = setup["summary"]
-    line = Line("all-country pack, 40 countries", "CPU time of the process tree", "CPU/wall ≥ 1.5 (both cores)")
+    line = Line("all-country pack, 40 countries", "CPU time of the process tree and the database server",
+                "CPU/wall ≥ 1.5 (both cores); wall ≤ 2 × one process's / cores")
     lines.append(line)
     try:
         out = Path(tempfile.mkdtemp(prefix="ipdesk-bench-")) / "pack.pdf"
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "flask", "reports", "pack", "--from", start.isoformat(), "--to",
-                        end.isoformat(), "--lang", "ko", "--out", str(out)], env=env, cwd=ROOT, check=True,
-                       capture_output=True)
-        wall = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        line.value, line.floor_value = wall, cpu
-        cores = cpu / wall
+        # the sum of its country summaries' times: the same pack made by one rendering process
+        alone, _cpu, _server = _run_pack({**env, "REPORT_PROCESSES": "1"}, start, end, out)
+        wall, cpu, server = _run_pack(env, start, end, out)
+        cores = os.cpu_count() or 1
+        line.value, line.floor_value = wall, cpu + server
+        used = (cpu + server) / wall
         load = os.getloadavg()[0]  # other processes on the machine take cores from the pack's two renderers
-        line.note = (f"{_pages(out.read_bytes())} pages; CPU/wall = {cores:.2f} on {os.cpu_count()} cores, "
-                     f"load average {load:.1f}")
-        line.ratio_override = cores
-        line.passed = cores >= 1.5
+        allowed = 2 * alone / cores
+        line.note = (f"{_pages(out.read_bytes())} pages; CPU/wall = {used:.2f} on {cores} cores ({server:.1f} s of "
+                     f"it the database server's); wall {wall:.1f} s against {alone:.1f} s in one process "
+                     f"(budget {allowed:.1f} s); load average {load:.1f}")
+        line.ratio_override = used
+        line.passed = used >= 1.5 and wall <= allowed
         shutil.rmtree(out.parent, ignore_errors=True)
     except Exception as error:
         line.error = str(error)[:200]
