@@ -1,9 +1,10 @@
 """Enums whose members carry a translated title for display."""
 import enum
 
-from flask_babel import get_locale
 from markupsafe import escape
 from wtforms import SelectChoice
+
+from ipdesk.core.i18n import current_locale
 
 _TITLES: dict[tuple, str] = {}  # (locale, member, kind of label) → label
 
@@ -14,7 +15,7 @@ def translated(member, kind: str, lazy) -> str:
     Each label is translated once per language and process (Flask-Babel keeps the catalogues for the
     process's life too): a page names stages and kinds in every row, and resolving the translation
     each time was a tenth of a long page's rendering."""
-    locale = get_locale()  # None outside a request or app context
+    locale = current_locale()  # None outside a request or app context
     if locale is None:
         return str(lazy)
     key = (locale, member, kind)

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, dates, numbers
 from babel.core import get_global
 from flask import current_app, request, session
+from flask.globals import _cv_app
 from flask_babel import Babel, Domain, force_locale, get_locale, get_timezone, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -46,6 +47,36 @@ def select_timezone() -> str | None:
     return None
 
 
+# --- the request's locale and catalogue, read quickly --------------------------------------------
+# A page asks for its locale and catalogue a few hundred times (each label, date and message): Flask-Babel's
+# get_locale() and get_translations() go through three context proxies each time. These read what Flask-Babel
+# settled for the context straight from the app context, and fall back to it until it has settled; keyed by the
+# locale object, so force_locale() and refresh() are followed.
+
+def current_locale():
+    """``flask_babel.get_locale()``, without the proxies once the context has its locale."""
+    context = _cv_app.get(None)
+    babel = context.g.__dict__.get("_flask_babel") if context is not None else None
+    locale = getattr(babel, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
+def current_translations():
+    """``flask_babel.get_translations()``, kept with the locale it is for."""
+    context = _cv_app.get(None)
+    babel = context.g.__dict__.get("_flask_babel") if context is not None else None
+    locale = getattr(babel, "babel_locale", None)
+    kept = getattr(babel, "ipdesk_translations", None)
+    if locale is not None and kept is not None and kept[0] is locale:
+        return kept[1]
+    translations = get_translations()
+    babel = context.g.__dict__.get("_flask_babel") if context is not None else None
+    locale = getattr(babel, "babel_locale", None)
+    if locale is not None:
+        babel.ipdesk_translations = (locale, translations)
+    return translations
+
+
 # --- messages ----------------------------------------------------------------------------------
 # A Korean message writes a particle after a placeholder as "%(company)s이(가)"; the value decides which form
 # the reader sees (ipdesk/core/particles.py). Python code (gettext, lazy_gettext and their kin) reaches the
@@ -55,21 +86,21 @@ class ParticleDomain(Domain):
     """Flask-Babel's message domain, with each particle after a placeholder chosen by the placeholder's value."""
 
     def gettext(self, string, **variables):
-        text = self.get_translations().ugettext(string)
+        text = current_translations().ugettext(string)
         return with_particles(text, variables) % variables if variables else text
 
     def ngettext(self, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        text = self.get_translations().ungettext(singular, plural, num)
+        text = current_translations().ungettext(singular, plural, num)
         return with_particles(text, variables) % variables
 
     def pgettext(self, context, string, **variables):
-        text = self.get_translations().upgettext(context, string)
+        text = current_translations().upgettext(context, string)
         return with_particles(text, variables) % variables if variables else text
 
     def npgettext(self, context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        text = self.get_translations().unpgettext(context, singular, plural, num)
+        text = current_translations().unpgettext(context, singular, plural, num)
         return with_particles(text, variables) % variables
 
 
@@ -91,24 +122,24 @@ def _template_text(context, text: str, variables: dict) -> str:
 
 @pass_context
 def template_gettext(context, string: str, **variables) -> str:
-    return _template_text(context, get_translations().ugettext(string), variables)
+    return _template_text(context, current_translations().ugettext(string), variables)
 
 
 @pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    return _template_text(context, get_translations().ungettext(singular, plural, num), variables)
+    return _template_text(context, current_translations().ungettext(singular, plural, num), variables)
 
 
 @pass_context
 def template_pgettext(context, message_context: str, string: str, **variables) -> str:
-    return _template_text(context, get_translations().upgettext(message_context, string), variables)
+    return _template_text(context, current_translations().upgettext(message_context, string), variables)
 
 
 @pass_context
 def template_npgettext(context, message_context: str, singular: str, plural: str, num: int, **variables) -> str:
     variables.setdefault("num", num)
-    return _template_text(context, get_translations().unpgettext(message_context, singular, plural, num),
+    return _template_text(context, current_translations().unpgettext(message_context, singular, plural, num),
                           variables)
 
 
@@ -123,13 +154,13 @@ def is_country_code(code: str) -> bool:
 
 def country_name(code: str, locale: str | Locale | None = None) -> str:
     """The country's name in the viewer's language, from Babel's CLDR data."""
-    loc = Locale.parse(str(locale or get_locale()))
+    loc = Locale.parse(str(locale or current_locale()))
     return loc.territories.get(code, code)
 
 
 def country_choices(codes) -> list[tuple[str, str]]:
     """(code, name) pairs sorted by name in the viewer's language."""
-    loc = Locale.parse(str(get_locale()))
+    loc = Locale.parse(str(current_locale()))
     return sorted(((c, loc.territories.get(c, c)) for c in codes), key=lambda pair: pair[1])
 
 
@@ -149,7 +180,7 @@ def in_both_languages(make) -> tuple[str, str]:
 
 def localized(obj, field: str) -> str:
     """Pick ``<field>_ko`` or ``<field>_en`` for the viewer's language, falling back to the other."""
-    lang = str(get_locale())
+    lang = str(current_locale())
     primary, other = (f"{field}_ko", f"{field}_en") if lang == "ko" else (f"{field}_en", f"{field}_ko")
     return getattr(obj, primary) or getattr(obj, other)
 
@@ -227,8 +258,8 @@ def number_text(value) -> str:
     """``value`` in the viewer's language, as Babel's ``format_decimal`` writes it; whole numbers are
     remembered per language (a dashboard writes some 600 counts, 10 µs each through Babel)."""
     if type(value) is int:  # not bool, nor a Decimal or float that equals an int but may read otherwise
-        return _whole_number_text(str(get_locale()), value)
-    return numbers.format_decimal(value, locale=get_locale())
+        return _whole_number_text(str(current_locale()), value)
+    return numbers.format_decimal(value, locale=current_locale())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -242,7 +273,7 @@ def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = _in_user_zone(value).date()
-    loc, pattern = _date_pattern(str(get_locale()), fmt)
+    loc, pattern = _date_pattern(str(current_locale()), fmt)
     return pattern.apply(value, loc)
 
 
@@ -250,7 +281,7 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
     """``value`` as a date and time where the viewer is, in the viewer's language; '' for None."""
     if not value:
         return ""
-    loc, pattern = _datetime_pattern(str(get_locale()), fmt)
+    loc, pattern = _datetime_pattern(str(current_locale()), fmt)
     return pattern.apply(_in_user_zone(value), loc)
 
 
@@ -277,7 +308,7 @@ def _zone_labels(locale: str, day: date) -> tuple[tuple[str, str], ...]:
 def timezone_choices(country_codes) -> dict[str, list[tuple[str, str]]]:
     """The time-zone menu in the viewer's language: the network's zones first (the head office's, then those of
     ``country_codes``), then every other zone, each group by its localised name."""
-    locale = str(get_locale() or "en")
+    locale = str(current_locale() or "en")
     territory_zones = get_global("territory_zones")
     network = {HOME_ZONE} | {z for code in country_codes for z in territory_zones.get(code, ())}
     labelled = _zone_labels(locale, datetime.now(UTC).date())

@@ -7,8 +7,9 @@ give each ``:lang()`` its face.
 """
 import re
 
-from flask_babel import get_locale
 from markupsafe import Markup, escape
+
+from ipdesk.core.i18n import current_locale
 
 HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uffa0-\uffdc"
 KANA = "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\U0001b000-\U0001b16f"
@@ -52,7 +53,7 @@ def lang_runs(text, country_code: str | None = None) -> Markup:
     matches = list(_RUN.finditer(text))
     if not matches:
         return escape(text)
-    locale = get_locale()
+    locale = current_locale()
     page_language = locale.language if locale else None
     parts, end = [], 0
     for match in matches:
