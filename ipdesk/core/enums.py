@@ -6,7 +6,7 @@ from wtforms import SelectChoice
 
 from ipdesk.core.i18n import current_locale
 
-_TITLES: dict[tuple, str] = {}  # (locale, member, kind of label) → label
+_TITLES: dict[tuple, str] = {}  # (language, territory, member, kind of label) → label
 
 
 def translated(member, kind: str, lazy) -> str:
@@ -18,7 +18,7 @@ def translated(member, kind: str, lazy) -> str:
     locale = current_locale()  # None outside a request or app context
     if locale is None:
         return str(lazy)
-    key = (locale, member, kind)
+    key = (locale.language, locale.territory, member, kind)  # plain strings: a Locale compares slowly
     try:
         return _TITLES[key]
     except KeyError:
