@@ -284,6 +284,10 @@ def run(lines: list[Line], facts: dict) -> None:
             if load < QUIET_LOAD:
                 break
         lines.extend(measured)
+    # the app's sender and scheduler threads would reopen the copy once it is dropped: stop them first
+    for name in ("ipdesk_notify_sender", "ipdesk_due_scheduler"):
+        if app.extensions.get(name) is not None:
+            app.extensions[name].stop()
     with app.app_context():
         db.engine.dispose()
     drop_working_copy(env["DATABASE_URL"])
@@ -1014,6 +1018,12 @@ def write_results(lines, facts, table) -> None:
         text += ["The run stopped early:", "", "```", facts["error"].strip(), "```", ""]
     SECTIONS.mkdir(exist_ok=True)
     (SECTIONS / f"{backend}-{CASES}.md").write_text("\n".join(text), encoding="utf-8")
+    compose_results()
+
+
+def compose_results() -> None:
+    """RESULTS.md from the sections kept under bench/results and NOTES.md (also after NOTES.md is edited:
+    `.venv/bin/python -c "from bench.run import compose_results; compose_results()"`)."""
     order = {"sqlite": 0, "postgresql": 1}
     sections = sorted(SECTIONS.glob("*.md"), key=lambda path: (order.get(path.stem.split("-")[0], 2), path.stem))
     whole = ["# Benchmark results", "",
