@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(
             "role <> 'exporter' OR privacy_consent_at IS NOT NULL", name="exporter_consented"
         ),
+        # the staff menus (assignees, list filters) by name, among thousands of exporters' accounts
+        sa.Index("ix_users_role_name", "role", "name"),
     )
 
     @property

@@ -64,8 +64,8 @@ def _filter_form() -> CaseFilterForm:
     codes = db.session.scalars(sa.select(Country.code)).all()
     staff = []
     if current_user.role is not Role.exporter:
-        staff = [(str(u.id), u.name) for u in db.session.scalars(
-            sa.select(User).where(User.role == Role.staff, User.is_active).order_by(User.name))]
+        staff = [(str(user_id), name) for user_id, name in db.session.execute(
+            sa.select(User.id, User.name).where(User.role == Role.staff, User.is_active).order_by(User.name))]
     return CaseFilterForm(request.args, country_choices=country_choices(codes),
                           hub_choices=[(h.id, h.name) for h in hubs], assignee_choices=staff)
 
