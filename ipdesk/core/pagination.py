@@ -34,6 +34,7 @@ class KeysFirstPagination(SelectPagination):
 
     exact = True  # whether ``total`` is the number of rows, or only a number the list has more than
     _counted: int | None = None
+    _more: bool | None = None
 
     def _query_count(self) -> int:
         """Counted before the items (``_query_items`` needs it), once."""
@@ -57,11 +58,14 @@ class KeysFirstPagination(SelectPagination):
         return super().has_next if self.exact else self.page < self.pages
 
     def _more_after_this_page(self) -> bool:
+        """Whether a row follows this page (asked of the database once, past the lower bound only)."""
         if self.page * self.per_page < (self.total or 0):
             return True
-        select = self._query_args["select"]
-        return self._query_args["session"].execute(
-            select.with_only_columns(sa.literal(1)).offset(self.page * self.per_page).limit(1)).first() is not None
+        if self._more is None:
+            select = self._query_args["select"]
+            self._more = self._query_args["session"].execute(
+                select.with_only_columns(sa.literal(1)).offset(self.page * self.per_page).limit(1)).first() is not None
+        return self._more
 
     def _query_items(self) -> list:
         select = self._query_args["select"]
