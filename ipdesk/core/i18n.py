@@ -53,24 +53,27 @@ def select_timezone() -> str | None:
 # settled for the context straight from the app context, and fall back to it until it has settled; keyed by the
 # locale object, so force_locale() and refresh() are followed.
 
+def _babel_state():
+    """Flask-Babel's state of the current app context (its locale once settled), or None."""
+    context = _cv_app.get(None)
+    return context.g.__dict__.get("_flask_babel") if context is not None else None
+
+
 def current_locale():
     """``flask_babel.get_locale()``, without the proxies once the context has its locale."""
-    context = _cv_app.get(None)
-    babel = context.g.__dict__.get("_flask_babel") if context is not None else None
-    locale = getattr(babel, "babel_locale", None)
+    locale = getattr(_babel_state(), "babel_locale", None)
     return locale if locale is not None else get_locale()
 
 
 def current_translations():
     """``flask_babel.get_translations()``, kept with the locale it is for."""
-    context = _cv_app.get(None)
-    babel = context.g.__dict__.get("_flask_babel") if context is not None else None
+    babel = _babel_state()
     locale = getattr(babel, "babel_locale", None)
     kept = getattr(babel, "ipdesk_translations", None)
     if locale is not None and kept is not None and kept[0] is locale:
         return kept[1]
     translations = get_translations()
-    babel = context.g.__dict__.get("_flask_babel") if context is not None else None
+    babel = _babel_state()  # made by get_translations() if it was not there
     locale = getattr(babel, "babel_locale", None)
     if locale is not None:
         babel.ipdesk_translations = (locale, translations)

@@ -15,7 +15,6 @@ from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.reports.models import Tally
 
-KINDS = ("cases", "closed", "due", "refusals")
 REFUSALS = ("return", "reject")
 KEY = (Tally.kind, Tally.country_code, Tally.hub_id, Tally.key, Tally.reason_id, Tally.day)
 
@@ -30,6 +29,12 @@ def tally(kind: str, *columns, where=()) -> sa.Select:
 
 # --- upkeep --------------------------------------------------------------------------------------
 
+def _long_past(today: date | None) -> date:
+    """The first due day still kept apart: two days back, before anyone's today whatever their time zone (the
+    days before it are only ever read as one sum, so they fold together)."""
+    return (today or utcnow().date()) - timedelta(days=2)
+
+
 def compact(today: date | None = None) -> tuple[int, int]:
     """Fold the tallies into one row per key, and the ``due`` rows of days long past into one row per country and
     hub (only their sum before today is ever read); commits. Returns the rows before and after.
@@ -37,8 +42,7 @@ def compact(today: date | None = None) -> tuple[int, int]:
     PostgreSQL deletes and re-inserts in one statement, so a delta committed meanwhile by another transaction is
     either folded or left as it is, never lost; SQLite has one writer at a time."""
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Tally))
-    # two days back: before anyone's today, whatever their time zone
-    past = (today or utcnow().date()) - timedelta(days=2)
+    past = _long_past(today)
     day = sa.case((sa.and_(Tally.kind == "due", Tally.day < past), sa.literal(past - timedelta(days=1))),
                   else_=Tally.day)
     if db.session.get_bind().dialect.name == "postgresql":
@@ -97,7 +101,7 @@ def drift(today: date | None = None) -> list[Drift]:
     """Where the tallies and the rows they count disagree (nothing, unless a trigger is missing or rows were
     written with triggers off). ``due`` is compared by what is read of it: the days from two days ago on, and
     the sum of the days before."""
-    past = (today or utcnow().date()) - timedelta(days=2)
+    past = _long_past(today)
 
     def key(row) -> tuple:
         kind, country, hub_id, what, reason_id, day = row
