@@ -418,7 +418,8 @@ def reports_tallies(do_compact: bool, do_rebuild: bool) -> None:
         click.echo(f"Tallies folded: {before:,} rows to {after:,}.")
     drifts = tally_upkeep.drift()
     for d in drifts[:50]:
-        click.echo(f"DRIFT: {d.kind} {d.key}: tallied {d.tallied}, counted {d.counted}")
+        money = f" (amounts {d.tallied_amount} and {d.counted_amount})" if d.tallied_amount != d.counted_amount else ""
+        click.echo(f"DRIFT: {d.kind} {d.key}: tallied {d.tallied}, counted {d.counted}{money}")
     click.echo(f"Tallies: {len(drifts)} key(s) disagree with the rows they count.")
     if drifts:
         raise SystemExit(1)

@@ -202,14 +202,16 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     return added
 
 
-STAY_COLUMNS = tuple(f"{stage.name}_seconds" for stage in Stage if stage.is_open)
+# what the database's triggers write on a case as its stage changes and deadlines are added (migrations 0033, 0035)
+DERIVED_COLUMNS = (*(f"{stage.name}_seconds" for stage in Stage if stage.is_open), "next_due_on")
 
 
 def _case_row(case: dict, with_stays: bool) -> dict:
-    """The case's row: with its days per stage when no trigger adds them, else without (every row the same keys)."""
+    """The case's row: with its days per stage and earliest due date when no trigger writes them, else without
+    (every row the same keys)."""
     if with_stays:
-        return {**case, **{key: case.get(key) for key in STAY_COLUMNS}}
-    return {key: value for key, value in case.items() if key not in STAY_COLUMNS}
+        return {**case, **{key: case.get(key) for key in DERIVED_COLUMNS}}
+    return {key: value for key, value in case.items() if key not in DERIVED_COLUMNS}
 
 
 def _triggers_off() -> bool:
@@ -473,5 +475,6 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
     case.setdefault("closed_at", None)
     case.setdefault("closing_note", None)
     case["reference"] = None
+    case["next_due_on"] = min((d["due_on"] for d in children[Deadline] if not d["is_done"]), default=None)
     return {"case": case, "children": children, "submitted_at": case["submitted_at"]}
 

@@ -140,6 +140,9 @@ class Case(db.Model):
     evidence_seconds: Mapped[float | None] = mapped_column(sa.Float)
     consultation_seconds: Mapped[float | None] = mapped_column(sa.Float)
     action_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    # the earliest due date of the case's deadlines not done (None when it has none); written by the database as
+    # deadlines change (migration 0035), read by the country summary's cases to chase
+    next_due_on: Mapped[date | None] = mapped_column(sa.Date)
 
     company: Mapped[Company] = relationship()
     country: Mapped[Country] = relationship()
@@ -165,6 +168,9 @@ class Case(db.Model):
         # sums, so its breakdowns and its list of open cases read the index alone (5,000 cases: 13 -> 6 ms)
         sa.Index("ix_cases_country_code_submitted_at_covering", "country_code", "submitted_at", "stage", "sector",
                  "ip_right", "dispute_type", "outcome", "damages_currency", "damages_amount"),
+        # the country summary's cases to chase, the most overdue first: found in that order, their period and stage
+        # read from the index
+        sa.Index("ix_cases_country_code_next_due_on", "country_code", "next_due_on", "submitted_at", "stage"),
     )
 
     @property

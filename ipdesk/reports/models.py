@@ -1,6 +1,7 @@
 """Documents made in the background: what was asked, by whom, how far it got, and where the result is."""
 import secrets
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -63,11 +64,15 @@ class ReportJob(db.Model):
 
 
 class Tally(db.Model):
-    """A signed count of cases (or of their deadlines, or refusals) by country, hub, key and day, written only by
-    the database's triggers (migration 0032) and folded by ``reports.tallies.compact``; a count is the sum of
-    ``n`` over its rows. Kinds: ``cases`` (submitted cases by stage and month of submission), ``closed`` (by
-    outcome and month of closing), ``due`` (open deadlines of open cases by due date) and ``refusals`` (returns
-    and rejections by transition, reason and month)."""
+    """A signed count of cases (or of their deadlines, refusals or lawsuits) by country, hub, key and day, written
+    only by the database's triggers (migrations 0032, 0035) and folded by ``reports.tallies.compact``; a count is the
+    sum of ``n`` over its rows (and a sum of money, of ``amount``). Kinds: ``cases`` (submitted cases by stage and
+    month of submission), ``closed`` (by outcome and month of closing), ``due`` (open deadlines of open cases by
+    due date) and ``refusals`` (returns and rejections by transition, reason and month); and by month of submission
+    for the country summary: ``sector``, ``ip_right``, ``dispute``, ``outcome``, ``claimed`` (by currency),
+    ``stay`` (by open stage and length of the stays, ``bucket``), ``chased`` (open cases by their earliest due
+    date, ``due_on``), ``late`` (open deadlines of open cases by due date) and ``awarded``/``recovered`` (lawsuits'
+    damages by currency)."""
 
     __tablename__ = "tallies"
 
@@ -77,7 +82,11 @@ class Tally(db.Model):
     hub_id: Mapped[int]
     key: Mapped[str | None] = mapped_column(sa.String(32))
     reason_id: Mapped[int | None]
+    bucket: Mapped[int | None]  # ``stay``: the length of the stays, in tenths of a day
+    due_on: Mapped[date | None] = mapped_column(sa.Date)  # ``chased`` and ``late``: the due date
     day: Mapped[date] = mapped_column(sa.Date)
     n: Mapped[int]
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 2))  # ``claimed``, ``awarded``, ``recovered``
 
-    __table_args__ = (sa.Index("ix_tallies_kind_day", "kind", "day"),)
+    __table_args__ = (sa.Index("ix_tallies_kind_day", "kind", "day"),
+                      sa.Index("ix_tallies_country_code_day", "country_code", "day"))

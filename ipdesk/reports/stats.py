@@ -8,20 +8,19 @@ translated when the function is called: call it in the reader's locale (``force_
 Periods are calendar dates taken in UTC, as the case list's date filter takes them: a case
 "submitted in [start, end]" has ``submitted_at`` from ``start`` 00:00 UTC up to ``end`` 24:00 UTC.
 """
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome, Stage, StageChange
 from ipdesk.companies.models import Company, CompanyRefusal, Sector
+from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name
 from ipdesk.deadlines.models import Deadline, deadline_title
 from ipdesk.extensions import db
@@ -30,7 +29,7 @@ from ipdesk.network.models import Hub
 from ipdesk.policy import visible_cases_clause, visible_tallies_clause
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports.models import Tally
-from ipdesk.reports.tallies import tally
+from ipdesk.reports.tallies import COUNTED_COLUMNS, KEY, counted_selects, tally
 
 OPEN_CASES_SHOWN = 50  # the full list is the case list's CSV export
 MOST_OVERDUE_SHOWN = 5
@@ -239,142 +238,168 @@ class ExporterOverview:
 # --- the country summary ---------------------------------------------------------------------
 
 def country_summary(country_code: str, start: date, end: date, *, today: date) -> CountrySummary:
-    """The cases of one country submitted in [start, end] (UTC dates), in six queries.
+    """The cases of one country submitted in [start, end] (UTC dates), in five queries, none of which reads every
+    case of the period: the counts, sums and medians come from the tallies of the whole months of the period
+    (``reports.tallies``, counted by month of submission) and from the cases of the days that do not fill a
+    month; the cases to chase are found through the index of each case's earliest due date.
 
-    Every section is about those cases: their deadlines, damages and infringers. Overdue means
-    an open deadline due before ``today`` on a case that is not closed.
+    Every section is about those cases: their deadlines, damages and infringers. Overdue means an open deadline
+    due before ``today`` on a case that is not closed.
     """
     scope = sa.and_(Case.country_code == country_code, Case.submitted_at >= _midnight(start),
                     Case.submitted_at < _midnight(end + timedelta(days=1)))
-    in_scope = sa.select(Case.id).where(scope)
+    counts = _period_counts(country_code, start, end, today)
+    by = {kind: Counter({key: n for (kind_, key), (n, _amount) in counts.totals.items() if kind_ == kind})
+          for kind in ("cases", "sector", "ip_right", "dispute", "outcome")}
 
-    # one query for five breakdowns and the damages claimed: the combinations are few (about a
-    # thousand rows for 5,000 cases)
-    by = {name: Counter() for name in ("stage", "sector", "ip_right", "dispute_type", "outcome")}
-    claimed = defaultdict(Decimal)
-    for stage, sector, right, dispute, outcome, currency, n, amount in db.session.execute(
-            sa.select(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome, Case.damages_currency,
-                      sa.func.count(), sa.func.sum(Case.damages_amount))
-            .where(scope)
-            .group_by(Case.stage, Case.sector, Case.ip_right, Case.dispute_type, Case.outcome,
-                      Case.damages_currency)):
-        for name, value in zip(by, (stage, sector, right, dispute, outcome), strict=True):
-            if name != "outcome" or value is not None:
-                by[name][value] += n
-        if amount is not None:
-            claimed[currency] += Decimal(amount)
+    def members(kind: str, enum) -> Counter:
+        return Counter({enum[key] if key is not None else None: n for key, n in by[kind].items()})
 
-    chase = _open_cases_and_overdue_deadlines(scope, today)
+    by_stage = members("cases", Stage)
+    open_cases_total = sum(by_stage[stage] for stage in OPEN_STAGES)
     return CountrySummary(
         country_code=country_code, country=country_name(country_code), start=start, end=end, today=today,
-        total=sum(by["stage"].values()),
-        by_stage=_counts([s for s in Stage if s is not Stage.draft], by["stage"]),
-        by_sector=_counts(list(Sector), by["sector"]),
-        by_ip_right=_counts(list(IPRight), by["ip_right"]),
-        by_dispute_type=_counts(list(DisputeType), by["dispute_type"]),
-        by_outcome=_counts(list(Outcome), by["outcome"]),
-        median_days=_median_days(scope),
-        damages_claimed=_amounts(claimed.items()),
-        **_litigation_damages(in_scope),
-        repeat_infringers=_repeat_infringers(in_scope),
-        **chase,
-        new_per_month=_new_per_month(scope, _month_starts(start, end), end + timedelta(days=1)),
+        total=by_stage.total(),
+        by_stage=_counts([s for s in Stage if s is not Stage.draft], by_stage),
+        by_sector=_counts(list(Sector), members("sector", Sector)),
+        by_ip_right=_counts(list(IPRight), members("ip_right", IPRight)),
+        by_dispute_type=_counts(list(DisputeType), members("dispute", DisputeType)),
+        by_outcome=_counts(list(Outcome), members("outcome", Outcome)),
+        median_days=[_stage_median(stage, counts.stays.get(stage.name, {})) for stage in OPEN_STAGES],
+        damages_claimed=counts.amounts("claimed"),
+        damages_awarded=counts.amounts("awarded"),
+        damages_recovered=counts.amounts("recovered"),
+        repeat_infringers=_repeat_infringers(sa.select(Case.id).where(scope)),
+        open_cases_total=open_cases_total,
+        overdue_open_cases=counts.overdue["chased"],
+        overdue_deadlines=counts.overdue["late"],
+        **_cases_to_chase(scope, today),
+        new_per_month=[_month_count(month, counts.per_month.get(month.replace(day=1), 0), get_locale())
+                       for month in _month_starts(start, end)],
     )
 
 
-def _median_days(scope) -> list[StageDuration]:
-    """Median days per open stage, over the cases of ``scope`` that have finished a stay there. A case's days in a
-    stage are the sum of its finished stays, which the database adds to the case as each stage change is written
-    (migration 0033): one read of the period's cases, whatever their histories. The median of an even number of
-    cases is the mean of the two middle ones (``statistics.median``)."""
-    columns = [getattr(Case, f"{stage.name}_seconds") for stage in OPEN_STAGES]
-    if db.session.get_bind().dialect.name == "postgresql":  # the database takes the medians: no row comes back
-        row = db.session.execute(sa.select(*(
-            f(column) for column in columns
-            for f in (lambda c: sa.func.percentile_cont(0.5).within_group(c), sa.func.count))).where(scope)).one()
-        medians = [(row[2 * i] / 86400 if row[2 * i] is not None else None, row[2 * i + 1])
-                   for i in range(len(columns))]
-    else:
-        per_stage = [[] for _ in OPEN_STAGES]
-        for row in db.session.execute(sa.select(*columns).where(scope, sa.or_(*(c.is_not(None) for c in columns)))):
-            for values, seconds in zip(per_stage, row, strict=True):
-                if seconds is not None:
-                    values.append(seconds / 86400)
-        medians = [(statistics.median(days) if days else None, len(days)) for days in per_stage]
-    return [StageDuration(key=stage.name, label=stage.title,
-                          median_days=Decimal(days).quantize(Decimal("0.1")) if days is not None else None,
-                          cases=counted)
-            for stage, (days, counted) in zip(OPEN_STAGES, medians, strict=True)]
+SUMMARY_KINDS = ("cases", "sector", "ip_right", "dispute", "outcome", "claimed", "stay", "chased", "late", "awarded",
+                 "recovered")
 
 
-def _open_cases_and_overdue_deadlines(scope, today: date) -> dict:
-    """The open cases to chase and the most overdue deadlines, with their totals, in one query.
+@dataclass
+class _PeriodCounts:
+    totals: dict  # (kind, key) -> (n, amount)
+    per_month: dict  # the first of a month -> cases submitted in it
+    stays: dict  # stage name -> {bucket: cases}
+    overdue: Counter  # "chased" (open cases) and "late" (deadlines) with a deadline due before today
 
-    Cases to chase: those with an overdue deadline (most overdue first), then the oldest; at most 50.
-    Every open case of the scope is joined to its overdue deadlines (through the index on
-    (case_id, is_done, due_on)); windows rank each case's deadlines, the deadlines of all cases and
-    the cases, and count them, so only the rows shown come back: 50 cases and 5 deadlines at most.
-    (Submitted cases are never drafts, so the open cases are the scope's cases that are not closed.)
-    """
-    rows = sa.select(
-        Case.id.label("case_id"), Case.submitted_at, Deadline.id.label("deadline_id"), Deadline.due_on,
-        # 1 on each case's most overdue deadline, or on its one row when nothing is overdue
-        sa.func.row_number().over(partition_by=Case.id, order_by=(Deadline.due_on, Deadline.id)).label("rank"),
-        sa.func.row_number().over(order_by=(Deadline.due_on.nulls_last(), Deadline.id)).label("deadline_order"),
-        sa.func.count(Deadline.id).over().label("overdue_deadlines"),
-    ).outerjoin(
-        Deadline, sa.and_(Deadline.case_id == Case.id, ~Deadline.is_done, Deadline.due_on < today),
-    ).where(scope, Case.stage.in_(OPEN_STAGES)).subquery()
-    kept = sa.select(
-        rows,
-        sa.func.row_number().over(partition_by=rows.c.rank, order_by=(
-            sa.case((rows.c.due_on.is_(None), 1), else_=0), rows.c.due_on, rows.c.submitted_at, rows.c.case_id,
-        )).label("case_order"),
-        sa.func.count().over(partition_by=rows.c.rank).label("open_cases"),
-        sa.func.count(rows.c.due_on).over(partition_by=rows.c.rank).label("overdue_open_cases"),
-    ).where(sa.or_(rows.c.rank == 1, rows.c.deadline_order <= MOST_OVERDUE_SHOWN)).subquery()
-    is_chased = (kept.c.rank == 1) & (kept.c.case_order <= OPEN_CASES_SHOWN)
-    is_most_overdue = kept.c.deadline_id.is_not(None) & (kept.c.deadline_order <= MOST_OVERDUE_SHOWN)
-    open_cases, most_overdue = [], []
-    totals = {"open_cases_total": 0, "overdue_open_cases": 0, "overdue_deadlines": 0}
-    # what the rows show is read for those rows only
-    for row in db.session.execute(
-            sa.select(kept, is_chased.label("is_chased"), is_most_overdue.label("is_most_overdue"),
-                      Case.reference, Case.title, Case.stage, Company.name_ko, Company.name_en, Deadline.what,
-                      Deadline.what_ko)
-            .join(Case, Case.id == kept.c.case_id).join(Company, Company.id == Case.company_id)
-            .outerjoin(Deadline, Deadline.id == kept.c.deadline_id)
-            .where(is_chased | is_most_overdue)
-            .order_by(kept.c.rank, kept.c.case_order)):
-        totals["overdue_deadlines"] = row.overdue_deadlines
-        if row.rank == 1:
-            totals.update(open_cases_total=row.open_cases, overdue_open_cases=row.overdue_open_cases)
-        if row.is_chased:
-            open_cases.append(OpenCase(
-                case_id=row.case_id, reference=row.reference, title=row.title,
-                company=_localized(row.name_ko, row.name_en), stage=row.stage.name, stage_label=row.stage.title,
-                submitted_on=row.submitted_at.date(), days_open=(today - row.submitted_at.date()).days,
-                overdue_what=deadline_title(row.what, row.what_ko), overdue_due_on=row.due_on))
-        if row.is_most_overdue:
-            most_overdue.append((row.deadline_order, OverdueDeadline(
-                case_id=row.case_id, reference=row.reference, what=deadline_title(row.what, row.what_ko),
-                due_on=row.due_on,
-                days_overdue=(today - row.due_on).days)))
-    return {"open_cases": open_cases, "most_overdue": [d for _order, d in sorted(most_overdue)], **totals}
+    def amounts(self, kind: str) -> list[Amount]:
+        return _amounts((key, amount) for (kind_, key), (_n, amount) in self.totals.items()
+                        if kind_ == kind and amount is not None)
 
 
-def _litigation_damages(in_scope) -> dict[str, list[Amount]]:
-    awarded, recovered = {}, {}
-    for currency, awarded_sum, recovered_sum in db.session.execute(
-            sa.select(Litigation.damages_currency, sa.func.sum(Litigation.damages_awarded),
-                      sa.func.sum(Litigation.damages_recovered))
-            .where(Litigation.case_id.in_(in_scope), Litigation.damages_currency.is_not(None))
-            .group_by(Litigation.damages_currency)):
-        if awarded_sum is not None:
-            awarded[currency] = awarded_sum
-        if recovered_sum is not None:
-            recovered[currency] = recovered_sum
-    return {"damages_awarded": _amounts(awarded.items()), "damages_recovered": _amounts(recovered.items())}
+def _period_counts(country_code: str, start: date, end: date, today: date) -> _PeriodCounts:
+    """The summary's counts, sums and stays of the cases of ``country_code`` submitted in [start, end], in one query:
+    the tallies of the months that lie wholly in the period (or end it, when it runs to today), and the same counts
+    taken from the cases of the days before and after them (``tallies.counted_selects``: the definition the
+    tallies are checked against)."""
+    first = start if start.day == 1 else _add_months(start.replace(day=1), 1)  # the first whole month
+    after = _add_months(end.replace(day=1), 1)  # the month after the last whole one
+    # a period ending today (or later) holds the rest of its last month: nothing is submitted after today
+    if end + timedelta(days=1) != after and end < utcnow().date():
+        after = end.replace(day=1)
+    parts = []
+    if first < after:
+        parts.append(sa.select(*KEY, Tally.n, Tally.amount).where(
+            Tally.kind.in_(SUMMARY_KINDS), Tally.country_code == country_code, Tally.day >= first, Tally.day < after))
+        edges = [(start, first), (after, end + timedelta(days=1))]
+    else:  # no whole month: every day from the cases
+        edges = [(start, end + timedelta(days=1))]
+    edges = [(since, until) for since, until in edges if since < until]
+    if edges:  # the cases of those days, read once (a CTE read by every kind)
+        days = sa.select(*(getattr(Case, name) for name in COUNTED_COLUMNS)).where(
+            Case.country_code == country_code, sa.or_(*(
+                sa.and_(Case.submitted_at >= _midnight(since), Case.submitted_at < _midnight(until))
+                for since, until in edges))).cte("days_cases")
+        parts.extend(counted_selects(kinds=SUMMARY_KINDS, cases=sa.orm.aliased(Case, days)))
+    rows = sa.union_all(*parts).subquery()
+    c = rows.c
+    month = sa.case((c.kind == "cases", c.day))  # only the cases are counted per month
+    overdue = sa.case((c.kind.in_(("chased", "late")), c.due_on < today))
+    totals, per_month, stays, late = {}, Counter(), defaultdict(dict), Counter()
+    for kind, key, bucket, day, is_overdue, n, amount in db.session.execute(
+            sa.select(c.kind, c.key, c.bucket, month, overdue, sa.func.sum(c.n), sa.func.sum(c.amount))
+            .group_by(c.kind, c.key, c.bucket, month, overdue).having(sa.func.sum(c.n) != 0)):
+        if kind == "stay":
+            stays[key][bucket] = n
+        elif kind in ("chased", "late"):
+            late[kind] += n if is_overdue else 0
+        else:
+            if kind == "cases":
+                per_month[day] += n
+            total, money = totals.get((kind, key), (0, None))
+            if amount is not None:
+                money = (money or 0) + Decimal(amount)
+            totals[kind, key] = total + n, money
+    return _PeriodCounts(totals=totals, per_month=per_month, stays=stays, overdue=late)
+
+
+def _stage_median(stage: Stage, histogram: dict[int, int]) -> StageDuration:
+    """The median of the cases' days in ``stage``, from how many cases spent how long there: each case's days to the
+    tenth, rounded down (to the day from ten days on, as the tallies keep them); the median of an even number of
+    cases is the mean of the middle two, rounded half up to the tenth."""
+    cases = sum(histogram.values())
+    median = None
+    if cases:
+        ranks = {(cases - 1) // 2, cases // 2}  # of the middle case, or of the middle two
+        middle, seen = [], 0
+        for bucket, n in sorted(histogram.items()):
+            middle += [bucket for rank in ranks if seen <= rank < seen + n]
+            seen += n
+        median = (Decimal(sum(middle)) / len(middle) / 10).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return StageDuration(key=stage.name, label=stage.title, median_days=median, cases=cases)
+
+
+def _cases_to_chase(scope, today: date) -> dict:
+    """The open cases to chase: those with an overdue deadline (the most overdue first), then the oldest, at most 50;
+    and the five most overdue deadlines. Each case keeps its earliest due date (``Case.next_due_on``), so the
+    overdue ones come in that order from an index; the oldest come from the index of submission dates."""
+    is_open = Case.stage.in_(OPEN_STAGES)
+    listed = (sa.select(Case.id, Case.reference, Case.title, Case.stage, Case.submitted_at, Case.next_due_on,
+                        Company.name_ko, Company.name_en).join(Company, Company.id == Case.company_id))
+    overdue = db.session.execute(listed.where(scope, is_open, Case.next_due_on < today)
+                                 .order_by(Case.next_due_on, Case.submitted_at, Case.id).limit(OPEN_CASES_SHOWN)).all()
+    oldest = []
+    if len(overdue) < OPEN_CASES_SHOWN:
+        oldest = db.session.execute(
+            listed.where(scope, is_open, sa.or_(Case.next_due_on.is_(None), Case.next_due_on >= today))
+            .order_by(Case.submitted_at, Case.id).limit(OPEN_CASES_SHOWN - len(overdue))).all()
+    deadlines = []
+    if overdue:
+        # the five most overdue deadlines belong to the cases due first: those listed, unless more than fifty are
+        # due first on the same day as the fifth; then every case due that day
+        ids = {row.id for row in overdue}
+        fifth = overdue[min(len(overdue), MOST_OVERDUE_SHOWN) - 1].next_due_on
+        if len(overdue) == OPEN_CASES_SHOWN and overdue[-1].next_due_on == fifth:
+            ids.update(db.session.scalars(sa.select(Case.id).where(scope, is_open, Case.next_due_on == fifth)))
+        deadlines = db.session.execute(
+            sa.select(Deadline.case_id, Deadline.what, Deadline.what_ko, Deadline.due_on, Case.reference)
+            .join(Case, Case.id == Deadline.case_id)
+            .where(Deadline.case_id.in_(ids), ~Deadline.is_done, Deadline.due_on < today)
+            .order_by(Deadline.due_on, Deadline.id)).all()
+    first_due = {}
+    for deadline in deadlines:
+        first_due.setdefault(deadline.case_id, deadline)
+    open_cases = []
+    for row in (*overdue, *oldest):
+        due = first_due.get(row.id) if row.next_due_on is not None and row.next_due_on < today else None
+        open_cases.append(OpenCase(
+            case_id=row.id, reference=row.reference, title=row.title,
+            company=_localized(row.name_ko, row.name_en), stage=row.stage.name, stage_label=row.stage.title,
+            submitted_on=row.submitted_at.date(), days_open=(today - row.submitted_at.date()).days,
+            overdue_what=deadline_title(due.what, due.what_ko) if due else None,
+            overdue_due_on=due.due_on if due else None))
+    most_overdue = [OverdueDeadline(case_id=d.case_id, reference=d.reference, what=deadline_title(d.what, d.what_ko),
+                                    due_on=d.due_on, days_overdue=(today - d.due_on).days)
+                    for d in deadlines[:MOST_OVERDUE_SHOWN]]
+    return {"open_cases": open_cases, "most_overdue": most_overdue}
 
 
 def _repeat_infringers(in_scope) -> list[RepeatInfringer]:
@@ -567,17 +592,6 @@ def _amounts(rows) -> list[Amount]:
     """Totals per currency, by currency code; SQLite sums in floating point, so round to cents."""
     return [Amount(currency=currency, amount=Decimal(total).quantize(CENT))
             for currency, total in sorted(rows, key=lambda row: row[0])]
-
-
-def _new_per_month(scope, starts: list[date], end: date) -> list[MonthCount]:
-    """Cases submitted per month; ``scope`` must keep ``submitted_at`` within [starts[0], end)."""
-    last = sa.literal_column(str(len(starts) - 1))
-    whens = [(Case.submitted_at < _midnight(b), sa.literal_column(str(i))) for i, b in enumerate(starts[1:])]
-    bucket = (sa.case(*whens, else_=last) if whens else last).label("bucket")
-    inner = sa.select(bucket).where(scope, Case.submitted_at < _midnight(end)).subquery()
-    counts = dict(db.session.execute(sa.select(inner.c.bucket, sa.func.count()).group_by(inner.c.bucket)).all())
-    locale = get_locale()
-    return [_month_count(month, counts.get(i, 0), locale) for i, month in enumerate(starts)]
 
 
 def _month_count(month: date, count: int, locale) -> MonthCount:

@@ -6,17 +6,24 @@ A tally is the sum of ``Tally.n`` over its rows. Readers pass the viewer's claus
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
+from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import OPEN_STAGES, Case, Stage, StageChange
-from ipdesk.core.db import MonthStart, utcnow
+from ipdesk.core.db import MonthStart, StayBucket, utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.reports.models import Tally
 
 REFUSALS = ("return", "reject")
-KEY = (Tally.kind, Tally.country_code, Tally.hub_id, Tally.key, Tally.reason_id, Tally.day)
+KEY = (Tally.kind, Tally.country_code, Tally.hub_id, Tally.key, Tally.reason_id, Tally.bucket, Tally.due_on, Tally.day)
+# the kinds counted by the case's month of submission (``day``), which the country summary reads
+BY_SUBMISSION = ("cases", "sector", "ip_right", "dispute", "outcome", "claimed", "stay", "chased", "late", "awarded",
+                 "recovered")
+NAMES = (*(c.key for c in KEY), "n", "amount")  # a row of the tallies, as ``counted`` gives it too
+DUE_ON = ("chased", "late")  # kinds whose due dates long past fold together, as the ``due`` kind's days
 
 
 def tally(kind: str, *columns, where=()) -> sa.Select:
@@ -43,19 +50,21 @@ def compact(today: date | None = None) -> tuple[int, int]:
     either folded or left as it is, never lost; SQLite has one writer at a time."""
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Tally))
     past = _long_past(today)
-    day = sa.case((sa.and_(Tally.kind == "due", Tally.day < past), sa.literal(past - timedelta(days=1))),
-                  else_=Tally.day)
+    folded_day = sa.literal(past - timedelta(days=1))
+    day = sa.case((sa.and_(Tally.kind == "due", Tally.day < past), folded_day), else_=Tally.day)
+    due_on = sa.case((sa.and_(Tally.kind.in_(DUE_ON), Tally.due_on < past), folded_day), else_=Tally.due_on)
+    columns = [*KEY[:-2], due_on.label("due_on"), day.label("day")]
     if db.session.get_bind().dialect.name == "postgresql":
-        gone = sa.delete(Tally).returning(*KEY[:-1], day.label("day"), Tally.n).cte("gone")
-        folded = sa.select(*(gone.c[c.key] for c in KEY), sa.func.sum(gone.c.n)) \
+        gone = sa.delete(Tally).returning(*columns, Tally.n, Tally.amount).cte("gone")
+        folded = sa.select(*(gone.c[c.key] for c in KEY), sa.func.sum(gone.c.n), sa.func.sum(gone.c.amount)) \
             .group_by(*(gone.c[c.key] for c in KEY)).having(sa.func.sum(gone.c.n) != 0)
-        db.session.execute(sa.insert(Tally).from_select([*(c.key for c in KEY), "n"], folded))
+        db.session.execute(sa.insert(Tally).from_select(NAMES, folded))
     else:
         last = db.session.scalar(sa.select(sa.func.max(Tally.id)))
         if last is not None:
-            folded = sa.select(*KEY[:-1], day, sa.func.sum(Tally.n)).where(Tally.id <= last) \
-                .group_by(*KEY[:-1], day).having(sa.func.sum(Tally.n) != 0)
-            db.session.execute(sa.insert(Tally).from_select([*(c.key for c in KEY), "n"], folded))
+            folded = sa.select(*columns, sa.func.sum(Tally.n), sa.func.sum(Tally.amount)).where(Tally.id <= last) \
+                .group_by(*columns).having(sa.func.sum(Tally.n) != 0)
+            db.session.execute(sa.insert(Tally).from_select(NAMES, folded))
             db.session.execute(sa.delete(Tally).where(Tally.id <= last))
     after = db.session.scalar(sa.select(sa.func.count()).select_from(Tally))
     db.session.commit()
@@ -68,63 +77,114 @@ class Drift:
     key: tuple
     tallied: int
     counted: int
+    tallied_amount: Decimal | None = None
+    counted_amount: Decimal | None = None
 
 
-def _counted() -> sa.Select:
-    """What the tallies should hold, counted from the cases, deadlines and stage changes themselves."""
-    submitted, closed, refused = MonthStart(Case.submitted_at), MonthStart(Case.closed_at), \
-        MonthStart(StageChange.created_at)
-    n = sa.func.count()
+def counted(*, where=(), kinds=None) -> sa.CompoundSelect:
+    """What the tallies should hold, counted from the cases, deadlines, stage changes and lawsuits themselves: one
+    row per key (``NAMES``). ``where``: conditions on the cases counted; ``kinds``: only these kinds. The country
+    summary counts the days of a period that do not fill a month this way (``counted_selects``, to put beside
+    the tallies' rows in one UNION ALL)."""
+    return sa.union_all(*counted_selects(where=where, kinds=kinds))
+
+
+# the columns of a case that its tallies count by
+COUNTED_COLUMNS = ("id", "country_code", "hub_id", "stage", "outcome", "sector", "ip_right", "dispute_type",
+                   "damages_amount", "damages_currency", "submitted_at", "closed_at", "next_due_on",
+                   *(f"{stage.name}_seconds" for stage in OPEN_STAGES))
+
+
+def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
+    """``counted``'s SELECTs, one per kind (and per stage of the stays). ``cases``: where to read the cases from
+    (an alias of ``Case`` over a CTE of some of them, with ``COUNTED_COLUMNS``), instead of the table."""
+    case = cases if cases is not None else Case
+    submitted = MonthStart(case.submitted_at)
+    no_int, no_day = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.Date)
+    no_amount = sa.cast(sa.null(), sa.Numeric(20, 2))
+    is_open = case.stage.in_(OPEN_STAGES)
 
     def text(column):  # an enum's name, as the tallies keep it
         return sa.type_coerce(column, sa.String)
 
-    no_reason = sa.cast(sa.null(), sa.Integer)
+    def rows(kind, key, *conditions, reason=no_int, bucket=no_int, due_on=no_day, day=submitted,
+             amount=no_amount, joins=()):
+        place = [case.country_code, case.hub_id]
+        constants = (key, no_int, no_day) if isinstance(key, sa.sql.elements.BindParameter) else (no_int, no_day)
+        grouped = [c for c in (*place, key, reason, bucket, due_on, day)
+                   if c is not None and not any(c is constant for constant in constants)]
+        values = (sa.literal(kind), *place, key if key is not None else sa.cast(sa.null(), sa.String), reason, bucket,
+                  due_on, day, sa.func.count(), amount)
+        select = sa.select(*(value.label(name) for value, name in zip(values, NAMES, strict=True)))
+        for model, on in joins:
+            select = select.join_from(model, case, on)
+        return select.where(*conditions, *where).group_by(*grouped)
 
-    return sa.union_all(
-        sa.select(sa.literal("cases"), Case.country_code, Case.hub_id, text(Case.stage), no_reason, submitted, n)
-        .where(Case.submitted_at.is_not(None)).group_by(Case.country_code, Case.hub_id, Case.stage, submitted),
-        sa.select(sa.literal("closed"), Case.country_code, Case.hub_id, text(Case.outcome), no_reason, closed, n)
-        .where(Case.stage == Stage.closed, Case.closed_at.is_not(None))
-        .group_by(Case.country_code, Case.hub_id, Case.outcome, closed),
-        sa.select(sa.literal("due"), Case.country_code, Case.hub_id, sa.null(), no_reason, Deadline.due_on, n)
-        .join(Case, Case.id == Deadline.case_id).where(~Deadline.is_done, Case.stage.in_(OPEN_STAGES))
-        .group_by(Case.country_code, Case.hub_id, Deadline.due_on),
-        sa.select(sa.literal("refusals"), Case.country_code, Case.hub_id, StageChange.transition,
-                  StageChange.reason_id, refused, n)
-        .join(Case, Case.id == StageChange.case_id).where(StageChange.transition.in_(REFUSALS))
-        .group_by(Case.country_code, Case.hub_id, StageChange.transition, StageChange.reason_id, refused),
-    )
+    submitted_only = case.submitted_at.is_not(None)
+    parts = {
+        "cases": lambda: rows("cases", text(case.stage), submitted_only),
+        "closed": lambda: rows("closed", text(case.outcome), case.stage == Stage.closed, case.closed_at.is_not(None),
+                               day=MonthStart(case.closed_at)),
+        "due": lambda: rows("due", None, ~Deadline.is_done, is_open, day=Deadline.due_on,
+                            joins=[(Deadline, case.id == Deadline.case_id)]),
+        "refusals": lambda: rows("refusals", StageChange.transition, StageChange.transition.in_(REFUSALS),
+                                 reason=StageChange.reason_id, day=MonthStart(StageChange.created_at),
+                                 joins=[(StageChange, case.id == StageChange.case_id)]),
+        "sector": lambda: rows("sector", text(case.sector), submitted_only),
+        "ip_right": lambda: rows("ip_right", text(case.ip_right), submitted_only),
+        "dispute": lambda: rows("dispute", text(case.dispute_type), submitted_only),
+        "outcome": lambda: rows("outcome", text(case.outcome), submitted_only, case.outcome.is_not(None)),
+        "claimed": lambda: rows("claimed", case.damages_currency, submitted_only, case.damages_amount.is_not(None),
+                                amount=sa.func.sum(case.damages_amount)),
+        "chased": lambda: rows("chased", None, submitted_only, is_open, case.next_due_on.is_not(None),
+                               due_on=case.next_due_on),
+        "late": lambda: rows("late", None, submitted_only, is_open, ~Deadline.is_done, due_on=Deadline.due_on,
+                             joins=[(Deadline, case.id == Deadline.case_id)]),
+        **{kind: (lambda kind=kind: rows(
+            kind, Litigation.damages_currency, submitted_only, getattr(Litigation, f"damages_{kind}").is_not(None),
+            amount=sa.func.sum(getattr(Litigation, f"damages_{kind}")),
+            joins=[(Litigation, case.id == Litigation.case_id)])) for kind in ("awarded", "recovered")},
+    }
+    selects = [make() for kind, make in parts.items() if kinds is None or kind in kinds]
+    for stage in OPEN_STAGES:
+        if kinds is None or "stay" in kinds:
+            seconds = getattr(case, f"{stage.name}_seconds")
+            selects.append(rows("stay", sa.literal(stage.name), submitted_only, seconds.is_not(None),
+                                bucket=StayBucket(seconds)))
+    return selects
 
 
 def drift(today: date | None = None) -> list[Drift]:
     """Where the tallies and the rows they count disagree (nothing, unless a trigger is missing or rows were
-    written with triggers off). ``due`` is compared by what is read of it: the days from two days ago on, and
+    written with triggers off). Due dates are compared by what is read of them: the days from two days ago on, and
     the sum of the days before."""
     past = _long_past(today)
 
     def key(row) -> tuple:
-        kind, country, hub_id, what, reason_id, day = row
+        kind, country, hub_id, what, reason_id, bucket, due_on, day = row
         if kind == "due" and day < past:
             day = None
-        return kind, country, hub_id, what, reason_id, day
+        if kind in DUE_ON and due_on < past:
+            due_on = None
+        return kind, country, hub_id, what, reason_id, bucket, due_on, day
 
-    tallied, counted = {}, {}
-    for row in db.session.execute(sa.select(*KEY, Tally.n)):
-        k = key(row[:-1])
-        tallied[k] = tallied.get(k, 0) + row[-1]
-    for row in db.session.execute(_counted()):
-        k = key(row[:-1])
-        counted[k] = counted.get(k, 0) + row[-1]
-    return sorted((Drift(kind=k[0], key=k[1:], tallied=tallied.get(k, 0), counted=counted.get(k, 0))
-                   for k in tallied.keys() | counted.keys() if tallied.get(k, 0) != counted.get(k, 0)),
+    tallied, found = {}, {}
+    for source, totals in ((sa.select(*KEY, Tally.n, Tally.amount), tallied), (counted(), found)):
+        for row in db.session.execute(source):
+            k = key(row[:-2])
+            n, amount = totals.get(k, (0, Decimal(0)))
+            totals[k] = n + row[-2], amount + Decimal(row[-1] or 0).quantize(Decimal("0.01"))
+    nothing = (0, Decimal(0))
+    return sorted((Drift(kind=k[0], key=k[1:], tallied=tallied.get(k, nothing)[0], counted=found.get(k, nothing)[0],
+                         tallied_amount=tallied.get(k, nothing)[1], counted_amount=found.get(k, nothing)[1])
+                   for k in tallied.keys() | found.keys() if tallied.get(k, nothing) != found.get(k, nothing)),
                   key=lambda d: (d.kind, repr(d.key)))
 
 
 def rebuild() -> int:
     """Replace every tally by the counts of the rows themselves, in one transaction; commits. Returns the rows."""
     db.session.execute(sa.delete(Tally))
-    db.session.execute(sa.insert(Tally).from_select([*(c.key for c in KEY), "n"], _counted()))
+    db.session.execute(sa.insert(Tally).from_select(NAMES, counted()))
     rows = db.session.scalar(sa.select(sa.func.count()).select_from(Tally))
     db.session.commit()
     return rows

@@ -53,7 +53,8 @@ class Builder:
 
     def bulk(self, template, n: int, prefix: str, **overrides):
         """n copies of ``template`` (a case), spread by ``overrides`` values that may be callables of i."""
-        columns = {c.key: getattr(template, c.key) for c in Case.__table__.columns if c.key not in ("id", "reference")}
+        columns = {c.key: getattr(template, c.key) for c in Case.__table__.columns
+                   if c.key not in ("id", "reference", "next_due_on")}  # the copies have no deadlines
         db.session.execute(sa.insert(Case), [
             {**columns, "reference": f"{prefix}-{i:05d}",
              **{k: v(i) if callable(v) else v for k, v in overrides.items()}}

@@ -9,6 +9,8 @@ from ipdesk.cases.models import DisputeType, IPRight, Outcome, Stage
 from ipdesk.companies.models import Sector
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
+from ipdesk.reports import tallies
+from ipdesk.reports.models import Tally
 from ipdesk.reports.stats import Amount, country_summary, exporter_overview, network_overview
 from tests.reports.conftest import at
 
@@ -86,6 +88,54 @@ def test_counts_by_category_cover_only_the_period(china):
     assert country_summary("CN", date(2026, 7, 1), date(2026, 7, 1), today=TODAY).total == 1
 
 
+@pytest.mark.parametrize(("start", "end", "cases"), [
+    (date(2026, 1, 11), date(2026, 6, 30), 3),  # a month cut at the start: the case of 10 January is left out
+    (date(2026, 2, 15), date(2026, 3, 1), 2),  # two cut months and no whole one
+    (date(2025, 12, 31), date(2026, 7, 1), 6),  # whole months with a day on either side
+])
+def test_a_period_cut_inside_months_counts_those_days_from_the_cases(china, start, end, cases):
+    """Whole months come from the tallies, the days around them from the cases: the same summary either way, and
+    the same after the tallies are folded."""
+    summary = country_summary("CN", start, end, today=TODAY)
+    assert summary.total == cases
+    ours = [c for c in china if start <= c.submitted_at.date() <= end]
+    assert counts(summary.by_stage) == {s.name: sum(c.stage is s for c in ours) for s in Stage if s is not Stage.draft}
+    claimed = {}
+    for case in ours:
+        if case.damages_amount is not None:
+            claimed[case.damages_currency] = claimed.get(case.damages_currency, 0) + case.damages_amount
+    assert {a.currency: a.amount for a in summary.damages_claimed} == claimed
+    assert sum(m.count for m in summary.new_per_month) == cases
+    tallies.compact(TODAY)
+    assert country_summary("CN", start, end, today=TODAY) == summary
+
+
+def test_whole_months_are_read_from_the_tallies_not_from_every_case(china):
+    """The first half of 2026 is six whole months: the summary's counts come from their tallies (none left: nothing
+    counted), and come back when the tallies are counted again from the rows."""
+    whole = country_summary("CN", START, END, today=TODAY)
+    assert whole.overdue_deadlines == 3 and whole.overdue_open_cases == 2
+    db.session.execute(sa.delete(Tally))
+    db.session.commit()
+    emptied = country_summary("CN", START, END, today=TODAY)
+    assert (emptied.total, emptied.overdue_deadlines, emptied.damages_claimed) == (0, 0, [])
+    assert [r.reference for r in emptied.open_cases] == [r.reference for r in whole.open_cases]  # found by index
+    tallies.rebuild()
+    assert country_summary("CN", START, END, today=TODAY) == whole
+
+
+def test_a_period_running_to_today_reads_its_last_month_from_the_tallies(app, build, count_queries):
+    """Nothing is submitted after today, so this year so far is whole months, the current one included: a case
+    sent in this morning is counted without reading the cases."""
+    today = date.today()
+    build.case("intake", submitted_at=at(today.year, today.month, today.day))
+    build.case("evidence", submitted_at=at(today.year, 1, 1))
+    with count_queries() as queries:
+        summary = country_summary("CN", today.replace(month=1, day=1), today, today=today)
+    assert summary.total == 2 and summary.new_per_month[-1].count == (2 if today.month == 1 else 1)
+    assert "FROM cases" not in queries.statements[0]  # the counts: the tallies alone
+
+
 def test_median_days_per_stage(china):
     medians = {d.key: (d.median_days, d.cases) for d in country_summary("CN", START, END, today=TODAY).median_days}
     assert medians == {
@@ -97,25 +147,23 @@ def test_median_days_per_stage(china):
     }
 
 
-@pytest.mark.parametrize("seconds", [
-    [12_960],  # 0.15 days: the float is just under 0.15, so it shows 0.1, as statistics.median's did
-    [3_600, 7_200, 10_800, 14_400],  # even: the mean of the two middle stays
-    [172_800, 900_000.5, 100, 216_000],  # 2 and 2.5 days in the middle: 2.25, half to even, 2.2
-    [0.001, 1_000_000.25, 185_760, 900, 185_760.125],  # odd, milliseconds; 2.15 days shows 2.1
+@pytest.mark.parametrize(("seconds", "median"), [
+    ([12_960], "0.1"),  # 0.15 days: counted as 0.1
+    ([3_600, 7_200, 10_800, 14_400], "0.1"),  # 0.0, 0.0, 0.1 and 0.1: the mean of the middle two, 0.05, half up
+    ([172_800, 900_000.5, 100, 216_000], "2.3"),  # 2.0 and 2.5 in the middle; 10.4 days counts as 10
+    ([0.001, 1_000_000.25, 185_760, 900, 185_760.125], "2.1"),  # odd: 2.15 days counted as 2.1
+    ([864_000 * 3 + 43_200, 1_900_000, 2_000_000], "23.0"),  # from ten days on, whole days: 21.99 -> 21, 23.1 -> 23
 ])
-def test_medians_in_the_database_are_pythons_medians(app, build, seconds):
-    """The database picks the middle stays; the result is what ``statistics.median`` gives on the same stays
-    (timestamps to the millisecond, as SQLite's julianday counts them)."""
-    import statistics
-
+def test_medians_take_each_stay_to_the_tenth_of_a_day(app, build, seconds, median):
+    """Each case's days in a stage count to the tenth, rounded down (to the day from ten days on), as the tallies
+    keep them whatever the number of cases; the median of an even number of cases is the mean of the middle two,
+    rounded half up."""
     for i, length in enumerate(seconds):
         case = build.case("evidence", submitted_at=at(2026, 3, 1) + timedelta(hours=i))
         entered = at(2026, 3, 2) + timedelta(hours=i, microseconds=123_000)
         build.history(case, ("draft", "intake", entered), ("intake", "evidence", entered + timedelta(seconds=length)))
-    expected = Decimal(statistics.median(timedelta(seconds=s).total_seconds() / 86400 for s in seconds))
     intake = country_summary("CN", START, END, today=TODAY).median_days[0]
-    assert (intake.key, intake.cases) == ("intake", len(seconds))
-    assert intake.median_days == expected.quantize(Decimal("0.1"))
+    assert (intake.key, intake.cases, intake.median_days) == ("intake", len(seconds), Decimal(median))
 
 
 def test_a_case_back_in_a_stage_counts_once_with_all_its_days_there(app, build, factories):
@@ -273,4 +321,5 @@ def test_stats_run_a_fixed_number_of_queries(china, factories, count_queries):
         country_summary("CN", START, END, today=TODAY)
     with count_queries() as network:
         network_overview(manager, today=TODAY)
-    assert (summary.count, network.count) == (6, 6), "\n".join(summary.statements + network.statements)
+    # the summary: its counts, the repeat infringers, the overdue cases, the oldest, their overdue deadlines
+    assert (summary.count, network.count) == (5, 6), "\n".join(summary.statements + network.statements)

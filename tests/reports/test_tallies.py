@@ -164,4 +164,48 @@ def test_the_reminders_command_folds_the_tallies_too(app, build):
     for _ in range(3):
         build.case("intake", country="CN")
     result = app.test_cli_runner().invoke(args=["notify", "due"])
-    assert "Tallies folded: 3 rows to 1." in result.output, result.output
+    # each case counted by stage, sector, IP right and dispute type
+    assert "Tallies folded: 12 rows to 4." in result.output, result.output
+
+
+def test_the_country_summary_follows_deadlines_lawsuits_and_moves(app, factories, build):
+    """What the summary reads from the tallies changes with each write: a deadline done, a lawsuit's damages
+    changed or deleted, a case moved to China's other hub or to another month of submission."""
+    from decimal import Decimal
+
+    from ipdesk.actions.models import Litigation
+    from ipdesk.reports.stats import country_summary
+
+    today = date.today()
+    start, end = today.replace(month=1, day=1), today
+    case = build.case("action", country="CN", submitted_at=utcnow())
+    build.deadline(case, "First", today - timedelta(days=5))
+    build.deadline(case, "Second", today - timedelta(days=1))
+    build.suit(case, "USD", awarded=Decimal(1000), recovered=Decimal(100))
+
+    def summary():
+        with current_app.test_request_context():
+            return country_summary("CN", start, end, today=today)
+
+    first = summary()
+    assert (first.overdue_open_cases, first.overdue_deadlines) == (1, 2)
+    assert first.open_cases[0].overdue_what == "First" and first.damages_awarded[0].amount == Decimal(1000)
+    assert db.session.scalar(sa.select(Case.next_due_on).where(Case.id == case.id)) == today - timedelta(days=5)
+
+    deadline = db.session.scalar(sa.select(Deadline).where(Deadline.what == "First"))
+    deadline.is_done, deadline.done_at, deadline.ending = True, utcnow(), DeadlineEnding.done
+    suit = db.session.scalar(sa.select(Litigation))
+    suit.damages_awarded = Decimal(2500)
+    transfer_case(case, _hub("cn-south"), "Guangdong seller.", factories.manager())
+    db.session.commit()
+    second = summary()
+    assert (second.overdue_open_cases, second.overdue_deadlines) == (1, 1)
+    assert second.open_cases[0].overdue_what == "Second" and second.damages_awarded[0].amount == Decimal(2500)
+    assert second.damages_recovered[0].amount == Decimal(100)
+
+    db.session.delete(suit)
+    case.submitted_at = utcnow() - timedelta(days=400)  # out of the period
+    db.session.commit()
+    third = summary()
+    assert third.total == 0 and third.damages_awarded == [] and third.overdue_deadlines == 0
+    assert tallies.drift() == []
