@@ -1,8 +1,13 @@
 """Case pages: the list and its export, intake, the case page and the actions on it."""
+import secrets
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from ipdesk.audit.services import log_event
@@ -38,7 +43,8 @@ from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.db import takes_files
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.forms import select_choices
-from ipdesk.core.i18n import country_choices, date_text, local_today
+from ipdesk.core.fragments import render_kept
+from ipdesk.core.i18n import country_choices, current_locale, date_text, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
@@ -298,6 +304,31 @@ def _case_reasons(transitions) -> list[tuple[int, str]]:
     return [(reason.id, reason.label) for reason in active_reasons(RefusalScope.case)]
 
 
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"  # in a kept fragment, where each request's token goes
+
+
+def _evidence_table(case: Case, record) -> Markup:
+    """The evidence table, rendered once per everything it shows: its rows' values (and the names of who added and
+    handled them), the viewer's language and zone, and whether they may record custody. The 50 items and files of
+    a large case took a fifth of the page's time to render."""
+    may_record_custody = can(current_user, "evidence.custody", case)
+    names = record.names
+    key = (str(current_locale()), str(get_timezone()), may_record_custody, case.id, case.country_code,
+           request.script_root, tuple(
+               (item.id, item.kind.name, item.description, item.source, item.collected_on, item.collected_by,
+                names.get(item.created_by_id), tuple(
+                    (f.id, f.original_name, f.content_type, f.size, f.width, f.height, names.get(f.uploaded_by_id),
+                     f.uploaded_at, f.sha256, tuple(
+                         (e.id, e.created_at, e.kind.name, names.get(record.custody_actor(e)), e.note)
+                         for e in record.custody_by_file.get(f.id, [])))
+                    for f in record.files_by_item.get(item.id, [])))
+               for item in record.evidence))
+    return render_kept("cases/_evidence_table.html", key, fill={CSRF_PLACEHOLDER: generate_csrf()},
+                       csrf=CSRF_PLACEHOLDER, case=case, record=record, evidence=record.evidence,
+                       files_by_item=record.files_by_item, custody=record.custody_by_file, names=names,
+                       may_record_custody=may_record_custody)
+
+
 def case_page(case: Case, status: int = 200, **forms):
     record = load_case_record(case, current_user)
     allowed_moves = transitions_for(current_user, case)
@@ -312,6 +343,7 @@ def case_page(case: Case, status: int = 200, **forms):
         "evidence": record.evidence, "names": record.names, "consultations": record.consultations, "moves": moves,
         "staff_side": record.staff_side, "files_by_item": record.files_by_item, "custody": record.custody_by_file,
         "deadlines": record.deadlines, "today": local_today(),
+        "evidence_table": _evidence_table(case, record) if record.evidence else None,
         "missing": [str(getattr(IntakeForm, name).args[0]) for name in missing_for_submission(case)]
         if case.stage in (Stage.draft, Stage.returned) else [],
         "message_form": forms.get("message_form") or MessageForm(formdata=None),
