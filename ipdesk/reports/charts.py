@@ -9,10 +9,10 @@ import math
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from ipdesk.core.i18n import number_text
 from ipdesk.core.text import display_width, fit
 
 WIDTH = 640
@@ -160,4 +160,5 @@ def _colour(j: int) -> str:
 
 
 def _number(value: Number) -> str:
-    return format_decimal(value)
+    """In the reader's language; whole numbers remembered per language (a dashboard's charts write some 470)."""
+    return number_text(value)

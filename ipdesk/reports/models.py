@@ -88,5 +88,9 @@ class Tally(db.Model):
     n: Mapped[int]
     amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(20, 2))  # ``claimed``, ``awarded``, ``recovered``
 
-    __table_args__ = (sa.Index("ix_tallies_kind_day", "kind", "day"),
-                      sa.Index("ix_tallies_country_code_day", "country_code", "day"))
+    __table_args__ = (
+        sa.Index("ix_tallies_country_code_day", "country_code", "day"),  # a country's months: its summary
+        # the dashboards read these from the index alone: open cases by stage, closings and refusals since a month
+        sa.Index("ix_tallies_kind_key_covering", "kind", "key", "country_code", "hub_id", "n"),
+        sa.Index("ix_tallies_kind_day_covering", "kind", "day", "country_code", "hub_id", "key", "reason_id", "n"),
+    )

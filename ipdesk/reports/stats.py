@@ -29,7 +29,7 @@ from ipdesk.network.models import Hub
 from ipdesk.policy import visible_cases_clause, visible_tallies_clause
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports.models import Tally
-from ipdesk.reports.tallies import COUNTED_COLUMNS, KEY, counted_selects, tally
+from ipdesk.reports.tallies import BY_SUBMISSION, COUNTED_COLUMNS, KEY, counted_selects, tally
 
 OPEN_CASES_SHOWN = 50  # the full list is the case list's CSV export
 MOST_OVERDUE_SHOWN = 5
@@ -279,10 +279,6 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
     )
 
 
-SUMMARY_KINDS = ("cases", "sector", "ip_right", "dispute", "outcome", "claimed", "stay", "chased", "late", "awarded",
-                 "recovered")
-
-
 @dataclass
 class _PeriodCounts:
     totals: dict  # (kind, key) -> (n, amount)
@@ -308,7 +304,7 @@ def _period_counts(country_code: str, start: date, end: date, today: date) -> _P
     parts = []
     if first < after:
         parts.append(sa.select(*KEY, Tally.n, Tally.amount).where(
-            Tally.kind.in_(SUMMARY_KINDS), Tally.country_code == country_code, Tally.day >= first, Tally.day < after))
+            Tally.kind.in_(BY_SUBMISSION), Tally.country_code == country_code, Tally.day >= first, Tally.day < after))
         edges = [(start, first), (after, end + timedelta(days=1))]
     else:  # no whole month: every day from the cases
         edges = [(start, end + timedelta(days=1))]
@@ -318,7 +314,7 @@ def _period_counts(country_code: str, start: date, end: date, today: date) -> _P
             Case.country_code == country_code, sa.or_(*(
                 sa.and_(Case.submitted_at >= _midnight(since), Case.submitted_at < _midnight(until))
                 for since, until in edges))).cte("days_cases")
-        parts.extend(counted_selects(kinds=SUMMARY_KINDS, cases=sa.orm.aliased(Case, days)))
+        parts.extend(counted_selects(kinds=BY_SUBMISSION, cases=sa.orm.aliased(Case, days)))
     rows = sa.union_all(*parts).subquery()
     c = rows.c
     month = sa.case((c.kind == "cases", c.day))  # only the cases are counted per month

@@ -265,6 +265,12 @@ def upgrade():
     op.add_column("tallies", sa.Column("due_on", sa.Date(), nullable=True))
     op.add_column("tallies", sa.Column("amount", sa.Numeric(20, 2), nullable=True))
     op.create_index(op.f("ix_tallies_country_code_day"), "tallies", ["country_code", "day"])
+    # the dashboards' reads from the index alone: open cases by stage (kind, key), closings and refusals since a
+    # month (kind, day); these replace 0032's index on (kind, day)
+    op.drop_index(op.f("ix_tallies_kind_day"), table_name="tallies")
+    op.create_index(op.f("ix_tallies_kind_key_covering"), "tallies", ["kind", "key", "country_code", "hub_id", "n"])
+    op.create_index(op.f("ix_tallies_kind_day_covering"), "tallies",
+                    ["kind", "day", "country_code", "hub_id", "key", "reason_id", "n"])
     if dialect == "sqlite":
         for trigger in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
@@ -331,6 +337,9 @@ def downgrade():
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("DELETE FROM tallies WHERE kind NOT IN ('cases', 'closed', 'due', 'refusals')")
     op.drop_index(op.f("ix_tallies_country_code_day"), table_name="tallies")
+    op.drop_index(op.f("ix_tallies_kind_day_covering"), table_name="tallies")
+    op.drop_index(op.f("ix_tallies_kind_key_covering"), table_name="tallies")
+    op.create_index(op.f("ix_tallies_kind_day"), "tallies", ["kind", "day"])
     for column in ("amount", "due_on", "bucket"):
         op.drop_column("tallies", column)
     op.drop_index(op.f("ix_cases_country_code_next_due_on"), table_name="cases")
