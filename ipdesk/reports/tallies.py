@@ -107,18 +107,17 @@ def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
     def text(column):  # an enum's name, as the tallies keep it
         return sa.type_coerce(column, sa.String)
 
-    def rows(kind, key, *conditions, reason=no_int, bucket=no_int, due_on=no_day, day=submitted,
-             amount=no_amount, joins=()):
-        place = [case.country_code, case.hub_id]
-        constants = (key, no_int, no_day) if isinstance(key, sa.sql.elements.BindParameter) else (no_int, no_day)
-        grouped = [c for c in (*place, key, reason, bucket, due_on, day)
-                   if c is not None and not any(c is constant for constant in constants)]
-        values = (sa.literal(kind), *place, key if key is not None else sa.cast(sa.null(), sa.String), reason, bucket,
-                  due_on, day, sa.func.count(), amount)
+    def rows(kind, key, *conditions, reason=None, bucket=None, due_on=None, day=submitted, amount=None, joins=()):
+        """One kind's SELECT, grouped by every value it counts by (a literal key, one stage's stays, is not)."""
+        by = [c for c in (key, reason, bucket, due_on) if c is not None and not isinstance(c, sa.BindParameter)]
+        values = (sa.literal(kind), case.country_code, case.hub_id,
+                  sa.cast(sa.null(), sa.String) if key is None else key, no_int if reason is None else reason,
+                  no_int if bucket is None else bucket, no_day if due_on is None else due_on, day, sa.func.count(),
+                  no_amount if amount is None else amount)
         select = sa.select(*(value.label(name) for value, name in zip(values, NAMES, strict=True)))
         for model, on in joins:
             select = select.join_from(model, case, on)
-        return select.where(*conditions, *where).group_by(*grouped)
+        return select.where(*conditions, *where).group_by(case.country_code, case.hub_id, *by, day)
 
     submitted_only = case.submitted_at.is_not(None)
     parts = {
@@ -146,8 +145,8 @@ def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
             joins=[(Litigation, case.id == Litigation.case_id)])) for kind in ("awarded", "recovered")},
     }
     selects = [make() for kind, make in parts.items() if kinds is None or kind in kinds]
-    for stage in OPEN_STAGES:
-        if kinds is None or "stay" in kinds:
+    if kinds is None or "stay" in kinds:
+        for stage in OPEN_STAGES:
             seconds = getattr(case, f"{stage.name}_seconds")
             selects.append(rows("stay", sa.literal(stage.name), submitted_only, seconds.is_not(None),
                                 bucket=StayBucket(seconds)))
