@@ -26,6 +26,7 @@ from ipdesk.companies.views import bp as companies_bp
 from ipdesk.config import PROJECT_ROOT, Config
 from ipdesk.core.backup import register_part
 from ipdesk.core.errors import StaleObjectError, is_busy
+from ipdesk.core.fragments import KeptExtension
 from ipdesk.core.i18n import (
     TEMPLATE_GETTEXT,
     country_name,
@@ -372,6 +373,7 @@ def register_template_helpers(app: Flask) -> None:
         f"{format_decimal(size / 1024 / 1024, '#,##0.0')} MB" if size >= 1024 * 1024
         else f"{format_decimal(size / 1024, '#,##0.0')} KB")
     app.jinja_env.globals["page_url"] = page_url  # a global, so imported macros see it
+    app.jinja_env.add_extension(KeptExtension)  # {% kept key %}: a part rendered once per what it shows
 
     @app.context_processor
     def inject():

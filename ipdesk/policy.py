@@ -40,6 +40,13 @@ def account_gate(user) -> str | None:
     return user.company.status.name
 
 
+def _unproxied(user):
+    """The user behind Flask-Login's ``current_user`` (the rules read a dozen of its attributes, each through the
+    proxy's lookup otherwise), or ``user`` itself."""
+    unwrap = getattr(user, "_get_current_object", None)
+    return unwrap() if unwrap is not None else user
+
+
 def can(user, action: str, obj=None) -> bool:
     """Whether ``user`` may take ``action`` on ``obj`` now: their role allows it and the object's
     state admits it. Pages offer exactly these actions."""
@@ -65,6 +72,7 @@ def permits(user, action: str, obj=None) -> bool:
 
     A refusal here is a 403; an action refused only by the object's state is explained instead.
     """
+    user = _unproxied(user)
     if user is None or not user.is_authenticated or account_gate(user):
         return False
     role = user.role

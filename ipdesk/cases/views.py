@@ -1,12 +1,9 @@
 """Case pages: the list and its export, intake, the case page and the actions on it."""
-import secrets
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
@@ -22,11 +19,8 @@ from ipdesk.cases.forms import (
     TransferForm,
     move_form,
 )
-from ipdesk.cases.listing import case_count, case_query, export_csv, with_list_columns
-from ipdesk.cases.models import (
-    Case,
-    Stage,
-)
+from ipdesk.cases.listing import case_count, case_query, export_csv, row_key, with_list_columns
+from ipdesk.cases.models import Case, CaseTransfer, Stage
 from ipdesk.cases.record import load_case_record
 from ipdesk.cases.services import (
     add_consultation,
@@ -43,8 +37,8 @@ from ipdesk.companies.models import Company, CompanyStatus
 from ipdesk.core.db import takes_files
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.forms import select_choices
-from ipdesk.core.fragments import render_kept
-from ipdesk.core.i18n import country_choices, current_locale, date_text, local_today
+from ipdesk.core.fragments import form_key, render_kept
+from ipdesk.core.i18n import country_choices, date_text, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
@@ -64,34 +58,39 @@ bp = Blueprint("cases", __name__)
 
 # --- the list ------------------------------------------------------------------------------
 
-def _filter_form() -> CaseFilterForm:
+def _filter_form() -> tuple[CaseFilterForm, tuple]:
+    """The list's filter form on the request's parameters, and what it was made of: the key of its kept HTML."""
     own = hub_ids(current_user)
     hubs = sorted(db.session.scalars(sa.select(Hub)), key=lambda hub: (hub.id not in own, hub.name))  # theirs first
-    codes = db.session.scalars(sa.select(Country.code)).all()
-    staff = []
+    codes = tuple(db.session.scalars(sa.select(Country.code)))
+    staff = ()
     if current_user.role is not Role.exporter:
-        staff = [(str(user_id), name) for user_id, name in db.session.execute(
-            sa.select(User.id, User.name).where(User.role == Role.staff, User.is_active).order_by(User.name))]
-    return CaseFilterForm(request.args, country_choices=country_choices(codes),
-                          hub_choices=[(h.id, h.name) for h in hubs], assignee_choices=staff)
+        staff = tuple((str(user_id), name) for user_id, name in db.session.execute(
+            sa.select(User.id, User.name).where(User.role == Role.staff, User.is_active).order_by(User.name)))
+    hub_choices = tuple((h.id, h.name) for h in hubs)
+    form = CaseFilterForm(request.args, country_choices=country_choices(codes), hub_choices=list(hub_choices),
+                          assignee_choices=list(staff))
+    asked = tuple((name, value) for name, value in request.args.items(multi=True) if name in form._fields)
+    return form, (current_user.is_exporter, codes, hub_choices, staff, asked)
 
 
 @bp.get("/cases")
 @login_required
 @requires("case.list")
 def list_cases():
-    form = _filter_form()
+    form, made_of = _filter_form()
     form.validate()
     stmt = case_query(current_user, form)
     page = paginate(with_list_columns(stmt), counter=lambda: case_count(current_user, form, stmt))
-    return render_template("cases/list.html", page=page, form=form)
+    # the form's HTML follows from what it was made of (its errors too: they follow from what was asked)
+    return render_template("cases/list.html", page=page, form=form, filter_key=made_of, row_key=row_key)
 
 
 @bp.get("/cases/export.csv")
 @login_required
 @requires("case.export")
 def export_cases():
-    form = _filter_form()
+    form, _made_of = _filter_form()
     form.validate()
     stmt = case_query(current_user, form)
     # The chain holds the filters the form accepted (codes, ids, dates), never other parameters; the search
@@ -304,29 +303,45 @@ def _case_reasons(transitions) -> list[tuple[int, str]]:
     return [(reason.id, reason.label) for reason in active_reasons(RefusalScope.case)]
 
 
-CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"  # in a kept fragment, where each request's token goes
-
-
 def _evidence_table(case: Case, record) -> Markup:
     """The evidence table, rendered once per everything it shows: its rows' values (and the names of who added and
     handled them), the viewer's language and zone, and whether they may record custody. The 50 items and files of
     a large case took a fifth of the page's time to render."""
     may_record_custody = can(current_user, "evidence.custody", case)
     names = record.names
-    key = (str(current_locale()), str(get_timezone()), may_record_custody, case.id, case.country_code,
-           request.script_root, tuple(
-               (item.id, item.kind.name, item.description, item.source, item.collected_on, item.collected_by,
-                names.get(item.created_by_id), tuple(
-                    (f.id, f.original_name, f.content_type, f.size, f.width, f.height, names.get(f.uploaded_by_id),
-                     f.uploaded_at, f.sha256, tuple(
-                         (e.id, e.created_at, e.kind.name, names.get(record.custody_actor(e)), e.note)
-                         for e in record.custody_by_file.get(f.id, [])))
-                    for f in record.files_by_item.get(item.id, [])))
-               for item in record.evidence))
-    return render_kept("cases/_evidence_table.html", key, fill={CSRF_PLACEHOLDER: generate_csrf()},
-                       csrf=CSRF_PLACEHOLDER, case=case, record=record, evidence=record.evidence,
+    key = (may_record_custody, case.id, case.country_code, tuple(
+        (item.id, item.kind.name, item.description, item.source, item.collected_on, item.collected_by,
+         names.get(item.created_by_id), tuple(
+             (f.id, f.original_name, f.content_type, f.size, f.width, f.height, names.get(f.uploaded_by_id),
+              f.uploaded_at, f.sha256, tuple(
+                  (e.id, e.created_at, e.kind.name, names.get(record.custody_actor(e)), e.note)
+                  for e in record.custody_by_file.get(f.id, [])))
+             for f in record.files_by_item.get(item.id, [])))
+        for item in record.evidence))
+    return render_kept("cases/_evidence_table.html", key, case=case, record=record, evidence=record.evidence,
                        files_by_item=record.files_by_item, custody=record.custody_by_file, names=names,
                        may_record_custody=may_record_custody)
+
+
+def _moves_key(case: Case, moves) -> tuple:
+    """What the moves panel shows (``{% kept %}`` in cases/case.html): each move, why it is refused and whether
+    its remedy is offered, and its form."""
+    return (case.id, tuple(
+        (t.name, str(refusal) if refusal else None,
+         bool(refusal and t.remedy and can(current_user, t.remedy.permission, case)), form_key(form))
+        for t, refusal, form in moves))
+
+
+def _timeline_key(case: Case, record) -> tuple:
+    """What the timeline shows (``{% kept %}`` in cases/case.html): when and by whom the case was started, and each
+    stage change and transfer with who made it and the names it shows."""
+    names = record.names
+    return (case.id, case.country_code, case.created_at, case.created_by.name, tuple(
+        ("transfer", e.id, e.created_at, names.get(e.actor_id), e.from_hub.name, e.to_hub.name, e.reason)
+        if isinstance(e, CaseTransfer) else
+        ("change", e.id, e.created_at, names.get(e.actor_id), e.from_stage, e.to_stage, e.outcome,
+         e.reason.label if e.reason else None, e.note)
+        for e in record.timeline))
 
 
 def case_page(case: Case, status: int = 200, **forms):
@@ -351,6 +366,7 @@ def case_page(case: Case, status: int = 200, **forms):
         "infringers": case_panel(case) if record.staff_side else None,  # records span companies: staff side only
         # actions, suits and costs are recorded on their own pages, linked from here
         "may_record": can(current_user, "action.record", case) and case.stage not in (Stage.draft, Stage.closed),
+        "moves_key": _moves_key(case, moves), "timeline_key": _timeline_key(case, record), "form_key": form_key,
     }
     if can(current_user, "case.assign", case) and case.stage.is_open:  # never a draft's, nor a closed case's
         context["assign_form"] = forms.get("assign_form") or AssignForm(

@@ -241,15 +241,19 @@ def _datetime_pattern(locale: str, fmt: str) -> tuple[Locale, dates.DateTimePatt
     return found
 
 
-_zones: dict[object, ZoneInfo] = {}
+@functools.lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _in_zone(value: datetime, zone: str) -> datetime:
+    """``value`` (naive means UTC) in ``zone``, through zoneinfo (pytz's conversion costs more)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(zone))
 
 
 def _in_user_zone(value: datetime) -> datetime:
-    """``value`` (naive means UTC) where the viewer is, through zoneinfo (pytz's conversion costs more)."""
-    zone = get_timezone()
-    if (found := _zones.get(zone)) is None:
-        found = _zones[zone] = ZoneInfo(str(zone))
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(found)
+    """``value`` (naive means UTC) where the viewer is."""
+    return _in_zone(value, str(get_timezone()))
 
 
 def local_date(value: datetime) -> date:
@@ -276,16 +280,27 @@ def date_text(value: date | datetime | None, fmt: str = "medium") -> str:
         return ""
     if isinstance(value, datetime):
         value = _in_user_zone(value).date()
-    loc, pattern = _date_pattern(str(current_locale()), fmt)
-    return pattern.apply(value, loc)
+    return _date_text(str(current_locale()), fmt, value)
 
 
 def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
     """``value`` as a date and time where the viewer is, in the viewer's language; '' for None."""
     if not value:
         return ""
-    loc, pattern = _datetime_pattern(str(current_locale()), fmt)
-    return pattern.apply(_in_user_zone(value), loc)
+    return _datetime_text(str(current_locale()), str(get_timezone()), fmt, value)
+
+
+# Remembered per language (and zone) and value: a case page writes some 90 dates, the same ones on every view.
+@functools.lru_cache(maxsize=8192)
+def _date_text(locale: str, fmt: str, value: date) -> str:
+    loc, pattern = _date_pattern(locale, fmt)
+    return pattern.apply(value, loc)
+
+
+@functools.lru_cache(maxsize=8192)
+def _datetime_text(locale: str, zone: str, fmt: str, value: datetime) -> str:
+    loc, pattern = _datetime_pattern(locale, fmt)
+    return pattern.apply(_in_zone(value, zone), loc)
 
 
 # --- time zones ---------------------------------------------------------------------------------
