@@ -582,6 +582,34 @@ def measure_pages(app, client, counter, setup, lines) -> None:
         except Exception as error:
             line.error = str(error)[:200]
             traceback.print_exc()
+    measure_sorts(client, call, lines)
+
+
+SORTS_LINE = "case list, unfiltered, the slowest of its 6 sorts, page 1"
+
+
+def measure_sorts(client, call, lines) -> None:
+    """Every sort the list offers, page 1 of every case: the slowest sort's median beside the floor of the default
+    order (a sort that is not read from an index sorts every case, and grows with them)."""
+    from ipdesk.cases.listing import SORT_ORDERS
+
+    line = Line(SORTS_LINE, "JSON floor: every case, newest first", "≤ 3× floor")
+    lines.append(line)
+    try:
+        medians = {}
+        for sort in SORT_ORDERS:
+            url = f"/cases?sort={sort}"
+            call("GET", url, 200)
+            medians[sort] = statistics.median(timed(lambda u=url: call("GET", u, 200))[0] for _ in range(PAGE_REPEAT))
+        call("GET", "/bench/floor/cases", 200)
+        line.floor_times = [timed(lambda: call("GET", "/bench/floor/cases", 200))[0] for _ in range(PAGE_REPEAT)]
+        slowest = max(medians, key=medians.get)
+        line.value = medians[slowest]
+        line.note = f"slowest: {slowest}; " + ", ".join(f"{sort} {_fmt(value, 's')}" for sort, value in medians.items())
+        line.passed = line.ratio <= 3.0
+    except Exception as error:
+        line.error = str(error)[:200]
+        traceback.print_exc()
 
 
 def _pages(pdf: bytes) -> int:
@@ -631,8 +659,9 @@ def measure_documents(app, client, setup, lines, *, year_to_date: bool = False) 
 
 YTD_SUMMARY = "country summary PDF, the largest country, year to date"
 # the lines whose time must not grow with the data (the CSV export and the pack grow with their rows by nature)
-GROWTH_LINES = ("case list, filtered, page 1", "case list, filtered, last page", "case page, 50 evidence items, "
-                "30 events", "intake submission (filed on behalf)", "manager dashboard", YTD_SUMMARY)
+GROWTH_LINES = ("case list, filtered, page 1", "case list, filtered, last page", SORTS_LINE,
+                "case page, 50 evidence items, 30 events", "intake submission (filed on behalf)", "manager dashboard",
+                YTD_SUMMARY)
 
 
 def measure_growth(lines: list[Line]) -> list[tuple]:

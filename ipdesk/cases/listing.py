@@ -25,7 +25,9 @@ SORT_ORDERS = {
     "oldest": (Case.submitted_at.asc().nulls_last(), Case.id.asc()),
     "reference": (Case.reference.asc().nulls_last(), Case.id.asc()),
     "updated": (Case.updated_at.desc(), Case.id.desc()),
-    "stage": (Case.stage.asc(), Case.submitted_at.desc().nulls_first(), Case.id.desc()),
+    # within a stage every case has a submission time, or (drafts) none: no NULLS clause, so that SQLite reads this
+    # order from the index as PostgreSQL does (SQLite's index keeps NULL last when descending)
+    "stage": (Case.stage.asc(), Case.submitted_at.desc(), Case.id.desc()),
     "country": (Case.country_code.asc(), Case.submitted_at.desc().nulls_first(), Case.id.desc()),
 }
 

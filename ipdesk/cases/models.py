@@ -129,7 +129,7 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # dashboards count recent closings
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # indexed with the key (below)
     stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     version: Mapped[int] = mapped_column(default=1)
@@ -171,6 +171,8 @@ class Case(db.Model):
         # the country summary's cases to chase, the most overdue first: found in that order, their period and stage
         # read from the index
         sa.Index("ix_cases_country_code_next_due_on", "country_code", "next_due_on", "submitted_at", "stage"),
+        # the list's newest and oldest first, the key breaking ties (ipdesk.cases.listing.SORT_ORDERS)
+        sa.Index("ix_cases_submitted_at_id", "submitted_at", "id"),
     )
 
     @property
@@ -181,6 +183,12 @@ class Case(db.Model):
     def is_registered_there(self) -> bool:
         """Whether the company gave a registration number for the right in the case's country."""
         return bool(self.registration_numbers.strip())
+
+
+# The list's sorts by stage and by country, newest first within each, read in order from an index (DESC puts NULL
+# first on PostgreSQL, as the sorts do): a page of the list never sorts the cases it steps over.
+sa.Index("ix_cases_stage_submitted_at", Case.stage, Case.submitted_at.desc(), Case.id.desc())
+sa.Index("ix_cases_country_code_submitted_at_desc", Case.country_code, Case.submitted_at.desc(), Case.id.desc())
 
 
 class CaseSequence(db.Model):

@@ -6,9 +6,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from ipdesk.cases.listing import SORT_ORDERS, case_query
 from ipdesk.cases.models import Case, Stage
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
+from tests.conftest import IS_POSTGRES
 from tests.factories import make_case
 
 
@@ -329,3 +331,26 @@ def test_a_long_list_the_tallies_cannot_count_says_more_than(client, factories, 
     assert client.get("/cases?sector=beauty&page=4").status_code == 404
     ko = client.get("/cases?sector=beauty", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert "전체 30건 이상" in ko
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL's planner is the one a million cases meet")
+@pytest.mark.parametrize("sort", sorted(SORT_ORDERS))
+def test_every_sort_the_list_offers_is_read_in_order_from_an_index(app, factories, sort):
+    """With sorting made prohibitively dear, the plan of every sort's first page still sorts no cases: an index
+    gives their order, and at most ties of that order are put in key order (an incremental sort by id alone). At
+    a million cases, the list by stage sorted each stage's cases and took 290 ms for a page of 25 (bench/NOTES.md)."""
+    manager = factories.manager()
+    stmt = case_query(manager, None).order_by(None).order_by(*SORT_ORDERS[sort]).with_only_columns(Case.id) \
+        .limit(25)
+    sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_sort = off")
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = [row[0] for row in conn.exec_driver_sql(f"EXPLAIN {sql}")]
+    text = "\n".join(plan)
+    assert not [line for line in plan if re.match(r"\s*(->\s+)?Sort\s+\(", line)], text
+    sorted_by = re.findall(r"Sort Key: (.*)", text)
+    presorted = re.findall(r"Presorted Key: (.*)", text)
+    for keys, given in zip(sorted_by, presorted, strict=True):
+        names = {key.split()[0] for key in given.split(", ")}
+        assert [key.split()[0] for key in keys.split(", ") if key.split()[0] not in names] in ([], ["id"]), text
