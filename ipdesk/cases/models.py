@@ -131,7 +131,7 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # indexed with the key (below)
     stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # indexed with the key (below)
     version: Mapped[int] = mapped_column(default=1)
     # how long the case has spent in each open stage: the sum of its finished stays there, in seconds (None until one
     # ends); written by the database when a stage change is inserted (migration 0033), read by the country summary
@@ -171,8 +171,10 @@ class Case(db.Model):
         # the country summary's cases to chase, the most overdue first: found in that order, their period and stage
         # read from the index
         sa.Index("ix_cases_country_code_next_due_on", "country_code", "next_due_on", "submitted_at", "stage"),
-        # the list's newest and oldest first, the key breaking ties (ipdesk.cases.listing.SORT_ORDERS)
-        sa.Index("ix_cases_submitted_at_id", "submitted_at", "id"),
+        # the list's newest and oldest first, the key breaking ties (ipdesk.cases.listing.SORT_ORDERS), with what
+        # decides whether a draft is shown: the drafts a viewer does not see are passed over in the index
+        sa.Index("ix_cases_submitted_at_id", "submitted_at", "id", "stage", "filed_on_behalf"),
+        sa.Index("ix_cases_updated_at_id", "updated_at", "id"),
     )
 
     @property
@@ -188,7 +190,8 @@ class Case(db.Model):
 # The list's sorts by stage and by country, newest first within each, read in order from an index (DESC puts NULL
 # first on PostgreSQL, as the sorts do): a page of the list never sorts the cases it steps over.
 sa.Index("ix_cases_stage_submitted_at", Case.stage, Case.submitted_at.desc(), Case.id.desc())
-sa.Index("ix_cases_country_code_submitted_at_desc", Case.country_code, Case.submitted_at.desc(), Case.id.desc())
+sa.Index("ix_cases_country_code_submitted_at_desc", Case.country_code, Case.submitted_at.desc(), Case.id.desc(),
+         Case.stage, Case.filed_on_behalf)
 
 
 class CaseSequence(db.Model):
