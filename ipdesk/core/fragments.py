@@ -23,7 +23,7 @@ from flask import current_app, g, render_template, request
 from flask_babel import get_timezone
 from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import generate_csrf
-from jinja2 import nodes
+from jinja2 import Undefined, nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
 from wtforms.fields.choices import SelectChoice
@@ -31,7 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from ipdesk.core.i18n import current_locale
 
 KEPT = 20_000  # fragments per process at most
-KEPT_CHARACTERS = 16_000_000  # and their total length: a list row is about 1,500 characters, a large table 100,000
+KEPT_CHARACTERS = 8_000_000  # and their total length (a list row is about 1,500 characters, a large table 100,000)
 
 # Where the token of the request that rendered a fragment was; unguessable, so no typed text holds it.
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
@@ -116,11 +116,15 @@ class KeptExtension(Extension):
         lineno = next(parser.stream).lineno
         key = parser.parse_expression()
         body = parser.parse_statements(("name:endkept",), drop_needle=True)
-        where = nodes.Const(f"{parser.name}:{lineno}")
+        # a template without a name (from a string) gets a place of its own each time it is compiled
+        where = nodes.Const(f"{parser.name or secrets.token_hex(8)}:{lineno}")
         return nodes.CallBlock(self.call_method("_kept", [where, key]), [], [], body).set_lineno(lineno)
 
     @staticmethod
     def _kept(where: str, key, caller) -> Markup:
+        # an undefined name equals every other: such a key would give every case and viewer the same fragment
+        if isinstance(key, Undefined) or isinstance(key, tuple) and any(isinstance(k, Undefined) for k in key):
+            raise TypeError(f"{{% kept %}} at {where}: its key names something the template was not given")
         return _kept_or_made((where, _viewer(), key), caller)
 
 
@@ -149,9 +153,10 @@ def _frozen(value):
 
 
 def form_key(form) -> tuple:
-    """Everything a form shows: each field's label, description, value as typed and as read, its errors and its
-    choices (the fields are the form's own: a form made for one case or move has its own). The CSRF token is not
-    part of it: kept fragments get each request's own."""
-    return tuple((field.name, field.type, str(field.label.text), _frozen(field.description), _frozen(field.data),
-                  tuple(field.raw_data or ()), tuple(map(str, field.errors)), _frozen(getattr(field, "choices", None)))
-                 for field in form if field.type != "CSRFTokenField")  # the token is put in per request
+    """Everything a form shows: its own errors, and each field's label, description, value as typed and as read,
+    errors and choices (the fields are the form's own: a form made for one case or move has its own). The CSRF
+    token is not part of it: kept fragments get each request's own."""
+    return tuple(map(str, form.form_errors)), tuple(
+        (field.name, field.type, str(field.label.text), _frozen(field.description), _frozen(field.data),
+         tuple(field.raw_data or ()), tuple(map(str, field.errors)), _frozen(getattr(field, "choices", None)))
+        for field in form if field.type != "CSRFTokenField")  # the token is put in per request
