@@ -1,0 +1,49 @@
+"""Search's normal form and pieces, script by script: what a user types finds what was written."""
+import pytest
+
+from ipdesk.search.text import normalise, pieces, runs, web_address
+
+
+@pytest.mark.parametrize(("written", "typed"), [
+    ("아름코스메틱", "아름"),  # Korean, a part of a word
+    ("아름코스메틱", "코스메"),
+    ("深圳市假货贸易有限公司", "假货"),  # Chinese without spaces
+    ("ニセモノ商店", "モノ"),  # Japanese
+    ("ร้านค้าปลอม", "ค้าปลอม"),  # Thai, its vowel and tone marks kept
+    ("Phở Hà Nội", "pho ha noi"),  # Vietnamese with or without diacritics
+    ("Đà Nẵng", "da nang"),
+    ("Phở Hà Nội", "PHỞ"),
+    ("ＡＢＣ１２３ｓｈｏｐ", "abc123shop"),  # full-width forms
+    ("ｶﾀｶﾅ", "カタカナ"),  # half-width kana
+    ("Straße", "STRASSE"),  # case folding, not just lower case
+])
+def test_what_is_typed_is_found_in_what_was_written(written, typed):
+    assert normalise(typed) in normalise(written)
+    asked = [piece for run in pieces(normalise(typed)) for piece in run]
+    held = {piece for run in pieces(normalise(written)) for piece in run}
+    assert asked and set(asked) <= held
+
+
+def test_marks_of_other_scripts_are_kept():
+    assert normalise("ร้าน") != normalise("ราน")  # a Thai tone mark makes another word
+    assert normalise("가") == "가" and normalise("が") == "が"  # Hangul and voiced kana stay whole
+
+
+def test_pieces_are_overlapping_pairs_per_run():
+    assert runs(normalise("Fake serum, 가짜 세럼!")) == ["fake", "serum", "가짜", "세럼"]
+    assert pieces("아름코스") == [["아름", "름코", "코스"]]
+    assert pieces("a 가") == [["a"], ["가"]]
+    assert pieces("ร้าน") == [["ร้", "้า", "าน"]]
+    assert pieces("") == []
+
+
+def test_nothing_to_search_in_empty_or_blank_text():
+    assert normalise(None) == normalise("") == normalise("  \t\n ") == ""
+
+
+@pytest.mark.parametrize("pasted", [
+    "HTTPS://www.Shop.example/item/1/#top", "http://shop.example/item/1", "shop.example/item/1/",
+    "www.shop.example/item/1",
+])
+def test_web_addresses_compare_without_scheme_www_or_trailing_slash(pasted):
+    assert web_address(pasted) == "shop.example/item/1"
