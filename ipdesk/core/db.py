@@ -139,6 +139,26 @@ def _stay_bucket_sqlite(element, compiler, **kw):
             f"ELSE 10 * CAST({seconds} / 86400 AS INTEGER) END")
 
 
+class NotIndexOrdered(FunctionElement):
+    """``NotIndexOrdered(column)``: the column's value, which SQLite's planner does not take as an index's order
+    (``+column``). Grouping by it, SQLite picks the index that finds the rows over the one that lists them in the
+    grouping's order: the tallies of a period come from the (kind, day) covering index, not every row of their
+    kind read in (kind, key) order (the manager dashboard's closings this year at 100,000 cases: 9 ms to 2.5 ms).
+    The column itself elsewhere. For grouping only: its value has no type of its own."""
+
+    inherit_cache = True
+
+
+@compiles(NotIndexOrdered)
+def _not_index_ordered(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(NotIndexOrdered, "sqlite")
+def _not_index_ordered_sqlite(element, compiler, **kw):
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
 def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """An enum stored by member name as text, guarded by a named CHECK constraint."""
     return sa.Enum(

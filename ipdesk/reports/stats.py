@@ -430,7 +430,8 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
         tally("due", Tally.country_code, Tally.hub_id, where=(visible, Tally.day < today)))}
     closed, outcomes = Counter(), Counter()
     for code, hub_id, outcome, n in db.session.execute(
-            tally("closed", Tally.country_code, Tally.hub_id, Tally.key, where=(visible, Tally.day >= since))):
+            tally("closed", Tally.country_code, Tally.hub_id, Tally.key, where=(visible, Tally.day >= since),
+                  by_day=True)):
         closed[code, hub_id] += n
         outcomes[Outcome[outcome] if outcome else None] += n
     keys = open_counts.keys() | overdue.keys() | closed.keys()

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import OPEN_STAGES, Case, Stage, StageChange
-from ipdesk.core.db import MonthStart, StayBucket, utcnow
+from ipdesk.core.db import MonthStart, NotIndexOrdered, StayBucket, utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.reports.models import Tally
@@ -26,11 +26,13 @@ NAMES = (*(c.key for c in KEY), "n", "amount")  # a row of the tallies, as ``cou
 DUE_ON = ("chased", "late")  # kinds whose due dates long past fold together, as the ``due`` kind's days
 
 
-def tally(kind: str, *columns, where=()) -> sa.Select:
+def tally(kind: str, *columns, where=(), by_day: bool = False) -> sa.Select:
     """``SELECT columns..., sum(n)`` over the tallies of ``kind`` meeting ``where``, grouped by ``columns``; keys
-    whose rows add up to nothing are left out."""
+    whose rows add up to nothing are left out. ``by_day``: ``where`` holds a range of days, and the rows are found
+    by it (on SQLite the (kind, key) index would otherwise list every row of the kind in the grouping's order)."""
     total = sa.func.sum(Tally.n)
-    return (sa.select(*columns, total).where(Tally.kind == kind, *where).group_by(*columns)
+    grouped = [NotIndexOrdered(column) for column in columns] if by_day else columns
+    return (sa.select(*columns, total).where(Tally.kind == kind, *where).group_by(*grouped)
             .having(total != 0))
 
 

@@ -209,3 +209,23 @@ def test_the_country_summary_follows_deadlines_lawsuits_and_moves(app, factories
     third = summary()
     assert third.total == 0 and third.damages_awarded == [] and third.overdue_deadlines == 0
     assert tallies.drift() == []
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="SQLite's planner: PostgreSQL finds a period's rows by the day index as it is")
+def test_a_periods_tallies_are_found_by_day_with_the_statistics_of_a_large_network(app):
+    """With the statistics ANALYZE took of 100,000 cases, SQLite read every closing of the network in (kind, key)
+    order to group them, 9 ms a dashboard, instead of this year's from the (kind, day) covering index."""
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")  # makes sqlite_stat1; then the large network's figures in it
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1 WHERE tbl = 'tallies'")
+        for index, stat in (("ix_tallies_kind_day_covering", "132762 9483 220 9 9 3 3 3"),
+                            ("ix_tallies_kind_key_covering", "132762 9483 1795 61 61 12"),
+                            ("ix_tallies_country_code_day", "132762 3320 67")):
+            conn.exec_driver_sql("INSERT INTO sqlite_stat1 VALUES ('tallies', ?, ?)", (index, stat))
+        conn.exec_driver_sql("ANALYZE sqlite_schema")  # read the statistics again
+        query = tallies.tally("closed", Tally.country_code, Tally.hub_id, Tally.key,
+                              where=(Tally.day >= date(2026, 1, 1),), by_day=True)
+        sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+        conn.rollback()
+    assert "COVERING INDEX ix_tallies_kind_day_covering (kind=? AND day>?)" in plan, plan
