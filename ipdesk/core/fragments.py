@@ -62,9 +62,6 @@ class FragmentCache:
             while len(self._kept) > self.size or self._length > self.characters:
                 self._length -= len(self._kept.popitem(last=False)[1])
 
-    def __len__(self) -> int:
-        return len(self._kept)
-
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()

@@ -52,10 +52,10 @@ def bar_chart(items: Sequence[tuple[str, Number]], *, title: str, width: int = W
         y = 4 + i * ROW
         bar = span * value / top
         parts.append(
-            f'<g><title>{escape(label)}: {_number(value)}</title>'
+            f'<g><title>{escape(label)}: {number_text(value)}</title>'
             f'{_text(label_width - 8, y + 13, fit(label, (label_width - 5) / CHAR), anchor="end")}'
             f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{BAR}" fill="{PALETTE[0]}"/>'
-            f'{_text(label_width + bar + 6, y + 13, _number(value))}</g>'
+            f'{_text(label_width + bar + 6, y + 13, number_text(value))}</g>'
         )
     return _svg(title, 8 + len(items) * ROW, parts, width)
 
@@ -79,13 +79,13 @@ def stacked_bar_chart(rows: Sequence[tuple[str, Sequence[Number]]], series: Sequ
             if bar > 0:
                 segments.append(
                     f'<rect x="{x:.1f}" y="{y}" width="{bar:.1f}" height="{BAR}" fill="{_colour(j)}">'
-                    f'<title>{escape(label)}, {escape(series[j])}: {_number(value)}</title></rect>'
+                    f'<title>{escape(label)}, {escape(series[j])}: {number_text(value)}</title></rect>'
                 )
             x += bar
         parts.append(
-            f'<g><title>{escape(label)}: {_number(sum(values))}</title>'
+            f'<g><title>{escape(label)}: {number_text(sum(values))}</title>'
             f'{_text(label_width - 8, y + 13, fit(label, (label_width - 5) / CHAR), anchor="end")}'
-            f'{"".join(segments)}{_text(x + 6, y + 13, _number(sum(values)))}</g>'
+            f'{"".join(segments)}{_text(x + 6, y + 13, number_text(sum(values)))}</g>'
         )
     return _svg(title, legend_height + 8 + len(rows) * ROW, parts, width)
 
@@ -113,10 +113,10 @@ def column_chart(items: Sequence[tuple[str, Number]], *, title: str,
         middle = x + slot / 2
         axis_label = axis_labels[i] if axis_labels else label
         shown_label = _text(middle, baseline + 16, fit(axis_label, 8), anchor="middle") if i % every == 0 else ""
-        shown_value = (_text(middle, baseline - height - 4, _number(value), anchor="middle")
+        shown_value = (_text(middle, baseline - height - 4, number_text(value), anchor="middle")
                        if len(items) <= 24 * width / WIDTH else "")
         parts.append(
-            f'<g><title>{escape(label)}: {_number(value)}</title>'
+            f'<g><title>{escape(label)}: {number_text(value)}</title>'
             f'<rect x="{x + slot * 0.15:.1f}" y="{baseline - height:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{height:.1f}" fill="{PALETTE[0]}"/>{shown_value}{shown_label}</g>'
         )
@@ -157,8 +157,3 @@ def _text(x: float, y: float, content, *, anchor: str = "start", size: int = 12,
 
 def _colour(j: int) -> str:
     return PALETTE[j % len(PALETTE)]
-
-
-def _number(value: Number) -> str:
-    """In the reader's language; whole numbers remembered per language (a dashboard's charts write some 470)."""
-    return number_text(value)
