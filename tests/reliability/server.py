@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ipdesk.config import PROJECT_ROOT
+from tests.reliability.gunicorn_ready import READY
 
 
 def wait_for(condition: Callable, seconds: float, what: str, explain: Callable[[], str] = lambda: ""):
@@ -63,15 +64,25 @@ class Gunicorn:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+                 "-c", str(Path(__file__).with_name("gunicorn_ready.py")),
                  "--access-logfile", "-", "--access-logformat", "%(p)s %(r)s %(s)s", "wsgi:app"],
                 env=self.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
         return self
 
-    def wait_until_serving(self, seconds: float = 30) -> None:
+    def ready_workers(self) -> int:
+        """How many workers have loaded the app so far (each logs it once: gunicorn_ready.py)."""
+        return sum(READY in line for line in self.log_path.read_text(errors="replace").splitlines())
+
+    def wait_until_serving(self, seconds: float = 60) -> None:
+        """Until every worker has loaded the app and /healthz answers: on a loaded machine the first worker serves
+        seconds before the last, and a test spreading requests over the workers would meet only the first."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 break
+            if self.ready_workers() < self.workers:
+                time.sleep(0.1)
+                continue
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=1) as response:
                     if response.status == 200:
