@@ -43,6 +43,7 @@ GROWTH_LIMIT = 1.5  # a page may take at most this much longer on the large data
 CHILD_JSON = os.environ.get("BENCH_CHILD_JSON")  # set in the run on the small database: its lines go there
 GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL")  # before the run sets it for its own processes
 SMALL_CASES = max(1000, CASES // 10)  # the growth table's small database
+MESSAGES = int(os.environ.get("BENCH_MESSAGES") or CASES * 10)  # 1,000,000 at 100,000 cases: search's bench
 CSV_ROWS = 10_000
 BIG_CASE_REFERENCE = "VN-BENCH-00001"  # the case with 50 evidence items and 30 timeline events
 LONGEST_CASE_REFERENCE = "VN-BENCH-00002"  # every text field at its maximum length (bench/documents.py)
@@ -78,15 +79,16 @@ def prepare_database(env: dict) -> str:
             leftover.unlink()
         env = {**env, "DATABASE_URL": f"sqlite:///{part}"}
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    count = _count_cases(env)
-    note = f"reused ({count:,} cases)"
-    if count < CASES:
-        print(f"Seeding {CASES:,} cases into {_safe_url(env['DATABASE_URL'])} (about 155 s per 100,000 on SQLite)...",
-              flush=True)
+    count, messages = _count(env, "cases"), _count(env, "messages")
+    note = f"reused ({count:,} cases, {messages:,} messages)"
+    if count < CASES or messages < MESSAGES:
+        print(f"Seeding {CASES:,} cases and {MESSAGES:,} messages into {_safe_url(env['DATABASE_URL'])} (about 155 s "
+              f"per 100,000 cases on SQLite)...", flush=True)
         started = time.perf_counter()
-        subprocess.run([*flask, "seed-demo", "--cases", str(CASES)], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
-        note = f"seeded {CASES - count:,} cases in {time.perf_counter() - started:.0f} s"
+        subprocess.run([*flask, "seed-demo", "--cases", str(CASES), "--messages", str(MESSAGES)], env=env, cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+        note = (f"seeded {max(0, CASES - count):,} cases and {max(0, MESSAGES - messages):,} messages in "
+                f"{time.perf_counter() - started:.0f} s")
     if fresh_sqlite:
         part.rename(final)
     return note
@@ -143,9 +145,9 @@ def drop_working_copy(url: str) -> None:
     admin.dispose()
 
 
-def _count_cases(env: dict) -> int:
+def _count(env: dict, table: str) -> int:
     code = "import sqlalchemy as sa, sys; e = sa.create_engine(sys.argv[1]); " \
-           "print(e.connect().execute(sa.text('SELECT count(*) FROM cases')).scalar())"
+           f"print(e.connect().execute(sa.text('SELECT count(*) FROM {table}')).scalar())"
     out = subprocess.run([sys.executable, "-c", code, env["DATABASE_URL"]], capture_output=True, text=True,
                          check=True)
     return int(out.stdout.strip())
@@ -250,6 +252,7 @@ def run(lines: list[Line], facts: dict) -> None:
         facts.update(machine(db))
         setup = prepare_fixtures(app, db)  # made once, kept in the seeded database
         facts.update(setup["facts"])
+        facts["search index"] = search_index_size(db)
         db.engine.dispose()
     # Every run measures a copy of the seeded database, dropped afterwards: the intakes and sign-ins it writes
     # never pile up from one run to the next (the mail they send goes to a folder of this run, also dropped).
@@ -583,6 +586,7 @@ def measure_pages(app, client, counter, setup, lines) -> None:
             line.error = str(error)[:200]
             traceback.print_exc()
     measure_sorts(client, call, lines)
+    measure_search(counter, call, lines)
 
 
 SORTS_LINE = "case list, unfiltered, the slowest of its 6 sorts, page 1"
@@ -610,6 +614,51 @@ def measure_sorts(client, call, lines) -> None:
     except Exception as error:
         line.error = str(error)[:200]
         traceback.print_exc()
+
+
+# what staff type: a fragment of a company's Korean name (a fourteenth of the companies), and a word of many
+# companies' names (the beauty sector's); every kind of record is searched, as the box in the header does
+SEARCHES = {"search, 2 characters (아름), every kind": "아름", "search, 3 characters (코스메), every kind": "코스메"}
+LIST_PAGE_LINE = "case list, filtered, page 1"
+
+
+def measure_search(counter, call, lines) -> None:
+    """Search of every kind of record, beside the case list's page 1 measured in the same run (issue 22: within
+    3× of it); the number of queries must not depend on the hits."""
+    listed = next((line for line in lines if line.name == LIST_PAGE_LINE and line.times), None)
+    for name, typed in SEARCHES.items():
+        line = Line(name, f"the {LIST_PAGE_LINE} line's times", "≤ 3× the case list's page 1, fixed queries")
+        lines.append(line)
+        try:
+            url = "/search?" + urllib.parse.urlencode({"q": typed})
+            call("GET", url, 200)
+            counts = []
+            for _ in range(PAGE_REPEAT):
+                before = counter.count
+                line.times.append(timed(lambda u=url: call("GET", u, 200))[0])
+                counts.append(counter.count - before)
+            before = counter.count
+            call("GET", "/search?" + urllib.parse.urlencode({"q": "鑫达盛福"}), 200)  # a rare seller: few hits
+            rare = counter.count - before
+            line.floor_times = list(listed.times) if listed else []
+            line.note = f"{min(counts)} queries; {rare} for a rare seller"
+            line.passed = line.ratio is not None and line.ratio <= 3.0 and rare <= min(counts)
+        except Exception as error:
+            line.error = str(error)[:200]
+            traceback.print_exc()
+
+
+def search_index_size(db) -> str:
+    """The search index's size on disk: its entries with their indexes, and the engine's terms."""
+    import sqlalchemy as sa
+
+    if db.engine.dialect.name == "postgresql":
+        size = db.session.scalar(sa.text("SELECT pg_total_relation_size('search_entries')"))
+    else:
+        size = db.session.scalar(sa.text("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search%' "
+                                         "OR name LIKE 'sqlite_autoindex_search%' OR name LIKE 'ix_search%'"))
+    entries = db.session.scalar(sa.text("SELECT count(*) FROM search_entries"))
+    return f"{entries:,} entries, {size / 2**20:,.0f} MiB"
 
 
 def _pages(pdf: bytes) -> int:
@@ -659,7 +708,7 @@ def measure_documents(app, client, setup, lines, *, year_to_date: bool = False) 
 
 YTD_SUMMARY = "country summary PDF, the largest country, year to date"
 # the lines whose time must not grow with the data (the CSV export and the pack grow with their rows by nature)
-GROWTH_LINES = ("case list, filtered, page 1", "case list, filtered, last page", SORTS_LINE,
+GROWTH_LINES = ("case list, filtered, page 1", "case list, filtered, last page", SORTS_LINE, *SEARCHES,
                 "case page, 50 evidence items, 30 events", "intake submission (filed on behalf)", "manager dashboard",
                 YTD_SUMMARY)
 
@@ -1041,7 +1090,7 @@ def write_results(lines, facts, table) -> None:
     """Write this run's section (bench/results/<database>-<cases>.md), then RESULTS.md: every section kept there,
     SQLite first, then NOTES.md."""
     machine_keys = ("cores", "memory", "os", "python", "sqlite", "postgresql", "weasyprint", "wrk")
-    setup_keys = ("database", "seeding", "case list", "CSV export", "country summary", "pack")
+    setup_keys = ("database", "seeding", "search index", "case list", "CSV export", "country summary", "pack")
     import sqlalchemy as sa
 
     backend = sa.make_url(bench_env()["DATABASE_URL"]).get_backend_name()

@@ -68,6 +68,7 @@ from ipdesk.reports.documents import bp as documents_bp
 from ipdesk.reports.models import ReportJob
 from ipdesk.reports.pdf import RenderTimeout
 from ipdesk.reports.views import bp as reports_bp
+from ipdesk.search.views import bp as search_bp
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(infringers_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(notify_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

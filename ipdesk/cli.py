@@ -29,7 +29,7 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.costs.services import load_shipped_cost_rules
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.demo import DEMO_USERS, demo_totp_secret, load_demo_data, load_demo_infringers
-from ipdesk.demo_cases import generate_cases
+from ipdesk.demo_cases import generate_cases, generate_messages
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.services import (
     abandoned_uploads,
@@ -104,8 +104,10 @@ def seed_network() -> None:
               help="The password of every demo account (env DEMO_PASSWORD).")
 @click.option("--cases", "cases", type=click.IntRange(min=0), default=0, show_default=True,
               help="Make synthetic cases until there are this many in all (companies, users, histories too).")
+@click.option("--messages", "messages", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Add messages to the synthetic cases until there are this many in all (the search bench's).")
 @click.option("--seed", "seed", type=int, default=2026, show_default=True, help="Random seed of the synthetic data.")
-def seed_demo(password: str, cases: int, seed: int) -> None:
+def seed_demo(password: str, cases: int, messages: int, seed: int) -> None:
     """Load the network and the demo companies and accounts (adds only what is missing)."""
     if current_app.config["ENV_NAME"] == "production" and not os.environ.get("DEMO_PASSWORD"):
         raise click.UsageError("Refusing to create demo accounts in production without DEMO_PASSWORD.")
@@ -126,6 +128,13 @@ def seed_demo(password: str, cases: int, seed: int) -> None:
             before, after = tally_upkeep.compact()
             _vacuum_analyze()
             click.echo(f"Tallies folded ({before:,} rows to {after:,}); statistics gathered (VACUUM, ANALYZE).")
+    if messages:
+        started = time.perf_counter()
+        made = generate_messages(messages, seed=seed)
+        click.echo(f"Synthetic messages: {made:,} added in {time.perf_counter() - started:.1f} s "
+                   f"({messages:,} wanted in all).")
+        if made:
+            _vacuum_analyze()
     click.echo(f"Infringer records: {load_demo_infringers()} added.")
     db.session.commit()
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
@@ -425,6 +434,19 @@ def reports_tallies(do_compact: bool, do_rebuild: bool) -> None:
         raise SystemExit(1)
 
 
+search = AppGroup("search", help="The search index.")
+
+
+@search.command("rebuild")
+def search_rebuild() -> None:
+    """Write the search index again from the records (after a change to how text is cut into terms, or to repair
+    it); searches meanwhile find what is written so far."""
+    from ipdesk.search.index import rebuild
+
+    written = rebuild(db.session, echo=click.echo)
+    click.echo(f"Search index rebuilt: {sum(written.values()):,} entries.")
+
+
 notify = AppGroup("notify", help="E-mail and in-app notifications.")
 
 
@@ -474,6 +496,7 @@ def notify_worker(burst: bool) -> None:
 
 def register_cli(app) -> None:
     app.cli.add_command(notify)
+    app.cli.add_command(search)
     app.cli.add_command(audit)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -44,6 +44,7 @@ from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub, staff_hubs
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports import tallies
+from ipdesk.search import index as search_index
 
 BATCH = 2000
 MAJOR_SHARES = {"CN": 0.42, "ID": 0.18, "TH": 0.12, "VN": 0.11}  # NETWORK.md, squatting cases by country
@@ -191,6 +192,7 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
         audit_rows = children.pop(AuditEntry)
         for model, rows in children.items():
             bulk_insert(db.session, model, rows)  # COPY on PostgreSQL
+        search_index.index_cases(db.session.connection(), ids)  # written in bulk, so not seen by the ORM's flushes
         insert_entries(audit_rows)  # last: the chain's lock is held only until this batch commits
         added += size
         db.session.commit()
@@ -478,3 +480,62 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
     case["next_due_on"] = min((d["due_on"] for d in children[Deadline] if not d["is_done"]), default=None)
     return {"case": case, "children": children, "submitted_at": case["submitted_at"]}
 
+
+
+# What the two sides write to each other over a case's life, in the languages of the network: the bench's million
+# messages (``generate_messages``) are drawn from these, with sellers, products and shop numbers of their own, so
+# that search meets words that are rare (a seller) and common (a product) as it does in a year of real messages.
+CORRESPONDENCE = [
+    "판매자 {seller}가 {market}에서 {product} 모조품을 다시 올렸습니다. 상점 번호 {number}.",
+    "{seller} 상점의 {product} 게시물 {number}건을 플랫폼에 신고했습니다.",
+    "현지 변호사가 {seller}에 대한 경고장 초안을 보냈습니다. 검토 부탁드립니다.",
+    "The seller {seller} relisted the {product} on {market}, listing {number}.",
+    "Test purchase of the {product} from {seller} arrived; the batch code {number} is fake.",
+    "Customs at the port held {number} units of counterfeit {product}.",
+    "卖家{seller}在{market}重新上架了假冒{product}，链接编号{number}。",
+    "Người bán {seller} lại đăng bán {product} giả trên {market}, mã {number}.",
+    "ผู้ขาย {seller} ลงขาย{product}ปลอมอีกครั้งบน {market} หมายเลข {number}",
+]
+SELLER_SYLLABLES = ["美", "妆", "华", "龙", "星", "金", "玉", "宝", "丽", "源", "鑫", "达", "盛", "佳", "晶", "福"]
+
+
+def _seller(rng: random.Random) -> str:
+    """A seller's name in one of the scripts the network meets; each of them rare."""
+    style = rng.randrange(3)
+    if style == 0:
+        return "".join(rng.choice(SELLER_SYLLABLES) for _ in range(3)) + "商行"
+    if style == 1:
+        return f"{rng.choice(NAME_SEEDS)}{rng.randrange(10_000):04d} Store"
+    return f"shop-{rng.randrange(10**6):06d}"
+
+
+def generate_messages(target: int, *, seed: int = 2026, echo=print) -> int:
+    """Add messages to the synthetic cases until there are ``target`` in all (a fifth of them internal notes),
+    written in bulk and indexed for search batch by batch; returns how many were added."""
+    existing = db.session.scalar(sa.select(sa.func.count()).select_from(Message))
+    wanted = target - existing
+    if wanted <= 0:
+        return 0
+    rng = random.Random(seed + existing)
+    first, last = db.session.execute(sa.select(sa.func.min(Case.id), sa.func.max(Case.id))
+                                     .where(Case.submitted_at.is_not(None))).one()
+    authors = db.session.scalars(sa.select(User.id).where(User.role.in_((Role.staff, Role.exporter)))
+                                 .order_by(User.id).limit(2000)).all()
+    products = [*PRODUCTS.values(), *PRODUCTS_KO.values()]
+    markets = list(MARKETPLACES.values())
+    now = utcnow()
+    added = 0
+    while added < wanted:
+        size = min(BATCH * 10, wanted - added)
+        before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Message.id), 0)))
+        rows = [{"case_id": rng.randint(first, last), "author_id": rng.choice(authors),
+                 "body": rng.choice(CORRESPONDENCE).format(seller=_seller(rng), product=rng.choice(products),
+                                                          market=rng.choice(markets), number=rng.randrange(10**5)),
+                 "is_internal": rng.random() < 0.2, "created_at": now - timedelta(minutes=rng.randrange(10**6))}
+                for _ in range(size)]
+        bulk_insert(db.session, Message, rows)
+        search_index.index_where(db.session.connection(), search_index.KINDS["message"], Message.id > before)
+        added += size
+        db.session.commit()
+        echo(f"  {existing + added:,} messages")
+    return added

@@ -94,7 +94,7 @@ def permits(user, action: str, obj=None) -> bool:
             return role is Role.exporter and obj is not None and obj.id == user.company_id
         case "invitation.revoke":
             return role is Role.exporter and obj is not None and obj.company_id == user.company_id
-        case "network.view":
+        case "network.view" | "search":  # search shows each user only what they may open (ipdesk.search)
             return True
         case "infringer.view" | "infringer.manage":  # records span companies: never the exporters'
             return role in (Role.staff, Role.manager)
@@ -195,6 +195,26 @@ def visible_cases_clause(user):
         return handled
     if user.role is Role.staff:
         return sa.or_(sa.and_(handled, Case.hub_id.in_(hub_ids(user))), own_draft)
+    return sa.false()
+
+
+def handled_cases_clause(user):
+    """The same rule as :func:`handles`, as a SQL condition on ``Case``: the cases whose internal side ``user``
+    sees (internal notes), when ``user`` may see them at all (:func:`visible_cases_clause`)."""
+    if user.role is Role.manager:
+        return sa.true()
+    if user.role is Role.staff:
+        return Case.hub_id.in_(hub_ids(user))
+    return sa.false()
+
+
+def visible_companies_clause(user, company_id):
+    """The rule of :func:`_visible` for companies, as a SQL condition on the column ``company_id``: every company
+    to the staff side, their own to a company's users."""
+    if user.role in STAFF_SIDE:
+        return sa.true()
+    if user.role is Role.exporter:
+        return company_id == user.company_id
     return sa.false()
 
 

@@ -34,6 +34,7 @@ from ipdesk.core.forms import (
 from ipdesk.core.i18n import date_text
 from ipdesk.costs.models import Payer
 from ipdesk.evidence.forms import FILES_HELP
+from ipdesk.search.query import SHORT_QUERY, Query
 
 
 def optional_enum(enum_cls, blank):
@@ -255,12 +256,19 @@ SORTS = {
 }
 
 
+def searchable(form, field):
+    """A query search can look up (``ipdesk.search``): not a lone Latin letter or digit."""
+    if field.data and field.data.strip() and not Query.parse(field.data).searchable:
+        raise ValidationError(SHORT_QUERY)
+
+
 class CaseFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)],
-                    description=_l("Reference, title or infringer"))
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200), searchable],
+                    description=_l("Any word of the case or its company: reference, title, description, infringer, "
+                                   "web address"))
     country = SelectField(_l("Country"), validators=[Optional()])
     hub = SelectField(_l("Hub"), coerce=coerce_optional(int), validators=[Optional()])
     stage = SelectField(_l("Stage"), coerce=coerce_optional(Stage), validators=[Optional()])

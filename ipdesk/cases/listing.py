@@ -19,6 +19,7 @@ from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from ipdesk.policy import visible_cases_clause, visible_tallies_clause
 from ipdesk.reports.models import Tally
+from ipdesk.search.query import case_ids
 
 SORT_ORDERS = {
     "newest": (Case.submitted_at.desc().nulls_first(), Case.id.desc()),
@@ -62,10 +63,8 @@ def case_query(user, form):
     if data.get("overdue"):
         stmt = stmt.where(sa.exists().where(Deadline.case_id == Case.id, ~Deadline.is_done,
                                             Deadline.due_on < local_today()))
-    if data.get("q"):
-        like = f"%{data['q'].strip().lower()}%"
-        stmt = stmt.where(sa.or_(*(sa.func.lower(column).like(like) for column in (
-            Case.reference, Case.title, Case.infringer_name, Case.infringer_shop_id, Case.infringer_urls))))
+    if data.get("q"):  # what search finds among the cases (ipdesk.search): every text of the case and its company
+        stmt = stmt.where(Case.id.in_(case_ids(user, data["q"])))
     return stmt.order_by(*SORT_ORDERS.get(data.get("sort") or "newest", SORT_ORDERS["newest"]))
 
 

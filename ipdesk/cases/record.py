@@ -54,6 +54,12 @@ def staff_only(record) -> bool:
     return not EXPORTERS_SEE[type(record)][1](record)
 
 
+def staff_only_clause(model):
+    """Which records of ``model`` only the staff side of their case may see, as a SQL condition (search marks
+    their entries restricted)."""
+    return sa.not_(EXPORTERS_SEE[model][0]())
+
+
 def may_see(viewer, case: Case, record) -> bool:
     """Whether ``viewer`` may see ``record`` (a message, stage change, transfer, custody event...) of ``case``."""
     if not can(viewer, "case.view", case):

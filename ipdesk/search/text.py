@@ -16,9 +16,9 @@ import re
 import unicodedata
 
 # Latin letters whose diacritics fold away; other scripts keep their combining marks.
-_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 # Latin letters with a stroke, which no decomposition takes apart.
-_STROKED = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɨ": "i", "ʉ": "u"})
+STROKED = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "ħ": "h", "ŧ": "t", "ƀ": "b", "ɨ": "i", "ʉ": "u"})
 # A run: letters, digits and the marks that belong to them (Thai vowels and tones, kana voicing marks).
 _RUN = re.compile(r"[^\W_]+(?:[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u3099\u309a]+[^\W_]*)*")
 
@@ -27,7 +27,7 @@ def normalise(text: str | None) -> str:
     """``text`` in the form search compares: NFKC, case-folded, Latin diacritics removed, spaces collapsed."""
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_STROKED)
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(STROKED)
     out = []
     base_is_latin = False
     for char in unicodedata.normalize("NFD", folded):
@@ -35,7 +35,7 @@ def normalise(text: str | None) -> str:
             if base_is_latin:
                 continue  # an accent on a Latin letter: folded away
         else:
-            base_is_latin = bool(_LATIN.match(char))
+            base_is_latin = bool(LATIN_LETTER.match(char))
         out.append(char)
     return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
 
@@ -60,3 +60,53 @@ def web_address(text: str | None) -> str:
     address = _SCHEME.sub("", address)
     address = address.split("#", 1)[0].rstrip("/")
     return address[4:] if address.startswith("www.") else address
+
+
+# Letters that make a word on their own, so a one-character query is worth an index entry: anything beyond the Latin
+# letters and digits (a Chinese surname, a Korean syllable). A single Latin letter or digit finds too much to index.
+_SHORT = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def is_word_alone(char: str) -> bool:
+    """Whether a one-character query ``char`` is looked up by itself (it is not a Latin letter or digit)."""
+    return not _SHORT.match(char)
+
+
+def terms(normalised: str) -> set[str]:
+    """What the index holds for ``normalised`` text: every distinct two-character piece of its runs, and each
+    character that is a word on its own (``is_word_alone``), so one such character typed alone is found too."""
+    held = set()
+    for run in runs(normalised):
+        held.update(run[i:i + 2] for i in range(len(run) - 1))
+        held.update(char for char in run if is_word_alone(char))
+        if len(run) == 1:
+            held.add(run)
+    return held
+
+
+MAX_QUERY_TERMS = 32  # the index narrows enough by then; every run is still compared in full afterwards
+
+
+def query_terms(normalised: str) -> tuple[list[str], list[str]]:
+    """What a query asks: its runs (each must be found, in any order, in the record's normal text) and the index
+    terms that narrow the candidates (every piece of each run, a lone character only when it is a word alone). No
+    terms means the query is too short to search."""
+    asked = runs(normalised)
+    wanted: list[str] = []
+    for run in asked:
+        if len(run) == 1:
+            if is_word_alone(run):
+                wanted.append(run)
+            continue
+        wanted.extend(run[i:i + 2] for i in range(len(run) - 1))
+    unique = list(dict.fromkeys(wanted))
+    if len(unique) > MAX_QUERY_TERMS:  # spread over the query, not its first words only
+        step = len(unique) / MAX_QUERY_TERMS
+        unique = [unique[int(i * step)] for i in range(MAX_QUERY_TERMS)]
+    return asked, unique
+
+
+def token(term: str) -> str:
+    """``term`` spelled in ASCII letters and digits for SQLite's FTS5 (its ``ascii`` tokenizer splits every other
+    character, Thai marks included): each character as six hexadecimal digits."""
+    return "".join(f"{ord(char):06x}" for char in term)

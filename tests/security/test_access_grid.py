@@ -158,12 +158,14 @@ EXPECTED = {
                           {"POST": "/cases/{case_id}#infringers"}),
     # the network's numbers (staff: their hubs'), or the exporter's own company's; admins see no cases
     "reports.dashboard": (EVERYONE - {"admin"}, set(), {"GET": OK}),
+    "search.results": (EVERYONE, set(), {"GET": OK}),  # with exporter A's words: test_search_in_the_grid
 }
 SKIP = {"static", "bootstrap.static"}
 # once an allowed actor removed the object, it is gone for the next one too
 ONE_SHOT = {"costs.remove"}
 # pages that read a form from the query string
-QUERY = {"documents.country_summary": {"country": "CN", "start": "2026-01-01", "end": "2026-06-30"}}
+QUERY = {"documents.country_summary": {"country": "CN", "start": "2026-01-01", "end": "2026-06-30"},
+         "search.results": {"q": "A question about our case"}}
 
 
 @pytest.fixture
@@ -305,6 +307,38 @@ def test_access_grid(app, world):
                 if got != expected and not (isinstance(expected, set) and got in expected):
                     wrong.append(f"{method} {target} as {actor}: {got!r}, expected {expected!r}")
     assert checked > 200
+    assert wrong == [], "\n".join(wrong)
+
+
+# What each actor finds of exporter A's case (company A, hub X) when searching its words: kind -> who finds it.
+# Companies are every staff member's to open; infringer records staff's and managers'; the admin opens no case.
+CASE_SEEN = {"exporter_a", "staff_x", "manager"}
+FOUND = {
+    "Counterfeit serum": {"case": CASE_SEEN},  # the case's title
+    "A question about our case": {"message": CASE_SEEN},
+    "Lucky Star": {"infringer": {"staff_x", "staff_y", "manager"}},
+    # each exporter finds their own company only; a case is found by its company's name too
+    "테스트기업": {"company": STAFF_SIDE | {"exporter_a", "exporter_b"}, "case": CASE_SEEN},
+}
+
+
+def test_search_in_the_grid(world):
+    """Every actor searches exporter A's words: each finds exactly what they may open, and nobody else is shown
+    a hit or a count of it."""
+    wrong = []
+    for typed, kinds in FOUND.items():
+        for actor in ACTORS:
+            page = world["clients"][actor].get("/search", query_string={"q": typed}).get_data(as_text=True)
+            for kind, finders in kinds.items():
+                shown = f'id="hits-{kind}"' in page
+                if shown != (actor in finders):
+                    wrong.append(f"{typed!r} as {actor}: {kind} {'shown' if shown else 'not shown'}")
+            others = {f'id="hits-{kind}"' for kind in ("case", "message", "evidence", "infringer")} - {
+                f'id="hits-{kind}"' for kind, finders in kinds.items() if actor in finders}
+            if any(other in page for other in others):
+                wrong.append(f"{typed!r} as {actor}: a kind beyond what they may open")
+    exporter_b = world["clients"]["exporter_b"].get("/search", query_string={"q": "테스트기업"}).get_data(as_text=True)
+    assert world["own"].name_en not in exporter_b  # B finds B's company, not A's
     assert wrong == [], "\n".join(wrong)
 
 

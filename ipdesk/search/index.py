@@ -1,0 +1,256 @@
+"""Keeping the search index in step with the records, in the same transaction, on both databases.
+
+Every flush of the ORM is watched: a record of a registered kind added, changed in a field its text is made of,
+or deleted has its entry rewritten on the same connection just before the transaction commits, so a search never
+sees a record without its entry or an entry of a record gone; a change to a row other kinds draw on (a company
+renamed) rewrites those kinds' entries too. Rows written in bulk outside the ORM (the synthetic cases of
+``ipdesk.demo_cases``) are indexed by ``index_where`` in their batch's transaction, and ``rebuild`` (``flask
+search rebuild``) writes the whole index again.
+
+Each entry holds the record's text in search's normal form (``ipdesk.search.text.normalise``) and its terms,
+each under its kind's name: on PostgreSQL in the entry's ``pieces`` array (a GIN index), on SQLite in the
+contentless FTS5 table ``search_terms``, spelled in ASCII (``token``). A contentless FTS5 table forgets a row only
+when told the terms it held, which are the terms of the entry's stored text: the terms are a function of that text
+alone, and a change to that function (``terms``) needs ``flask search rebuild``.
+"""
+from collections.abc import Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from ipdesk.search.models import FTS_TABLE, SearchEntry
+from ipdesk.search.registry import KINDS, SearchKind, kinds_of, watchers_of
+from ipdesk.search.text import normalise, terms, token
+
+CHUNK = 1000
+
+# the entry's columns as written, the engine's part included (not modelled: ipdesk.search.models)
+ENTRIES = sa.table("search_entries", sa.column("id", sa.Integer), sa.column("kind", sa.String),
+                   sa.column("record_id", sa.Integer), sa.column("case_id", sa.Integer),
+                   sa.column("restricted", sa.Boolean), sa.column("text", sa.Text),
+                   sa.column("pieces", postgresql.ARRAY(sa.Text)))
+
+
+def entry_text(texts: Iterable[str | None]) -> str:
+    """The normal text of a record's fields, a line each (a word is never found across two fields)."""
+    return "\n".join(filter(None, (normalise(text) for text in texts)))
+
+
+def kind_terms(kind: str, words) -> list[str]:
+    """PostgreSQL: terms as the ``pieces`` array holds them, each under its kind's name, so that the GIN index finds
+    a kind's entries alone (a common word of the cases' text never walks the companies')."""
+    return sorted(f"{kind}:{term}" for term in words)
+
+
+def kind_tokens(kind: str, words) -> list[str]:
+    """SQLite: terms as the FTS5 table holds them, each under its kind's name, spelled in ASCII."""
+    return sorted(kind + token(term) for term in words)
+
+
+def fts_terms(kind: str, text: str) -> str:
+    """The FTS5 row of an entry's text: its terms as ASCII tokens, in a stable order."""
+    return " ".join(kind_tokens(kind, terms(text)))
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = sorted(ids)
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start:start + CHUNK]
+
+
+def _is_postgres(connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def insert_entries(connection, kind: str, rows: list[dict]) -> None:
+    """New entries (``record_id``, ``case_id``, ``restricted``, ``text``) of ``kind``."""
+    if not rows:
+        return
+    if _is_postgres(connection):
+        connection.execute(sa.insert(ENTRIES), [{**row, "kind": kind, "pieces": kind_terms(kind, terms(row["text"]))}
+                                                for row in rows])
+        return
+    made = connection.execute(sa.insert(ENTRIES).returning(ENTRIES.c.id, ENTRIES.c.record_id),
+                              [{**row, "kind": kind} for row in rows]).all()
+    texts = {row["record_id"]: row["text"] for row in rows}
+    connection.execute(sa.text(f"INSERT INTO {FTS_TABLE} (rowid, terms) VALUES (:id, :terms)"),
+                       [{"id": entry_id, "terms": fts_terms(kind, texts[record_id])} for entry_id, record_id in made])
+
+
+def _forget_terms(connection, kind: str, entries: list[tuple[int, str]]) -> None:
+    """SQLite: the FTS5 rows of entries (id, stored text) about to change or go."""
+    if entries and not _is_postgres(connection):
+        connection.execute(sa.text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}, rowid, terms) "
+                                   "VALUES ('delete', :id, :terms)"),
+                           [{"id": entry_id, "terms": fts_terms(kind, text)} for entry_id, text in entries])
+
+
+def _update(connection, kind: str, rows: list[dict], old: dict[int, str]) -> None:
+    """Changed entries (``id`` and the new values); ``old``: each one's stored text."""
+    if not rows:
+        return
+    _forget_terms(connection, kind, [(row["id"], old[row["id"]]) for row in rows])
+    values = {"case_id": sa.bindparam("new_case_id"), "restricted": sa.bindparam("new_restricted"),
+              "text": sa.bindparam("new_text")}
+    params = [{"entry_id": row["id"], "new_case_id": row["case_id"], "new_restricted": row["restricted"],
+               "new_text": row["text"]} for row in rows]
+    if _is_postgres(connection):
+        values["pieces"] = sa.bindparam("new_pieces", type_=postgresql.ARRAY(sa.Text))
+        for param, row in zip(params, rows, strict=True):
+            param["new_pieces"] = kind_terms(kind, terms(row["text"]))
+    connection.execute(sa.update(ENTRIES).where(ENTRIES.c.id == sa.bindparam("entry_id")).values(**values), params)
+    if not _is_postgres(connection):
+        connection.execute(sa.text(f"INSERT INTO {FTS_TABLE} (rowid, terms) VALUES (:id, :terms)"),
+                           [{"id": row["id"], "terms": fts_terms(kind, row["text"])} for row in rows])
+
+
+def _delete(connection, kind: str, entries: list[tuple[int, str]]) -> None:
+    """Entries (id, stored text) whose records are gone."""
+    if not entries:
+        return
+    _forget_terms(connection, kind, entries)
+    for chunk in _chunks(entry_id for entry_id, _ in entries):
+        connection.execute(sa.delete(ENTRIES).where(ENTRIES.c.id.in_(chunk)))
+
+
+def _rows(connection, kind: SearchKind, where) -> Iterator[dict]:
+    for record_id, case_id, restricted, *texts in connection.execute(kind.source().where(where)):
+        yield {"record_id": record_id, "case_id": case_id, "restricted": bool(restricted),
+               "text": entry_text(texts)}
+
+
+def reindex(connection, kind: SearchKind, record_ids: Iterable[int], new: frozenset[int] = frozenset()) -> None:
+    """Bring the entries of these records of ``kind`` in step with the records, on ``connection``; ``new``: the
+    ids among them of records added in this transaction, which have no entry to look up."""
+    for chunk in _chunks(set(record_ids)):
+        fresh = {row["record_id"]: row for row in _rows(connection, kind, kind.model.id.in_(chunk))}
+        known = [record_id for record_id in chunk if record_id not in new]
+        held = {record_id: (entry_id, case_id, bool(restricted), text)
+                for entry_id, record_id, case_id, restricted, text in connection.execute(
+                    sa.select(SearchEntry.id, SearchEntry.record_id, SearchEntry.case_id, SearchEntry.restricted,
+                              SearchEntry.text)
+                    .where(SearchEntry.kind == kind.name, SearchEntry.record_id.in_(known)))} if known else {}
+        insert_entries(connection, kind.name, [row for record_id, row in fresh.items() if record_id not in held])
+        changed = [{**row, "id": held[record_id][0]} for record_id, row in fresh.items()
+                   if record_id in held and held[record_id][1:] != (row["case_id"], row["restricted"], row["text"])]
+        old = {held[row["record_id"]][0]: held[row["record_id"]][3] for row in changed}
+        _update(connection, kind.name, changed, old)
+        _delete(connection, kind.name, [(entry_id, text) for record_id, (entry_id, _, _, text) in held.items()
+                             if record_id not in fresh])
+
+
+def index_where(connection, kind: SearchKind, where) -> int:
+    """Index the records of ``kind`` that ``where`` picks from its source and that have no entry yet (rows
+    written in bulk); returns how many."""
+    rows = [row for row in _rows(connection, kind, where)]
+    if not rows:
+        return 0
+    held = set()
+    for chunk in _chunks(row["record_id"] for row in rows):
+        held.update(connection.scalars(sa.select(SearchEntry.record_id).where(
+            SearchEntry.kind == kind.name, SearchEntry.record_id.in_(chunk))))
+    new = [row for row in rows if row["record_id"] not in held]
+    for start in range(0, len(new), CHUNK):
+        insert_entries(connection, kind.name, new[start:start + CHUNK])
+    return len(new)
+
+
+def index_cases(connection, case_ids: list[int]) -> int:
+    """Index the records of every case-bound kind of these cases (cases written in bulk, with their messages and
+    evidence); returns how many entries were written."""
+    written = 0
+    for start in range(0, len(case_ids), CHUNK):
+        chunk = case_ids[start:start + CHUNK]
+        for kind in KINDS.values():
+            if kind.case_bound:
+                written += index_where(connection, kind, getattr(kind.model, kind.case_column).in_(chunk))
+    return written
+
+
+def rebuild(session, echo=lambda line: None) -> dict[str, int]:
+    """Write the whole index again from the records, a kind at a time and a chunk of records per transaction
+    (searches meanwhile find what is written so far); returns the entries per kind."""
+    connection = session.connection()
+    connection.execute(sa.delete(ENTRIES))
+    if not _is_postgres(connection):
+        connection.execute(sa.text(f"INSERT INTO {FTS_TABLE} ({FTS_TABLE}) VALUES ('delete-all')"))
+    session.commit()
+    written = {}
+    for kind in KINDS.values():
+        written[kind.name] = 0
+        last = 0
+        while True:
+            connection = session.connection()
+            ids = connection.scalars(sa.select(kind.model.id).where(kind.model.id > last)
+                                     .order_by(kind.model.id).limit(CHUNK * 10)).all()
+            if not ids:
+                break
+            written[kind.name] += index_where(connection, kind, kind.model.id.between(ids[0], ids[-1]))
+            last = ids[-1]
+            session.commit()
+        echo(f"  {kind.name}: {written[kind.name]:,} entries")
+    if _is_postgres(session.connection()):
+        session.connection().execute(sa.text("ANALYZE search_entries"))
+    session.commit()
+    return written
+
+
+# --- in step with every transaction ----------------------------------------------------------
+# Each flush notes what it added, changed or deleted (``session.info``); just before the transaction commits, the
+# entries of all of it are written at once, in that transaction: a record written in several flushes (a case given
+# its reference after it is inserted) is indexed once. A rollback forgets the notes with the rows.
+
+_NOTES = "ipdesk.search.stale"
+
+
+def _changed(obj, fields: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in fields)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session, _flush_context) -> None:
+    if not KINDS:
+        return
+    stale, new, watched = session.info.get(_NOTES) or ({}, {}, {})
+    for obj in session.new:
+        for kind in kinds_of(type(obj)):
+            stale.setdefault(kind.name, set()).add(obj.id)
+            new.setdefault(kind.name, set()).add(obj.id)
+    for obj in session.dirty:
+        for kind in kinds_of(type(obj)):
+            if _changed(obj, kind.fields):
+                stale.setdefault(kind.name, set()).add(obj.id)
+        for kind, fields, _records in watchers_of(type(obj)):
+            if _changed(obj, fields):
+                watched.setdefault((kind.name, type(obj)), set()).add(obj.id)
+    for obj in session.deleted:
+        for kind in kinds_of(type(obj)):
+            stale.setdefault(kind.name, set()).add(obj.id)
+    if stale or watched:
+        session.info[_NOTES] = (stale, new, watched)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_noted(session) -> None:
+    """Index what the transaction's flushes noted, as the last writes of the transaction."""
+    if _NOTES not in session.info and not session.new and not session.dirty and not session.deleted:
+        return
+    session.flush()
+    notes = session.info.pop(_NOTES, None)
+    if notes is None:
+        return
+    stale, new, watched = notes
+    connection = session.connection()
+    for (name, model), ids in watched.items():
+        _fields, records = KINDS[name].watches[model]
+        stale.setdefault(name, set()).update(connection.scalars(records(ids)))
+    for name, ids in stale.items():
+        reindex(connection, KINDS[name], ids, frozenset(new.get(name, ())))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_noted(session) -> None:
+    session.info.pop(_NOTES, None)

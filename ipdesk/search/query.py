@@ -1,0 +1,107 @@
+"""Searching the index: the entries of a kind that hold every word of a query and that the viewer may open.
+
+The database's engine narrows a kind's entries to those holding every term of the query (PostgreSQL: the GIN
+index of ``pieces``; SQLite: the FTS5 table), and each candidate is then confirmed by the words themselves, each found
+in the entry's normal text: the terms are pairs of characters, so ``아름코`` is asked as ``아름`` and ``름코``, and
+only the text tells whether they stand together. The viewer's rule of the kind (``SearchKind.visible``, from
+``ipdesk.policy``) is part of the same statement, so nothing the viewer may not open is ever counted or read.
+"""
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql
+
+from ipdesk.cases.models import Case
+from ipdesk.extensions import db
+from ipdesk.search.index import kind_terms, kind_tokens
+from ipdesk.search.models import FTS_TABLE, SearchEntry
+from ipdesk.search.registry import KINDS, Hit, SearchKind
+from ipdesk.search.text import normalise, query_terms
+
+MAX_QUERY_LENGTH = 200
+SHORT_QUERY = _l("Type at least two letters or digits, or one character of Korean, Chinese, Japanese or Thai.")
+COUNT_CAP = 1000  # beyond this many hits of a kind, the page says "more than 1,000"
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query in search's terms: the words each hit must contain and the index terms that narrow them."""
+
+    words: tuple[str, ...]
+    terms: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, typed: str | None) -> "Query":
+        words, wanted = query_terms(normalise((typed or "")[:MAX_QUERY_LENGTH]))
+        return cls(tuple(words), tuple(wanted))
+
+    @property
+    def searchable(self) -> bool:
+        """Whether the query has anything to look up (a lone Latin letter or digit does not)."""
+        return bool(self.terms)
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def entries(user, kind: SearchKind, query: Query):
+    """The select of the ids of ``kind``'s records that hold ``query`` and that ``user`` may open, newest entry
+    first.
+
+    PostgreSQL finds the entries holding every term in the GIN index of ``pieces``; SQLite reads them from the
+    FTS5 table, newest first, and joins each to its entry, so a page of hits stops reading once it is full."""
+    if _dialect() == "postgresql":
+        narrowed = sa.literal_column("search_entries.pieces", postgresql.ARRAY(sa.Text)).contains(
+            sa.cast(kind_terms(kind.name, query.terms), postgresql.ARRAY(sa.Text)))
+        stmt = sa.select(SearchEntry.record_id).where(SearchEntry.kind == kind.name, narrowed)
+        found, newest = sa.func.strpos, SearchEntry.id.desc()
+    else:
+        held = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer), sa.column(FTS_TABLE))
+        match = " ".join(f'"{term}"' for term in kind_tokens(kind.name, query.terms))
+        stmt = sa.select(SearchEntry.record_id).select_from(held) \
+            .join(SearchEntry, SearchEntry.id == held.c.rowid).where(held.c[FTS_TABLE].op("MATCH")(match))
+        found, newest = sa.func.instr, held.c.rowid.desc()
+    stmt = stmt.where(*(found(SearchEntry.text, word) > 0 for word in query.words))
+    if kind.case_bound:
+        stmt = stmt.join(Case, Case.id == SearchEntry.case_id)
+    return stmt.where(kind.visible(user)).order_by(newest)
+
+
+def case_ids(user, typed: str):
+    """The cases ``user`` may see whose text holds the query ``typed``, as a select of ids (the case list's free
+    text, so its other filters apply to what search finds)."""
+    query = Query.parse(typed)
+    if not query.searchable:
+        return sa.select(Case.id).where(sa.false())
+    return entries(user, KINDS["case"], query).order_by(None)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A kind's part of the results: how many hits (``exact`` False beyond ``COUNT_CAP``) and the page's hits."""
+
+    kind: SearchKind
+    count: int
+    exact: bool
+    hits: list[Hit]
+
+
+def search(user, query: Query, *, kinds=None, limit: int = 5, offset: int = 0) -> list[Group]:
+    """The hits of ``query`` for ``user``, grouped by kind (the kinds with hits only), ``limit`` of each from
+    ``offset``."""
+    groups = []
+    for kind in KINDS.values():
+        if kinds is not None and kind.name not in kinds:
+            continue
+        stmt = entries(user, kind, query)
+        counted = db.session.scalar(sa.select(sa.func.count()).select_from(
+            stmt.order_by(None).limit(COUNT_CAP + 1).subquery()))
+        if not counted:
+            continue
+        ids = db.session.scalars(stmt.limit(limit).offset(offset)).all()
+        described = kind.describe(ids, user) if ids else {}
+        groups.append(Group(kind, min(counted, COUNT_CAP), counted <= COUNT_CAP,
+                            [described[record_id] for record_id in ids if record_id in described]))
+    return groups

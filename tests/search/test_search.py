@@ -1,0 +1,190 @@
+"""Search as its users meet it: a word of anything they may open finds it, in every script; nothing they may not
+open is ever found or counted; the index follows every change in the same transaction."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from ipdesk.cases.models import Message
+from ipdesk.evidence.models import EvidenceItem, EvidenceKind
+from ipdesk.extensions import db
+from ipdesk.infringers.models import Infringer
+from ipdesk.search.models import SearchEntry
+from tests.factories import CompanyFactory, make_case
+
+
+def _found(client, q, **args) -> str:
+    response = client.get("/search", query_string={"q": q, **args})
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def _titles(page: str) -> list[str]:
+    """The hits' titles as the page shows them, in order."""
+    return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<a class="fw-semibold" href="[^"]*">(.*?)</a>', page)]
+
+
+@pytest.fixture
+def arum(factories):
+    """A case of 아름코스메틱 in China, with a message, an internal note and an evidence item."""
+    company = CompanyFactory(name_ko="아름코스메틱", name_en="Areum Cosmetic")
+    exporter = factories.exporter(company=company)
+    case = make_case("evidence", company=company, author=exporter, title="Counterfeit cushion compact",
+                     infringer_name="深圳市假货贸易有限公司", infringer_shop_id="ＳＨＯＰ-８８１",
+                     infringer_urls="https://www.Shopee.vn/ban-hang/881?ref=x#top",
+                     description="Bán hàng giả ở Hà Nội; ร้านค้าปลอม")
+    staff = factories.staff()  # cn-north, China's hub
+    db.session.add_all([
+        Message(case_id=case.id, author_id=exporter.id, body="The seller moved to a warehouse in Dongguan."),
+        Message(case_id=case.id, author_id=staff.id, body="Counsel suspects a repeat offender.", is_internal=True),
+        EvidenceItem(case_id=case.id, kind=EvidenceKind.test_purchase, created_by_id=staff.id,
+                     description="Test purchase receipt from the Guangzhou market"),
+    ])
+    db.session.commit()
+    return case, exporter, staff
+
+
+@pytest.mark.parametrize("typed", [
+    "아름",  # a fragment of the company's Korean name
+    "코스메",
+    "Areum",
+    "假货",  # Chinese without spaces
+    "shop-881",  # full-width forms typed half-width
+    "shopee.vn/ban-hang/881",  # the web address without its scheme, www. and fragment
+    "SHOPEE.VN",
+    "ban hang gia",  # Vietnamese without diacritics
+    "Bán hàng",
+    "ค้าปลอม",  # Thai
+    "cushion",
+])
+def test_staff_find_the_case_by_any_of_its_words(client, login_as, arum, typed):
+    case, _exporter, staff = arum
+    login_as(staff)
+    page = _found(client, typed)
+    assert case.reference in " ".join(_titles(page))
+    assert "<mark>" in page
+
+
+def test_the_matching_words_are_marked_as_written(client, login_as, arum):
+    _case, _exporter, staff = arum
+    login_as(staff)
+    page = _found(client, "ha noi")
+    assert "<mark>Hà</mark> <mark>Nội</mark>" in page
+    assert "<mark>아름</mark>코스메틱" in _found(client, "아름")
+
+
+def test_messages_evidence_and_companies_are_found_by_their_words(client, login_as, arum):
+    case, _exporter, staff = arum
+    login_as(staff)
+    assert 'id="hits-message"' in _found(client, "Dongguan")
+    assert 'id="hits-message"' in _found(client, "repeat offender")  # staff of the hub read internal notes
+    assert 'id="hits-evidence"' in _found(client, "Guangzhou")
+    page = _found(client, "아름코")
+    assert 'id="hits-company"' in page and "Areum Cosmetic" in _titles(page)
+
+
+def test_an_exporter_finds_their_own_but_never_an_internal_note(client, login_as, arum):
+    case, exporter, _staff = arum
+    login_as(exporter)
+    assert case.reference in " ".join(_titles(_found(client, "Dongguan")))
+    page = _found(client, "repeat offender")
+    assert "hits-message" not in page and "Nothing found" in page
+
+
+def test_another_company_finds_nothing_of_it_not_even_a_count(client, factories, login_as, arum):
+    case, _exporter, _staff = arum
+    login_as(factories.exporter())
+    for typed in ("아름", "Areum", "Dongguan", "Guangzhou", "假货", case.reference, "repeat offender"):
+        page = _found(client, typed)
+        assert _titles(page) == [] and "Nothing found" in page, typed
+        assert "badge" not in page.split('id="main"')[1], typed
+
+
+def test_staff_of_another_hub_and_admins_find_nothing_of_the_case(client, factories, login_as, arum):
+    case, _exporter, _staff = arum
+    login_as(factories.staff(hub_codes=("th",)))
+    page = _found(client, "Dongguan")
+    assert _titles(page) == []
+    assert "Areum Cosmetic" in _titles(_found(client, "아름"))  # companies are every staff member's to open
+    assert case.reference not in _found(client, "아름")
+
+
+def test_infringer_records_are_found_by_staff_only(client, factories, login_as, arum):
+    _case, exporter, staff = arum
+    db.session.add(Infringer(name="Guangzhou Mimic Trading", shop_ids="mimic-store-01", created_by_id=staff.id))
+    db.session.commit()
+    login_as(staff)
+    assert 'id="hits-infringer"' in _found(client, "mimic")
+    client.post("/logout")
+    login_as(exporter)
+    assert "hits-infringer" not in _found(client, "mimic")
+
+
+def test_a_query_too_short_to_search_says_so_and_keeps_what_was_typed(client, login_as, arum):
+    _case, _exporter, staff = arum
+    login_as(staff)
+    response = client.get("/search?q=a", headers={"Accept-Language": "ko"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="a"' in page and "두 글자" in page
+    assert _titles(_found(client, "假")) != []  # one Chinese character is a word
+
+
+def test_the_index_follows_a_company_renamed_in_the_same_transaction(client, login_as, arum):
+    case, _exporter, staff = arum
+    case.company.name_ko = "다온뷰티"
+    db.session.commit()
+    login_as(staff)
+    assert case.reference in " ".join(_titles(_found(client, "다온")))
+    assert case.reference not in " ".join(_titles(_found(client, "아름")))
+
+
+def test_a_rolled_back_record_leaves_no_entry_and_a_deleted_one_takes_its_entry_away(app, arum):
+    case, _exporter, staff = arum
+    db.session.add(Message(case_id=case.id, author_id=staff.id, body="never sent"))
+    db.session.flush()
+    db.session.rollback()
+    entries = sa.select(sa.func.count()).select_from(SearchEntry).where(SearchEntry.text.contains("never sent"))
+    assert db.session.scalar(entries) == 0
+    item = db.session.scalar(sa.select(EvidenceItem).where(EvidenceItem.case_id == case.id))
+    db.session.delete(item)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry).where(
+        SearchEntry.kind == "evidence", SearchEntry.record_id == item.id)) == 0
+
+
+def test_the_case_list_filters_what_search_finds(client, factories, login_as, arum):
+    case, _exporter, staff = arum
+    other = make_case("intake", title="Fake cushion in Beijing")  # no 아름 in it
+    login_as(staff)
+    page = client.get("/cases", query_string={"q": "아름"}).get_data(as_text=True)
+    assert case.reference in page and other.reference not in page
+    page = client.get("/cases", query_string={"q": "아름", "stage": "intake"}).get_data(as_text=True)
+    assert case.reference not in page  # the list's other filters apply to the hits
+    page = client.get("/cases", query_string={"q": "cushion"}).get_data(as_text=True)
+    assert case.reference in page and other.reference in page
+
+
+def test_rebuild_writes_the_same_entries_again(app, arum):
+    def held():
+        return sorted(db.session.execute(sa.select(SearchEntry.kind, SearchEntry.record_id, SearchEntry.text)).all())
+
+    before = held()
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert held() == before and len(before) >= 5
+
+
+def test_the_search_page_runs_the_same_number_of_queries_for_few_and_many_hits(client, factories, login_as,
+                                                                                 count_queries, arum):
+    case, exporter, staff = arum
+    login_as(staff)
+    with count_queries() as few:
+        _found(client, "Dongguan")
+    for n in range(6):
+        db.session.add(Message(case_id=make_case("intake", company=case.company, author=exporter).id,
+                               author_id=staff.id, body=f"Dongguan warehouse {n}"))
+    db.session.commit()
+    with count_queries() as many:
+        _found(client, "Dongguan")
+    assert many.count == few.count
