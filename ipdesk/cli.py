@@ -51,6 +51,7 @@ from ipdesk.refusals.shipped import load_shipped_reasons
 from ipdesk.reports import tallies as tally_upkeep
 from ipdesk.reports.jobs import countries_to_render, period_overview, render_summaries
 from ipdesk.reports.pack import assemble_pack
+from ipdesk.search import index as search_index
 
 translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
 POT_FILE = PROJECT_ROOT / "translations" / "messages.pot"
@@ -441,9 +442,7 @@ search = AppGroup("search", help="The search index.")
 def search_rebuild() -> None:
     """Write the search index again from the records (after a change to how text is cut into terms, or to repair
     it); searches meanwhile find what is written so far."""
-    from ipdesk.search.index import rebuild
-
-    written = rebuild(db.session, echo=click.echo)
+    written = search_index.rebuild(db.session, echo=click.echo)
     click.echo(f"Search index rebuilt: {sum(written.values()):,} entries.")
 
 

@@ -231,14 +231,19 @@ def make_backup(out: Path) -> tuple[dict, dict[str, int]]:
     return manifest, copied
 
 
+# SQLite's tables that hold rows: not its own, and not a virtual table (an FTS5 index cannot be counted by scanning;
+# the shadow tables that hold its rows are counted)
+SQLITE_TABLES = ("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                 "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")
+
+
 def _backup_sqlite(target: Path) -> dict[str, Any]:
     with db.engine.connect() as connection:
         copy = sqlite3.connect(target)
         try:
             connection.connection.driver_connection.backup(copy)  # pages of one consistent snapshot
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-            names = [r[0] for r in copy.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            names = [r[0] for r in copy.execute(SQLITE_TABLES)]
             return _inventory(lambda sql: copy.execute(sql).fetchall(), names)
         finally:
             copy.close()
@@ -294,7 +299,10 @@ def check_backup(source: Path, manifest: dict) -> list[str]:
 
 def _rows_in_target() -> int:
     with db.engine.connect() as connection:
-        names = [n for n in sa.inspect(connection).get_table_names() if n != "alembic_version"]
+        if connection.dialect.name == "sqlite":
+            names = [n for n in connection.exec_driver_sql(SQLITE_TABLES).scalars() if n != "alembic_version"]
+        else:
+            names = [n for n in sa.inspect(connection).get_table_names() if n != "alembic_version"]
         return sum(connection.execute(sa.select(sa.func.count()).select_from(sa.table(n))).scalar() for n in names)
 
 

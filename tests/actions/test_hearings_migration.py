@@ -9,6 +9,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.network.reference import load_reference_network
+from ipdesk.search.index import paused
 from tests.conftest import IS_POSTGRES, create_database, make_app
 
 
@@ -20,7 +21,8 @@ def test_hearings_recorded_before_get_their_deadlines(tmp_path, worker):
     with app.app_context():
         upgrade(revision="0015")
         load_reference_network(regions=False)  # revision 0015 has no regions yet
-        company_id = factories.CompanyFactory().id
+        with paused():  # revision 0015 has no search index yet
+            company_id = factories.CompanyFactory().id
         db.session.remove()  # the raw inserts below write from a connection of their own
         now = utcnow()
         stamp = now.replace(tzinfo=None) if not IS_POSTGRES else now

@@ -138,7 +138,7 @@ def test_english_exporter_and_korean_staff_triage(live_server, new_page):
     sign_in(staff, live_server, "manager@ipdesk.example", "ko")
     menu(staff)
     staff.get_by_role("link", name="사건", exact=True).click()
-    staff.get_by_label("검색어").fill(reference)
+    staff.get_by_label("검색", exact=True).fill(reference)
     staff.get_by_role("button", name="검색", exact=True).click()
     staff.get_by_role("link", name=reference).click()
     staff.get_by_role("button", name="접수하고 증거 수집 시작").click()

@@ -47,3 +47,29 @@ def test_nothing_to_search_in_empty_or_blank_text():
 ])
 def test_web_addresses_compare_without_scheme_www_or_trailing_slash(pasted):
     assert web_address(pasted) == "shop.example/item/1"
+
+
+def test_the_index_holds_pairs_and_the_characters_that_are_words_alone():
+    from ipdesk.search.text import query_terms, terms
+
+    assert terms("王 ab 아름") == {"王", "ab", "아름", "아", "름"}
+    assert query_terms("王") == (["王"], ["王"])  # a Chinese surname alone is a query
+    assert query_terms("a") == (["a"], [])  # a Latin letter alone is not: nothing to search
+    words, wanted = query_terms("item 1")
+    assert words == ["item", "1"] and wanted == ["it", "te", "em"]  # the digit is compared, not looked up
+
+
+def test_a_long_query_is_narrowed_by_terms_from_all_of_it():
+    from ipdesk.search.text import MAX_QUERY_TERMS, query_terms
+
+    words, wanted = query_terms(" ".join(f"w{n:03d}" for n in range(40)))
+    assert len(words) == 40 and len(wanted) == MAX_QUERY_TERMS
+    assert "w0" in wanted and any(term.startswith("3") for term in wanted)  # from its start and its end
+
+
+def test_a_kind_is_named_in_lower_case_ascii_letters():
+    from ipdesk.search.registry import SearchKind, register
+
+    with pytest.raises(ValueError, match="lower-case ASCII"):
+        register(SearchKind(name="Case-2", label="", model=object, source=lambda: None, fields=(),
+                            visible=lambda user: None, describe=lambda ids, user: {}))
