@@ -90,6 +90,9 @@ class Config:
 
         # Sessions: the signed cookie carries only a session id that the server can revoke.
         self.SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+        # search: a viewer who sees at most this many cases is searched from their cases' entries, not from the
+        # engine's terms (ipdesk.search.query.small_scope)
+        self.SEARCH_SCOPE_CASES = _int("SEARCH_SCOPE_CASES", 2000)
         # "Remember me" keeps a session through idle periods for at most this many days.
         self.REMEMBER_DAYS = _int("REMEMBER_DAYS", 14)
         self.PERMANENT_SESSION_LIFETIME = timedelta(days=self.REMEMBER_DAYS)

@@ -24,6 +24,14 @@ def _titles(page: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<a class="fw-semibold" href="[^"]*">(.*?)</a>', page)]
 
 
+@pytest.fixture(autouse=True, params=["terms", "scope"])
+def path(request, app):
+    """Each test both ways a search is read: from the engine's terms (a viewer who sees many cases) and from the
+    viewer's own cases (one who sees few: ipdesk.search.query.small_scope)."""
+    app.config["SEARCH_SCOPE_CASES"] = 0 if request.param == "terms" else 10_000
+    return request.param
+
+
 @pytest.fixture
 def arum(factories):
     """A case of 아름코스메틱 in China, with a message, an internal note and an evidence item."""
@@ -188,3 +196,15 @@ def test_the_search_page_runs_the_same_number_of_queries_for_few_and_many_hits(c
     with count_queries() as many:
         _found(client, "Dongguan")
     assert many.count == few.count
+
+
+def test_a_viewer_who_sees_few_cases_is_searched_from_them(app, factories, arum, path):
+    from ipdesk.search.query import small_scope
+
+    case, exporter, staff = arum
+    make_case("intake", company=case.company, author=exporter)
+    app.config["SEARCH_SCOPE_CASES"] = 1
+    with app.test_request_context():
+        assert not small_scope(staff)  # the hub's two cases are more than one
+        assert small_scope(factories.exporter())  # a company without cases
+        assert not small_scope(exporter)

@@ -322,9 +322,11 @@ FOUND = {
 }
 
 
-def test_search_in_the_grid(world):
+@pytest.mark.parametrize("scope_cases", [0, 10_000])  # read from the engine's terms, or from the viewer's cases
+def test_search_in_the_grid(app, world, scope_cases):
     """Every actor searches exporter A's words: each finds exactly what they may open, and nobody else is shown
     a hit or a count of it."""
+    app.config["SEARCH_SCOPE_CASES"] = scope_cases
     wrong = []
     for typed, kinds in FOUND.items():
         for actor in ACTORS:
