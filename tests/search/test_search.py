@@ -208,3 +208,15 @@ def test_a_viewer_who_sees_few_cases_is_searched_from_them(app, factories, arum,
         assert not small_scope(staff)  # the hub's two cases are more than one
         assert small_scope(factories.exporter())  # a company without cases
         assert not small_scope(exporter)
+
+
+def test_more_hits_than_counted_are_read_newest_first(client, login_as, monkeypatch, arum):
+    """Beyond the count's cap the hits are read newest first without the index (PostgreSQL's dense reading)."""
+    case, exporter, staff = arum
+    newer = make_case("intake", company=case.company, author=exporter, title="Second cushion case")
+    monkeypatch.setattr("ipdesk.search.query.COUNT_CAP", 1)
+    login_as(staff)
+    page = _found(client, "cushion")
+    assert _titles(page)[:2] == [f"{newer.reference} · Second cushion case",
+                                 f"{case.reference} · Counterfeit cushion compact"]
+    assert "more than 1" in page
