@@ -19,7 +19,7 @@ from ipdesk.policy import visible_cases_clause
 from ipdesk.search.index import kind_terms, kind_tokens
 from ipdesk.search.models import FTS_TABLE, SearchEntry
 from ipdesk.search.registry import KINDS, Hit, SearchKind
-from ipdesk.search.text import normalise, query_terms
+from ipdesk.search.text import normalise, query_terms, web_address
 
 MAX_QUERY_LENGTH = 200
 SHORT_QUERY = _l("Type at least two letters or digits, or one character of Korean, Chinese, Japanese or Thai.")
@@ -35,7 +35,10 @@ class Query:
 
     @classmethod
     def parse(cls, typed: str | None) -> "Query":
-        words, wanted = query_terms(normalise((typed or "")[:MAX_QUERY_LENGTH]))
+        # a web address pasted whole is asked without its scheme, www. and fragment, which a stored one may lack
+        typed = " ".join(web_address(word) if "://" in word or word.lower().startswith("www.") else word
+                         for word in (typed or "")[:MAX_QUERY_LENGTH].split())
+        words, wanted = query_terms(normalise(typed))
         return cls(tuple(words), tuple(wanted))
 
     @property

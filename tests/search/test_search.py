@@ -39,7 +39,7 @@ def arum(factories):
     exporter = factories.exporter(company=company)
     case = make_case("evidence", company=company, author=exporter, title="Counterfeit cushion compact",
                      infringer_name="深圳市假货贸易有限公司", infringer_shop_id="ＳＨＯＰ-８８１",
-                     infringer_urls="https://www.Shopee.vn/ban-hang/881?ref=x#top",
+                     infringer_urls="https://Shopee.vn/ban-hang/881?ref=x#top",
                      description="Bán hàng giả ở Hà Nội; ร้านค้าปลอม")
     staff = factories.staff()  # cn-north, China's hub
     db.session.add_all([
@@ -60,6 +60,8 @@ def arum(factories):
     "shop-881",  # full-width forms typed half-width
     "shopee.vn/ban-hang/881",  # the web address without its scheme, www. and fragment
     "SHOPEE.VN",
+    "http://shopee.vn/ban-hang/881/",  # another scheme, a trailing slash
+    "www.shopee.vn/ban-hang/881",
     "ban hang gia",  # Vietnamese without diacritics
     "Bán hàng",
     "ค้าปลอม",  # Thai
