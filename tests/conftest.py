@@ -130,7 +130,22 @@ def make_app(database_url: str, **overrides):
     config.update(overrides)
     app = create_app(config)
     app.test_client_class = IsolatedClient
+    _made_apps.append(app)
     return app
+
+
+_made_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _close_made_apps_connections():
+    """After each test, the pooled connections of every app it made are closed (``dispose``), not left for the
+    garbage collector, which closed PostgreSQL ones with a ResourceWarning during some later test's teardown."""
+    yield
+    while _made_apps:
+        app = _made_apps.pop()
+        with app.app_context():
+            db.engine.dispose()
 
 
 def mailed_link(email: str, kind: str) -> str:
