@@ -34,6 +34,7 @@ REPEAT = max(1, int(os.environ.get("BENCH_REPEAT") or 5))
 # pages take milliseconds: more repetitions there make their medians steady from run to run at little cost
 PAGE_REPEAT = max(REPEAT, int(os.environ.get("BENCH_PAGE_REPEAT") or 15))
 LOAD_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS") or 30)
+LOAD_ROUNDS = 3  # the load line's app and floors take turns: 3 rounds of LOAD_SECONDS / 3 each
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS") or 32)
 CACHE = Path(os.environ.get("BENCH_DIR") or Path.home() / ".cache" / "ipdesk-bench")
 PASSWORD = os.environ.get("DEMO_PASSWORD") or "ipdesk-demo-2026"
@@ -988,20 +989,31 @@ def measure_load(env, setup, lines) -> None:
                      *[f"/cases/{i}" for i in cases]]
         floor_paths = [f"/bench/floor/cases?{query}", "/bench/floor/cases?country=TH", "/bench/floor/dashboard",
                        "/bench/floor/home", *[f"/bench/floor/cases/{i}" for i in cases]]
-        results = {}
-        for label, paths in (("app", app_paths), ("floor", floor_paths)):
+        rounds: dict[str, list[dict]] = {"app": [], "floor": []}
+        sets = (("app", app_paths), ("floor", floor_paths))
+        for label, paths in sets:
             for path in paths:  # every URL answers 200 with this session before and after the load
                 status = _http_get(base, path, cookie)
                 if status != 200:
                     raise RuntimeError(f"GET {path}: {status} before the load")
-            script = folder / f"{label}.lua"
-            script.write_text(LUA % ", ".join(f'"{p}"' for p in paths))
-            out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{LOAD_SECONDS}s", "--timeout", "30s",
-                                  "--latency", "-s", str(script), "-H", f"Cookie: {cookie}", base],
-                                 capture_output=True, text=True, check=True).stdout
-            results[label] = parse_wrk(out)
-            bad = [p for p in paths if _http_get(base, p, cookie) != 200]
-            results[label]["errors"] += len(bad)
+            (folder / f"{label}.lua").write_text(LUA % ", ".join(f'"{p}"' for p in paths))
+        # app and floors take turns, LOAD_ROUNDS times each: a change in the machine's speed during the minute
+        # (this virtual machine's varies by a tenth from one half-minute to the next) falls on both sides alike
+        for _round in range(LOAD_ROUNDS):
+            for label, _paths in sets:
+                out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{LOAD_SECONDS // LOAD_ROUNDS}s",
+                                      "--timeout", "30s", "--latency", "-s", str(folder / f"{label}.lua"),
+                                      "-H", f"Cookie: {cookie}", base],
+                                     capture_output=True, text=True, check=True).stdout
+                rounds[label].append(parse_wrk(out))
+        results = {}
+        for label, paths in sets:
+            each = rounds[label]
+            results[label] = {"rps": statistics.fmean(r["rps"] for r in each),  # rounds of equal length
+                              "p50": statistics.median(r["p50"] for r in each),
+                              "p99": max(r["p99"] for r in each),  # the worst round's
+                              "errors": sum(r["errors"] for r in each)
+                              + sum(_http_get(base, p, cookie) != 200 for p in paths)}
         ours, floor = results["app"], results["floor"]
         app_line.value, app_line.floor_value = ours["rps"], floor["rps"]
         app_line.note = (f"app p50 {ours['p50'] * 1000:.0f} ms, p99 {ours['p99'] * 1000:.0f} ms, "

@@ -2,6 +2,7 @@
 passwords."""
 import unicodedata
 from decimal import Decimal
+from functools import cache
 
 import wtforms
 from babel.numbers import (
@@ -12,6 +13,7 @@ from babel.numbers import (
     list_currencies,
     parse_decimal,
 )
+from babel.support import Translations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -24,9 +26,10 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 
-from ipdesk.core.i18n import local_today
+from ipdesk.core.i18n import current_locale, local_today
 
 # Every character str.splitlines() breaks a line at: a name, an e-mail address or a reference holds none.
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
@@ -45,8 +48,19 @@ def is_single_line(field) -> bool:
             and not isinstance(field.widget, widgets.TextArea))
 
 
+@cache
+def wtforms_messages(locale: str) -> Translations:
+    """WTForms' own messages ("Not a valid choice.") in ``locale``, read from disk once per process (Flask-WTF reads
+    the catalogue again in every request that makes a form)."""
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class Form(FlaskForm):
     """The base of every form of the app: its single-line fields refuse line breaks, whatever each declares."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_messages(str(current_locale()))
 
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}

@@ -5,7 +5,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Case, Stage
@@ -118,7 +117,6 @@ def case_subsidy(case: Case) -> Subsidy:
     company's other cases spent earlier that year.
     """
     costs = db.session.scalars(sa.select(Cost).where(Cost.case_id == case.id)
-                               .options(selectinload(Cost.created_by))
                                .order_by(Cost.incurred_on, Cost.id)).all()
     rule = rule_for(case.company.size)
     subsidy = Subsidy(rule=rule)

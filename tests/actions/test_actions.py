@@ -60,6 +60,22 @@ def test_a_rule_without_its_trigger_date_is_refused_and_the_input_kept(client, f
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Deadline)) == 0
 
 
+def test_a_number_that_is_not_one_is_refused_in_the_readers_language_each_time(client, factories, login_as):
+    """WTForms' own messages come in the language of each request, Korean then English then Korean again from the
+    same process (their catalogue is read once per language and kept)."""
+    rule = _cn_rule()
+    exporter = factories.exporter()
+    case = make_case("action", company=exporter.company, author=exporter, country="CN")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    data = _opposition(rule.id, **{"action-quantity_seized": "많이"})
+    for language, message in (("ko", "올바르지 않은 정수 값입니다."), ("en", "Not a valid integer value."),
+                              ("ko", "올바르지 않은 정수 값입니다.")):
+        response = client.post(f"/cases/{case.id}/actions", data=data, headers={"Accept-Language": language})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and message in page and 'value="많이"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AdministrativeAction)) == 0
+
+
 def test_a_new_publication_date_moves_the_open_deadline_and_a_stale_edit_is_refused(client, factories, login_as):
     rule = _cn_rule()
     exporter = factories.exporter()

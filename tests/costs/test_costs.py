@@ -184,3 +184,28 @@ def test_removing_a_cost_is_audited(client, factories, login_as):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Cost)) == 0
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "cost.removed"))
     assert entry.data["amount_krw"] == 1_000_000
+
+
+def test_the_case_page_shows_costs_by_many_people_in_one_more_query(client, factories, login_as, count_queries):
+    """Costs add one query to the case page (the company's year for the cap), whoever recorded them: the
+    subsidy's lines load nobody's account."""
+    exporter = factories.exporter()
+    case = make_case("action", company=exporter.company, author=exporter, country="CN")
+    reader = factories.staff(hub_codes=("cn-north",))
+    login_as(reader)
+    case_id = case.id
+
+    def queries() -> tuple[int, str]:
+        db.session.expunge_all()  # the requests share the test's session: what it holds must not spare a query
+        with count_queries() as counter:
+            response = client.get(f"/cases/{case_id}")
+        assert response.status_code == 200
+        return counter.count, response.get_data(as_text=True)
+
+    without, _page = queries()
+    for n in range(3):
+        _add_cost(db.session.get(type(case), case_id), factories.staff(hub_codes=("cn-north",)), 1_000_000 * (n + 1),
+                  date(2026, 3, n + 1))
+    with_costs, page = queries()
+    assert "₩4,200,000" in page  # 70 % of the six million they cost
+    assert with_costs == without + 1
