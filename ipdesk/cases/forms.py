@@ -258,15 +258,20 @@ SORTS = {
 
 def searchable(form, field):
     """A query search can look up (``ipdesk.search``): not a lone Latin letter or digit."""
-    if field.data and field.data.strip() and not Query.parse(field.data).searchable:
+    if field.data and not Query.parse(field.data).searchable:
         raise ValidationError(SHORT_QUERY)
+
+
+def stripped(text: str | None) -> str | None:
+    """A box's text without the spaces around it: one of spaces only is no query at all (every case)."""
+    return text.strip() if isinstance(text, str) else text
 
 
 class CaseFilterForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=200), searchable],
+    q = StringField(_l("Search"), filters=[stripped], validators=[Optional(), Length(max=200), searchable],
                     description=_l("Any word of the case or its company: reference, title, description, infringer, "
                                    "web address"))
     country = SelectField(_l("Country"), validators=[Optional()])

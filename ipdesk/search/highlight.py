@@ -9,20 +9,37 @@ from ipdesk.search.text import LATIN_LETTER, STROKED
 SNIPPET = 180  # characters of context around the first word found
 
 
-def _folded(text: str) -> tuple[str, list[int]]:
-    """``text`` in search's normal form a character at a time, and for each folded character the index of the
-    character of ``text`` it came from."""
+def _joins_previous(char: str) -> bool:
+    """Whether ``char`` composes with the character before it under NFKC: a combining mark, a half-width kana voicing
+    mark (ｶﾞ is ガ), a conjoining Hangul vowel or final consonant (ᄀ ᅡ is 가)."""
+    return bool(unicodedata.combining(char)) or char in "\uff9e\uff9f" or "\u1160" <= char <= "\u11ff" \
+        or "\ud7b0" <= char <= "\ud7ff"
+
+
+def _clusters(text: str):
+    """``text`` cut into (start, end) of the characters that fold together."""
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or not _joins_previous(text[index]):
+            yield start, index
+            start = index
+
+
+def _folded(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` in search's normal form (``normalise``, spaces kept one for one), and for each folded character
+    where in ``text`` the characters it came from stand."""
     out: list[str] = []
-    origin: list[int] = []
+    origin: list[tuple[int, int]] = []
     base_is_latin = False
-    for index, char in enumerate(text):
-        if char.isspace():
+    for start, end in _clusters(text):
+        cluster = text[start:end]
+        if cluster.isspace():
             out.append(" ")
-            origin.append(index)
+            origin.append((start, end))
             base_is_latin = False
             continue
         kept = []
-        for part in unicodedata.normalize("NFD", unicodedata.normalize("NFKC", char).casefold().translate(STROKED)):
+        for part in unicodedata.normalize("NFD", unicodedata.normalize("NFKC", cluster).casefold().translate(STROKED)):
             if unicodedata.combining(part):
                 if base_is_latin:
                     continue
@@ -31,7 +48,7 @@ def _folded(text: str) -> tuple[str, list[int]]:
             kept.append(part)
         for folded in unicodedata.normalize("NFC", "".join(kept)):
             out.append(folded)
-            origin.append(index)
+            origin.append((start, end))
     return "".join(out), origin
 
 
@@ -42,7 +59,7 @@ def spans(text: str, words) -> list[tuple[int, int]]:
     for word in words:
         start = folded.find(word)
         while start >= 0:
-            found.append((origin[start], origin[start + len(word) - 1] + 1))
+            found.append((origin[start][0], origin[start + len(word) - 1][1]))
             start = folded.find(word, start + 1)
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):

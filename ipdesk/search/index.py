@@ -71,8 +71,14 @@ def insert_entries(connection, kind: str, rows: list[dict]) -> None:
     if not rows:
         return
     if _is_postgres(connection):
-        connection.execute(sa.insert(ENTRIES), [{**row, "kind": kind, "pieces": kind_terms(kind, terms(row["text"]))}
-                                                for row in rows])
+        # another transaction may have written the entry since this one looked (``flask search rebuild`` while people
+        # work, two requests about one company): the later write wins, made of the same record
+        statement = postgresql.insert(ENTRIES)
+        statement = statement.on_conflict_do_update(
+            index_elements=[ENTRIES.c.kind, ENTRIES.c.record_id],
+            set_={name: statement.excluded[name] for name in ("case_id", "restricted", "text", "pieces")})
+        connection.execute(statement, [{**row, "kind": kind, "pieces": kind_terms(kind, terms(row["text"]))}
+                                       for row in rows])
         return
     made = connection.execute(sa.insert(ENTRIES).returning(ENTRIES.c.id, ENTRIES.c.record_id),
                               [{**row, "kind": kind} for row in rows]).all()
@@ -235,7 +241,7 @@ def _note_changes(session, _flush_context) -> None:
             new.setdefault(kind.name, set()).add(obj.id)
     for obj in session.dirty:
         for kind in kinds_of(type(obj)):
-            if _changed(obj, kind.fields):
+            if _changed(obj, kind.stale_fields):
                 stale.setdefault(kind.name, set()).add(obj.id)
         for kind, fields, _records in watchers_of(type(obj)):
             if _changed(obj, fields):
@@ -265,6 +271,9 @@ def _write_noted(session) -> None:
         reindex(connection, KINDS[name], ids, frozenset(new.get(name, ())))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_noted(session) -> None:
-    session.info.pop(_NOTES, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_noted(session, previous_transaction) -> None:
+    """The notes go with the transaction, not with a savepoint rolled back inside it: what was flushed before the
+    savepoint still commits (noting a record whose row went with the savepoint costs a lookup that finds it gone)."""
+    if previous_transaction.parent is None:
+        session.info.pop(_NOTES, None)

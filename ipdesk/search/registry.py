@@ -55,6 +55,13 @@ class SearchKind:
     def case_bound(self) -> bool:
         return self.case_column is not None
 
+    @property
+    def stale_fields(self) -> tuple[str, ...]:
+        """``fields`` and the case column: a record moved to another case is seen with that case from then on."""
+        if self.case_column is None or self.case_column in self.fields or self.case_column == "id":
+            return self.fields
+        return (*self.fields, self.case_column)
+
 
 KINDS: dict[str, SearchKind] = {}
 

@@ -45,9 +45,14 @@ def runs(normalised: str) -> list[str]:
     return _RUN.findall(normalised)
 
 
+def _pairs(run: str) -> list[str]:
+    """The overlapping two-character pieces of a run."""
+    return [run[i:i + 2] for i in range(len(run) - 1)]
+
+
 def pieces(normalised: str) -> list[list[str]]:
     """Each run of ``normalised`` as its overlapping two-character pieces (a one-character run as itself)."""
-    return [[run[i:i + 2] for i in range(len(run) - 1)] or [run] for run in runs(normalised)]
+    return [_pairs(run) or [run] for run in runs(normalised)]
 
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
@@ -64,7 +69,7 @@ def web_address(text: str | None) -> str:
 
 # Letters that make a word on their own, so a one-character query is worth an index entry: anything beyond the Latin
 # letters and digits (a Chinese surname, a Korean syllable). A single Latin letter or digit finds too much to index.
-_SHORT = re.compile(r"[0-9A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_SHORT = re.compile(f"[0-9]|{LATIN_LETTER.pattern}")
 
 
 def is_word_alone(char: str) -> bool:
@@ -77,10 +82,8 @@ def terms(normalised: str) -> set[str]:
     character that is a word on its own (``is_word_alone``), so one such character typed alone is found too."""
     held = set()
     for run in runs(normalised):
-        held.update(run[i:i + 2] for i in range(len(run) - 1))
+        held.update(_pairs(run) or [run])  # a one-character run is its own piece
         held.update(char for char in run if is_word_alone(char))
-        if len(run) == 1:
-            held.add(run)
     return held
 
 
@@ -98,7 +101,7 @@ def query_terms(normalised: str) -> tuple[list[str], list[str]]:
             if is_word_alone(run):
                 wanted.append(run)
             continue
-        wanted.extend(run[i:i + 2] for i in range(len(run) - 1))
+        wanted.extend(_pairs(run))
     unique = list(dict.fromkeys(wanted))
     if len(unique) > MAX_QUERY_TERMS:  # spread over the query, not its first words only
         step = len(unique) / MAX_QUERY_TERMS

@@ -3,7 +3,6 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from ipdesk.policy import requires
-from ipdesk.search import kinds as _kinds  # noqa: F401  (registers the record kinds)
 from ipdesk.search.highlight import snippet
 from ipdesk.search.query import COUNT_CAP, MAX_QUERY_LENGTH, SHORT_QUERY, Query, search
 from ipdesk.search.registry import KINDS
@@ -23,7 +22,7 @@ def results():
     if kind is not None and kind not in KINDS:
         abort(404)
     page = request.args.get("page", 1, type=int)
-    if not 1 <= page <= COUNT_CAP // PER_PAGE + 1:
+    if not 1 <= page <= COUNT_CAP // PER_PAGE:  # the hits counted; beyond them the page offers no next page
         abort(404)
     query = Query.parse(typed)
     groups = []

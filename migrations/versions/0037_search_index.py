@@ -9,8 +9,12 @@ Create Date: 2026-12-06
 """
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
-from ipdesk.search.index import entry_text, insert_entries
+# the text and its terms as search makes them (pure functions of the text: a change to them comes with a migration
+# that writes the index again); the rows are written by this revision's own statements, on its own columns
+from ipdesk.search.index import entry_text, fts_terms, kind_terms
+from ipdesk.search.text import terms
 
 # revision identifiers, used by Alembic.
 revision = "0037"
@@ -19,6 +23,11 @@ branch_labels = None
 depends_on = None
 
 CHUNK = 5000
+
+ENTRIES = sa.table("search_entries", sa.column("id", sa.Integer), sa.column("kind", sa.String),
+                   sa.column("record_id", sa.Integer), sa.column("case_id", sa.Integer),
+                   sa.column("restricted", sa.Boolean), sa.column("text", sa.Text),
+                   sa.column("pieces", postgresql.ARRAY(sa.Text)))
 
 # each kind's records as this revision reads them: id, case, restricted, then the texts
 SOURCES = {
@@ -63,12 +72,21 @@ def upgrade():
                                 {"last": last}).all()
             if not rows:
                 break
-            insert_entries(bind, kind, [{"record_id": record_id, "case_id": case_id, "restricted": bool(restricted),
-                                         "text": entry_text(texts)}
-                                        for record_id, case_id, restricted, *texts in rows])
+            _insert(bind, kind, [{"kind": kind, "record_id": record_id, "case_id": case_id,
+                                  "restricted": bool(restricted), "text": entry_text(texts)}
+                                 for record_id, case_id, restricted, *texts in rows])
             last = rows[-1][0]
     if bind.dialect.name == "postgresql":
         op.execute("ANALYZE search_entries")
+
+
+def _insert(bind, kind: str, rows: list[dict]) -> None:
+    if bind.dialect.name == "postgresql":
+        bind.execute(sa.insert(ENTRIES), [{**row, "pieces": kind_terms(kind, terms(row["text"]))} for row in rows])
+        return
+    made = bind.execute(sa.insert(ENTRIES).returning(ENTRIES.c.id, ENTRIES.c.text), rows).all()
+    bind.execute(sa.text("INSERT INTO search_terms (rowid, terms) VALUES (:id, :terms)"),
+                 [{"id": entry_id, "terms": fts_terms(kind, text)} for entry_id, text in made])
 
 
 def downgrade():

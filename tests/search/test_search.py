@@ -9,7 +9,9 @@ from ipdesk.cases.models import Message
 from ipdesk.evidence.models import EvidenceItem, EvidenceKind
 from ipdesk.extensions import db
 from ipdesk.infringers.models import Infringer
+from ipdesk.search.index import insert_entries
 from ipdesk.search.models import SearchEntry
+from tests.conftest import IS_POSTGRES
 from tests.factories import CompanyFactory, make_case
 
 
@@ -163,6 +165,38 @@ def test_a_rolled_back_record_leaves_no_entry_and_a_deleted_one_takes_its_entry_
         SearchEntry.kind == "evidence", SearchEntry.record_id == item.id)) == 0
 
 
+def test_a_savepoint_rolled_back_keeps_what_was_written_before_it(client, login_as, arum):
+    """A service that tries a write in a savepoint (linking a new infringer record, say) and rolls that back
+    loses only what the savepoint held: the rest of the transaction is indexed when it commits."""
+    case, _exporter, staff = arum
+    db.session.add(Message(case_id=case.id, author_id=staff.id, body="Warehouse raid planned in Yiwu."))
+    db.session.flush()
+    with db.session.begin_nested() as savepoint:
+        db.session.add(Message(case_id=case.id, author_id=staff.id, body="Draft that Pingxiang never saw."))
+        db.session.flush()
+        savepoint.rollback()
+    db.session.commit()
+    login_as(staff)
+    assert "Warehouse raid planned in" in _found(client, "Yiwu")
+    assert "Draft that" not in _found(client, "Pingxiang")
+
+
+def test_a_message_moved_to_another_case_is_found_with_that_case(client, factories, login_as, make_client, login,
+                                                                  arum):
+    """Who finds a record follows the case it belongs to: moved to a Thai case, the message is found by the Thai
+    centre's staff and no longer by China's."""
+    case, exporter, staff = arum
+    thai = make_case("evidence", company=case.company, author=exporter, country="TH")
+    message = db.session.scalar(sa.select(Message).where(Message.body.contains("Dongguan")))
+    message.case_id = thai.id
+    db.session.commit()
+    login_as(staff)
+    assert "warehouse in" not in _found(client, "Dongguan")
+    thai_staff = make_client()
+    login(thai_staff, factories.staff(hub_codes=("th",)))
+    assert "warehouse in" in _found(thai_staff, "Dongguan")
+
+
 def test_the_case_list_filters_what_search_finds(client, factories, login_as, arum):
     case, _exporter, staff = arum
     other = make_case("intake", title="Fake cushion in Beijing")  # no 아름 in it
@@ -173,6 +207,22 @@ def test_the_case_list_filters_what_search_finds(client, factories, login_as, ar
     assert case.reference not in page  # the list's other filters apply to the hits
     page = client.get("/cases", query_string={"q": "cushion"}).get_data(as_text=True)
     assert case.reference in page and other.reference in page
+    page = client.get("/cases", query_string={"q": "   "}).get_data(as_text=True)  # spaces only: no query at all
+    assert case.reference in page and other.reference in page
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite has one writer at a time: nobody writes an entry between "
+                                            "a transaction's look and its write")
+def test_an_entry_written_meanwhile_by_another_transaction_is_overwritten_not_a_failure(app, arum):
+    """``flask search rebuild`` while people work on PostgreSQL: an entry another transaction wrote after this one
+    looked for it is written over with the same record's text, not refused as a duplicate."""
+    case, _exporter, _staff = arum
+    connection = db.session.connection()
+    insert_entries(connection, "case", [{"record_id": case.id, "case_id": case.id, "restricted": False,
+                                         "text": "stale text"}])
+    db.session.commit()
+    assert db.session.scalar(sa.select(SearchEntry.text).where(SearchEntry.kind == "case",
+                                                               SearchEntry.record_id == case.id)) == "stale text"
 
 
 def test_rebuild_writes_the_same_entries_again(app, arum):

@@ -73,3 +73,27 @@ def test_a_kind_is_named_in_lower_case_ascii_letters():
     with pytest.raises(ValueError, match="lower-case ASCII"):
         register(SearchKind(name="Case-2", label="", model=object, source=lambda: None, fields=(),
                             visible=lambda user: None, describe=lambda ids, user: {}))
+
+
+@pytest.mark.parametrize("text", [
+    "Phở Hà Nội", "ＡＢＣ－８８１", "ｶﾞｲﾄﾞﾌﾞｯｸ", "\u1100\u1161\u11a8 가게", "Đà Nẵng ĐÀ", "ร้านค้าปลอม",
+    "深圳市  假货\u3000贸易", "Straße ﬁle ㈜아름", "e\u0301 à la carte", "①②③ ⅫⅣ", "مرحبا بالعالم", "Ёлка и ёж",
+    "Z\u0308\u0301urich",
+])
+def test_marking_folds_a_text_as_the_index_does(text):
+    """What the marks are found in is the index's normal form of the text, character for character (apart from
+    runs of spaces), so every word search finds in a text is marked there too."""
+    from ipdesk.search.highlight import _folded, spans
+
+    folded, origin = _folded(text)
+    assert " ".join(folded.split()) == normalise(text)
+    assert len(origin) == len(folded)
+    for word in normalise(text).split():
+        assert spans(text, [word]), word
+
+
+def test_half_width_kana_and_conjoining_hangul_are_marked_whole():
+    from ipdesk.search.highlight import snippet
+
+    assert str(snippet(["セール ｶﾞｲﾄﾞ"], [normalise("ガイド")])) == "セール <mark>ｶﾞｲﾄﾞ</mark>"
+    assert str(snippet(["\u1100\u1161\u11a8 가게"], [normalise("각")])) == "<mark>\u1100\u1161\u11a8</mark> 가게"
