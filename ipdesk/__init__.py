@@ -43,6 +43,7 @@ from ipdesk.core.transaction import discard_change, end_request
 from ipdesk.core.urls import IdConverter, safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
+from ipdesk.enquiries.views import bp as enquiries_bp
 from ipdesk.evidence.backup import EvidenceFiles
 from ipdesk.evidence.services import register_stored_files
 from ipdesk.evidence.storage import StorageUnavailable, init_storage
@@ -68,6 +69,7 @@ from ipdesk.reports.documents import bp as documents_bp
 from ipdesk.reports.models import ReportJob
 from ipdesk.reports.pdf import RenderTimeout
 from ipdesk.reports.views import bp as reports_bp
+from ipdesk.search import kinds as _search_kinds  # noqa: F401  (registers the record kinds the index keeps)
 from ipdesk.search.views import bp as search_bp
 
 
@@ -141,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(notify_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(enquiries_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -136,6 +136,9 @@ class Config:
         self.REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
         self.REGISTRATION_ADDRESS_RATE_LIMIT = os.environ.get("REGISTRATION_ADDRESS_RATE_LIMIT", "3 per hour")
         self.REGISTRATION_CONFIRM_HOURS = _int("REGISTRATION_CONFIRM_HOURS", 24)
+        self.ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "10 per hour")
+        self.ENQUIRY_ADDRESS_RATE_LIMIT = os.environ.get("ENQUIRY_ADDRESS_RATE_LIMIT", "3 per hour")
+        self.ENQUIRY_CONFIRM_HOURS = _int("ENQUIRY_CONFIRM_HOURS", 48)
         self.INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30 per hour")
         self.INVITATION_ACCOUNT_RATE_LIMIT = os.environ.get("INVITATION_ACCOUNT_RATE_LIMIT", "10 per hour")
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
+from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.infringers.models import Infringer
 from ipdesk.network.models import Country, Hub, staff_hubs
@@ -102,6 +103,16 @@ def permits(user, action: str, obj=None) -> bool:
             return role is Role.manager
         case "dashboard.view":  # the network's (of the hubs, for staff), or the own company's
             return role in (Role.exporter, Role.staff, Role.manager)
+        case "enquiry.list":  # the enquiries of the user's hubs, or of their own company
+            return role is not Role.admin
+        case "enquiry.record" | "enquiry.export":  # an enquiry taken by phone, at a visit...; the list as CSV
+            return role in (Role.staff, Role.manager)
+        case "enquiry.ask":  # online, signed in (anonymous visitors ask through the public form)
+            return role is Role.exporter
+        case "enquiry.view":
+            return obj is not None and enquiry_visible(user, obj)
+        case "enquiry.answer" | "enquiry.edit" | "enquiry.convert" | "enquiry.follow_up":
+            return obj is not None and handles_enquiry(user, obj)
         case "case.list" | "case.export":
             return role is not Role.admin
         case "case.create":
@@ -208,6 +219,29 @@ def handled_cases_clause(user):
     return sa.false()
 
 
+def enquiry_visible(user, enquiry) -> bool:
+    """Who may know an enquiry exists: its company's users (a registered company's), staff of its hub, managers."""
+    if user.role is Role.exporter:
+        return enquiry.company_id is not None and enquiry.company_id == user.company_id
+    return handles_enquiry(user, enquiry)
+
+
+def handles_enquiry(user, enquiry) -> bool:
+    """Whether ``user`` answers ``enquiry``: staff of its hub, or a manager."""
+    return user.role is Role.manager or enquiry.hub_id in hub_ids(user)
+
+
+def visible_enquiries_clause(user):
+    """The same rule as :func:`enquiry_visible`, as a SQL condition on ``Enquiry``."""
+    if user.role is Role.exporter:
+        return Enquiry.company_id == user.company_id
+    if user.role is Role.manager:
+        return sa.true()
+    if user.role is Role.staff:
+        return Enquiry.hub_id.in_(hub_ids(user))
+    return sa.false()
+
+
 def visible_companies_clause(user, company_id):
     """The rule of :func:`_visible` for companies, as a SQL condition on the column ``company_id``: every company
     to the staff side, their own to a company's users."""
@@ -235,6 +269,8 @@ def _visible(user, action: str, obj) -> bool:
         return case_visible(user, obj)
     if isinstance(obj, Company):
         return user.role in STAFF_SIDE or obj.id == user.company_id
+    if isinstance(obj, Enquiry):
+        return enquiry_visible(user, obj)
     if isinstance(obj, Invitation):
         return user.role in STAFF_SIDE or obj.company_id == user.company_id
     return True  # users, hubs and countries are not tenant data: beyond the role is a 403
@@ -324,6 +360,17 @@ def get_infringer(infringer_id: int, action: str = "infringer.view"):
     if infringer is None:
         abort(404)
     return infringer
+
+
+def get_enquiry(enquiry_id: int, action: str = "enquiry.view") -> Enquiry:
+    """Load an enquiry for ``action``: 404 when the user may not know it exists, 403 beyond their part."""
+    enquiry = db.session.scalar(
+        sa.select(Enquiry).where(Enquiry.id == enquiry_id)
+        .options(joinedload(Enquiry.company), joinedload(Enquiry.hub), joinedload(Enquiry.handled_by),
+                 joinedload(Enquiry.case)))
+    if enquiry is None:
+        abort(404)
+    return authorize(action, enquiry)
 
 
 def get_notification(notification_id: int):

@@ -113,6 +113,24 @@ def make_case(stage="intake", company=None, country="CN", author=None, closed_fr
     return case
 
 
+def make_enquiry(company=None, country="CN", *, question="Can we stop a seller copying our serum's packaging?",
+                 **fields):
+    """An enquiry taken by phone, as ``record_enquiry`` would have left it (not answered unless ``answer``)."""
+    from ipdesk.enquiries.models import Channel, Enquiry, EnquiryStatus, Topic
+    from ipdesk.network.models import Country
+
+    values = dict(channel=Channel.phone, company=company, company_name="" if company else "미등록뷰티",
+                  contact_name="김민지", contact_email="minji@example.com", country_code=country,
+                  hub_id=db.session.get(Country, country).primary_hub_id, topic=Topic.prevention, question=question)
+    if fields.get("answer"):
+        values.update(status=EnquiryStatus.answered, answered_at=utcnow())
+    values.update(fields)
+    enquiry = Enquiry(**values)
+    db.session.add(enquiry)
+    db.session.commit()
+    return enquiry
+
+
 def make_evidence_file(case, uploader, content: bytes = b"evidence text\n", *, name="note.txt",
                        content_type="text/plain"):
     """A real stored file on the case, as an upload would have left it."""

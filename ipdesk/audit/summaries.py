@@ -15,6 +15,7 @@ from ipdesk.cases.stages import BY_NAME
 from ipdesk.companies.models import CompanySize
 from ipdesk.core.particles import with_particles
 from ipdesk.deadlines.models import DeadlineEnding
+from ipdesk.enquiries.models import Channel
 
 SUMMARIES = {
     "auth.login": _l("Signed in"),
@@ -74,6 +75,15 @@ SUMMARIES = {
     "infringer.updated": _l("Infringer %(object_id)s edited"),
     "infringer.linked": _l("Infringer %(object_id)s linked to case %(case)s"),
     "infringer.unlinked": _l("Infringer %(object_id)s unlinked from case %(case)s"),
+    "enquiry.recorded": _l("Enquiry %(object_id)s recorded (%(channel)s, %(country)s)"),
+    "enquiry.asked": _l("Enquiry %(object_id)s asked online (%(country)s)"),
+    "enquiry.requested": _l("Question asked without an account from %(email)s, waiting for its link"),
+    "enquiry.confirmed": _l("Enquiry %(object_id)s filed from a confirmed link (%(country)s)"),
+    "enquiry.updated": _l("Enquiry %(object_id)s edited"),
+    "enquiry.answered": _l("Enquiry %(object_id)s answered"),
+    "enquiry.followed_up": _l("Enquiry %(object_id)s followed up"),
+    "enquiry.converted": _l("Enquiry %(object_id)s opened as case %(case_id)s"),
+    "enquiry.exported": _l("Enquiries exported as CSV"),
     "action.added": _l("Administrative action %(kind)s on case %(case)s"),
     "action.updated": _l("Administrative action %(object_id)s on case %(case)s updated"),
     "action.ended": _l("Administrative action %(object_id)s on case %(case)s ended: %(status)s"),
@@ -108,6 +118,7 @@ LABELLED = {
     "litigation.ended": {"status": LitigationStatus},
     "deadline.ended": {"ending": DeadlineEnding},
     "cost_rule.saved": {"company_size": CompanySize},
+    "enquiry.recorded": {"channel": Channel},
 }
 DOWNLOAD_REFUSALS = {"missing": _l("the stored file is missing"), "mismatch": _l("it no longer matches its hash")}
 LEGACY_SUMMARY = "summary_text"  # the English sentence an entry written before format 2 carried

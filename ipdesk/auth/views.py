@@ -53,7 +53,7 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import country_choices, timezone_choices
 from ipdesk.core.transaction import record_despite_refusal
 from ipdesk.core.urls import safe_next
-from ipdesk.core.views import form_error, no_store
+from ipdesk.core.views import form_error, mail_sent, no_store, signed_in
 from ipdesk.extensions import db, limiter
 from ipdesk.network.services import active_country_codes
 from ipdesk.policy import account_gate
@@ -146,15 +146,11 @@ def _reset_email_key() -> str:
     return "password-reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
-def _signed_in() -> bool:
-    return current_user.is_authenticated
-
-
 # A signed-in user is sent to "change password" and sends no mail: their posts are not counted.
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"], exempt_when=_signed_in)
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"], exempt_when=signed_in)
 @limiter.limit(lambda: current_app.config["PASSWORD_RESET_ACCOUNT_RATE_LIMIT"], methods=["POST"],
-               key_func=_reset_email_key, exempt_when=_signed_in)
+               key_func=_reset_email_key, exempt_when=signed_in)
 def forgot_password():
     if current_user.is_authenticated:
         return redirect(url_for("auth.password"))
@@ -199,17 +195,13 @@ def _registration_address_key() -> str:
     return "registration-address:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
-def _mail_sent(response) -> bool:
-    return response.status_code == 302
-
-
 @bp.route("/register", methods=["GET", "POST"])
 # Each registration mails its address: a few per client address and per e-mail address (forms sent back with
 # errors mail nothing and do not count).
-@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"], deduct_when=_mail_sent,
-               exempt_when=_signed_in)  # signed-in users are sent home: they register nothing and mail no one
+@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"], deduct_when=mail_sent,
+               exempt_when=signed_in)  # signed-in users are sent home: they register nothing and mail no one
 @limiter.limit(lambda: current_app.config["REGISTRATION_ADDRESS_RATE_LIMIT"], methods=["POST"],
-               key_func=_registration_address_key, deduct_when=_mail_sent, exempt_when=_signed_in)
+               key_func=_registration_address_key, deduct_when=mail_sent, exempt_when=signed_in)
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

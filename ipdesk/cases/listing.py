@@ -1,6 +1,4 @@
 """The case list: filters, sorting and the CSV export share one query."""
-import csv
-import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +11,10 @@ from sqlalchemy.orm import joinedload
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company
+from ipdesk.core.forms import valid_data
 from ipdesk.core.i18n import country_name, local_today
+from ipdesk.core.spreadsheet import csv_chunks, safe_cell
+from ipdesk.core.spreadsheet import labels as enum_labels
 from ipdesk.deadlines.models import Deadline
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
@@ -33,15 +34,10 @@ SORT_ORDERS = {
 }
 
 
-def _filters(form) -> dict:
-    """The filter form's valid fields (invalid ones are ignored)."""
-    return {name: field.data for name, field in form._fields.items() if not field.errors} if form else {}
-
-
 def case_query(user, form):
     """The cases ``user`` may see, narrowed by the filter form's valid fields (invalid ones are ignored)."""
     stmt = sa.select(Case).where(visible_cases_clause(user))
-    data = _filters(form)
+    data = valid_data(form)
     if data.get("country"):
         stmt = stmt.where(Case.country_code == data["country"])
     if data.get("hub"):
@@ -77,7 +73,7 @@ def case_count(user, form, stmt) -> tuple[int, bool]:
     a large list one case at a time. Staff and managers filtering by country, hub and stage only read the tallies
     for the submitted cases, and count the few drafts among them; any other list is counted up to ``COUNT_CAP``
     cases, and a longer one is "more than" that (exact: False)."""
-    data = {name: value for name, value in _filters(form).items()
+    data = {name: value for name, value in valid_data(form).items()
             if name not in ("sort", "csrf_token") and value not in (None, "", False)}
     if user.role in (Role.staff, Role.manager) and data.keys() <= TALLIED:
         where = [visible_tallies_clause(user)]
@@ -116,21 +112,6 @@ def row_key(case: Case, staff_side: bool) -> tuple:
     return key
 
 
-FORMULA_STARTS = frozenset("=+-@\t\r")
-
-
-def _safe_cell(text: str | None) -> str:
-    """Neutralise spreadsheet formulas: a cell of typed text that starts with = + - @ (or a tab or CR) is text."""
-    if not text:
-        return ""
-    return "'" + text if text[0] in FORMULA_STARTS else text
-
-
-def _labels(enum_cls) -> dict:
-    """Stored member name → its label in the viewer's language (each translated once, not once per row)."""
-    return {member.name: member.title for member in enum_cls} | {None: ""}
-
-
 CSV_CHUNK_ROWS = 2000
 
 
@@ -163,30 +144,18 @@ def export_csv(stmt, *, staff_view: bool) -> Iterator[bytes]:
     if staff_view:
         stmt = stmt.add_columns(Hub.name_ko, Hub.name_en, User.name).join(Hub, Hub.id == Case.hub_id) \
             .outerjoin(User, User.id == Case.assignee_id)
-    labels = [_labels(getattr(Case, key).type.enum_class) for key in as_text]
+    labels = [enum_labels(getattr(Case, key).type.enum_class) for key in as_text]
     zone = ZoneInfo(str(get_timezone()))  # the user's time zone, as format_datetime would take it
-    return _csv_chunks(stmt, header, labels, locale, zone, _("Draft"), staff_view)
+    return csv_chunks(header, _csv_rows(stmt, labels, locale, zone, _("Draft"), staff_view), CSV_CHUNK_ROWS)
 
 
-def _csv_chunks(stmt, header, labels, locale, zone, draft, staff_view) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def taken() -> bytes:
-        chunk = buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-        return chunk
-
-    buffer.write("\ufeff")
-    writer.writerow(header)
-    yield taken()  # the header at once: the download starts before the query has run
+def _csv_rows(stmt, labels, locale, zone, draft, staff_view) -> Iterator[list[str]]:
     korean = str(locale) == "ko"
     stage, sector, ip_right, dispute_type, urgency, outcome = labels
     countries: dict[str, str] = {}
-    safe = _safe_cell
+    safe = safe_cell
     rows = db.session.connection().execute(stmt.execution_options(yield_per=CSV_CHUNK_ROWS))
-    for n, r in enumerate(rows, 1):
+    for r in rows:
         (reference, title, name_ko, name_en, code, stage_name, sector_name, right_name, type_name, urgency_name,
          outcome_name, infringer, shop, amount, currency, submitted, *staff) = r
         country = countries.get(code)
@@ -202,8 +171,5 @@ def _csv_chunks(stmt, header, labels, locale, zone, draft, staff_view) -> Iterat
         if staff_view:
             hub_ko, hub_en, assignee = staff
             cells += [safe((hub_ko or hub_en) if korean else (hub_en or hub_ko)), safe(assignee)]
-        writer.writerow(cells)
-        if n % CSV_CHUNK_ROWS == 0:
-            yield taken()
+        yield cells
     rows.close()
-    yield taken()

@@ -70,6 +70,11 @@ class Form(FlaskForm):
         return super().validate(extra)
 
 
+def valid_data(form) -> dict:
+    """A filter form's valid fields (the invalid ones are ignored, and told)."""
+    return {name: field.data for name, field in form._fields.items() if not field.errors} if form else {}
+
+
 def select_choices(pairs) -> list[SelectChoice]:
     """Options for a select field from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]

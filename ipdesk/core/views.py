@@ -2,6 +2,7 @@
 from functools import wraps
 
 from flask import make_response, render_template
+from flask_login import current_user
 
 from ipdesk.core.errors import ServiceError
 
@@ -32,3 +33,14 @@ def no_store(view):
         return response
 
     return answer
+
+
+def signed_in() -> bool:
+    """For rate limits that spare signed-in users (the form sends them elsewhere and mails no one)."""
+    return current_user.is_authenticated
+
+
+def mail_sent(response) -> bool:
+    """For rate limits that count only the forms that mailed someone: those answer with a redirect; a form sent
+    back with its errors mails nothing."""
+    return response.status_code == 302

@@ -26,6 +26,9 @@ class NotificationKind(LabelledEnum):
     email_confirmation = "email_confirmation", _l("Confirm the e-mail address of a registration")
     account_exists = "account_exists", _l("Someone tried to register with an address that has an account")
     invitation = "invitation", _l("An invitation to join a company")
+    new_enquiry_at_hub = "new_enquiry_at_hub", _l("A question is asked online at my IP centre")
+    enquiry_answered = "enquiry_answered", _l("The IP centre answers my question")
+    enquiry_confirmation = "enquiry_confirmation", _l("Confirm the e-mail address of a question asked online")
 
     @property
     def is_essential(self) -> bool:
@@ -35,10 +38,12 @@ class NotificationKind(LabelledEnum):
 
 ESSENTIAL_KINDS = frozenset({NotificationKind.password_reset, NotificationKind.info_requested,
                              NotificationKind.email_confirmation, NotificationKind.account_exists,
-                             NotificationKind.invitation})
+                             NotificationKind.invitation, NotificationKind.enquiry_confirmation,
+                             NotificationKind.enquiry_answered})  # an answer reaches whoever asked
 # Mail about access to an account, to whoever holds the mailbox: never in the app, its body gone once sent.
 ACCOUNT_KINDS = frozenset({NotificationKind.password_reset, NotificationKind.email_confirmation,
-                           NotificationKind.account_exists, NotificationKind.invitation})
+                           NotificationKind.account_exists, NotificationKind.invitation,
+                           NotificationKind.enquiry_confirmation})
 
 
 class EmailStatus(LabelledEnum):

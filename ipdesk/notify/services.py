@@ -40,9 +40,9 @@ K = NotificationKind
 # hub's to triage, and managers follow the network on the dashboards.
 KINDS_BY_ROLE = {
     Role.exporter: (K.company_status, K.case_received, K.stage_changed, K.info_requested, K.new_message, K.deadline,
-                    K.password_reset),
+                    K.enquiry_answered, K.password_reset),
     Role.staff: (K.new_case_at_hub, K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest,
-                 K.company_awaiting_approval, K.password_reset),
+                 K.new_enquiry_at_hub, K.company_awaiting_approval, K.password_reset),
     Role.manager: (K.company_awaiting_approval, K.report_ready, K.password_reset),
     Role.admin: (K.password_reset,),
 }

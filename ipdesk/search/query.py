@@ -102,13 +102,19 @@ def entries(user, kind: SearchKind, query: Query, *, scoped: bool = False, dense
     return stmt.where(kind.visible(user)).order_by(newest)
 
 
-def case_ids(user, typed: str):
-    """The cases ``user`` may see whose text holds the query ``typed``, as a select of ids (the case list's free
-    text, so its other filters apply to what search finds)."""
+def record_ids(user, kind_name: str, typed: str):
+    """The records of a kind that ``user`` may open whose text holds the query ``typed``, as a select of ids (a
+    list's free text, so its other filters apply to what search finds)."""
+    kind = KINDS[kind_name]
     query = Query.parse(typed)
     if not query.searchable:
-        return sa.select(Case.id).where(sa.false())
-    return entries(user, KINDS["case"], query, scoped=small_scope(user)).order_by(None)
+        return sa.select(kind.model.id).where(sa.false())
+    return entries(user, kind, query, scoped=kind.case_bound and small_scope(user)).order_by(None)
+
+
+def case_ids(user, typed: str):
+    """The cases ``user`` may see whose text holds the query ``typed`` (the case list's free text)."""
+    return record_ids(user, "case", typed)
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ def test_english_exporter_and_korean_staff_triage(live_server, new_page):
     menu(staff)
     staff.get_by_role("link", name="사건", exact=True).click()
     staff.get_by_label("검색", exact=True).fill(reference)
-    staff.get_by_role("button", name="검색", exact=True).click()
+    staff.get_by_role("button", name="필터 적용", exact=True).click()
     staff.get_by_role("link", name=reference).click()
     staff.get_by_role("button", name="접수하고 증거 수집 시작").click()
     expect(staff.get_by_role("heading", level=1)).to_contain_text("증거 수집")

@@ -98,6 +98,7 @@ def _fill_every_table(app) -> None:
     from ipdesk.companies.services import refuse_company
     from ipdesk.core.db import utcnow
     from ipdesk.core.periodic import PeriodicRun
+    from ipdesk.enquiries.models import Channel, Enquiry, EnquiryRequest, EnquiryStatus, Topic
     from ipdesk.evidence.models import CustodyEvent, CustodyKind, StagedFile
     from ipdesk.network.models import Hub
     from ipdesk.notify.models import EmailStatus, Notification, NotificationKind, NotificationPreference
@@ -132,6 +133,11 @@ def _fill_every_table(app) -> None:
         RegistrationRequest(email="founder@example.com", token_hash="g" * 64, data={"name_en": "Waiting Co"},
                             password_hash="not a hash", expires_at=now + timedelta(hours=24)),
         NotificationPreference(user_id=exporter.id, kind=NotificationKind.new_message, email=False),
+        Enquiry(channel=Channel.phone, company_id=exporter.company_id, country_code=case.country_code,
+                hub_id=case.hub_id, topic=Topic.general, question="Which office registers marks there?",
+                status=EnquiryStatus.answered, answer="The national office.", answered_at=now, case_id=case.id),
+        EnquiryRequest(email="asker@example.com", token_hash="h" * 64, data={"question": "Waiting"},
+                       expires_at=now + timedelta(hours=48)),
         Notification(user_id=exporter.id, kind=NotificationKind.stage_changed, case_id=case.id, language="ko",
                      subject="Case moved", body="Open the case", link_path=f"/cases/{case.id}",
                      email_to=exporter.email, email_status=EmailStatus.pending, next_attempt_at=now),

@@ -27,7 +27,7 @@ from ipdesk.notify.models import Notification
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports.models import JobStatus, ReportJob
 from tests.conftest import running_app
-from tests.factories import make_case, make_evidence_file
+from tests.factories import make_case, make_enquiry, make_evidence_file
 
 ACTORS = ["exporter_a", "exporter_b", "staff_x", "staff_y", "manager", "admin"]
 STAFF_SIDE = {"staff_x", "staff_y", "manager", "admin"}
@@ -159,6 +159,25 @@ EXPECTED = {
     # the network's numbers (staff: their hubs'), or the exporter's own company's; admins see no cases
     "reports.dashboard": (EVERYONE - {"admin"}, set(), {"GET": OK}),
     "search.results": (EVERYONE, set(), {"GET": OK}),  # with exporter A's words: test_search_in_the_grid
+    # enquiries: exporter A's company asked about China (hub X); exporters see their company's, staff their hubs'
+    "enquiries.list_enquiries": (EVERYONE - {"admin"}, set(), {"GET": OK}),
+    "enquiries.export_enquiries": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK}),
+    "enquiries.new_enquiry": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK, "POST": FORM}),
+    "enquiries.ask": ({"exporter_a", "exporter_b"}, set(), {"GET": OK, "POST": FORM}),
+    "enquiries.view_enquiry": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"},
+                               {"GET": OK}),
+    "enquiries.edit_enquiry": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"},
+                               {"GET": OK, "POST": FORM}),
+    "enquiries.answer": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}, {"POST": FORM}),
+    "enquiries.convert": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}, {"POST": FORM}),
+    # the form has nothing to get wrong but the enquiry's version, which the grid does not send: a conflict
+    "enquiries.followed_up": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}, {"POST": 409}),
+    # signed-in users ask in the app (a company's users) or are sent home, and mail no one
+    "enquiries.ask_public": (EVERYONE, set(), {
+        "GET": {"exporter_a": "/enquiries/ask", "exporter_b": "/enquiries/ask", **dict.fromkeys(STAFF_SIDE, "/")},
+        "POST": {"exporter_a": "/enquiries/ask", "exporter_b": "/enquiries/ask", **dict.fromkeys(STAFF_SIDE, "/")}}),
+    "enquiries.public_sent": (EVERYONE, set(), {"GET": OK}),  # the same page for everyone
+    "enquiries.confirm_public": (EVERYONE, set(), {"GET": 404, "POST": 404}),  # a made-up link
 }
 SKIP = {"static", "bootstrap.static"}
 # once an allowed actor removed the object, it is gone for the next one too
@@ -228,11 +247,13 @@ def world(app, factories, make_client, login):
     load_shipped_rules()
     infringer = create_infringer({"name": "Lucky Star", "shop_ids": "luckystar"}, people["staff_x"], case=case)
     post_message(case, "A question about our case", people["staff_x"])  # exporter A hears of it
+    enquiry = make_enquiry(company=own, country="CN", question="A question before any case")
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification).where(Notification.user_id == people["exporter_a"].id))
     objects = {
         "notification_id": notification.id,
         "infringer_id": infringer.id,
+        "enquiry_id": enquiry.id,
         "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),
         "cost_rule_id": db.session.scalar(sa.select(CostShareRule.id).limit(1)),
         "reason_id": db.session.scalar(sa.select(RefusalReason.id).limit(1)),
@@ -317,8 +338,9 @@ FOUND = {
     "Counterfeit serum": {"case": CASE_SEEN},  # the case's title
     "A question about our case": {"message": CASE_SEEN},
     "Lucky Star": {"infringer": {"staff_x", "staff_y", "manager"}},
-    # each exporter finds their own company only; a case is found by its company's name too
-    "테스트기업": {"company": STAFF_SIDE | {"exporter_a", "exporter_b"}, "case": CASE_SEEN},
+    "A question before any case": {"enquiry": CASE_SEEN},  # the enquiry of company A about China (hub X)
+    # each exporter finds their own company only; a case and an enquiry are found by their company's name too
+    "테스트기업": {"company": STAFF_SIDE | {"exporter_a", "exporter_b"}, "case": CASE_SEEN, "enquiry": CASE_SEEN},
 }
 
 
@@ -335,7 +357,7 @@ def test_search_in_the_grid(app, world, scope_cases):
                 shown = f'id="hits-{kind}"' in page
                 if shown != (actor in finders):
                     wrong.append(f"{typed!r} as {actor}: {kind} {'shown' if shown else 'not shown'}")
-            others = {f'id="hits-{kind}"' for kind in ("case", "message", "evidence", "infringer")} - {
+            others = {f'id="hits-{kind}"' for kind in ("case", "message", "evidence", "infringer", "enquiry")} - {
                 f'id="hits-{kind}"' for kind, finders in kinds.items() if actor in finders}
             if any(other in page for other in others):
                 wrong.append(f"{typed!r} as {actor}: a kind beyond what they may open")

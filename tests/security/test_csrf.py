@@ -19,6 +19,7 @@ PLACEHOLDERS = {
     "job_id": "0" * 32,
     "deadline_id": 1,
     "infringer_id": 1,
+    "enquiry_id": 1,
     "notification_id": 1,
     "file_id": 1,
     "case_id": 1,

@@ -19,6 +19,10 @@ PUBLIC = {
     "deadlines.calendar_feed",
     "auth.forgot_password",
     "auth.reset_password",
+    # a question without an account, filed once the link mailed to its asker is used (DOMAIN.md)
+    "enquiries.ask_public",
+    "enquiries.public_sent",
+    "enquiries.confirm_public",
 }
 # every POST route's arguments are in the CSRF suite's table; GET routes add the static file name
 PLACEHOLDERS = {**CSRF_PLACEHOLDERS, "filename": "css/bootstrap.min.css"}

@@ -1,0 +1,270 @@
+"""Enquiries as centres and exporters meet them: recorded, asked online (signed in or by a mailed link), answered,
+followed up, turned into a case, listed, exported and found; each seen only by whoever may."""
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ipdesk.audit.models import AuditEntry
+from ipdesk.cases.models import Case, Stage
+from ipdesk.enquiries.models import Channel, Enquiry, EnquiryRequest, EnquiryStatus, Topic
+from ipdesk.extensions import db
+from ipdesk.notify.models import Notification, NotificationKind
+from tests.conftest import mailed_link
+from tests.factories import make_enquiry
+
+
+def _record(**changes) -> dict:
+    data = {"channel": "phone", "company_id": "", "company_name": "미등록뷰티", "registration_number": "",
+            "contact_name": "김민지", "contact_email": "minji@example.com", "contact_phone": "+82 2 555 0100",
+            "language": "ko", "country_code": "VN", "topic": "dispute", "ip_right": "trademark",
+            "dispute_type": "squatting", "question": "Someone filed our mark 'Areum' in Vietnam. What can we do?",
+            "answer": "", "minutes_spent": "", "follow_up_on": ""}
+    data.update(changes)
+    return data
+
+
+def _ask(**changes) -> dict:
+    data = {"country_code": "TH", "topic": "prevention", "ip_right": "", "dispute_type": "",
+            "question": "Should we register our brand in Thailand before the trade show?"}
+    data.update(changes)
+    return data
+
+
+def _public(**changes) -> dict:
+    data = {**_ask(), "company_name": "하늘식품", "registration_number": "", "contact_name": "박하늘",
+            "contact_email": "Haneul@Example.com", "contact_phone": "", "privacy_consent": "y"}
+    data.update(changes)
+    return data
+
+
+def test_staff_record_a_phone_enquiry_answered_on_the_spot(client, factories, login_as):
+    officer = factories.staff(hub_codes=("vn",))
+    login_as(officer)
+    response = client.post("/enquiries/new", data=_record(answer="File an opposition within 3 months.",
+                                                           minutes_spent="25", follow_up_on="2027-01-15"))
+    assert response.status_code == 302
+    enquiry = db.session.scalar(sa.select(Enquiry))
+    assert response.headers["Location"] == f"/enquiries/{enquiry.id}"
+    assert (enquiry.channel, enquiry.topic, enquiry.status, enquiry.minutes_spent) == (
+        Channel.phone, Topic.dispute, EnquiryStatus.answered, 25)
+    assert enquiry.hub.code == "vn" and enquiry.handled_by_id == officer.id and enquiry.company_id is None
+    page = client.get(f"/enquiries/{enquiry.id}", headers={"Accept-Language": "ko"}).get_data(as_text=True)
+    assert "File an opposition within 3 months." in page and "미등록뷰티" in page and "25분" in page
+    assert "2027. 1. 15." in page  # the follow-up date, in Korean
+    actions = set(db.session.scalars(sa.select(AuditEntry.action)))
+    assert {"enquiry.recorded", "enquiry.answered"} <= actions
+    # answered on the phone: nobody is mailed the answer again
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.kind == NotificationKind.enquiry_answered)) == 0
+
+
+def test_a_form_with_errors_comes_back_with_what_was_typed_in_the_readers_language(client, factories, login_as):
+    login_as(factories.staff(hub_codes=("vn",)))
+    response = client.post("/enquiries/new", data=_record(company_name="", topic="general",
+                                                          registration_number="123-45-67890"),
+                           headers={"Accept-Language": "ko"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "문의한 기업의 이름을 적거나" in page  # no company named
+    assert "IP 권리는 분쟁" in page  # a right given for a general question
+    assert "Someone filed our mark &#39;Areum&#39; in Vietnam." in page and 'value="123-45-67890"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry)) == 0
+
+
+def test_an_exporter_asks_online_and_the_countrys_centre_hears_of_it(client, factories, login_as, make_client,
+                                                                     login):
+    exporter = factories.exporter()
+    thai, chinese = factories.staff(hub_codes=("th",)), factories.staff(hub_codes=("cn-north",))
+    login_as(exporter)
+    response = client.post("/enquiries/ask", data=_ask())
+    assert response.status_code == 302
+    enquiry = db.session.scalar(sa.select(Enquiry))
+    assert (enquiry.channel, enquiry.hub.code, enquiry.company_id, enquiry.asker_id) == (
+        Channel.web, "th", exporter.company_id, exporter.id)
+    heard = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.kind == NotificationKind.new_enquiry_at_hub)).all()
+    assert heard == [thai.id]
+    assert "Should we register our brand" in client.get("/enquiries").get_data(as_text=True)
+    other = make_client()
+    login(other, chinese)
+    assert other.get(f"/enquiries/{enquiry.id}").status_code == 404
+    assert "Should we register" not in other.get("/enquiries").get_data(as_text=True)
+    stranger = make_client()
+    login(stranger, factories.exporter())
+    assert stranger.get(f"/enquiries/{enquiry.id}").status_code == 404
+
+
+def test_the_answer_reaches_the_exporter_who_asked_in_their_language(client, factories, login_as, make_client,
+                                                                     login):
+    exporter = factories.exporter(locale="ko")
+    enquiry = make_enquiry(company=exporter.company, country="TH", channel=Channel.web, asker_id=exporter.id,
+                           contact_email=exporter.email, language="ko")
+    officer = factories.staff(hub_codes=("th",))
+    login_as(officer)
+    page = client.get(f"/enquiries/{enquiry.id}").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = client.post(f"/enquiries/{enquiry.id}/answer", data={
+        "answer": "네, 박람회 전에 태국에 상표를 출원하세요.", "minutes_spent": "15", "follow_up_on": "",
+        "version": version})
+    assert response.status_code == 302
+    note = db.session.scalar(sa.select(Notification).where(Notification.kind == NotificationKind.enquiry_answered))
+    assert note.user_id == exporter.id and note.in_app and note.email_to == exporter.email
+    assert "답변" in note.subject and "박람회 전에 태국에 상표를 출원하세요" in note.body
+    asker = make_client()
+    login(asker, exporter)
+    assert "박람회 전에" in asker.get(f"/enquiries/{enquiry.id}").get_data(as_text=True)
+    # an answer given on an older view of the enquiry is refused, with a way to reload
+    stale = client.post(f"/enquiries/{enquiry.id}/answer", data={"answer": "Changed.", "version": version})
+    assert stale.status_code == 409
+    assert db.session.get(Enquiry, enquiry.id).answer.startswith("네, 박람회")
+
+
+def test_a_question_without_an_account_is_filed_only_once_its_link_is_used(client, factories):
+    thai = factories.staff(hub_codes=("th",))
+    response = client.post("/ask", data=_public())
+    assert response.status_code == 302 and response.headers["Location"] == "/ask/sent"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry)) == 0  # nothing filed yet
+    path = mailed_link("haneul@example.com", "enquiry_confirmation")
+    assert client.get(path).status_code == 200
+    filed = client.post(path)
+    assert filed.status_code == 200 and "Q-" in filed.get_data(as_text=True)
+    enquiry = db.session.scalar(sa.select(Enquiry))
+    assert (enquiry.company_name, enquiry.contact_email, enquiry.hub.code, enquiry.channel) == (
+        "하늘식품", "haneul@example.com", "th", Channel.web)
+    assert db.session.scalar(sa.select(Notification.user_id).where(
+        Notification.kind == NotificationKind.new_enquiry_at_hub)) == thai.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EnquiryRequest)) == 0
+    assert client.post(path).status_code == 404  # the link works once
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry)) == 1
+
+
+def test_the_answer_to_a_question_without_an_account_goes_to_its_address(client, factories, login_as):
+    enquiry = make_enquiry(country="TH", channel=Channel.web, company_name="하늘식품",
+                           contact_email="haneul@example.com", language="en")
+    login_as(factories.staff(hub_codes=("th",)))
+    client.post(f"/enquiries/{enquiry.id}/answer", data={"answer": "Register before the show.", "version": "1"})
+    note = db.session.scalar(sa.select(Notification).where(Notification.kind == NotificationKind.enquiry_answered))
+    assert note.user_id is None and note.email_to == "haneul@example.com" and not note.in_app
+    assert "Register before the show." in note.body and "has answered your question" in note.subject
+
+
+def test_the_public_form_asks_for_consent_and_keeps_what_was_typed(client):
+    response = client.post("/ask", data=_public(privacy_consent=""), headers={"Accept-Language": "ko"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "개인정보 처리방침에 동의" in page
+    assert 'value="하늘식품"' in page and "Should we register our brand in Thailand" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EnquiryRequest)) == 0
+
+
+def test_the_public_form_mails_one_address_only_a_few_times(client):
+    for _ in range(3):
+        assert client.post("/ask", data=_public()).status_code == 302
+    assert client.post("/ask", data=_public()).status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.kind == NotificationKind.enquiry_confirmation)) == 3
+
+
+def test_an_enquiry_becomes_a_case_in_one_step_linked_both_ways(client, factories, login_as):
+    exporter = factories.exporter()
+    enquiry = make_enquiry(company=exporter.company, country="CN", topic=Topic.dispute, ip_right=None,
+                           question="A Tmall shop sells fake 'Areum' serum.\nWe have test purchases.")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    page = client.get(f"/enquiries/{enquiry.id}").get_data(as_text=True)
+    assert 'value="A Tmall shop sells fake &#39;Areum&#39; serum."' in page  # the title offered
+    response = client.post(f"/enquiries/{enquiry.id}/convert", data={"title": "Fake Areum serum on Tmall",
+                                                                     "version": "1"})
+    case = db.session.scalar(sa.select(Case))
+    assert response.status_code == 302 and response.headers["Location"] == f"/cases/{case.id}/edit"
+    assert (case.stage, case.company_id, case.country_code, case.filed_on_behalf) == (
+        Stage.draft, exporter.company_id, "CN", True)
+    assert case.description.startswith("A Tmall shop sells fake") and case.title == "Fake Areum serum on Tmall"
+    assert db.session.get(Enquiry, enquiry.id).case_id == case.id
+    page = client.get(f"/enquiries/{enquiry.id}").get_data(as_text=True)
+    assert f'href="/cases/{case.id}"' in page and "Draft" in page  # the case's stage
+    again = client.post(f"/enquiries/{enquiry.id}/convert", data={"title": "Again", "version": "2"})
+    assert again.status_code == 422 and db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+
+
+def test_an_enquiry_of_an_unregistered_company_cannot_become_a_case(client, factories, login_as):
+    enquiry = make_enquiry(country="CN")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    response = client.post(f"/enquiries/{enquiry.id}/convert", data={"title": "Fake serum", "version": "1"})
+    assert response.status_code == 422 and "registered company" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+def test_a_follow_up_date_is_kept_as_a_deadline_until_done(client, factories, login_as):
+    today = date.today()
+    due = make_enquiry(country="CN", follow_up_on=today - timedelta(days=2), question="Due one")
+    make_enquiry(country="CN", follow_up_on=today + timedelta(days=20), question="Later one")
+    make_enquiry(country="CN", question="No follow-up")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    listed = client.get("/enquiries", query_string={"follow_up_due": "y"}).get_data(as_text=True)
+    assert "Due one" in listed and "Later one" not in listed and "No follow-up" not in listed
+    assert "Follow-up overdue since" in listed
+    assert client.post(f"/enquiries/{due.id}/followed-up", data={"version": "1"}).status_code == 302
+    listed = client.get("/enquiries", query_string={"follow_up_due": "y"}).get_data(as_text=True)
+    assert "Due one" not in listed
+
+
+def test_the_list_filters_and_exports_what_staff_see(client, factories, login_as):
+    exporter = factories.exporter()
+    make_enquiry(company=exporter.company, country="CN", question="Customs seizure in Shanghai?", answer="Yes.")
+    make_enquiry(country="CN", question="=HYPERLINK(\"http://evil\")", topic=Topic.general)
+    make_enquiry(country="TH", question="Thai question")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    page = client.get("/enquiries", query_string={"status": "answered"}).get_data(as_text=True)
+    assert "Customs seizure" in page and "HYPERLINK" not in page and "Thai question" not in page
+    page = client.get("/enquiries", query_string={"q": "Shanghai"}).get_data(as_text=True)
+    assert "Customs seizure" in page and "HYPERLINK" not in page
+    response = client.get("/enquiries/export.csv")
+    body = response.get_data()
+    assert response.status_code == 200 and body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    assert "Customs seizure in Shanghai?" in text and "Thai question" not in text
+    assert "'=HYPERLINK" in text  # a formula typed in stays text
+    assert db.session.scalar(sa.select(AuditEntry.action).where(AuditEntry.action == "enquiry.exported"))
+
+
+def test_exporters_see_their_companys_enquiries_but_cannot_export_or_record(client, factories, login_as):
+    exporter = factories.exporter()
+    mine = make_enquiry(company=exporter.company, country="CN", question="Ours")
+    make_enquiry(company=factories.CompanyFactory(), country="CN", question="Theirs")
+    login_as(exporter)
+    page = client.get("/enquiries").get_data(as_text=True)
+    assert "Ours" in page and "Theirs" not in page and mine.reference in page
+    assert client.get("/enquiries/export.csv").status_code == 403
+    assert client.get("/enquiries/new").status_code == 403
+
+
+def test_the_list_costs_the_same_queries_for_a_few_and_many(client, factories, login_as, count_queries):
+    login_as(factories.manager())
+
+    def queries() -> int:
+        db.session.expunge_all()
+        with count_queries() as counter:
+            assert client.get("/enquiries").status_code == 200
+        return counter.count
+
+    for n in range(2):
+        make_enquiry(company=factories.CompanyFactory(), country="CN", question=f"Question {n}", answer="Done",
+                     handled_by_id=factories.staff().id)
+    few = queries()
+    for n in range(12):
+        make_enquiry(company=factories.CompanyFactory(), country=("CN", "TH", "VN")[n % 3],
+                     question=f"Question {n}", answer="Done", handled_by_id=factories.staff().id)
+    assert queries() == few
+
+
+def test_search_finds_an_enquiry_for_whoever_may_open_it(client, factories, login_as, make_client, login):
+    exporter = factories.exporter()
+    make_enquiry(company=exporter.company, country="CN", question="Our kimchi brand 'Mattang' was copied")
+    login_as(factories.staff(hub_codes=("cn-north",)))
+    page = client.get("/search", query_string={"q": "Mattang"}).get_data(as_text=True)
+    assert 'id="hits-enquiry"' in page and "<mark>Mattang</mark>" in page
+    for someone in (exporter, factories.exporter(), factories.staff(hub_codes=("th",))):
+        other = make_client()
+        login(other, someone)
+        found = 'id="hits-enquiry"' in other.get("/search", query_string={"q": "Mattang"}).get_data(as_text=True)
+        assert found is (someone is exporter), someone.email
