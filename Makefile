@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 DEMO_CASES ?= 300
+# about 20 enquiries per case, as the programme's consultations outnumber its supports
+DEMO_ENQUIRIES ?= 6000
 IPDESK_ENV ?= development
 export FLASK_APP := wsgi
 export IPDESK_ENV
@@ -63,7 +65,7 @@ db: setup
 	$(BIN)/flask db upgrade
 
 demo: db
-	$(BIN)/flask seed-demo --cases $(DEMO_CASES)
+	$(BIN)/flask seed-demo --cases $(DEMO_CASES) --enquiries $(DEMO_ENQUIRIES)
 
 translate-extract: setup
 	$(BIN)/flask translate extract

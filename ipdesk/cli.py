@@ -30,6 +30,7 @@ from ipdesk.costs.services import load_shipped_cost_rules
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.demo import DEMO_USERS, demo_totp_secret, load_demo_data, load_demo_infringers
 from ipdesk.demo_cases import generate_cases, generate_messages
+from ipdesk.enquiries.demo import generate_enquiries
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.services import (
     abandoned_uploads,
@@ -107,8 +108,10 @@ def seed_network() -> None:
               help="Make synthetic cases until there are this many in all (companies, users, histories too).")
 @click.option("--messages", "messages", type=click.IntRange(min=0), default=0, show_default=True,
               help="Add messages to the synthetic cases until there are this many in all (the search bench's).")
+@click.option("--enquiries", "enquiries", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Add enquiries (questions answered without a case) until there are this many in all.")
 @click.option("--seed", "seed", type=int, default=2026, show_default=True, help="Random seed of the synthetic data.")
-def seed_demo(password: str, cases: int, messages: int, seed: int) -> None:
+def seed_demo(password: str, cases: int, messages: int, enquiries: int, seed: int) -> None:
     """Load the network and the demo companies and accounts (adds only what is missing)."""
     if current_app.config["ENV_NAME"] == "production" and not os.environ.get("DEMO_PASSWORD"):
         raise click.UsageError("Refusing to create demo accounts in production without DEMO_PASSWORD.")
@@ -134,6 +137,13 @@ def seed_demo(password: str, cases: int, messages: int, seed: int) -> None:
         made = generate_messages(messages, seed=seed)
         click.echo(f"Synthetic messages: {made:,} added in {time.perf_counter() - started:.1f} s "
                    f"({messages:,} wanted in all).")
+        if made:
+            _vacuum_analyze()
+    if enquiries:
+        started = time.perf_counter()
+        made = generate_enquiries(enquiries, seed=seed)
+        click.echo(f"Synthetic enquiries: {made:,} added in {time.perf_counter() - started:.1f} s "
+                   f"({enquiries:,} wanted in all).")
         if made:
             _vacuum_analyze()
     click.echo(f"Infringer records: {load_demo_infringers()} added.")

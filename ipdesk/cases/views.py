@@ -42,6 +42,7 @@ from ipdesk.core.i18n import country_choices, date_text, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
+from ipdesk.enquiries.listing import enquiry_of_case
 from ipdesk.evidence.services import add_intake_files
 from ipdesk.evidence.staging import files_of_form
 from ipdesk.evidence.uploads import UploadRefused
@@ -367,6 +368,7 @@ def case_page(case: Case, status: int = 200, **forms):
         # actions, suits and costs are recorded on their own pages, linked from here
         "may_record": can(current_user, "action.record", case) and case.stage not in (Stage.draft, Stage.closed),
         "moves_key": _moves_key(case, moves), "timeline_key": _timeline_key(case, record), "form_key": form_key,
+        "enquiry": enquiry_of_case(case, current_user),
     }
     if can(current_user, "case.assign", case) and case.stage.is_open:  # never a draft's, nor a closed case's
         context["assign_form"] = forms.get("assign_form") or AssignForm(

@@ -17,7 +17,7 @@ from ipdesk.core.spreadsheet import csv_chunks, labels, safe_cell
 from ipdesk.enquiries.models import Channel, Enquiry, EnquiryStatus, Topic
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
-from ipdesk.policy import visible_enquiries_clause
+from ipdesk.policy import can, visible_enquiries_clause
 from ipdesk.search.query import record_ids
 
 CSV_CHUNK_ROWS = 2000
@@ -102,3 +102,8 @@ def _rows(stmt, names, locale, zone) -> Iterator[list[str]]:
         yield cells
     rows.close()
 
+
+def enquiry_of_case(case: Case, user) -> Enquiry | None:
+    """The enquiry a case was opened from, when ``user`` may open it (the case page links to it)."""
+    enquiry = db.session.scalar(sa.select(Enquiry).where(Enquiry.case_id == case.id))
+    return enquiry if enquiry is not None and can(user, "enquiry.view", enquiry) else None

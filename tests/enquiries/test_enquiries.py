@@ -10,6 +10,7 @@ from ipdesk.cases.models import Case, Stage
 from ipdesk.enquiries.models import Channel, Enquiry, EnquiryRequest, EnquiryStatus, Topic
 from ipdesk.extensions import db
 from ipdesk.notify.models import Notification, NotificationKind
+from ipdesk.search.models import SearchEntry
 from tests.conftest import mailed_link
 from tests.factories import make_enquiry
 
@@ -184,6 +185,8 @@ def test_an_enquiry_becomes_a_case_in_one_step_linked_both_ways(client, factorie
     assert f'href="/cases/{case.id}"' in page and "Draft" in page  # the case's stage
     again = client.post(f"/enquiries/{enquiry.id}/convert", data={"title": "Again", "version": "2"})
     assert again.status_code == 422 and db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
+    case_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="/enquiries/{enquiry.id}"' in case_page and enquiry.reference in case_page  # and back
 
 
 def test_an_enquiry_of_an_unregistered_company_cannot_become_a_case(client, factories, login_as):
@@ -268,3 +271,23 @@ def test_search_finds_an_enquiry_for_whoever_may_open_it(client, factories, logi
         login(other, someone)
         found = 'id="hits-enquiry"' in other.get("/search", query_string={"q": "Mattang"}).get_data(as_text=True)
         assert found is (someone is exporter), someone.email
+
+
+def test_seed_demo_makes_enquiries_of_every_kind_found_by_search(app, factories):
+    """``flask seed-demo --enquiries``: registered and unregistered askers, every channel, most answered by the
+    staff of the country's hub, some followed up, a few become cases; indexed for search as they are written."""
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "40", "--enquiries", "400"])
+    assert result.exit_code == 0, result.output
+    enquiries = db.session.scalars(sa.select(Enquiry)).all()
+    assert len(enquiries) == 400
+    assert {e.channel for e in enquiries} == set(Channel) and {e.topic for e in enquiries} == set(Topic)
+    assert any(e.company_id for e in enquiries) and any(not e.company_id for e in enquiries)
+    answered = [e for e in enquiries if e.status is EnquiryStatus.answered]
+    assert 0.7 * len(enquiries) < len(answered) < len(enquiries)
+    assert all(e.handled_by is None or e.hub_id in {h.id for h in e.handled_by.hubs} for e in answered)
+    assert any(e.follow_up_on for e in enquiries) and any(e.case_id for e in enquiries)
+    assert all(e.case.company_id == e.company_id for e in enquiries if e.case_id)
+    again = app.test_cli_runner().invoke(args=["seed-demo", "--enquiries", "400"])
+    assert again.exit_code == 0 and db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry)) == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry).where(
+        SearchEntry.kind == "enquiry")) == 400
