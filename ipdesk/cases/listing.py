@@ -13,6 +13,7 @@ from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company
 from ipdesk.core.forms import valid_data
 from ipdesk.core.i18n import country_name, local_today
+from ipdesk.core.pagination import capped_count
 from ipdesk.core.spreadsheet import csv_chunks, safe_cell
 from ipdesk.core.spreadsheet import labels as enum_labels
 from ipdesk.deadlines.models import Deadline
@@ -90,9 +91,7 @@ def case_count(user, form, stmt) -> tuple[int, bool]:
             drafts = db.session.scalar(sa.select(sa.func.count()).select_from(
                 stmt.where(Case.submitted_at.is_(None)).with_only_columns(Case.id).order_by(None).subquery()))
         return submitted + drafts, True
-    counted = db.session.scalar(sa.select(sa.func.count()).select_from(
-        stmt.with_only_columns(Case.id).order_by(None).limit(COUNT_CAP + 1).subquery()))
-    return (COUNT_CAP, False) if counted > COUNT_CAP else (counted, True)
+    return capped_count(stmt, Case.id, COUNT_CAP)
 
 
 def with_list_columns(stmt):

@@ -11,6 +11,14 @@ from ipdesk.extensions import db
 MAX_PAGE = 1_000_000  # beyond any real list; keeps OFFSET inside every database's integer range
 
 
+def capped_count(stmt, key, cap: int) -> tuple[int, bool]:
+    """How many rows ``stmt`` selects, counting at most ``cap`` + 1 of them by ``key``: (the number, True), or
+    (``cap``, False) for a longer list, which a page then calls "more than" ``cap``."""
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(
+        stmt.with_only_columns(key).order_by(None).limit(cap + 1).subquery()))
+    return (cap, False) if counted > cap else (counted, True)
+
+
 def paginate(select_stmt, counter=None):
     """Paginate a select by ``?page=``: past the last page is a 404; a page that is not a number is page 1.
 
@@ -63,8 +71,10 @@ class KeysFirstPagination(SelectPagination):
             return True
         if self._more is None:
             select = self._query_args["select"]
+            # the FROM of the columns kept: a filter that names no table (a manager's "every row") drops none
+            probe = select.with_only_columns(sa.literal(1), maintain_column_froms=True)
             self._more = self._query_args["session"].execute(
-                select.with_only_columns(sa.literal(1)).offset(self.page * self.per_page).limit(1)).first() is not None
+                probe.offset(self.page * self.per_page).limit(1)).first() is not None
         return self._more
 
     def _query_items(self) -> list:

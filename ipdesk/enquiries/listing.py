@@ -13,6 +13,7 @@ from ipdesk.cases.models import Case, DisputeType, IPRight
 from ipdesk.companies.models import Company
 from ipdesk.core.forms import valid_data
 from ipdesk.core.i18n import country_name, local_today
+from ipdesk.core.pagination import capped_count
 from ipdesk.core.spreadsheet import csv_chunks, labels, safe_cell
 from ipdesk.enquiries.models import Channel, Enquiry, EnquiryStatus, Topic
 from ipdesk.extensions import db
@@ -47,6 +48,14 @@ def enquiry_query(user, form):
     if data.get("q"):  # what search finds among the enquiries (ipdesk.search)
         stmt = stmt.where(Enquiry.id.in_(record_ids(user, "enquiry", data["q"])))
     return stmt.order_by(Enquiry.created_at.desc(), Enquiry.id.desc())
+
+
+COUNT_CAP = 10_000  # beyond this many, the list says "more than 10,000"
+
+
+def enquiry_count(stmt) -> tuple[int, bool]:
+    """How many enquiries ``stmt`` lists, counted up to ``COUNT_CAP`` (a million are never counted one by one)."""
+    return capped_count(stmt, Enquiry.id, COUNT_CAP)
 
 
 def with_list_columns(stmt):

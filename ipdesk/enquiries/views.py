@@ -34,7 +34,7 @@ from ipdesk.enquiries.forms import (
     FollowedUpForm,
     PublicAskForm,
 )
-from ipdesk.enquiries.listing import enquiry_query, export_csv, with_list_columns
+from ipdesk.enquiries.listing import enquiry_count, enquiry_query, export_csv, with_list_columns
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.enquiries.services import (
     answer_enquiry,
@@ -70,7 +70,8 @@ def _filter_form() -> EnquiryFilterForm:
 def list_enquiries():
     form = _filter_form()
     form.validate()
-    page = paginate(with_list_columns(enquiry_query(current_user, form)))
+    stmt = enquiry_query(current_user, form)
+    page = paginate(with_list_columns(stmt), counter=lambda: enquiry_count(stmt))
     return render_template("enquiries/list.html", page=page, form=form, today=local_today())
 
 

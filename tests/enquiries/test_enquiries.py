@@ -291,3 +291,17 @@ def test_seed_demo_makes_enquiries_of_every_kind_found_by_search(app, factories)
     assert again.exit_code == 0 and db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry)) == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchEntry).where(
         SearchEntry.kind == "enquiry")) == 400
+
+
+def test_a_long_list_is_counted_up_to_a_cap_and_still_paged(client, factories, login_as, monkeypatch):
+    """Beyond its cap the list says "more than" (a million enquiries are not counted one by one) and every page
+    still opens."""
+    monkeypatch.setattr("ipdesk.enquiries.listing.COUNT_CAP", 3)
+    monkeypatch.setitem(client.application.config, "ITEMS_PER_PAGE", 2)
+    for n in range(5):
+        make_enquiry(country="CN", question=f"Question number {n}")
+    login_as(factories.manager())
+    first = client.get("/enquiries").get_data(as_text=True)
+    assert "More than 3 in all" in first and "Question number 4" in first
+    last = client.get("/enquiries", query_string={"page": 3}).get_data(as_text=True)
+    assert "Question number 0" in last
