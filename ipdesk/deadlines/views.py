@@ -22,8 +22,9 @@ from ipdesk.core.views import form_error
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
+from ipdesk.enquiries.listing import FOLLOW_UPS_SHOWN, open_follow_ups
 from ipdesk.extensions import db
-from ipdesk.policy import account_gate, get_case, permits, requires, visible_cases_clause
+from ipdesk.policy import account_gate, can, get_case, permits, requires, visible_cases_clause
 
 
 def permits_case_list(user) -> bool:
@@ -76,7 +77,11 @@ def open_deadlines_query(user, *, mine: bool = False):
 def mine():
     only_mine = request.args.get("mine") == "1"
     page = paginate(open_deadlines_query(current_user, mine=only_mine))
-    return render_template("deadlines/list.html", page=page, only_mine=only_mine, today=local_today())
+    follow_ups = []
+    if can(current_user, "enquiry.record"):  # the staff side answers enquiries and keeps their follow-ups
+        follow_ups = db.session.scalars(open_follow_ups(current_user, mine=only_mine).limit(FOLLOW_UPS_SHOWN)).all()
+    return render_template("deadlines/list.html", page=page, only_mine=only_mine, today=local_today(),
+                           follow_ups=follow_ups, more_follow_ups=len(follow_ups) == FOLLOW_UPS_SHOWN)
 
 
 @bp.post("/account/calendar")
@@ -109,6 +114,8 @@ def calendar_feed(token: str):
     stamp = utcnow()
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):  # in the owner's language
         _add_events(calendar, db.session.scalars(open_deadlines_query(user).limit(5000)), stamp)
+        if can(user, "enquiry.record"):
+            _add_follow_ups(calendar, db.session.scalars(open_follow_ups(user).limit(5000)), stamp)
     return Response(calendar.to_ical(), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300"})
 
@@ -124,4 +131,16 @@ def _add_events(calendar, deadlines, stamp) -> None:
         event.add("duration", timedelta(days=1))
         event.add("summary", f"{deadline.case.display_reference}: {deadline.title}")
         event.add("url", url_for("cases.view_case", case_id=deadline.case_id, _external=True))
+        calendar.add_component(event)
+
+
+def _add_follow_ups(calendar, enquiries, stamp) -> None:
+    for enquiry in enquiries:
+        event = icalendar.Event()
+        event.add("uid", f"enquiry-{enquiry.id}-follow-up@ipdesk")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", enquiry.follow_up_on)
+        event.add("duration", timedelta(days=1))
+        event.add("summary", _("Follow up enquiry %(ref)s", ref=enquiry.reference))
+        event.add("url", url_for("enquiries.view_enquiry", enquiry_id=enquiry.id, _external=True))
         calendar.add_component(event)

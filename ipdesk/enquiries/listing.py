@@ -116,3 +116,17 @@ def enquiry_of_case(case: Case, user) -> Enquiry | None:
     """The enquiry a case was opened from, when ``user`` may open it (the case page links to it)."""
     enquiry = db.session.scalar(sa.select(Enquiry).where(Enquiry.case_id == case.id))
     return enquiry if enquiry is not None and can(user, "enquiry.view", enquiry) else None
+
+
+FOLLOW_UPS_SHOWN = 50  # on the deadlines page; the enquiry list's "follow-up due" filter has them all
+
+
+def open_follow_ups(user, *, mine: bool = False):
+    """The follow-ups not done yet of the enquiries ``user`` may see (those they handled, ``mine``), soonest
+    first: the deadlines of enquiries."""
+    stmt = (sa.select(Enquiry).where(visible_enquiries_clause(user), Enquiry.follow_up_on.is_not(None),
+                                     Enquiry.followed_up_at.is_(None))
+            .order_by(Enquiry.follow_up_on, Enquiry.id))
+    if mine:
+        stmt = stmt.where(Enquiry.handled_by_id == user.id)
+    return stmt

@@ -206,9 +206,17 @@ def test_a_follow_up_date_is_kept_as_a_deadline_until_done(client, factories, lo
     listed = client.get("/enquiries", query_string={"follow_up_due": "y"}).get_data(as_text=True)
     assert "Due one" in listed and "Later one" not in listed and "No follow-up" not in listed
     assert "Follow-up overdue since" in listed
+    deadlines = client.get("/deadlines").get_data(as_text=True)  # beside the cases' deadlines
+    assert 'id="follow-ups"' in deadlines and due.reference in deadlines and "Later one" in deadlines
+    assert "No follow-up" not in deadlines
+    page = client.post("/account/calendar").get_data(as_text=True)
+    link = re.search(r'id="calendar-link"[^>]*value="([^"]+)"', page).group(1).replace("http://ipdesk.test", "")
+    feed = client.get(link).get_data(as_text=True)
+    assert f"문의 {due.reference} 후속 조치" in feed and f"/enquiries/{due.id}" in feed  # in the owner's language
     assert client.post(f"/enquiries/{due.id}/followed-up", data={"version": "1"}).status_code == 302
     listed = client.get("/enquiries", query_string={"follow_up_due": "y"}).get_data(as_text=True)
     assert "Due one" not in listed
+    assert due.reference not in client.get("/deadlines").get_data(as_text=True)
 
 
 def test_the_list_filters_and_exports_what_staff_see(client, factories, login_as):
