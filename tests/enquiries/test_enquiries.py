@@ -166,7 +166,7 @@ def test_the_public_form_mails_one_address_only_a_few_times(client):
         Notification.kind == NotificationKind.enquiry_confirmation)) == 3
 
 
-def test_an_enquiry_becomes_a_case_in_one_step_linked_both_ways(client, factories, login_as):
+def test_an_enquiry_becomes_a_case_in_one_step_linked_both_ways(client, factories, login_as, make_client, login):
     exporter = factories.exporter()
     enquiry = make_enquiry(company=exporter.company, country="CN", topic=Topic.dispute, ip_right=None,
                            question="A Tmall shop sells fake 'Areum' serum.\nWe have test purchases.")
@@ -187,6 +187,10 @@ def test_an_enquiry_becomes_a_case_in_one_step_linked_both_ways(client, factorie
     assert again.status_code == 422 and db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
     case_page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f'href="/enquiries/{enquiry.id}"' in case_page and enquiry.reference in case_page  # and back
+    asker = make_client()  # the company does not learn of the centre's draft before it is submitted
+    login(asker, exporter)
+    for page in (asker.get(f"/enquiries/{enquiry.id}"), asker.get("/enquiries")):
+        assert page.status_code == 200 and "Draft #" not in page.get_data(as_text=True)
 
 
 def test_an_enquiry_of_an_unregistered_company_cannot_become_a_case(client, factories, login_as):
