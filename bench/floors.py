@@ -152,9 +152,9 @@ def case_page(case_id: int):
 @login_required
 @requires("dashboard.view")
 def dashboard():
-    """The manager dashboard's numbers: the six queries of ipdesk.reports.stats.network_overview (open, overdue
-    and closed from the tallies, the hubs' names, new per month from the tallies, and returns and rejections from the
-    tallies with refused companies by reason)."""
+    """The manager dashboard's numbers: the eight queries of ipdesk.reports.stats.network_overview (open, overdue
+    and closed from the tallies, enquiries asked and those that became cases from the tallies, the hubs' names, new
+    per month from the tallies, and returns and rejections from the tallies with refused companies by reason)."""
     _manager_only()
     today = date.today()
     year, month = today.year, today.month - 11
@@ -170,6 +170,8 @@ def dashboard():
         "open": tally("cases", "country_code, hub_id, key", f"AND key IN {OPEN}"),
         "overdue": tally("due", "country_code, hub_id", "AND day < :today", today=today),
         "closed": tally("closed", "country_code, hub_id, key", "AND day >= :since", since=since),
+        "enquiries": tally("enquiries", "country_code, hub_id", "AND day >= :since", since=since),
+        "converted": tally("enq_cases", "country_code, hub_id", "AND day >= :since", since=since),
         "hubs": _rows("SELECT id, code, name_ko, name_en FROM hubs"),
         "new_per_month": tally("cases", "day", "AND day >= :since", since=since),
         "refusals": _rows("SELECT r.code, r.label_ko, r.label_en, g.kind, g.n FROM (SELECT reason_id, key AS kind, "

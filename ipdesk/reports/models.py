@@ -72,7 +72,8 @@ class Tally(db.Model):
     for the country summary: ``sector``, ``ip_right``, ``dispute``, ``outcome``, ``claimed`` (by currency),
     ``stay`` (by open stage and length of the stays, ``bucket``), ``chased`` (open cases by their earliest due
     date, ``due_on``), ``late`` (open deadlines of open cases by due date) and ``awarded``/``recovered`` (lawsuits'
-    damages by currency)."""
+    damages by currency); and of enquiries (0039): ``enquiries`` (by topic and month asked) and ``enq_cases`` (those
+    that became a case, by month asked)."""
 
     __tablename__ = "tallies"
 

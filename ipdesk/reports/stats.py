@@ -23,13 +23,22 @@ from ipdesk.companies.models import Company, CompanyRefusal, Sector
 from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name
 from ipdesk.deadlines.models import Deadline, deadline_title
+from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
 from ipdesk.network.models import Hub
 from ipdesk.policy import visible_cases_clause, visible_tallies_clause
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports.models import Tally
-from ipdesk.reports.tallies import BY_SUBMISSION, COUNTED_COLUMNS, KEY, counted_selects, tally
+from ipdesk.reports.tallies import (
+    BY_SUBMISSION,
+    COUNTED_COLUMNS,
+    ENQUIRY_KINDS,
+    KEY,
+    counted_selects,
+    enquiry_selects,
+    tally,
+)
 
 OPEN_CASES_SHOWN = 50  # the full list is the case list's CSV export
 MOST_OVERDUE_SHOWN = 5
@@ -121,6 +130,8 @@ class CountrySummary:
     overdue_open_cases: int
     open_cases: list[OpenCase]  # overdue first (most overdue first), then the oldest; at most 50
     new_per_month: list[MonthCount]
+    enquiries: int = 0  # asked in the period about the country
+    enquiries_converted: int = 0  # of those, the enquiries that became a case
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,8 @@ class GroupRow:
     open_total: int
     overdue_deadlines: int
     closed: int  # closed since the overview's first month
+    enquiries: int = 0  # asked since the overview's first month
+    converted: int = 0  # of those, the enquiries that became a case
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,8 @@ class NetworkOverview:
     open_total: int
     overdue_deadlines: int
     refusals: list[RefusalCount]  # since ``since``, most given first
+    enquiries: int = 0  # asked since ``since``
+    converted: int = 0  # of those, the enquiries that became a case
 
 
 PACK_STAGES = (*OPEN_STAGES, Stage.closed)  # the columns of the pack's overview
@@ -276,6 +291,8 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
         **_cases_to_chase(scope, today),
         new_per_month=[_month_count(month, counts.per_month.get(month.replace(day=1), 0), get_locale())
                        for month in _month_starts(start, end)],
+        enquiries=sum(n for (kind, _key), (n, _amount) in counts.totals.items() if kind == "enquiries"),
+        enquiries_converted=counts.totals.get(("enq_cases", None), (0, None))[0],
     )
 
 
@@ -304,7 +321,8 @@ def _period_counts(country_code: str, start: date, end: date, today: date) -> _P
     parts = []
     if first < after:
         parts.append(sa.select(*KEY, Tally.n, Tally.amount).where(
-            Tally.kind.in_(BY_SUBMISSION), Tally.country_code == country_code, Tally.day >= first, Tally.day < after))
+            Tally.kind.in_((*BY_SUBMISSION, *ENQUIRY_KINDS)), Tally.country_code == country_code, Tally.day >= first,
+            Tally.day < after))
         edges = [(start, first), (after, end + timedelta(days=1))]
     else:  # no whole month: every day from the cases
         edges = [(start, end + timedelta(days=1))]
@@ -315,6 +333,10 @@ def _period_counts(country_code: str, start: date, end: date, today: date) -> _P
                 sa.and_(Case.submitted_at >= _midnight(since), Case.submitted_at < _midnight(until))
                 for since, until in edges))).cte("days_cases")
         parts.extend(counted_selects(kinds=BY_SUBMISSION, cases=sa.orm.aliased(Case, days)))
+        # the enquiries asked on those days, found by the (country, time) index
+        parts.extend(select for _kind, select in enquiry_selects(Enquiry.country_code == country_code, sa.or_(*(
+            sa.and_(Enquiry.created_at >= _midnight(since), Enquiry.created_at < _midnight(until))
+            for since, until in edges))))
     rows = sa.union_all(*parts).subquery()
     c = rows.c
     month = sa.case((c.kind == "cases", c.day))  # only the cases are counted per month
@@ -434,7 +456,13 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
                   by_day=True)):
         closed[code, hub_id] += n
         outcomes[Outcome[outcome] if outcome else None] += n
-    keys = open_counts.keys() | overdue.keys() | closed.keys()
+    asked = {kind: Counter() for kind in ENQUIRY_KINDS}  # enquiries, and those that became a case
+    for kind, code, hub_id, n in db.session.execute(tally(ENQUIRY_KINDS, Tally.kind, Tally.country_code,
+                                                          Tally.hub_id, where=(visible, Tally.day >= since),
+                                                          by_day=True)):
+        asked[kind][code, hub_id] += n
+    enquiries, converted = asked["enquiries"], asked["enq_cases"]
+    keys = open_counts.keys() | overdue.keys() | closed.keys() | enquiries.keys()
     hubs = {hub_id: (code, _localized(name_ko, name_en)) for hub_id, code, name_ko, name_en in db.session.execute(
         sa.select(Hub.id, Hub.code, Hub.name_ko, Hub.name_en).where(Hub.id.in_({hub for _code, hub in keys})))}
 
@@ -448,7 +476,8 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
                                              for i in range(len(OPEN_STAGES))),
                          open_total=sum(sum(open_counts[k]) for k in members if k in open_counts),
                          overdue_deadlines=sum(overdue.get(k, 0) for k in members),
-                         closed=sum(closed[k] for k in members))
+                         closed=sum(closed[k] for k in members), enquiries=sum(enquiries[k] for k in members),
+                         converted=sum(converted[k] for k in members))
                 for group, members in groups.items()]
         return sorted(made, key=lambda row: (-row.open_total, -row.overdue_deadlines, row.label))
 
@@ -466,6 +495,7 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
         open_total=sum(row.open_total for row in by_country),
         overdue_deadlines=sum(overdue.values()),
         refusals=_refusals(visible, since),
+        enquiries=sum(enquiries.values()), converted=sum(converted.values()),
     )
 
 

@@ -14,6 +14,7 @@ from ipdesk.actions.models import Litigation
 from ipdesk.cases.models import OPEN_STAGES, Case, Stage, StageChange
 from ipdesk.core.db import MonthStart, NotIndexOrdered, StayBucket, utcnow
 from ipdesk.deadlines.models import Deadline
+from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.reports.models import Tally
 
@@ -26,14 +27,15 @@ NAMES = (*(c.key for c in KEY), "n", "amount")  # a row of the tallies, as ``cou
 DUE_ON = ("chased", "late")  # kinds whose due dates long past fold together, as the ``due`` kind's days
 
 
-def tally(kind: str, *columns, where=(), by_day: bool = False) -> sa.Select:
-    """``SELECT columns..., sum(n)`` over the tallies of ``kind`` meeting ``where``, grouped by ``columns``; keys
-    whose rows add up to nothing are left out. ``by_day``: ``where`` holds a range of days, and the rows are found
-    by it (on SQLite the (kind, key) index would otherwise list every row of the kind in the grouping's order)."""
+def tally(kind: str | tuple[str, ...], *columns, where=(), by_day: bool = False) -> sa.Select:
+    """``SELECT columns..., sum(n)`` over the tallies of ``kind`` (or of several kinds, which ``columns`` then tell
+    apart with ``Tally.kind``) meeting ``where``, grouped by ``columns``; keys whose rows add up to nothing are left
+    out. ``by_day``: ``where`` holds a range of days, and the rows are found by it (on SQLite the (kind, key) index
+    would otherwise list every row of the kind in the grouping's order)."""
     total = sa.func.sum(Tally.n)
     grouped = [NotIndexOrdered(column) for column in columns] if by_day else columns
-    return (sa.select(*columns, total).where(Tally.kind == kind, *where).group_by(*grouped)
-            .having(total != 0))
+    kinds = Tally.kind.in_(kind) if isinstance(kind, tuple) else Tally.kind == kind
+    return sa.select(*columns, total).where(kinds, *where).group_by(*grouped).having(total != 0)
 
 
 # --- upkeep --------------------------------------------------------------------------------------
@@ -147,12 +149,36 @@ def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
             joins=[(Litigation, case.id == Litigation.case_id)])) for kind in ("awarded", "recovered")},
     }
     selects = [make() for kind, make in parts.items() if kinds is None or kind in kinds]
+    if cases is None and not where:  # the enquiries' kinds count enquiries, not cases: no condition on cases applies
+        selects += [select for kind, select in enquiry_selects() if kinds is None or kind in kinds]
     if kinds is None or "stay" in kinds:
         for stage in OPEN_STAGES:
             seconds = getattr(case, f"{stage.name}_seconds")
             selects.append(rows("stay", sa.literal(stage.name), submitted_only, seconds.is_not(None),
                                 bucket=StayBucket(seconds)))
     return selects
+
+
+ENQUIRY_KINDS = ("enquiries", "enq_cases")
+
+
+def enquiry_selects(*conditions) -> list[tuple[str, sa.Select]]:
+    """What the enquiries' tallies should hold (migration 0039), counted from the enquiries meeting ``conditions``:
+    by topic and month asked, and those that became a case."""
+    month = MonthStart(Enquiry.created_at)
+    no_int, no_day = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.Date)
+    no_amount = sa.cast(sa.null(), sa.Numeric(20, 2))
+
+    def rows(kind, key, *where):
+        values = (sa.literal(kind), Enquiry.country_code, Enquiry.hub_id,
+                  sa.cast(sa.null(), sa.String) if key is None else key, no_int, no_int, no_day, month,
+                  sa.func.count(), no_amount)
+        by = [key] if key is not None else []
+        return (sa.select(*(value.label(name) for value, name in zip(values, NAMES, strict=True)))
+                .where(*where, *conditions).group_by(Enquiry.country_code, Enquiry.hub_id, *by, month))
+
+    return [("enquiries", rows("enquiries", sa.type_coerce(Enquiry.topic, sa.String))),
+            ("enq_cases", rows("enq_cases", None, Enquiry.case_id.is_not(None)))]
 
 
 def drift(today: date | None = None) -> list[Drift]:

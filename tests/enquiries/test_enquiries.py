@@ -1,18 +1,21 @@
 """Enquiries as centres and exporters meet them: recorded, asked online (signed in or by a mailed link), answered,
 followed up, turned into a case, listed, exported and found; each seen only by whoever may."""
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from ipdesk.audit.models import AuditEntry
 from ipdesk.cases.models import Case, Stage
+from ipdesk.core.db import utcnow
 from ipdesk.enquiries.models import Channel, Enquiry, EnquiryRequest, EnquiryStatus, Topic
 from ipdesk.extensions import db
 from ipdesk.notify.models import Notification, NotificationKind
+from ipdesk.reports import tallies
+from ipdesk.reports.stats import country_summary
 from ipdesk.search.models import SearchEntry
 from tests.conftest import mailed_link
-from tests.factories import make_enquiry
+from tests.factories import make_case, make_enquiry
 
 
 def _record(**changes) -> dict:
@@ -317,3 +320,46 @@ def test_a_long_list_is_counted_up_to_a_cap_and_still_paged(client, factories, l
     assert "More than 3 in all" in first and "Question number 4" in first
     last = client.get("/enquiries", query_string={"page": 3}).get_data(as_text=True)
     assert "Question number 0" in last
+
+
+def test_the_dashboard_counts_enquiries_and_those_that_became_cases_per_country(client, factories, login_as,
+                                                                               make_client, login):
+    """From the tallies the database keeps: a year of a million enquiries is read from a few thousand rows."""
+    exporter = factories.exporter()
+    case = make_case("evidence", company=exporter.company, country="CN")
+    for n in range(3):
+        make_enquiry(company=exporter.company, country="CN", question=f"China {n}", case_id=case.id if n == 0 else None)
+    make_enquiry(country="TH", question="Thai one")
+    make_enquiry(country="CN", question="Two years ago", created_at=utcnow() - timedelta(days=800))
+    login_as(factories.manager())
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert re.search(r'data-enquiries="CN">3<', page) and re.search(r'data-enquiries="TH">1<', page)
+    assert re.search(r'data-enquiries="total">4<', page)
+    assert re.search(r'data-enquiries="CN">3</td><td class="text-end">1<', page)  # one became a case
+    thai = make_client()
+    login(thai, factories.staff(hub_codes=("th",)))
+    page = thai.get("/dashboard").get_data(as_text=True)  # staff count their hubs' only
+    assert re.search(r'data-enquiries="total">1<', page) and 'data-enquiries="CN"' not in page
+
+
+def test_the_country_summary_counts_the_enquiries_of_its_period_whole_months_and_days(app, factories):
+    """Enquiries asked about the country in the period, and those that became a case: whole months from the
+    tallies, the days around them from the enquiries, the same either way and after the tallies are folded."""
+    today = date(2026, 12, 7)
+    exporter = factories.exporter()
+    case = make_case("evidence", company=exporter.company, country="CN")
+    asked = [datetime(2026, 1, 31, 23, 0, tzinfo=UTC), datetime(2026, 2, 1, 0, 30, tzinfo=UTC),
+             datetime(2026, 3, 15, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC), datetime(2026, 4, 20, tzinfo=UTC)]
+    for n, when in enumerate(asked):
+        make_enquiry(company=exporter.company, country="CN", created_at=when, question=f"Asked {n}",
+                     case_id=case.id if n == 2 else None)
+    make_enquiry(country="TH", created_at=datetime(2026, 3, 1, tzinfo=UTC), question="Not China")
+    with app.test_request_context():
+        for start, end, expected, converted in ((date(2026, 2, 1), date(2026, 4, 10), 3, 1),  # Feb, Mar; 10 days
+                                                (date(2026, 1, 31), date(2026, 3, 31), 3, 1),
+                                                (date(2026, 4, 3), date(2026, 12, 7), 1, 0)):
+            summary = country_summary("CN", start, end, today=today)
+            assert (summary.enquiries, summary.enquiries_converted) == (expected, converted), (start, end)
+        tallies.compact(today)
+        summary = country_summary("CN", date(2026, 2, 1), date(2026, 4, 10), today=today)
+        assert (summary.enquiries, summary.enquiries_converted) == (3, 1)
