@@ -1,5 +1,4 @@
 """Fixtures: an app on a migrated database (SQLite or PostgreSQL), clients, factories, sign-in."""
-import gc
 import os
 import shutil
 import tempfile
@@ -147,10 +146,6 @@ def _close_made_apps_connections():
         app = _made_apps.pop()
         with app.app_context():
             db.engine.dispose()
-    if IS_POSTGRES:
-        # a connection some test left open is collected here, so its ResourceWarning (an error) names that test
-        # in its teardown, not whichever later test the garbage collector happened to run in
-        gc.collect()
 
 
 def mailed_link(email: str, kind: str) -> str:
