@@ -34,6 +34,7 @@ from ipdesk.cases.services import (
 )
 from ipdesk.cases.stages import BY_NAME, REQUIRED_FOR_SUBMISSION, missing_for_submission, transitions_for
 from ipdesk.companies.models import Company, CompanyStatus
+from ipdesk.companies.services import company_choices
 from ipdesk.core.db import takes_files
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.forms import select_choices
@@ -107,26 +108,12 @@ def export_cases():
 
 # --- intake --------------------------------------------------------------------------------
 
-def _company_choices(only: int | None = None, *, approved: bool = True) -> list[tuple[int, str]]:
-    """Companies as (id, "한글 · English") for the intake's menu; ``only`` narrows them to one id.
-
-    Columns, not objects, and all of them only when the menu is shown: with thousands of companies,
-    loading and checking the whole menu was most of an intake submission's time (make bench).
-    """
-    stmt = sa.select(Company.id, Company.name_ko, Company.name_en).order_by(Company.name_ko)
-    if approved:
-        stmt = stmt.where(Company.status == CompanyStatus.approved)
-    if only is not None:
-        stmt = stmt.where(Company.id == only)
-    return [(company_id, f"{name_ko} · {name_en}") for company_id, name_ko, name_en in db.session.execute(stmt)]
-
-
 def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
     company = None
     if current_user.role is Role.exporter:
         companies = [(current_user.company_id, current_user.company.name)]
     elif case is not None:  # the company of a case never changes, and its menu is not shown
-        companies = _company_choices(case.company_id, approved=False)
+        companies = company_choices(case.company_id, approved=False)
     elif request.method == "POST":  # a submission is checked against the company chosen, not the whole menu
         chosen = request.form.get("company_id", "")
         if chosen.isdigit() and len(chosen) < 12:
@@ -136,7 +123,7 @@ def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
         # that files the case finds it in the session instead of reading it again
         companies = [(company.id, f"{company.name_ko} · {company.name_en}")] if company is not None else []
     else:
-        companies = _company_choices()
+        companies = company_choices()
     country = None
     if request.method == "POST":
         country, places = _chosen_places()
@@ -174,7 +161,7 @@ def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):
     if request.method == "POST":  # the choices typed stay selected
         form.offer_places(**_places(case))
         if case is None and current_user.role is not Role.exporter:
-            form.company_id.choices = select_choices(_company_choices())
+            form.company_id.choices = select_choices(company_choices())
     return render_template("cases/intake.html", form=form, case=case, staged=staged,
                            to_submit=REQUIRED_FOR_SUBMISSION), status
 

@@ -14,7 +14,7 @@ from ipdesk.cases.models import Case, DisputeType, IPRight
 from ipdesk.cases.services import create_case
 from ipdesk.companies.models import Company
 from ipdesk.companies.registration_number import normalize_registration_number
-from ipdesk.core.db import utcnow
+from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.enquiries import notifications
 from ipdesk.enquiries.models import Channel, Enquiry, EnquiryRequest, EnquiryStatus, Topic
@@ -121,7 +121,7 @@ def update_enquiry(enquiry: Enquiry, data: dict, actor: User) -> None:
     if "country_code" in changed and enquiry.case_id is None:  # it goes to the hub of the country it is about
         enquiry.hub_id = _hub_of(enquiry.country_code)
     enquiry.updated_at = utcnow()
-    enquiry.version += 1
+    bump_version(enquiry)
     db.session.flush()
     log_event("enquiry.updated", actor=actor, obj=enquiry, data={"fields": changed, "hub_id": enquiry.hub_id})
 
@@ -145,7 +145,7 @@ def answer_enquiry(enquiry: Enquiry, data: dict, actor: User, *, notify: bool = 
         enquiry.followed_up_at = None
     enquiry.handled_by_id = actor.id
     enquiry.updated_at = utcnow()
-    enquiry.version += 1
+    bump_version(enquiry)
     db.session.flush()
     log_event("enquiry.answered", actor=actor, obj=enquiry,
               data={"first": first, "minutes": enquiry.minutes_spent,
@@ -160,7 +160,7 @@ def mark_followed_up(enquiry: Enquiry, actor: User) -> None:
         raise ServiceError(_("This enquiry has no follow-up waiting."))
     enquiry.followed_up_at = utcnow()
     enquiry.updated_at = utcnow()
-    enquiry.version += 1
+    bump_version(enquiry)
     db.session.flush()
     log_event("enquiry.followed_up", actor=actor, obj=enquiry)
 
@@ -249,7 +249,7 @@ def convert_to_case(enquiry: Enquiry, title: str, actor: User) -> Case:
     case = create_case(enquiry.company, data, actor)
     enquiry.case_id = case.id
     enquiry.updated_at = utcnow()
-    enquiry.version += 1
+    bump_version(enquiry)
     db.session.flush()
     log_event("enquiry.converted", actor=actor, obj=enquiry, data={"case_id": case.id})
     return case

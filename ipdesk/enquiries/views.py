@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role
-from ipdesk.companies.models import Company, CompanyStatus
+from ipdesk.companies.services import company_choices
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
@@ -92,15 +92,9 @@ def export_enquiries():
 
 # --- recording and asking ------------------------------------------------------------------
 
-def _company_choices() -> list[tuple[int, str]]:
-    return [(company_id, f"{name_ko} · {name_en}") for company_id, name_ko, name_en in db.session.execute(
-        sa.select(Company.id, Company.name_ko, Company.name_en).where(Company.status == CompanyStatus.approved)
-        .order_by(Company.name_ko))]
-
-
 def _enquiry_form(enquiry: Enquiry | None = None, **kwargs) -> EnquiryForm:
     return EnquiryForm(obj=enquiry if request.method == "GET" else None,
-                       country_choices=country_choices(active_country_codes()), company_choices=_company_choices(),
+                       country_choices=country_choices(active_country_codes()), company_choices=company_choices(),
                        **kwargs)
 
 
