@@ -22,6 +22,7 @@ from ipdesk.audit.services import insert_entries
 from ipdesk.auth.models import Role, User
 from ipdesk.auth.passwords import hash_password
 from ipdesk.cases.models import (
+    SUPPORT_STAGES,
     Case,
     CaseSequence,
     Consultation,
@@ -204,8 +205,8 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     return added
 
 
-# what the database's triggers write on a case as its stage changes and deadlines are added (migrations 0033, 0035)
-DERIVED_COLUMNS = (*(f"{stage.name}_seconds" for stage in Stage if stage.is_open), "next_due_on")
+# what the database's triggers write on a case as its stage changes and deadlines are added (0033, 0035, 0040)
+DERIVED_COLUMNS = (*(f"{stage.name}_seconds" for stage in Stage if stage.is_open), "next_due_on", "supported_at")
 
 
 def _case_row(case: dict, with_stays: bool) -> dict:
@@ -390,6 +391,8 @@ def _plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, rea
             case.update(outcome=outcome, closed_from=source, closed_at=when, closing_note=note)
         if name == "submit":
             case["submitted_at"] = when
+        if target in SUPPORT_STAGES:
+            case.setdefault("supported_at", when)
         # picked without drawing from ``rng``, so the rest of the synthetic data stays as it was for a seed
         code = REFUSAL_REASONS[name][created.minute % 3] if name in REFUSAL_REASONS else None
         reason_id = reasons.get(code)

@@ -103,6 +103,8 @@ def permits(user, action: str, obj=None) -> bool:
             return role is Role.manager
         case "dashboard.view":  # the network's (of the hubs, for staff), or the own company's
             return role in (Role.exporter, Role.staff, Role.manager)
+        case "figures.export":  # the centre's work per country and hub as CSV (of the hubs, for staff)
+            return role in (Role.staff, Role.manager)
         case "enquiry.list":  # the enquiries of the user's hubs, or of their own company
             return role is not Role.admin
         case "enquiry.record" | "enquiry.export":  # an enquiry taken by phone, at a visit...; the list as CSV
@@ -256,10 +258,16 @@ def visible_tallies_clause(user):
     """The tallies of the cases ``user`` may see, as a SQL condition on ``Tally``. Tallies count submitted cases
     only, so the rule is :func:`visible_cases_clause`'s for them: a manager's are the network's, staff's their
     hubs'; exporters read their company's cases themselves."""
+    return visible_hubs_clause(user, Tally.hub_id)
+
+
+def visible_hubs_clause(user, hub_id):
+    """The rows of the network's figures (the tallies, the enquiries and cases they count) ``user`` may read, as a
+    SQL condition on their hub column ``hub_id``: a manager's are the network's, staff's their hubs'."""
     if user.role is Role.manager:
         return sa.true()
     if user.role is Role.staff:
-        return Tally.hub_id.in_(hub_ids(user))
+        return hub_id.in_(hub_ids(user))
     return sa.false()
 
 

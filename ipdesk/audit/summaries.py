@@ -84,6 +84,7 @@ SUMMARIES = {
     "enquiry.followed_up": _l("Enquiry %(object_id)s followed up"),
     "enquiry.converted": _l("Enquiry %(object_id)s opened as case %(case_id)s"),
     "enquiry.exported": _l("Enquiries exported as CSV"),
+    "figures.exported": _l("Figures from %(start)s to %(end)s exported as CSV"),
     "action.added": _l("Administrative action %(kind)s on case %(case)s"),
     "action.updated": _l("Administrative action %(object_id)s on case %(case)s updated"),
     "action.ended": _l("Administrative action %(object_id)s on case %(case)s ended: %(status)s"),

@@ -41,6 +41,8 @@ class Stage(LabelledEnum):
 
 
 OPEN_STAGES = (Stage.intake, Stage.returned, Stage.evidence, Stage.consultation, Stage.action)
+# a case that reaches one of these has been given a support (its ``supported_at``)
+SUPPORT_STAGES = (Stage.evidence, Stage.consultation, Stage.action)
 
 
 class Outcome(LabelledEnum):
@@ -143,6 +145,9 @@ class Case(db.Model):
     # the earliest due date of the case's deadlines not done (None when it has none); written by the database as
     # deadlines change (migration 0035), read by the country summary's cases to chase
     next_due_on: Mapped[date | None] = mapped_column(sa.Date)
+    # when the case first reached evidence collection or a later stage: from then on it counts as a support the
+    # centre gave (None until it does); written by the database as stage changes are inserted (migration 0040)
+    supported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company] = relationship()
     country: Mapped[Country] = relationship()
@@ -175,6 +180,8 @@ class Case(db.Model):
         # decides whether a draft is shown: the drafts a viewer does not see are passed over in the index
         sa.Index("ix_cases_submitted_at_id", "submitted_at", "id", "stage", "filed_on_behalf"),
         sa.Index("ix_cases_updated_at_id", "updated_at", "id"),
+        # the supports given on the days of a period outside whole months (the country summary, the figures' CSV)
+        sa.Index("ix_cases_supported_at_country_code", "supported_at", "country_code"),
     )
 
     @property

@@ -38,6 +38,18 @@ class CountrySummaryForm(PeriodForm):
         self.country.choices = select_choices(country_choices)
 
 
+class FiguresForm(PeriodForm):
+    """The period of the figures' CSV on the dashboard."""
+
+    class Meta:
+        csrf = False  # a GET that only reads
+
+    submit = SubmitField(_l("Download the figures (CSV)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="figures", **kwargs)
+
+
 class PackForm(PeriodForm):
     lang = SelectField(_l("Language"), choices=select_choices(DOCUMENT_LANGUAGES), validators=[DataRequired()])
     submit = SubmitField(_l("Make the all-country pack"))

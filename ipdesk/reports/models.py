@@ -64,16 +64,17 @@ class ReportJob(db.Model):
 
 
 class Tally(db.Model):
-    """A signed count of cases (or of their deadlines, refusals or lawsuits) by country, hub, key and day, written
-    only by the database's triggers (migrations 0032, 0035) and folded by ``reports.tallies.compact``; a count is the
-    sum of ``n`` over its rows (and a sum of money, of ``amount``). Kinds: ``cases`` (submitted cases by stage and
-    month of submission), ``closed`` (by outcome and month of closing), ``due`` (open deadlines of open cases by
-    due date) and ``refusals`` (returns and rejections by transition, reason and month); and by month of submission
-    for the country summary: ``sector``, ``ip_right``, ``dispute``, ``outcome``, ``claimed`` (by currency),
-    ``stay`` (by open stage and length of the stays, ``bucket``), ``chased`` (open cases by their earliest due
-    date, ``due_on``), ``late`` (open deadlines of open cases by due date) and ``awarded``/``recovered`` (lawsuits'
-    damages by currency); and of enquiries (0039): ``enquiries`` (by topic and month asked) and ``enq_cases`` (those
-    that became a case, by month asked)."""
+    """A signed count of cases (or of their deadlines, refusals or lawsuits, or of enquiries) by country, hub, key and
+    day, written only by the database's triggers (migrations 0032, 0035, 0039, 0040) and folded by
+    ``reports.tallies.compact``; a count is the sum of ``n`` over its rows (and a sum of money, of ``amount``). Kinds:
+    ``cases`` (submitted cases by stage and month of submission), ``closed`` (by outcome and month of closing),
+    ``due`` (open deadlines of open cases by due date), ``refusals`` (returns and rejections by transition, reason
+    and month) and ``supports`` (cases that reached evidence collection or later, by the month they first did); by
+    month of submission for the country summary: ``sector``, ``ip_right``, ``dispute``, ``outcome``, ``claimed`` (by
+    currency), ``stay`` (by open stage and length of the stays, ``bucket``), ``chased`` (open cases by their earliest
+    due date, ``due_on``), ``late`` (open deadlines of open cases by due date) and ``awarded``/``recovered``
+    (lawsuits' damages by currency); and of enquiries: ``enquiries`` (by topic and month asked) and ``enq_cases``
+    (those that became a case, by month asked)."""
 
     __tablename__ = "tallies"
 

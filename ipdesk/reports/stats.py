@@ -26,14 +26,14 @@ from ipdesk.deadlines.models import Deadline, deadline_title
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
-from ipdesk.network.models import Hub
-from ipdesk.policy import visible_cases_clause, visible_tallies_clause
+from ipdesk.network.models import Country, Hub, secondary_coverage
+from ipdesk.policy import visible_cases_clause, visible_hubs_clause, visible_tallies_clause
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports.models import Tally
 from ipdesk.reports.tallies import (
     BY_SUBMISSION,
     COUNTED_COLUMNS,
-    ENQUIRY_KINDS,
+    FIGURE_KINDS,
     KEY,
     counted_selects,
     enquiry_selects,
@@ -132,6 +132,19 @@ class CountrySummary:
     new_per_month: list[MonthCount]
     enquiries: int = 0  # asked in the period about the country
     enquiries_converted: int = 0  # of those, the enquiries that became a case
+    supports: int = 0  # cases of the country that reached evidence collection or later in the period
+    hubs: tuple["HubFigures", ...] = ()  # the same three per hub of the country, by name
+
+
+@dataclass(frozen=True)
+class HubFigures:
+    """One hub's work in a period: enquiries asked, those of them that became a case, and supports given."""
+
+    key: str  # the hub's code
+    label: str
+    enquiries: int
+    converted: int
+    supports: int
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,7 @@ class GroupRow:
     closed: int  # closed since the overview's first month
     enquiries: int = 0  # asked since the overview's first month
     converted: int = 0  # of those, the enquiries that became a case
+    supports: int = 0  # cases that reached evidence collection or later since the overview's first month
 
 
 @dataclass(frozen=True)
@@ -178,6 +192,7 @@ class NetworkOverview:
     refusals: list[RefusalCount]  # since ``since``, most given first
     enquiries: int = 0  # asked since ``since``
     converted: int = 0  # of those, the enquiries that became a case
+    supports: int = 0  # cases that reached evidence collection or later since ``since``
 
 
 PACK_STAGES = (*OPEN_STAGES, Stage.closed)  # the columns of the pack's overview
@@ -293,7 +308,17 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
                        for month in _month_starts(start, end)],
         enquiries=sum(n for (kind, _key), (n, _amount) in counts.totals.items() if kind == "enquiries"),
         enquiries_converted=counts.totals.get(("enq_cases", None), (0, None))[0],
+        supports=counts.totals.get(("supports", None), (0, None))[0],
+        hubs=_hub_figures(counts.per_hub, counts.hubs),
     )
+
+
+def _hub_figures(per_hub: dict, hubs: dict) -> tuple[HubFigures, ...]:
+    """The figures of each hub that has any, from ``(kind, hub_id) -> n`` and ``hub_id -> (code, label)``, by name."""
+    made = [HubFigures(key=code, label=label, enquiries=per_hub.get(("enquiries", hub_id), 0),
+                       converted=per_hub.get(("enq_cases", hub_id), 0), supports=per_hub.get(("supports", hub_id), 0))
+            for hub_id, (code, label) in hubs.items()]
+    return tuple(sorted(made, key=lambda row: row.label))
 
 
 @dataclass
@@ -302,6 +327,8 @@ class _PeriodCounts:
     per_month: dict  # the first of a month -> cases submitted in it
     stays: dict  # stage name -> {bucket: cases}
     overdue: Counter  # "chased" (open cases) and "late" (deadlines) with a deadline due before today
+    per_hub: Counter  # (kind, hub_id) -> n, of the centre's figures (``FIGURE_KINDS``)
+    hubs: dict  # hub_id -> (code, name), of the hubs in ``per_hub``
 
     def amounts(self, kind: str) -> list[Amount]:
         return _amounts((key, amount) for (kind_, key), (_n, amount) in self.totals.items()
@@ -313,38 +340,34 @@ def _period_counts(country_code: str, start: date, end: date, today: date) -> _P
     the tallies of the months that lie wholly in the period (or end it, when it runs to today), and the same counts
     taken from the cases of the days before and after them (``tallies.counted_selects``: the definition the
     tallies are checked against)."""
-    first = start if start.day == 1 else _add_months(start.replace(day=1), 1)  # the first whole month
-    after = _add_months(end.replace(day=1), 1)  # the month after the last whole one
-    # a period ending today (or later) holds the rest of its last month: nothing is submitted after today
-    if end + timedelta(days=1) != after and end < utcnow().date():
-        after = end.replace(day=1)
+    first, after, edges = _whole_months(start, end)
     parts = []
     if first < after:
         parts.append(sa.select(*KEY, Tally.n, Tally.amount).where(
-            Tally.kind.in_((*BY_SUBMISSION, *ENQUIRY_KINDS)), Tally.country_code == country_code, Tally.day >= first,
+            Tally.kind.in_((*BY_SUBMISSION, *FIGURE_KINDS)), Tally.country_code == country_code, Tally.day >= first,
             Tally.day < after))
-        edges = [(start, first), (after, end + timedelta(days=1))]
-    else:  # no whole month: every day from the cases
-        edges = [(start, end + timedelta(days=1))]
-    edges = [(since, until) for since, until in edges if since < until]
     if edges:  # the cases of those days, read once (a CTE read by every kind)
         days = sa.select(*(getattr(Case, name) for name in COUNTED_COLUMNS)).where(
             Case.country_code == country_code, sa.or_(*(
                 sa.and_(Case.submitted_at >= _midnight(since), Case.submitted_at < _midnight(until))
                 for since, until in edges))).cte("days_cases")
         parts.extend(counted_selects(kinds=BY_SUBMISSION, cases=sa.orm.aliased(Case, days)))
-        # the enquiries asked on those days, found by the (country, time) index
-        parts.extend(select for _kind, select in enquiry_selects(Enquiry.country_code == country_code, sa.or_(*(
-            sa.and_(Enquiry.created_at >= _midnight(since), Enquiry.created_at < _midnight(until))
-            for since, until in edges))))
+        parts.extend(_figures_of_days(edges, Enquiry.country_code == country_code, Case.country_code == country_code))
     rows = sa.union_all(*parts).subquery()
     c = rows.c
     month = sa.case((c.kind == "cases", c.day))  # only the cases are counted per month
     overdue = sa.case((c.kind.in_(("chased", "late")), c.due_on < today))
-    totals, per_month, stays, late = {}, Counter(), defaultdict(dict), Counter()
-    for kind, key, bucket, day, is_overdue, n, amount in db.session.execute(
-            sa.select(c.kind, c.key, c.bucket, month, overdue, sa.func.sum(c.n), sa.func.sum(c.amount))
-            .group_by(c.kind, c.key, c.bucket, month, overdue).having(sa.func.sum(c.n) != 0)):
+    hub = sa.case((c.kind.in_(FIGURE_KINDS), c.hub_id))  # only the centre's figures are counted per hub
+    totals, per_month, stays, late, per_hub, hubs = {}, Counter(), defaultdict(dict), Counter(), Counter(), {}
+    for kind, key, bucket, day, is_overdue, hub_id, code, name_ko, name_en, n, amount in db.session.execute(
+            sa.select(c.kind, c.key, c.bucket, month, overdue, hub, Hub.code, Hub.name_ko, Hub.name_en,
+                      sa.func.sum(c.n), sa.func.sum(c.amount))
+            .select_from(rows).outerjoin(Hub, Hub.id == hub)  # the hubs' names, with their figures
+            .group_by(c.kind, c.key, c.bucket, month, overdue, hub, Hub.code, Hub.name_ko, Hub.name_en)
+            .having(sa.func.sum(c.n) != 0)):
+        if hub_id is not None:
+            per_hub[kind, hub_id] += n
+            hubs[hub_id] = code, _localized(name_ko, name_en)
         if kind == "stay":
             stays[key][bucket] = n
         elif kind in ("chased", "late"):
@@ -356,7 +379,35 @@ def _period_counts(country_code: str, start: date, end: date, today: date) -> _P
             if amount is not None:
                 money = (money or 0) + Decimal(amount)
             totals[kind, key] = total + n, money
-    return _PeriodCounts(totals=totals, per_month=per_month, stays=stays, overdue=late)
+    return _PeriodCounts(totals=totals, per_month=per_month, stays=stays, overdue=late, per_hub=per_hub, hubs=hubs)
+
+
+def _whole_months(start: date, end: date) -> tuple[date, date, list[tuple[date, date]]]:
+    """How the tallies cover [start, end]: the first whole month, the month after the last whole one, and the
+    ranges of days [since, until) outside them, to count from the rows themselves."""
+    first = start if start.day == 1 else _add_months(start.replace(day=1), 1)  # the first whole month
+    after = _add_months(end.replace(day=1), 1)  # the month after the last whole one
+    # a period ending today (or later) holds the rest of its last month: nothing is counted after today
+    if end + timedelta(days=1) != after and end < utcnow().date():
+        after = end.replace(day=1)
+    if first < after:
+        edges = [(start, first), (after, end + timedelta(days=1))]
+    else:  # no whole month: every day from the rows
+        edges = [(start, end + timedelta(days=1))]
+    return first, after, [(since, until) for since, until in edges if since < until]
+
+
+def _figures_of_days(edges, enquiries_where, cases_where) -> list[sa.Select]:
+    """The centre's figures (``FIGURE_KINDS``) of the days ``edges``, counted from the rows as the tallies count
+    them: the enquiries asked on those days (found by their time index) and the cases first supported on them (by
+    the (supported_at, country) index), each meeting its condition."""
+    def on_days(column):
+        return sa.or_(*(sa.and_(column >= _midnight(since), column < _midnight(until)) for since, until in edges))
+
+    supported = sa.select(*(getattr(Case, name) for name in COUNTED_COLUMNS)).where(
+        cases_where, on_days(Case.supported_at)).cte("days_supported")
+    return [*(select for _kind, select in enquiry_selects(enquiries_where, on_days(Enquiry.created_at))),
+            *counted_selects(kinds=("supports",), cases=sa.orm.aliased(Case, supported))]
 
 
 def _stage_median(stage: Stage, histogram: dict[int, int]) -> StageDuration:
@@ -456,13 +507,13 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
                   by_day=True)):
         closed[code, hub_id] += n
         outcomes[Outcome[outcome] if outcome else None] += n
-    asked = {kind: Counter() for kind in ENQUIRY_KINDS}  # enquiries, and those that became a case
-    for kind, code, hub_id, n in db.session.execute(tally(ENQUIRY_KINDS, Tally.kind, Tally.country_code,
+    figures = {kind: Counter() for kind in FIGURE_KINDS}  # enquiries, those that became a case, supports given
+    for kind, code, hub_id, n in db.session.execute(tally(FIGURE_KINDS, Tally.kind, Tally.country_code,
                                                           Tally.hub_id, where=(visible, Tally.day >= since),
                                                           by_day=True)):
-        asked[kind][code, hub_id] += n
-    enquiries, converted = asked["enquiries"], asked["enq_cases"]
-    keys = open_counts.keys() | overdue.keys() | closed.keys() | enquiries.keys()
+        figures[kind][code, hub_id] += n
+    enquiries, converted, supports = figures["enquiries"], figures["enq_cases"], figures["supports"]
+    keys = open_counts.keys() | overdue.keys() | closed.keys() | enquiries.keys() | supports.keys()
     hubs = {hub_id: (code, _localized(name_ko, name_en)) for hub_id, code, name_ko, name_en in db.session.execute(
         sa.select(Hub.id, Hub.code, Hub.name_ko, Hub.name_en).where(Hub.id.in_({hub for _code, hub in keys})))}
 
@@ -477,7 +528,7 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
                          open_total=sum(sum(open_counts[k]) for k in members if k in open_counts),
                          overdue_deadlines=sum(overdue.get(k, 0) for k in members),
                          closed=sum(closed[k] for k in members), enquiries=sum(enquiries[k] for k in members),
-                         converted=sum(converted[k] for k in members))
+                         converted=sum(converted[k] for k in members), supports=sum(supports[k] for k in members))
                 for group, members in groups.items()]
         return sorted(made, key=lambda row: (-row.open_total, -row.overdue_deadlines, row.label))
 
@@ -495,8 +546,52 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
         open_total=sum(row.open_total for row in by_country),
         overdue_deadlines=sum(overdue.values()),
         refusals=_refusals(visible, since),
-        enquiries=sum(enquiries.values()), converted=sum(converted.values()),
+        enquiries=sum(enquiries.values()), converted=sum(converted.values()), supports=sum(supports.values()),
     )
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """The centre's work in a period in one country, by one hub (the figures' CSV)."""
+
+    country_code: str
+    country: str
+    hub_code: str
+    hub: str
+    enquiries: int  # asked in the period
+    converted: int  # of those, the enquiries that became a case
+    supports: int  # cases that reached evidence collection or later in the period
+
+
+def network_figures(user, start: date, end: date) -> list[FigureRow]:
+    """The centre's work in [start, end] (UTC dates) for every country and hub ``user`` may see (every pair of a
+    hub and a country it covers, and any other that has figures), by country name and hub: enquiries asked, those
+    that became a case, supports given. From the tallies of the whole months and the rows of the other days, in
+    one query; and the pairs the network covers in another."""
+    first, after, edges = _whole_months(start, end)
+    parts = []
+    if first < after:
+        parts.append(sa.select(*KEY, Tally.n, Tally.amount).where(
+            Tally.kind.in_(FIGURE_KINDS), visible_tallies_clause(user), Tally.day >= first, Tally.day < after))
+    if edges:
+        parts.extend(_figures_of_days(edges, visible_hubs_clause(user, Enquiry.hub_id),
+                                      visible_hubs_clause(user, Case.hub_id)))
+    c = sa.union_all(*parts).subquery().c
+    counts = Counter()
+    for kind, code, hub_id, n in db.session.execute(
+            sa.select(c.kind, c.country_code, c.hub_id, sa.func.sum(c.n)).group_by(c.kind, c.country_code, c.hub_id)):
+        counts[kind, code, hub_id] += n
+    covered = sa.union(sa.select(Country.code, Country.primary_hub_id.label("hub_id")),
+                       sa.select(secondary_coverage.c.country_code, secondary_coverage.c.hub_id)).subquery()
+    pairs = {(code, hub_id) for code, hub_id in db.session.execute(sa.select(covered.c.code, covered.c.hub_id).where(
+        visible_hubs_clause(user, covered.c.hub_id)))}
+    pairs |= {(code, hub_id) for _kind, code, hub_id in counts}
+    hubs = {hub_id: (code, _localized(name_ko, name_en)) for hub_id, code, name_ko, name_en in db.session.execute(
+        sa.select(Hub.id, Hub.code, Hub.name_ko, Hub.name_en).where(Hub.id.in_({hub for _code, hub in pairs})))}
+    rows = [FigureRow(country_code=code, country=country_name(code), hub_code=hubs[hub_id][0], hub=hubs[hub_id][1],
+                      enquiries=counts["enquiries", code, hub_id], converted=counts["enq_cases", code, hub_id],
+                      supports=counts["supports", code, hub_id]) for code, hub_id in pairs]
+    return sorted(rows, key=lambda row: (row.country, row.hub))
 
 
 def pack_overview(codes: list[str], start: date, end: date) -> PackOverview:

@@ -95,7 +95,7 @@ def counted(*, where=(), kinds=None) -> sa.CompoundSelect:
 
 # the columns of a case that its tallies count by
 COUNTED_COLUMNS = ("id", "country_code", "hub_id", "stage", "outcome", "sector", "ip_right", "dispute_type",
-                   "damages_amount", "damages_currency", "submitted_at", "closed_at", "next_due_on",
+                   "damages_amount", "damages_currency", "submitted_at", "closed_at", "next_due_on", "supported_at",
                    *(f"{stage.name}_seconds" for stage in OPEN_STAGES))
 
 
@@ -128,6 +128,7 @@ def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
         "cases": lambda: rows("cases", text(case.stage), submitted_only),
         "closed": lambda: rows("closed", text(case.outcome), case.stage == Stage.closed, case.closed_at.is_not(None),
                                day=MonthStart(case.closed_at)),
+        "supports": lambda: rows("supports", None, case.supported_at.is_not(None), day=MonthStart(case.supported_at)),
         "due": lambda: rows("due", None, ~Deadline.is_done, is_open, day=Deadline.due_on,
                             joins=[(Deadline, case.id == Deadline.case_id)]),
         "refusals": lambda: rows("refusals", StageChange.transition, StageChange.transition.in_(REFUSALS),
@@ -160,6 +161,9 @@ def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
 
 
 ENQUIRY_KINDS = ("enquiries", "enq_cases")
+# the centre's work in a period, each counted by the month of its own date (asked, first supported): enquiries,
+# those of them that became a case, and supports given (cases that reached evidence collection or later)
+FIGURE_KINDS = (*ENQUIRY_KINDS, "supports")
 
 
 def enquiry_selects(*conditions) -> list[tuple[str, sa.Select]]:

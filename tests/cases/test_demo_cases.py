@@ -1,7 +1,7 @@
 """`flask seed-demo --cases N` makes what the services would have made, and is idempotent."""
 import sqlalchemy as sa
 
-from ipdesk.cases.models import Case, CaseSequence, Consultation, Stage, StageChange
+from ipdesk.cases.models import SUPPORT_STAGES, Case, CaseSequence, Consultation, Stage, StageChange
 from ipdesk.cases.stages import missing_for_submission
 from ipdesk.evidence.models import EvidenceItem
 from ipdesk.extensions import db
@@ -52,6 +52,9 @@ def test_seeded_cases_keep_every_rule(app):
             kept = getattr(case, f"{stage.name}_seconds")
             assert (kept is None) == (stage not in stays), (case.id, stage)
             assert kept is None or abs(kept - stays[stage]) < 0.01, (case.id, stage, kept, stays[stage])
+        # a support from its first move to evidence collection or later, however it was written
+        supported = next((c.created_at for c in history if c.to_stage in SUPPORT_STAGES), None)
+        assert case.supported_at == supported, case.id
     refs = [c.reference for c in cases if c.reference]
     assert len(refs) == len(set(refs))
     # recent cases' later steps crowd towards the day of seeding, never onto one instant (the benchmark's

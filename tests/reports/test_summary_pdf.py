@@ -109,6 +109,10 @@ def test_the_fullest_summary_is_two_pages_with_every_section(app, full_country, 
     # 50 cases listed, one line each: the references are the lines' first words
     assert sum(line.startswith("TH-2026-") for line in chase.splitlines()) == 50
     assert "KRW" in figures and "USD" in figures and "20" in figures
+    # the ten cases moved on to evidence collection are the supports given, on the first page and per hub
+    supports = {"en": ("10 Supports given", "Thailand IP Centre 0 0 10"),
+                "ko": ("10 지원 건수", "태국 해외지식재산센터 0 0 10")}[lang]
+    assert supports[0] in " ".join(figures.split()) and supports[1] in " ".join(chase.split())
     fonts = _fonts(path)
     for family in ("NanumGothic", "Noto-Sans-CJK-SC", "Loma", "DejaVu-Sans"):  # Thailand's Han: Simplified
         assert family in fonts, fonts

@@ -158,6 +158,7 @@ EXPECTED = {
                           {"POST": "/cases/{case_id}#infringers"}),
     # the network's numbers (staff: their hubs'), or the exporter's own company's; admins see no cases
     "reports.dashboard": (EVERYONE - {"admin"}, set(), {"GET": OK}),
+    "reports.export_figures": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK}),  # of staff's own hubs
     "search.results": (EVERYONE, set(), {"GET": OK}),  # with exporter A's words: test_search_in_the_grid
     # enquiries: exporter A's company asked about China (hub X); exporters see their company's, staff their hubs'
     "enquiries.list_enquiries": (EVERYONE - {"admin"}, set(), {"GET": OK}),
@@ -184,7 +185,8 @@ SKIP = {"static", "bootstrap.static"}
 ONE_SHOT = {"costs.remove"}
 # pages that read a form from the query string
 QUERY = {"documents.country_summary": {"country": "CN", "start": "2026-01-01", "end": "2026-06-30"},
-         "search.results": {"q": "A question about our case"}}
+         "search.results": {"q": "A question about our case"},
+         "reports.export_figures": {"figures-start": "2026-01-01", "figures-end": "2026-06-30"}}
 
 
 @pytest.fixture
