@@ -468,13 +468,13 @@ def notify_send() -> None:
 
 @notify.command("due")
 def notify_due() -> None:
-    """Add deadline reminders and the staff's daily digests to the outbox (run it as often as you like)."""
+    """Add deadline and follow-up reminders and the staff's daily digests to the outbox (run it as often as you
+    like)."""
     counts = add_due_notifications(tick=utcnow())
     if counts is None:  # the scheduler of a web process or worker is at it (ipdesk.notify.scheduler)
         click.echo("Another process is adding reminders and digests right now; nothing added.")
         return
-    reminders, digests = counts
-    click.echo(f"Notifications added: {reminders} deadline reminders, {digests} daily digests.")
+    click.echo("Notifications added: " + ", ".join(f"{n} {name}" for name, n in counts.items()) + ".")
     folded = fold_tallies(tick=utcnow())
     if folded is not None:
         click.echo(f"Tallies folded: {folded[0]:,} rows to {folded[1]:,}.")

@@ -1,5 +1,8 @@
 """Who hears of an enquiry: the staff of its hub when one is asked online, the asker when it is answered (by e-mail,
-and in the app when they asked signed in), and the address of a question asked without an account, to confirm it."""
+and in the app when they asked signed in), the address of a question asked without an account, to confirm it, and
+whoever handled it as its follow-up date comes near and passes."""
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -9,7 +12,15 @@ from ipdesk.auth.models import User
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.notify.models import NotificationKind as K
-from ipdesk.notify.services import mail_address, notify, site_link, with_preferences
+from ipdesk.notify.services import (
+    due_work,
+    mail_address,
+    notify,
+    remind,
+    reminder_window,
+    site_link,
+    with_preferences,
+)
 from ipdesk.policy import can, hub_staff
 
 
@@ -46,3 +57,31 @@ def enquiry_answered(enquiry: Enquiry, *, first: bool) -> None:
     elif enquiry.contact_email:
         mail_address(enquiry.contact_email, K.enquiry_answered, subject, language=enquiry.language,
                      name=enquiry.contact_name, enquiry=enquiry, signed_in=False)
+
+
+def _follow_up_people(enquiry: Enquiry) -> list[User]:
+    """Who is reminded of an enquiry's follow-up: whoever handled it, while they may still follow it up; else the
+    active staff of its hub who may."""
+    handler = enquiry.handled_by
+    if handler is not None and handler.is_active and can(handler, "enquiry.follow_up", enquiry):
+        return [handler]
+    staff = db.session.scalars(hub_staff(enquiry.hub_id).where(User.is_active)
+                               .options(selectinload(User.hubs), with_preferences()).order_by(User.id)).unique()
+    return [user for user in staff if can(user, "enquiry.follow_up", enquiry)]
+
+
+@due_work("follow-up reminders")
+def follow_up_reminders(now: datetime) -> int:
+    """Reminders of enquiries' follow-ups coming up or just passed and not yet made, at the days a case's deadline
+    is reminded of (``NOTIFY_REMINDER_DAYS``, then overdue); each once, by its dedupe key."""
+    enquiries = db.session.scalars(
+        sa.select(Enquiry).where(Enquiry.followed_up_at.is_(None), Enquiry.follow_up_on.between(*reminder_window(now)))
+        .options(selectinload(Enquiry.handled_by).selectinload(User.hubs)).order_by(Enquiry.follow_up_on, Enquiry.id))
+    made = 0
+    for enquiry in enquiries:
+        for user in _follow_up_people(enquiry):
+            made += remind(user, K.enquiry_follow_up, enquiry.follow_up_on, now, key=f"follow_up:{enquiry.id}",
+                           link=_link(enquiry), enquiry=enquiry,
+                           coming=_l("Enquiry %(ref)s: a follow-up is coming up", ref=enquiry.reference),
+                           passed=_l("Enquiry %(ref)s: its follow-up date has passed", ref=enquiry.reference))
+    return made

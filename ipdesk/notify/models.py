@@ -29,6 +29,7 @@ class NotificationKind(LabelledEnum):
     new_enquiry_at_hub = "new_enquiry_at_hub", _l("A question is asked online at my IP centre")
     enquiry_answered = "enquiry_answered", _l("The IP centre answers my question")
     enquiry_confirmation = "enquiry_confirmation", _l("Confirm the e-mail address of a question asked online")
+    enquiry_follow_up = "enquiry_follow_up", _l("A follow-up of an enquiry I handle is coming up or has passed")
 
     @property
     def is_essential(self) -> bool:

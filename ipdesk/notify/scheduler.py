@@ -20,7 +20,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.core.periodic import EPOCH, run_once, tick_of
 from ipdesk.extensions import db
 from ipdesk.notify.sender import wake_sender
-from ipdesk.notify.services import daily_digests, deadline_reminders
+from ipdesk.notify.services import DUE_WORK
 from ipdesk.reports.tallies import compact
 
 TASK = "notify_due"
@@ -29,14 +29,14 @@ FOLD_TASK = "fold_tallies"
 LEASE = timedelta(minutes=30)
 
 
-def add_due_notifications(tick: datetime) -> tuple[int, int] | None:
-    """Add the reminders and digests that are due and commit; their numbers, or None when another process
-    runs them right now or already ran ``tick``."""
+def add_due_notifications(tick: datetime) -> dict[str, int] | None:
+    """Add the reminders and digests that are due (``notify.services.DUE_WORK``) and commit; how many of each, or
+    None when another process runs them right now or already ran ``tick``."""
     with run_once(TASK, tick, lease=LEASE) as mine:
         if not mine:
             return None
         now = utcnow()
-        counts = deadline_reminders(now), daily_digests(now)
+        counts = {name: work(now) for name, work in DUE_WORK.items()}
         db.session.commit()
         return counts
 

@@ -2,6 +2,7 @@
 transaction of the change that caused them (services flush, never commit), plus reminders, digests,
 preferences and read marks."""
 import zoneinfo
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -42,8 +43,8 @@ KINDS_BY_ROLE = {
     Role.exporter: (K.company_status, K.case_received, K.stage_changed, K.info_requested, K.new_message, K.deadline,
                     K.enquiry_answered, K.password_reset),
     Role.staff: (K.new_case_at_hub, K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest,
-                 K.new_enquiry_at_hub, K.company_awaiting_approval, K.password_reset),
-    Role.manager: (K.company_awaiting_approval, K.report_ready, K.password_reset),
+                 K.new_enquiry_at_hub, K.enquiry_follow_up, K.company_awaiting_approval, K.password_reset),
+    Role.manager: (K.company_awaiting_approval, K.enquiry_follow_up, K.report_ready, K.password_reset),
     Role.admin: (K.password_reset,),
 }
 
@@ -437,6 +438,20 @@ def invitation_sent(invitation: Invitation, token: str, *, account: User | None,
 
 # --- reminders and digests -----------------------------------------------------------------
 
+# What each tick of the scheduler (and ``flask notify due``) adds, by what it is called in the command's output: a
+# function of the present that adds its notifications once each (by their dedupe keys) and returns how many it
+# added. Other packages add theirs with ``due_work`` (the enquiries' follow-ups).
+DUE_WORK: dict[str, Callable[[datetime], int]] = {}
+
+
+def due_work(name: str):
+    """Register the decorated function as work of every tick, reported as ``name`` ("deadline reminders")."""
+    def register(function: Callable[[datetime], int]) -> Callable[[datetime], int]:
+        DUE_WORK[name] = function
+        return function
+    return register
+
+
 def _zone_of(user: User) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(user.timezone)
@@ -444,11 +459,19 @@ def _zone_of(user: User) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def _today_of(user: User, now: datetime) -> date:
+def today_of(user: User, now: datetime) -> date:
+    """The date ``now`` is where ``user`` is."""
     return now.astimezone(_zone_of(user)).date()
 
 
-def _reminder_tier(days_left: int) -> str | None:
+def reminder_window(now: datetime) -> tuple[date, date]:
+    """The due dates that may get a reminder at ``now`` whatever the reader's time zone (``reminder_tier``)."""
+    config = current_app.config
+    return (now.date() - timedelta(days=config["NOTIFY_OVERDUE_DAYS"] + 1),
+            now.date() + timedelta(days=max(config["NOTIFY_REMINDER_DAYS"], default=0) + 1))
+
+
+def reminder_tier(days_left: int) -> str | None:
     """Which reminder a deadline ``days_left`` away gets: the nearest of ``NOTIFY_REMINDER_DAYS`` at or
     above it (so a missed day is caught up), "overdue" for a recently passed one, or none."""
     config = current_app.config
@@ -458,34 +481,39 @@ def _reminder_tier(days_left: int) -> str | None:
     return str(min(tiers)) if tiers else None
 
 
+@due_work("deadline reminders")
 def deadline_reminders(now: datetime) -> int:
     """Reminders of open deadlines coming up or just passed; each is made once (by its dedupe key)."""
-    config = current_app.config
-    reference_day = now.date()
-    window = (reference_day - timedelta(days=config["NOTIFY_OVERDUE_DAYS"] + 1),
-              reference_day + timedelta(days=max(config["NOTIFY_REMINDER_DAYS"], default=0) + 1))
     deadlines = db.session.scalars(
         sa.select(Deadline).join(Case, Case.id == Deadline.case_id)
-        .where(~Deadline.is_done, Case.stage.in_(OPEN_STAGES), Deadline.due_on.between(*window))
+        .where(~Deadline.is_done, Case.stage.in_(OPEN_STAGES), Deadline.due_on.between(*reminder_window(now)))
         .options(selectinload(Deadline.case)).order_by(Deadline.due_on, Deadline.id))
     made = 0
     for deadline in deadlines:
         case = deadline.case
         for user in _people_of(case):
-            days_left = (deadline.due_on - _today_of(user, now)).days
-            tier = _reminder_tier(days_left)
-            if tier is None:
-                continue
-            if tier == "overdue":
-                subject = _l("Case %(ref)s: a deadline has passed", ref=case.reference)
-            else:
-                subject = _l("Case %(ref)s: a deadline is coming up", ref=case.reference)
-            made += notify(user, K.deadline, subject, case=case, link=_case_link(case, "deadlines"),
-                           dedupe_key=f"deadline:{deadline.id}:{deadline.due_on.isoformat()}:{tier}:{user.id}",
-                           due_on=deadline.due_on, days_left=days_left)
+            made += remind(user, K.deadline, deadline.due_on, now, key=f"deadline:{deadline.id}", case=case,
+                           link=_case_link(case, "deadlines"),
+                           coming=_l("Case %(ref)s: a deadline is coming up", ref=case.reference),
+                           passed=_l("Case %(ref)s: a deadline has passed", ref=case.reference))
     return made
 
 
+def remind(user: User, kind: NotificationKind, due_on: date, now: datetime, *, key: str, coming, passed,
+           **values) -> bool:
+    """Remind ``user`` of something due on ``due_on`` if it is a reminder day where they are (``reminder_tier``):
+    with the subject ``coming`` or, once it has passed, ``passed``; once per thing (``key``), due date, day and
+    person. ``values``: as ``notify`` takes them (the link, the case, what the message shows)."""
+    days_left = (due_on - today_of(user, now)).days
+    tier = reminder_tier(days_left)
+    if tier is None:
+        return False
+    return notify(user, kind, passed if tier == "overdue" else coming,
+                  dedupe_key=f"{key}:{due_on.isoformat()}:{tier}:{user.id}", due_on=due_on, days_left=days_left,
+                  **values)
+
+
+@due_work("daily digests")
 def daily_digests(now: datetime) -> int:
     """For each staff member, yesterday's (in their time zone) new cases of their hubs, once per day."""
     made = 0
@@ -495,7 +523,7 @@ def daily_digests(now: datetime) -> int:
         hubs = hub_ids(user)
         if not hubs:
             continue
-        day = _today_of(user, now) - timedelta(days=1)
+        day = today_of(user, now) - timedelta(days=1)
         start = datetime.combine(day, datetime.min.time(), _zone_of(user))
         cases = db.session.scalars(
             sa.select(Case).where(Case.hub_id.in_(hubs), Case.stage != Stage.draft,

@@ -363,3 +363,36 @@ def test_the_country_summary_counts_the_enquiries_of_its_period_whole_months_and
         tallies.compact(today)
         summary = country_summary("CN", date(2026, 2, 1), date(2026, 4, 10), today=today)
         assert (summary.enquiries, summary.enquiries_converted) == (3, 1)
+
+
+def test_follow_ups_are_reminded_to_who_handled_them_once_each(app, factories):
+    """Seven days and one day before, and once passed, as a case's deadlines; whoever handled the enquiry, or the
+    staff of its hub once they no longer can; never once it is followed up; each once however often it runs."""
+    officer = factories.staff(hub_codes=("vn",), locale="en", timezone="UTC")
+    colleague = factories.staff(hub_codes=("vn",), locale="ko", timezone="UTC")
+    today = utcnow().date()
+    soon = make_enquiry(country="VN", handled_by_id=officer.id, follow_up_on=today + timedelta(days=7),
+                        question="Soon")
+    late = make_enquiry(country="VN", handled_by_id=officer.id, follow_up_on=today - timedelta(days=2),
+                        question="Late")
+    make_enquiry(country="VN", handled_by_id=officer.id, follow_up_on=today + timedelta(days=30), question="Later")
+    made = make_enquiry(country="VN", handled_by_id=officer.id, follow_up_on=today + timedelta(days=1),
+                        followed_up_at=utcnow(), question="Made")
+    gone = make_enquiry(country="VN", handled_by_id=factories.staff(hub_codes=("th",)).id,
+                        follow_up_on=today + timedelta(days=1), question="Its handler moved to Thailand")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["notify", "due"])
+    assert "4 follow-up reminders" in first.output, first.output
+    assert "0 follow-up reminders" in runner.invoke(args=["notify", "due"]).output
+    notes = db.session.scalars(sa.select(Notification).where(
+        Notification.kind == NotificationKind.enquiry_follow_up).order_by(Notification.id)).all()
+    got = {(n.user_id, n.link_path) for n in notes}
+    assert got == {(officer.id, f"/enquiries/{soon.id}"), (officer.id, f"/enquiries/{late.id}"),  # the hub's staff:
+                   (officer.id, f"/enquiries/{gone.id}"), (colleague.id, f"/enquiries/{gone.id}")}  # its handler left
+    by_path = {n.link_path: n for n in notes if n.user_id == officer.id}
+    assert by_path[f"/enquiries/{late.id}"].subject == f"Enquiry {late.reference}: its follow-up date has passed"
+    assert "was due on" in by_path[f"/enquiries/{late.id}"].body
+    assert "is due in 7 days" in by_path[f"/enquiries/{soon.id}"].body
+    assert f"/enquiries/{made.id}" not in {n.link_path for n in notes}
+    korean = next(n for n in notes if n.user_id == colleague.id)
+    assert korean.language == "ko" and gone.reference in korean.subject
