@@ -43,6 +43,8 @@ from ipdesk.core.transaction import discard_change, end_request
 from ipdesk.core.urls import IdConverter, safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
+from ipdesk.education.models import GuideAttachment
+from ipdesk.education.views import bp as education_bp
 from ipdesk.enquiries.views import bp as enquiries_bp
 from ipdesk.evidence.backup import EvidenceFiles
 from ipdesk.evidence.services import register_stored_files
@@ -144,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notify_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(enquiries_bp)
+    app.register_blueprint(education_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -157,6 +160,7 @@ def register_stored_file_owners(app: Flask) -> None:
     """What other domains keep in the evidence storage beside evidence files: `flask evidence verify --repair`
     removes a stored file only when none of these names it either."""
     register_stored_files(app, ReportJob.result_key)  # finished all-country packs
+    register_stored_files(app, GuideAttachment.storage_key)  # files attached to country guides
 
 
 # Pages an exporter whose company is not approved may still reach.

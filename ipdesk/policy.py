@@ -6,17 +6,18 @@ another tenant answers 404 (its existence is not revealed), an action beyond the
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, g, has_app_context
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
+from ipdesk.education.models import Guide
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.infringers.models import Infringer
-from ipdesk.network.models import Country, Hub, staff_hubs
+from ipdesk.network.models import Country, Hub, secondary_coverage, staff_hubs
 from ipdesk.notify.models import Notification
 from ipdesk.reports.models import Tally
 
@@ -115,6 +116,14 @@ def permits(user, action: str, obj=None) -> bool:
             return obj is not None and enquiry_visible(user, obj)
         case "enquiry.answer" | "enquiry.edit" | "enquiry.convert" | "enquiry.follow_up":
             return obj is not None and handles_enquiry(user, obj)
+        case "guide.list":  # the published guides to everyone; drafts besides to whoever writes them
+            return True
+        case "guide.create":  # staff write the guides of their hubs' countries, managers of every country
+            return role in (Role.staff, Role.manager)
+        case "guide.view":
+            return obj is not None and guide_visible(user, obj)
+        case "guide.edit" | "guide.publish" | "guide.attach":
+            return obj is not None and writes_guide(user, obj)
         case "case.list" | "case.export":
             return role is not Role.admin
         case "case.create":
@@ -244,6 +253,40 @@ def visible_enquiries_clause(user):
     return sa.false()
 
 
+def covered_countries(user) -> frozenset[str]:
+    """The countries the hubs of a staff member cover (primary or not); none for other roles. Read once per
+    request and user (a list asks it of every guide it shows)."""
+    hubs = hub_ids(user)
+    if not hubs:
+        return frozenset()
+    known = g.setdefault("covered_countries", {}) if has_app_context() else {}
+    if (user.id, hubs) not in known:
+        known[user.id, hubs] = frozenset(db.session.scalars(sa.union(
+            sa.select(Country.code).where(Country.primary_hub_id.in_(hubs)),
+            sa.select(secondary_coverage.c.country_code).where(secondary_coverage.c.hub_id.in_(hubs)))))
+    return known[user.id, hubs]
+
+
+def writes_guide(user, guide) -> bool:
+    """Whether ``user`` writes, publishes and attaches files to ``guide``: staff of a hub covering its country, or
+    a manager."""
+    return user.role is Role.manager or guide.country_code in covered_countries(user)
+
+
+def guide_visible(user, guide) -> bool:
+    """Who may know a guide exists: everyone once it is published; before, whoever writes it."""
+    return guide.published_number is not None or writes_guide(user, guide)
+
+
+def visible_guides_clause(user):
+    """The same rule as :func:`guide_visible`, as a SQL condition on ``Guide``."""
+    if user.role is Role.manager:
+        return sa.true()
+    published = Guide.published_number.is_not(None)
+    covered = covered_countries(user)
+    return sa.or_(published, Guide.country_code.in_(covered)) if covered else published
+
+
 def visible_companies_clause(user, company_id):
     """The rule of :func:`_visible` for companies, as a SQL condition on the column ``company_id``: every company
     to the staff side, their own to a company's users."""
@@ -279,6 +322,8 @@ def _visible(user, action: str, obj) -> bool:
         return user.role in STAFF_SIDE or obj.id == user.company_id
     if isinstance(obj, Enquiry):
         return enquiry_visible(user, obj)
+    if isinstance(obj, Guide):
+        return guide_visible(user, obj)
     if isinstance(obj, Invitation):
         return user.role in STAFF_SIDE or obj.company_id == user.company_id
     return True  # users, hubs and countries are not tenant data: beyond the role is a 403
@@ -379,6 +424,16 @@ def get_enquiry(enquiry_id: int, action: str = "enquiry.view") -> Enquiry:
     if enquiry is None:
         abort(404)
     return authorize(action, enquiry)
+
+
+def get_guide(guide_id: int, action: str = "guide.view") -> Guide:
+    """Load a guide, with its revisions, for ``action``: 404 when the user may not know it exists, 403 beyond
+    their part."""
+    guide = db.session.scalar(sa.select(Guide).where(Guide.id == guide_id)
+                              .options(selectinload(Guide.revisions), selectinload(Guide.attachments)))
+    if guide is None:
+        abort(404)
+    return authorize(action, guide)
 
 
 def get_notification(notification_id: int):

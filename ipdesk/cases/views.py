@@ -43,6 +43,7 @@ from ipdesk.core.i18n import country_choices, date_text, local_today
 from ipdesk.core.pagination import paginate
 from ipdesk.core.views import attach_error, form_error
 from ipdesk.costs.services import case_subsidy
+from ipdesk.education.guides import guides_for_countries, suggested_guides
 from ipdesk.enquiries.listing import enquiry_of_case
 from ipdesk.evidence.services import add_intake_files
 from ipdesk.evidence.staging import files_of_form
@@ -163,7 +164,13 @@ def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):
         if case is None and current_user.role is not Role.exporter:
             form.company_id.choices = select_choices(company_choices())
     return render_template("cases/intake.html", form=form, case=case, staged=staged,
-                           to_submit=REQUIRED_FOR_SUBMISSION), status
+                           to_submit=REQUIRED_FOR_SUBMISSION, guide_links=_guide_links()), status
+
+
+def _guide_links() -> dict[str, list[tuple[str, str]]]:
+    """Each country's published guides as (title, address): the intake links those of the country chosen."""
+    return {code: [(title, url_for("education.view_guide", guide_id=guide_id)) for guide_id, title in guides]
+            for code, guides in guides_for_countries().items()}
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -356,6 +363,7 @@ def case_page(case: Case, status: int = 200, **forms):
         "may_record": can(current_user, "action.record", case) and case.stage not in (Stage.draft, Stage.closed),
         "moves_key": _moves_key(case, moves), "timeline_key": _timeline_key(case, record), "form_key": form_key,
         "enquiry": enquiry_of_case(case, current_user),
+        "guides": suggested_guides(case) if case.stage is not Stage.draft else [],  # the intake links them
     }
     if can(current_user, "case.assign", case) and case.stage.is_open:  # never a draft's, nor a closed case's
         context["assign_form"] = forms.get("assign_form") or AssignForm(

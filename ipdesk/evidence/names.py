@@ -7,7 +7,10 @@ manifest stays the uploader's.
 """
 import re
 import unicodedata
+from typing import BinaryIO
 from urllib.parse import quote
+
+from flask import Response, send_file
 
 from ipdesk.evidence.documents import DOCX, HWP, HWPX, PDF, PPTX, XLSX
 
@@ -77,3 +80,14 @@ def attachment(name: str) -> str:
     if not ascii_name.lower().endswith(f".{extension}".lower()):
         ascii_name = f"file.{extension}"  # nothing of the name is left in ASCII: keep its extension
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def stored_file_response(handle: BinaryIO, *, name: str, content_type: str, size: int, sha256: str) -> Response:
+    """A stored file just checked against its hash (open in ``handle``, ``size`` bytes long), to be saved, never
+    shown: under a name ending as its content is (not as its uploader named it), with that type."""
+    response = send_file(handle, mimetype=download_type(content_type), etag=sha256, conditional=False)
+    response.headers["Content-Disposition"] = attachment(portable_name(name, content_type))
+    response.content_length = size  # checked just now: the stream is exactly this long
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

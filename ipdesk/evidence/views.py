@@ -12,7 +12,7 @@ from ipdesk.core.transaction import outside_transaction, record_despite_refusal
 from ipdesk.core.views import form_error
 from ipdesk.evidence.forms import EvidenceForm
 from ipdesk.evidence.models import CustodyKind, EvidenceFile
-from ipdesk.evidence.names import attachment, download_type, portable_name
+from ipdesk.evidence.names import attachment, stored_file_response
 from ipdesk.evidence.services import (
     add_evidence_item,
     bundle_contents,
@@ -102,14 +102,8 @@ def _serve_checked(case_id: int, file_id: int, key: str, handle, current: str | 
                       "It is not served; the failure is recorded in its chain of custody.", name=file.original_name),
         ), 409
     record_custody(file, CustodyKind.downloaded, current_user)
-    # Saved, never shown: under a name ending as its content is (not as its uploader named it), with that type
-    response = send_file(handle, mimetype=download_type(file.content_type),
-                         etag=file.sha256, conditional=False)
-    response.headers["Content-Disposition"] = attachment(portable_name(file.original_name, file.content_type))
-    response.content_length = file.size  # checked just now: the stream is exactly this long
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return stored_file_response(handle, name=file.original_name, content_type=file.content_type, size=file.size,
+                                sha256=file.sha256)
 
 
 @bp.post("/cases/<int:case_id>/evidence/files/<int:file_id>/custody")

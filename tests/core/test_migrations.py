@@ -98,6 +98,7 @@ def _fill_every_table(app) -> None:
     from ipdesk.companies.services import refuse_company
     from ipdesk.core.db import utcnow
     from ipdesk.core.periodic import PeriodicRun
+    from ipdesk.education.models import Guide, GuideAttachment
     from ipdesk.enquiries.models import Channel, Enquiry, EnquiryRequest, EnquiryStatus, Topic
     from ipdesk.evidence.models import CustodyEvent, CustodyKind, StagedFile
     from ipdesk.network.models import Hub
@@ -115,7 +116,10 @@ def _fill_every_table(app) -> None:
     file = make_evidence_file(case, officer)
     litigation = db.session.scalar(sa.select(Litigation).limit(1))
     now = utcnow()
+    guide = db.session.scalar(sa.select(Guide).limit(1))  # the seed's country guides
     db.session.add_all([
+        GuideAttachment(guide_id=guide.id, storage_key="i" * 40, original_name="leaflet.pdf",
+                        content_type="application/pdf", size=10, sha256="0" * 64, uploaded_by_id=officer.id),
         CustodyEvent(file_id=file.id, case_id=case.id, kind=CustodyKind.uploaded, actor_id=officer.id),
         Hearing(litigation_id=litigation.id, held_on=date(2026, 6, 1), note="first hearing", created_by_id=officer.id),
         CaseTransfer(case_id=case.id, actor_id=officer.id, from_hub_id=case.hub_id, to_hub_id=other_hub.id,

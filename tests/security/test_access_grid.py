@@ -19,6 +19,8 @@ from ipdesk.core.db import utcnow
 from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
+from ipdesk.education.guides import create_guide
+from ipdesk.education.models import GuideAttachment
 from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from ipdesk.infringers.services import create_infringer
@@ -161,6 +163,19 @@ EXPECTED = {
     "reports.export_figures": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK}),  # of staff's own hubs
     "search.results": (EVERYONE, set(), {"GET": OK}),  # with exporter A's words: test_search_in_the_grid
     # enquiries: exporter A's company asked about China (hub X); exporters see their company's, staff their hubs'
+    # country guides: published ones to everyone; the guide here is a draft about China, written by hub X
+    "education.list_guides": (EVERYONE, set(), {"GET": OK}),
+    "education.new_guide": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK, "POST": FORM}),
+    "education.view_guide": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"GET": OK}),
+    "education.edit_guide": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"GET": OK, "POST": FORM}),
+    "education.publish": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"POST": FORM}),
+    # a post without the guide's version cannot be told current: a conflict
+    "education.withdraw": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"POST": 409}),
+    "education.attach": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"POST": FORM}),
+    "education.remove": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"},
+                         {"POST": "/guides/{guide_id}#files"}),
+    "education.download": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"GET": OK}),
+    "education.guide_pdf": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"GET": OK}),
     "enquiries.list_enquiries": (EVERYONE - {"admin"}, set(), {"GET": OK}),
     "enquiries.export_enquiries": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK}),
     "enquiries.new_enquiry": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK, "POST": FORM}),
@@ -182,7 +197,7 @@ EXPECTED = {
 }
 SKIP = {"static", "bootstrap.static"}
 # once an allowed actor removed the object, it is gone for the next one too
-ONE_SHOT = {"costs.remove"}
+ONE_SHOT = {"costs.remove", "education.remove"}
 # pages that read a form from the query string
 QUERY = {"documents.country_summary": {"country": "CN", "start": "2026-01-01", "end": "2026-06-30"},
          "search.results": {"q": "A question about our case"},
@@ -250,12 +265,21 @@ def world(app, factories, make_client, login):
     infringer = create_infringer({"name": "Lucky Star", "shop_ids": "luckystar"}, people["staff_x"], case=case)
     post_message(case, "A question about our case", people["staff_x"])  # exporter A hears of it
     enquiry = make_enquiry(company=own, country="CN", question="A question before any case")
+    guide = create_guide({"country_code": "CN", "title_en": "Before exporting to China",
+                          "body_en": "Register first."}, people["staff_x"])
+    leaflet = get_storage().put(io.BytesIO(b"%PDF-"))
+    db.session.add(GuideAttachment(guide_id=guide.id, storage_key=leaflet.key, original_name="leaflet.pdf",
+                                   content_type="application/pdf", size=leaflet.size, sha256=leaflet.sha256,
+                                   uploaded_by_id=people["staff_x"].id))
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification).where(Notification.user_id == people["exporter_a"].id))
     objects = {
         "notification_id": notification.id,
         "infringer_id": infringer.id,
         "enquiry_id": enquiry.id,
+        "guide_id": guide.id,
+        "attachment_id": guide.attachments[0].id,
+        "lang": "en",
         "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),
         "cost_rule_id": db.session.scalar(sa.select(CostShareRule.id).limit(1)),
         "reason_id": db.session.scalar(sa.select(RefusalReason.id).limit(1)),

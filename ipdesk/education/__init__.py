@@ -1,0 +1,1 @@
+"""Prevention education: country guides (and, to come, education sessions)."""
