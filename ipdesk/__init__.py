@@ -31,6 +31,7 @@ from ipdesk.core.i18n import (
     TEMPLATE_GETTEXT,
     country_name,
     date_text,
+    datetime_in_zone,
     datetime_text,
     number_text,
     select_locale,
@@ -44,6 +45,7 @@ from ipdesk.core.urls import IdConverter, safe_next
 from ipdesk.costs.views import bp as costs_bp
 from ipdesk.deadlines.views import bp as deadlines_bp
 from ipdesk.education.models import GuideAttachment
+from ipdesk.education.session_views import bp as sessions_bp
 from ipdesk.education.views import bp as education_bp
 from ipdesk.enquiries.views import bp as enquiries_bp
 from ipdesk.evidence.backup import EvidenceFiles
@@ -147,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(enquiries_bp)
     app.register_blueprint(education_bp)
+    app.register_blueprint(sessions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -370,6 +373,7 @@ def register_error_handlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = datetime_text
+    app.jinja_env.filters["datetime_in"] = datetime_in_zone  # in an event's own time zone
     app.jinja_env.filters["date"] = date_text
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.filters["money"] = lambda amount, currency: format_currency(amount, currency)

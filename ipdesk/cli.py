@@ -30,7 +30,7 @@ from ipdesk.costs.services import load_shipped_cost_rules
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.demo import DEMO_USERS, demo_totp_secret, load_demo_data, load_demo_infringers
 from ipdesk.demo_cases import generate_cases, generate_messages
-from ipdesk.education.demo import load_demo_guides
+from ipdesk.education.demo import load_demo_guides, load_demo_sessions
 from ipdesk.enquiries.demo import generate_enquiries
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.services import (
@@ -121,10 +121,10 @@ def seed_demo(password: str, cases: int, messages: int, enquiries: int, seed: in
     load_shipped_cost_rules()
     load_shipped_reasons()
     added = load_demo_data(password)
-    guides = load_demo_guides()
+    guides, sessions = load_demo_guides(), load_demo_sessions()
     db.session.commit()
-    click.echo(f"Demo data: {added['companies']} companies, {added['users']} accounts and {guides} country guides "
-               "added.")
+    click.echo(f"Demo data: {added['companies']} companies, {added['users']} accounts, {guides} country guides and "
+               f"{sessions} education sessions added.")
     if cases:
         started = time.perf_counter()
         made = generate_cases(cases, password=password, seed=seed)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
-from ipdesk.education.models import Guide
+from ipdesk.education.models import EducationSession, Guide, SessionRegistration
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.infringers.models import Infringer
@@ -124,6 +124,18 @@ def permits(user, action: str, obj=None) -> bool:
             return obj is not None and guide_visible(user, obj)
         case "guide.edit" | "guide.publish" | "guide.attach":
             return obj is not None and writes_guide(user, obj)
+        case "session.list" | "session.view":  # the network's events are open to every signed-in user
+            return True
+        case "session.create":  # for their hubs (staff) or any hub (managers)
+            return role in (Role.staff, Role.manager)
+        case "session.edit" | "session.attendance" | "session.cancel":
+            return obj is not None and manages_session(user, obj)
+        case "session.register":  # a company's users take part
+            return role is Role.exporter and user.company_id is not None
+        case "registration.cancel":
+            return obj is not None and obj.user_id == user.id
+        case "registration.certificate":  # once attended: its participant, and whoever runs the session
+            return obj is not None and obj.attended and (obj.user_id == user.id or manages_session(user, obj.session))
         case "case.list" | "case.export":
             return role is not Role.admin
         case "case.create":
@@ -273,6 +285,16 @@ def writes_guide(user, guide) -> bool:
     return user.role is Role.manager or guide.country_code in covered_countries(user)
 
 
+def manages_session(user, session) -> bool:
+    """Whether ``user`` runs ``session``: staff of its hub, or a manager."""
+    return user.role is Role.manager or session.hub_id in hub_ids(user)
+
+
+def registration_visible(user, registration) -> bool:
+    """Who may know a registration exists: its participant, and whoever runs its session."""
+    return registration.user_id == user.id or manages_session(user, registration.session)
+
+
 def guide_visible(user, guide) -> bool:
     """Who may know a guide exists: everyone once it is published; before, whoever writes it."""
     return guide.published_number is not None or writes_guide(user, guide)
@@ -324,6 +346,8 @@ def _visible(user, action: str, obj) -> bool:
         return enquiry_visible(user, obj)
     if isinstance(obj, Guide):
         return guide_visible(user, obj)
+    if isinstance(obj, SessionRegistration):
+        return registration_visible(user, obj)
     if isinstance(obj, Invitation):
         return user.role in STAFF_SIDE or obj.company_id == user.company_id
     return True  # users, hubs and countries are not tenant data: beyond the role is a 403
@@ -434,6 +458,27 @@ def get_guide(guide_id: int, action: str = "guide.view") -> Guide:
     if guide is None:
         abort(404)
     return authorize(action, guide)
+
+
+def get_session(session_id: int, action: str = "session.view") -> EducationSession:
+    """Load an education session for ``action`` (every session is known to everyone: beyond one's part, 403)."""
+    session = db.session.scalar(sa.select(EducationSession).where(EducationSession.id == session_id)
+                                .options(joinedload(EducationSession.hub)))
+    if session is None:
+        abort(404)
+    return authorize(action, session)
+
+
+def get_registration(session: EducationSession, registration_id: int, action: str) -> SessionRegistration:
+    """Load a registration of ``session`` for ``action``: 404 when it is another session's or not the user's to
+    know, 403 beyond their part."""
+    registration = db.session.scalar(
+        sa.select(SessionRegistration).where(SessionRegistration.id == registration_id,
+                                             SessionRegistration.session_id == session.id)
+        .options(joinedload(SessionRegistration.user), joinedload(SessionRegistration.company)))
+    if registration is None:
+        abort(404)
+    return authorize(action, registration)
 
 
 def get_notification(notification_id: int):

@@ -92,6 +92,16 @@ SUMMARIES = {
     "guide.file_added": _l("Guide %(object_id)s: file %(file)s attached"),
     "guide.file_removed": _l("Guide %(object_id)s: file %(file)s removed"),
     "guide.printed": _l("Guide %(object_id)s printed (revision %(revision)s, %(lang)s)"),
+    "session.created": _l("Education session %(object_id)s planned"),
+    "session.updated": _l("Education session %(object_id)s changed"),
+    "session.cancelled": _l("Education session %(object_id)s cancelled"),
+    "session.registered": _l("Registered for education session %(object_id)s (%(status)s)"),
+    "session.registration_cancelled": _l("Registration %(registration)s for education session %(object_id)s "
+                                         "cancelled"),
+    "session.seated": _l("Registration %(registration)s for education session %(object_id)s given a seat"),
+    "session.attendance": _l("Attendance of education session %(object_id)s marked: %(attended)s came"),
+    "session.certificate_printed": _l("Certificate of registration %(registration)s for education session "
+                                      "%(object_id)s printed (%(lang)s)"),
     "action.added": _l("Administrative action %(kind)s on case %(case)s"),
     "action.updated": _l("Administrative action %(object_id)s on case %(case)s updated"),
     "action.ended": _l("Administrative action %(object_id)s on case %(case)s ended: %(status)s"),

@@ -181,6 +181,11 @@ def in_both_languages(make) -> tuple[str, str]:
     return english, korean
 
 
+def in_language(korean: str, english: str, language: str) -> str:
+    """The text in ``language`` (Korean for "ko", else English), or the other one when it has none."""
+    return (korean or english) if language == "ko" else (english or korean)
+
+
 def localized(obj, field: str) -> str:
     """Pick ``<field>_ko`` or ``<field>_en`` for the viewer's language, falling back to the other."""
     lang = str(current_locale())
@@ -288,6 +293,19 @@ def datetime_text(value: datetime | None, fmt: str = "medium") -> str:
     if not value:
         return ""
     return _datetime_text(str(current_locale()), str(get_timezone()), fmt, value)
+
+
+def datetime_in_zone(value: datetime | None, zone: str, fmt: str = "event") -> str:
+    """``value`` as a date and time in ``zone`` (an event's own), in the viewer's language; '' for None. ``event``:
+    the long date and the time to the minute ("2026년 12월 17일 오후 2:00", "December 17, 2026 2:00 PM")."""
+    if not value:
+        return ""
+    locale = str(current_locale())
+    if fmt in ("event", "time"):  # "time": the time alone, as when an event ends
+        loc = Locale.parse(locale)
+        time_only = time_pattern("short", loc)
+        fmt = time_only if fmt == "time" else f"{date_pattern('long', loc)} {time_only}"
+    return _datetime_text(locale, zone, fmt, value)
 
 
 # Remembered per language (and zone) and value: a case page writes some 90 dates, the same ones on every view.

@@ -1,6 +1,9 @@
-"""Demo country guides: one published guide for every active country of the network, in Korean and English, naming
-the country's IP office and its hub; and a few narrower ones (a sector, a kind of right). Adds only what is
-missing."""
+"""Demo prevention education: one published guide for every active country of the network, in Korean and English,
+naming the country's IP office and its hub, and a few narrower ones (a sector, a kind of right); and past and
+coming sessions with registrations, a waiting list and attendance. Adds only what is missing."""
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
 from ipdesk.auth.models import Role, User
@@ -8,9 +11,17 @@ from ipdesk.cases.models import IPRight
 from ipdesk.companies.models import Sector
 from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name
-from ipdesk.education.models import Guide, GuideRevision
+from ipdesk.education.models import (
+    EducationSession,
+    Guide,
+    GuideRevision,
+    RegistrationStatus,
+    SessionKind,
+    SessionLanguage,
+    SessionRegistration,
+)
 from ipdesk.extensions import db
-from ipdesk.network.models import Country
+from ipdesk.network.models import Country, Hub
 
 # Each country's trademark office, as (English, Korean) names.
 OFFICES = {
@@ -188,6 +199,67 @@ def load_demo_guides() -> int:
                       updated_at=now, published_number=1, published_at=now)
         guide.revisions.append(_revision(texts, author_id, now))
         db.session.add(guide)
+        added += 1
+    db.session.flush()
+    return added
+
+
+# (hub, country, sector, kind, language, days from today, local hour, hours, seats, zone, place, link, titles)
+SESSIONS = [
+    ("th", "TH", Sector.beauty, SessionKind.seminar, SessionLanguage.ko, -40, 14, 2.5, 40, "Asia/Bangkok",
+     "KOTRA Bangkok, 16th floor", "", ("태국 K-뷰티 상표 보호 세미나", "Protecting K-beauty marks in Thailand")),
+    ("cn-north", "CN", None, SessionKind.webinar, SessionLanguage.ko, -12, 10, 1.5, 300, "Asia/Shanghai", "",
+     "https://webinar.example.org/ipdesk-cn", ("중국 온라인 쇼핑몰 위조품 대응 웨비나",
+                                                "Webinar: counterfeits on Chinese marketplaces")),
+    ("vn", "VN", None, SessionKind.clinic, SessionLanguage.both, -5, 15, 1, 1, "Asia/Ho_Chi_Minh",
+     "KOTRA Ho Chi Minh City", "", ("베트남 상표 선점 1:1 상담", "One-to-one clinic: trademark squatting in Viet Nam")),
+    ("vn", "VN", Sector.food, SessionKind.seminar, SessionLanguage.ko, 9, 14, 2, 30, "Asia/Ho_Chi_Minh",
+     "KOTRA Hanoi", "", ("베트남 K-푸드 수출 기업 지식재산 설명회", "IP briefing for K-food exporters to Viet Nam")),
+    ("us-east", "US", Sector.content, SessionKind.webinar, SessionLanguage.en, 16, 10, 1.5, 500, "America/New_York",
+     "", "https://webinar.example.org/ipdesk-us", ("미국 콘텐츠 저작권 보호 웨비나",
+                                                    "Webinar: protecting content copyrights in the US")),
+    ("eu", "DE", None, SessionKind.seminar, SessionLanguage.both, 24, 13, 3, 2, "Europe/Berlin",
+     "KOTRA Frankfurt", "", ("EU 상표 출원 실무 세미나", "Filing EU trade marks in practice")),
+]
+
+
+def load_demo_sessions() -> int:
+    """Add the demo sessions that are missing (by title): past ones with their registrations and attendance, and
+    coming ones with seats taken (one full, with a waiting list); flushes. Returns how many were added."""
+    author_id = db.session.scalar(sa.select(User.id).where(User.role == Role.manager).order_by(User.id).limit(1))
+    exporters = db.session.scalars(sa.select(User).where(User.role == Role.exporter, User.is_active,
+                                                         User.company_id.is_not(None)).order_by(User.id)).all()
+    if author_id is None:
+        return 0
+    have = set(db.session.scalars(sa.select(EducationSession.title_en)))
+    hubs = {hub.code: hub.id for hub in db.session.scalars(sa.select(Hub))}
+    today = utcnow().date()
+    added = 0
+    for n, (hub, country, sector, kind, language, days, hour, hours, seats, zone, place, url, (title_ko, title_en)) \
+            in enumerate(SESSIONS):
+        if title_en in have or hub not in hubs:
+            continue
+        starts = datetime.combine(today + timedelta(days=days), time(hour), ZoneInfo(zone)).astimezone(UTC)
+        session = EducationSession(
+            kind=kind, title_ko=title_ko, title_en=title_en, hub_id=hubs[hub], country_code=country, sector=sector,
+            language=language, starts_at=starts, ends_at=starts + timedelta(hours=hours), time_zone=zone,
+            place=place, online_url=url, capacity=seats, created_by_id=author_id,
+            description_ko=f"{title_ko}: 사례 중심으로 출원, 감시, 대응을 안내합니다. 질의응답 시간이 있습니다.",
+            description_en=f"{title_en}: filing, watching and acting, through cases. Questions welcome.")
+        db.session.add(session)
+        db.session.flush()
+        past = days < 0
+        for m, exporter in enumerate(exporters[n % 3:]):
+            if m >= seats + 1:  # one more than the seats: the last waits
+                break
+            status = RegistrationStatus.registered if m < seats else RegistrationStatus.waiting
+            if past and status is RegistrationStatus.waiting:
+                break
+            db.session.add(SessionRegistration(
+                session_id=session.id, user_id=exporter.id, company_id=exporter.company_id, status=status,
+                registered_at=starts - timedelta(days=7, minutes=m), attended=past and m % 4 != 3,
+                attendance_marked_at=starts + timedelta(hours=hours) if past else None,
+                attendance_marked_by_id=author_id if past else None))
         added += 1
     db.session.flush()
     return added

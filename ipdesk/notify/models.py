@@ -30,6 +30,8 @@ class NotificationKind(LabelledEnum):
     enquiry_answered = "enquiry_answered", _l("The IP centre answers my question")
     enquiry_confirmation = "enquiry_confirmation", _l("Confirm the e-mail address of a question asked online")
     enquiry_follow_up = "enquiry_follow_up", _l("A follow-up of an enquiry I handle is coming up or has passed")
+    session_reminder = "session_reminder", _l("An education session I registered for is coming up")
+    session_news = "session_news", _l("News of a session I registered for: a seat is mine, or it is cancelled")
 
     @property
     def is_essential(self) -> bool:

@@ -41,7 +41,7 @@ K = NotificationKind
 # hub's to triage, and managers follow the network on the dashboards.
 KINDS_BY_ROLE = {
     Role.exporter: (K.company_status, K.case_received, K.stage_changed, K.info_requested, K.new_message, K.deadline,
-                    K.enquiry_answered, K.password_reset),
+                    K.enquiry_answered, K.session_reminder, K.session_news, K.password_reset),
     Role.staff: (K.new_case_at_hub, K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest,
                  K.new_enquiry_at_hub, K.enquiry_follow_up, K.company_awaiting_approval, K.password_reset),
     Role.manager: (K.company_awaiting_approval, K.enquiry_follow_up, K.report_ready, K.password_reset),
@@ -502,11 +502,12 @@ def deadline_reminders(now: datetime) -> int:
 def remind(user: User, kind: NotificationKind, due_on: date, now: datetime, *, key: str, coming, passed,
            **values) -> bool:
     """Remind ``user`` of something due on ``due_on`` if it is a reminder day where they are (``reminder_tier``):
-    with the subject ``coming`` or, once it has passed, ``passed``; once per thing (``key``), due date, day and
-    person. ``values``: as ``notify`` takes them (the link, the case, what the message shows)."""
+    with the subject ``coming`` or, once it has passed, ``passed`` (None: not once it has passed); once per thing
+    (``key``), due date, day and person. ``values``: as ``notify`` takes them (the link, the case, what the message
+    shows)."""
     days_left = (due_on - today_of(user, now)).days
     tier = reminder_tier(days_left)
-    if tier is None:
+    if tier is None or (tier == "overdue" and passed is None):
         return False
     return notify(user, kind, passed if tier == "overdue" else coming,
                   dedupe_key=f"{key}:{due_on.isoformat()}:{tier}:{user.id}", due_on=due_on, days_left=days_left,

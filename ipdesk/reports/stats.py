@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome, Stage, StageChange
 from ipdesk.companies.models import Company, CompanyRefusal, Sector
 from ipdesk.core.db import utcnow
-from ipdesk.core.i18n import country_name
+from ipdesk.core.i18n import country_name, in_language
 from ipdesk.deadlines.models import Deadline, deadline_title
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
@@ -723,7 +723,7 @@ def _month_count(month: date, count: int, locale) -> MonthCount:
 
 def _localized(korean: str, english: str) -> str:
     """The name in the viewer's language, falling back to the other (as ``core.i18n.localized``)."""
-    return (korean or english) if str(get_locale()) == "ko" else (english or korean)
+    return in_language(korean, english, str(get_locale()))
 
 
 def _midnight(day: date) -> datetime:

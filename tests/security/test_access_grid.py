@@ -20,7 +20,14 @@ from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.education.guides import create_guide
-from ipdesk.education.models import GuideAttachment
+from ipdesk.education.models import (
+    EducationSession,
+    GuideAttachment,
+    RegistrationStatus,
+    SessionKind,
+    SessionLanguage,
+    SessionRegistration,
+)
 from ipdesk.evidence.storage import get_storage
 from ipdesk.extensions import db
 from ipdesk.infringers.services import create_infringer
@@ -176,6 +183,19 @@ EXPECTED = {
                          {"POST": "/guides/{guide_id}#files"}),
     "education.download": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"GET": OK}),
     "education.guide_pdf": ({"staff_x", "manager"}, EVERYONE - {"staff_x", "manager"}, {"GET": OK}),
+    # education sessions: open to everyone; the one here was held yesterday by hub X, exporter A attended it
+    "sessions.list_sessions": (EVERYONE, set(), {"GET": OK}),
+    "sessions.new_session": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK, "POST": FORM}),
+    "sessions.view_session": (EVERYONE, set(), {"GET": OK}),
+    "sessions.edit_session": ({"staff_x", "manager"}, set(), {"GET": OK, "POST": FORM}),
+    "sessions.cancel": ({"staff_x", "manager"}, set(), {"POST": 409}),  # a post without the session's version
+    "sessions.register_for": ({"exporter_a", "exporter_b"}, set(), {"POST": FORM}),  # it has started
+    "sessions.cancel_my_registration": ({"exporter_a"}, {"exporter_b", "staff_y", "admin"}, {"POST": FORM}),
+    "sessions.attendance": ({"staff_x", "manager"}, set(), {"POST": "/sessions/{session_id}#registrations"}),
+    # the grid's attendance post (nobody ticked) comes first: exporter A no longer attended, no certificate is
+    # printed (test_sessions prints one); those who may not know the registration still get 404
+    "sessions.certificate": ({"exporter_a", "staff_x", "manager"}, {"exporter_b", "staff_y", "admin"},
+                             {"GET": 403}),
     "enquiries.list_enquiries": (EVERYONE - {"admin"}, set(), {"GET": OK}),
     "enquiries.export_enquiries": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK}),
     "enquiries.new_enquiry": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK, "POST": FORM}),
@@ -267,6 +287,15 @@ def world(app, factories, make_client, login):
     enquiry = make_enquiry(company=own, country="CN", question="A question before any case")
     guide = create_guide({"country_code": "CN", "title_en": "Before exporting to China",
                           "body_en": "Register first."}, people["staff_x"])
+    held = EducationSession(kind=SessionKind.seminar, title_en="Trademarks in China", hub_id=case.hub_id,
+                            language=SessionLanguage.ko, starts_at=utcnow() - timedelta(days=1),
+                            ends_at=utcnow() - timedelta(days=1) + timedelta(hours=2), time_zone="Asia/Shanghai",
+                            place="Beijing", capacity=10, created_by_id=people["staff_x"].id)
+    db.session.add(held)
+    db.session.flush()
+    seat = SessionRegistration(session_id=held.id, user_id=people["exporter_a"].id, company_id=own.id,
+                               status=RegistrationStatus.registered, attended=True)
+    db.session.add(seat)
     leaflet = get_storage().put(io.BytesIO(b"%PDF-"))
     db.session.add(GuideAttachment(guide_id=guide.id, storage_key=leaflet.key, original_name="leaflet.pdf",
                                    content_type="application/pdf", size=leaflet.size, sha256=leaflet.sha256,
@@ -278,6 +307,8 @@ def world(app, factories, make_client, login):
         "infringer_id": infringer.id,
         "enquiry_id": enquiry.id,
         "guide_id": guide.id,
+        "session_id": held.id,
+        "registration_id": seat.id,
         "attachment_id": guide.attachments[0].id,
         "lang": "en",
         "rule_id": db.session.scalar(sa.select(DeadlineRule.id).limit(1)),

@@ -21,6 +21,8 @@ PLACEHOLDERS = {
     "infringer_id": 1,
     "enquiry_id": 1,
     "guide_id": 1,
+    "session_id": 1,
+    "registration_id": 1,
     "attachment_id": 1,
     "lang": "en",
     "notification_id": 1,
