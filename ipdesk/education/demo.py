@@ -11,6 +11,7 @@ from ipdesk.cases.models import IPRight
 from ipdesk.companies.models import Sector
 from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name
+from ipdesk.core.particles import particle
 from ipdesk.education.models import (
     EducationSession,
     Guide,
@@ -95,7 +96,7 @@ GENERAL = {
 - {country}의 상표권은 {office}에 등록해야 생깁니다. 제품·광고·박람회 부스가 현지에 나가기 전에 출원하세요. 대부분
   먼저 출원한 쪽이 보호받습니다.
 - 현지 소비자가 부르는 표기(현지어 음역)로도 상표를 등록하고, 중요하다면 포장을 디자인으로 보호하세요.{eu}
-- {country}이(가) 마드리드 체제 회원국이라면 특허청을 통한 국제출원에서 지정할 수 있습니다.
+- {country}{i_ga} 마드리드 체제 회원국이라면 특허청을 통한 국제출원에서 지정할 수 있습니다.
 
 # 시장 감시
 - 현지 소비자가 쓰는 온라인 쇼핑몰과 상표 공보를 몇 달마다 검색하세요.
@@ -108,7 +109,7 @@ GENERAL = {
 """),
 }
 EU_NOTE = {"en": "\n- An EU trade mark at the EUIPO covers {country} and every other member state in one filing.",
-           "ko": "\n- 유럽연합 지식재산청(EUIPO)의 EU 상표 하나로 {country}을(를) 포함한 모든 회원국이 보호됩니다."}
+           "ko": "\n- 유럽연합 지식재산청(EUIPO)의 EU 상표 하나로 {country}{eul_reul} 포함한 모든 회원국이 보호됩니다."}
 
 NARROWER = [  # (country, sector, right, {language: (title, text)})
     ("CN", Sector.beauty, None, {
@@ -183,9 +184,11 @@ def load_demo_guides() -> int:
         for language, (title, body) in GENERAL.items():
             name = country_name(country.code, language)
             office = OFFICES[country.code][0 if language == "en" else 1]
-            eu = EU_NOTE[language].format(country=name) if country.code in EU else ""
+            # Korean particles as the country's name ends ("베트남이", "독일을")
+            words = {"country": name, "i_ga": particle(name, "이(가)"), "eul_reul": particle(name, "을(를)")}
+            eu = EU_NOTE[language].format(**words) if country.code in EU else ""
             texts[language] = (title.format(country=name),
-                               body.format(country=name, office=office, eu=eu,
+                               body.format(**words, office=office, eu=eu,
                                            hub=hub.name_en if language == "en" else hub.name_ko))
         guide = Guide(country_code=country.code, created_by_id=author_id, created_at=now, updated_at=now,
                       published_number=1, published_at=now)

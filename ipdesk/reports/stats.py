@@ -23,6 +23,8 @@ from ipdesk.companies.models import Company, CompanyRefusal, Sector
 from ipdesk.core.db import utcnow
 from ipdesk.core.i18n import country_name, in_language
 from ipdesk.deadlines.models import Deadline, deadline_title
+from ipdesk.education.figures import Reach, reach
+from ipdesk.education.models import EducationSession
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
@@ -133,7 +135,8 @@ class CountrySummary:
     enquiries: int = 0  # asked in the period about the country
     enquiries_converted: int = 0  # of those, the enquiries that became a case
     supports: int = 0  # cases of the country that reached evidence collection or later in the period
-    hubs: tuple["HubFigures", ...] = ()  # the same three per hub of the country, by name
+    hubs: tuple["HubFigures", ...] = ()  # the same three per hub of the country, by name, with their sessions
+    education: Reach = Reach()  # sessions about the country held in the period, and whom they reached
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ class HubFigures:
     enquiries: int
     converted: int
     supports: int
+    education: Reach = Reach()  # its sessions about the country held in the period
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,16 @@ class NetworkOverview:
     enquiries: int = 0  # asked since ``since``
     converted: int = 0  # of those, the enquiries that became a case
     supports: int = 0  # cases that reached evidence collection or later since ``since``
+    education_by_country: tuple["EducationRow", ...] = ()  # sessions held since ``since``, by the country they
+    education_by_hub: tuple["EducationRow", ...] = ()  # were about (or none in particular), and by hub
+    education: Reach = Reach()
+
+
+@dataclass(frozen=True)
+class EducationRow:
+    key: str  # the country code ("" for sessions about no country in particular), or the hub code
+    label: str
+    reach: Reach
 
 
 PACK_STAGES = (*OPEN_STAGES, Stage.closed)  # the columns of the pack's overview
@@ -287,6 +301,8 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
 
     by_stage = members("cases", Stage)
     open_cases_total = sum(by_stage[stage] for stage in OPEN_STAGES)
+    education, education_hubs = reach(EducationSession.country_code == country_code, start=_midnight(start),
+                                      end=_midnight(end + timedelta(days=1)))
     return CountrySummary(
         country_code=country_code, country=country_name(country_code), start=start, end=end, today=today,
         total=by_stage.total(),
@@ -309,15 +325,21 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
         enquiries=sum(n for (kind, _key), (n, _amount) in counts.totals.items() if kind == "enquiries"),
         enquiries_converted=counts.totals.get(("enq_cases", None), (0, None))[0],
         supports=counts.totals.get(("supports", None), (0, None))[0],
-        hubs=_hub_figures(counts.per_hub, counts.hubs),
+        hubs=_hub_figures(counts.per_hub, counts.hubs, education, education_hubs),
+        education=sum(education.values(), Reach()),
     )
 
 
-def _hub_figures(per_hub: dict, hubs: dict) -> tuple[HubFigures, ...]:
-    """The figures of each hub that has any, from ``(kind, hub_id) -> n`` and ``hub_id -> (code, label)``, by name."""
+def _hub_figures(per_hub: dict, hubs: dict, education: dict, education_hubs: dict) -> tuple[HubFigures, ...]:
+    """The figures of each hub that has any, from ``(kind, hub_id) -> n`` and ``hub_id -> (code, label)``, and
+    their sessions' reach from ``(country, hub_id) -> Reach`` with ``hub_id -> (code, name_ko, name_en)``; by
+    name."""
+    names = {**{hub_id: (code, _localized(ko, en)) for hub_id, (code, ko, en) in education_hubs.items()}, **hubs}
+    by_hub = {hub_id: reached for (_country, hub_id), reached in education.items()}
     made = [HubFigures(key=code, label=label, enquiries=per_hub.get(("enquiries", hub_id), 0),
-                       converted=per_hub.get(("enq_cases", hub_id), 0), supports=per_hub.get(("supports", hub_id), 0))
-            for hub_id, (code, label) in hubs.items()]
+                       converted=per_hub.get(("enq_cases", hub_id), 0), supports=per_hub.get(("supports", hub_id), 0),
+                       education=by_hub.get(hub_id, Reach()))
+            for hub_id, (code, label) in names.items()]
     return tuple(sorted(made, key=lambda row: row.label))
 
 
@@ -547,7 +569,25 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
         overdue_deadlines=sum(overdue.values()),
         refusals=_refusals(visible, since),
         enquiries=sum(enquiries.values()), converted=sum(converted.values()), supports=sum(supports.values()),
+        **_education_rows(user, since, today),
     )
+
+
+def _education_rows(user, since: date, today: date) -> dict:
+    """The reach of the sessions held since ``since`` that ``user`` may count, per country and per hub."""
+    reached, hubs = reach(visible_hubs_clause(user, EducationSession.hub_id), start=_midnight(since),
+                          end=_midnight(today + timedelta(days=1)))
+    by_country, by_hub = defaultdict(Reach), defaultdict(Reach)
+    for (code, hub_id), row in reached.items():
+        by_country[code or ""] += row
+        by_hub[hub_id] += row
+    countries = sorted((EducationRow(key=code, label=country_name(code) if code else _("No country in particular"),
+                                     reach=row) for code, row in by_country.items()),
+                       key=lambda row: (not row.key, row.label))
+    hub_rows = sorted((EducationRow(key=hubs[hub_id][0], label=_localized(*hubs[hub_id][1:]), reach=row)
+                       for hub_id, row in by_hub.items()), key=lambda row: row.label)
+    return {"education_by_country": tuple(countries), "education_by_hub": tuple(hub_rows),
+            "education": sum(by_hub.values(), Reach())}
 
 
 @dataclass(frozen=True)
@@ -561,13 +601,15 @@ class FigureRow:
     enquiries: int  # asked in the period
     converted: int  # of those, the enquiries that became a case
     supports: int  # cases that reached evidence collection or later in the period
+    education: Reach = Reach()  # sessions about the country held in the period by the hub, and whom they reached
 
 
 def network_figures(user, start: date, end: date) -> list[FigureRow]:
     """The centre's work in [start, end] (UTC dates) for every country and hub ``user`` may see (every pair of a
     hub and a country it covers, and any other that has figures), by country name and hub: enquiries asked, those
-    that became a case, supports given. From the tallies of the whole months and the rows of the other days, in
-    one query; and the pairs the network covers in another."""
+    that became a case, supports given (from the tallies of the whole months and the rows of the other days, in one
+    query), and the reach of the sessions held (``education.figures.reach``; sessions about no country in particular
+    make rows of their own); the pairs the network covers in another query."""
     first, after, edges = _whole_months(start, end)
     parts = []
     if first < after:
@@ -586,12 +628,16 @@ def network_figures(user, start: date, end: date) -> list[FigureRow]:
     pairs = {(code, hub_id) for code, hub_id in db.session.execute(sa.select(covered.c.code, covered.c.hub_id).where(
         visible_hubs_clause(user, covered.c.hub_id)))}
     pairs |= {(code, hub_id) for _kind, code, hub_id in counts}
+    education, _names = reach(visible_hubs_clause(user, EducationSession.hub_id), start=_midnight(start),
+                              end=_midnight(end + timedelta(days=1)))
+    pairs |= set(education)  # with the sessions about no country in particular (country None)
     hubs = {hub_id: (code, _localized(name_ko, name_en)) for hub_id, code, name_ko, name_en in db.session.execute(
         sa.select(Hub.id, Hub.code, Hub.name_ko, Hub.name_en).where(Hub.id.in_({hub for _code, hub in pairs})))}
-    rows = [FigureRow(country_code=code, country=country_name(code), hub_code=hubs[hub_id][0], hub=hubs[hub_id][1],
-                      enquiries=counts["enquiries", code, hub_id], converted=counts["enq_cases", code, hub_id],
-                      supports=counts["supports", code, hub_id]) for code, hub_id in pairs]
-    return sorted(rows, key=lambda row: (row.country, row.hub))
+    rows = [FigureRow(country_code=code or "", country=country_name(code) if code else _("No country in particular"),
+                      hub_code=hubs[hub_id][0], hub=hubs[hub_id][1], enquiries=counts["enquiries", code, hub_id],
+                      converted=counts["enq_cases", code, hub_id], supports=counts["supports", code, hub_id],
+                      education=education.get((code, hub_id), Reach())) for code, hub_id in pairs]
+    return sorted(rows, key=lambda row: (not row.country_code, row.country, row.hub))
 
 
 def pack_overview(codes: list[str], start: date, end: date) -> PackOverview:

@@ -66,9 +66,12 @@ def export_figures():
     rows = network_figures(current_user, start, end)
     log_event("figures.exported", actor=current_user, data={"start": start.isoformat(), "end": end.isoformat()})
     header = [_("Country"), _("Country code"), _("Hub"), _("Hub code"), _("From"), _("To"), _("Enquiries asked"),
-              _("Became cases"), _("Supports given")]
+              _("Became cases"), _("Supports given"), _("Sessions held"), _("Attendees"), _("Companies reached"),
+              _("Of those, later asked or filed a case")]
     cells = ([row.country, row.country_code, row.hub, row.hub_code, start.isoformat(), end.isoformat(),
-              str(row.enquiries), str(row.converted), str(row.supports)] for row in rows)
+              *(str(n) for n in (row.enquiries, row.converted, row.supports, row.education.sessions,
+                                 row.education.attendees, row.education.companies, row.education.followed))]
+             for row in rows)
     name = f"ipdesk-figures-{start.isoformat()}-{end.isoformat()}.csv"
     return Response(csv_chunks(header, cells), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
