@@ -1,6 +1,7 @@
 """The forms of prevention education: a guide's revision, publishing it, attaching a file, the guides' filters;
 a session, registering for it, cancelling, and marking who attended."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -120,7 +121,7 @@ class SessionForm(Form):
 
 
 class RegisterForm(Form):
-    submit = SubmitField(_l("Register"))
+    submit = SubmitField(lazy_pgettext("session", "Register"))  # for a seat, not an account
 
 
 class CancelRegistrationForm(Form):

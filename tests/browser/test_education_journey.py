@@ -21,11 +21,13 @@ def test_an_exporter_registers_gives_the_seat_back_and_prints_a_certificate(live
     sign_in(exporter, live_server, "exporter@ipdesk.example", "ko")
     _education(exporter, "교육 행사")
     expect(exporter.get_by_role("heading", level=1)).to_have_text("교육 행사")
-    exporter.get_by_role("link", name=re.compile("베트남 K-푸드 수출 기업 지식재산 설명회")).click()
-    expect(exporter.get_by_text("(Asia/Ho_Chi_Minh)")).to_be_visible()  # its own time zone, and the reader's
+    exporter.get_by_role("link", name=re.compile("미국 콘텐츠 저작권 보호 웨비나")).click()
+    expect(exporter.get_by_text("(America/New_York)")).to_be_visible()  # its own time zone, and the reader's
     expect(exporter.get_by_text(re.compile("내 시간: "))).to_be_visible()
+    expect(exporter.get_by_text("참석이 확정된 분께 보입니다.")).to_be_visible()  # the webinar's link: seats only
     exporter.get_by_role("button", name="신청", exact=True).click()
     expect(exporter.get_by_text("신청되었습니다. 행사 전에 알림을 보내 드립니다.")).to_be_visible()
+    expect(exporter.get_by_role("link", name=re.compile("webinar.example.org"))).to_be_visible()
     exporter.get_by_role("button", name="신청 취소").click()
     expect(exporter.get_by_text("신청을 취소했습니다.")).to_be_visible()
     expect(exporter.get_by_role("button", name="신청", exact=True)).to_be_visible()
