@@ -18,6 +18,7 @@ from ipdesk.audit.chain import GENESIS, LOCK_KEY, entry_hash, personal_hash
 from ipdesk.auth.models import Role
 from ipdesk.cases.listing import COUNT_CAP
 from ipdesk.core.db import UTCDateTime, utcnow
+from ipdesk.enquiries.listing import COUNT_CAP as ENQUIRY_COUNT_CAP
 from ipdesk.extensions import db
 from ipdesk.policy import requires
 
@@ -273,6 +274,34 @@ def intake():
                        {"entry_id": entry_id, "ip": request.remote_addr, "user": current_user.id})
     db.session.commit()
     return jsonify(id=case_id), 201
+
+
+@bp.get("/enquiries")
+@login_required
+@requires("enquiry.list")
+def enquiry_list():
+    """The enquiry list's rows: the capped count, one page of enquiries, and their companies, hubs, handlers and
+    cases (a manager sees every enquiry: no visibility rule to write out)."""
+    _manager_only()
+    where, params = ["1 = 1"], {}
+    if request.args.get("country"):
+        where.append("e.country_code = :country")
+        params["country"] = request.args["country"]
+    where = " AND ".join(where)
+    per_page = current_app.config["ITEMS_PER_PAGE"]
+    page = request.args.get("page", 1, type=int)
+    total = db.session.execute(sa.text(f"SELECT count(*) FROM (SELECT 1 FROM enquiries e WHERE {where} "
+                                       f"LIMIT {ENQUIRY_COUNT_CAP + 1}) AS capped"), params).scalar_one()
+    enquiries = _rows(f"SELECT e.id, e.country_code, e.hub_id, e.company_id, e.company_name, e.handled_by_id, "
+                      f"e.case_id, e.channel, e.topic, e.status, e.question, e.created_at, e.follow_up_on, "
+                      f"e.followed_up_at FROM enquiries e WHERE {where} ORDER BY e.created_at DESC, e.id DESC "
+                      f"LIMIT {per_page} OFFSET {(page - 1) * per_page}", **params)
+    companies = _rows(f"SELECT id, name_ko, name_en FROM companies WHERE id IN "
+                      f"({_in(_ids(enquiries, 'company_id'))})")
+    hubs = _rows(f"SELECT id, code, name_ko, name_en FROM hubs WHERE id IN ({_in(_ids(enquiries, 'hub_id'))})")
+    users = _rows(f"SELECT id, name FROM users WHERE id IN ({_in(_ids(enquiries, 'handled_by_id'))})")
+    cases = _rows(f"SELECT id, reference, stage FROM cases WHERE id IN ({_in(_ids(enquiries, 'case_id'))})")
+    return jsonify(total=total, enquiries=enquiries, companies=companies, hubs=hubs, users=users, cases=cases)
 
 
 def register_floors(app) -> None:

@@ -45,6 +45,7 @@ CHILD_JSON = os.environ.get("BENCH_CHILD_JSON")  # set in the run on the small d
 GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL")  # before the run sets it for its own processes
 SMALL_CASES = max(1000, CASES // 10)  # the growth table's small database
 MESSAGES = int(os.environ.get("BENCH_MESSAGES") or CASES * 10)  # 1,000,000 at 100,000 cases: search's bench
+ENQUIRIES = int(os.environ.get("BENCH_ENQUIRIES") or CASES)  # 1,000,000 at a million cases: the enquiry list's
 CSV_ROWS = 10_000
 BIG_CASE_REFERENCE = "VN-BENCH-00001"  # the case with 50 evidence items and 30 timeline events
 LONGEST_CASE_REFERENCE = "VN-BENCH-00002"  # every text field at its maximum length (bench/documents.py)
@@ -80,16 +81,16 @@ def prepare_database(env: dict) -> str:
             leftover.unlink()
         env = {**env, "DATABASE_URL": f"sqlite:///{part}"}
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    count, messages = _count(env, "cases"), _count(env, "messages")
-    note = f"reused ({count:,} cases, {messages:,} messages)"
-    if count < CASES or messages < MESSAGES:
-        print(f"Seeding {CASES:,} cases and {MESSAGES:,} messages into {_safe_url(env['DATABASE_URL'])} (about 155 s "
-              f"per 100,000 cases on SQLite)...", flush=True)
+    count, messages, enquiries = _count(env, "cases"), _count(env, "messages"), _count(env, "enquiries")
+    note = f"reused ({count:,} cases, {messages:,} messages, {enquiries:,} enquiries)"
+    if count < CASES or messages < MESSAGES or enquiries < ENQUIRIES:
+        print(f"Seeding {CASES:,} cases, {MESSAGES:,} messages and {ENQUIRIES:,} enquiries into "
+              f"{_safe_url(env['DATABASE_URL'])} (about 155 s per 100,000 cases on SQLite)...", flush=True)
         started = time.perf_counter()
-        subprocess.run([*flask, "seed-demo", "--cases", str(CASES), "--messages", str(MESSAGES)], env=env, cwd=ROOT,
-                       check=True, stdout=subprocess.DEVNULL)
-        note = (f"seeded {max(0, CASES - count):,} cases and {max(0, MESSAGES - messages):,} messages in "
-                f"{time.perf_counter() - started:.0f} s")
+        subprocess.run([*flask, "seed-demo", "--cases", str(CASES), "--messages", str(MESSAGES), "--enquiries",
+                        str(ENQUIRIES)], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        note = (f"seeded {max(0, CASES - count):,} cases, {max(0, MESSAGES - messages):,} messages and "
+                f"{max(0, ENQUIRIES - enquiries):,} enquiries in {time.perf_counter() - started:.0f} s")
     if fresh_sqlite:
         part.rename(final)
     return note
@@ -346,6 +347,8 @@ def prepare_fixtures(app, db) -> dict:
     )
     from ipdesk.companies.models import Company, CompanyStatus, Sector
     from ipdesk.core.db import utcnow
+    from ipdesk.enquiries.listing import COUNT_CAP as ENQUIRY_COUNT_CAP
+    from ipdesk.enquiries.models import Enquiry
     from ipdesk.evidence.models import EvidenceItem, EvidenceKind
     from ipdesk.network.models import Country
 
@@ -406,6 +409,12 @@ def prepare_fixtures(app, db) -> dict:
                                                                Case.stage == Stage.closed))
     last_page = max(1, -(-total // app.config["ITEMS_PER_PAGE"]))
     facts["case list"] = f"country=CN&stage=closed: {total:,} cases, deep page = last page ({last_page:,})"
+    # The enquiry list: China's enquiries, newest first, page 1 and the deepest page it links (its count stops at
+    # ENQUIRY_COUNT_CAP: "more than 10,000")
+    enquiries = db.session.scalar(sa.select(sa.func.count()).select_from(Enquiry).where(Enquiry.country_code == "CN"))
+    enquiry_last_page = max(1, -(-min(enquiries, ENQUIRY_COUNT_CAP) // app.config["ITEMS_PER_PAGE"]))
+    facts["enquiry list"] = (f"country=CN: {enquiries:,} enquiries, deep page = the last one linked "
+                             f"({enquiry_last_page:,})")
     # The export: every case submitted since the day that gives about 10,000 rows.
     nth = db.session.scalar(sa.select(Case.submitted_at).where(visible, Case.submitted_at.is_not(None))
                             .order_by(Case.submitted_at.desc()).offset(CSV_ROWS - 1).limit(1))
@@ -436,6 +445,7 @@ def prepare_fixtures(app, db) -> dict:
     company = db.session.scalar(sa.select(Company.id).where(Company.status == CompanyStatus.approved)
                                 .order_by(Company.id))
     return {"big": big.id, "longest": longest, "small": small, "list_filter": list_filter, "last_page": last_page,
+            "enquiry_last_page": enquiry_last_page,
             "csv_from": csv_from.isoformat(), "csv_rows": csv_rows, "summary": (code, start, end),
             "in_period": in_period, "sample_cases": [big.id, *sample], "company": company, "facts": facts,
             "largest": largest}
@@ -526,6 +536,11 @@ def measure_pages(app, client, counter, setup, lines) -> None:
          ("GET", f"/cases?{query}"), ("GET", f"/bench/floor/cases?{query}"), 200, 3.0),
         ("case list, filtered, last page", "JSON floor: same, same OFFSET",
          ("GET", f"/cases?{deep}"), ("GET", f"/bench/floor/cases?{deep}"), 200, 3.0),
+        ("enquiry list, China, page 1", "JSON floor: hand-written SQL, one query per table",
+         ("GET", "/enquiries?country=CN"), ("GET", "/bench/floor/enquiries?country=CN"), 200, 3.0),
+        ("enquiry list, China, deepest page linked", "JSON floor: same, same OFFSET",
+         ("GET", f"/enquiries?country=CN&page={setup['enquiry_last_page']}"),
+         ("GET", f"/bench/floor/enquiries?country=CN&page={setup['enquiry_last_page']}"), 200, 3.0),
         ("case page, 50 evidence items, 30 events", "JSON floor: one query per table shown",
          ("GET", f"/cases/{setup['big']}"), ("GET", f"/bench/floor/cases/{setup['big']}"), 200, 3.0),
         ("intake submission (filed on behalf)", "floor: hand-written INSERTs (sequence, case, change, audit)",

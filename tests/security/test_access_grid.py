@@ -19,7 +19,7 @@ from ipdesk.core.db import utcnow
 from ipdesk.costs.models import Cost, CostCategory, CostShareRule, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import load_shipped_rules
-from ipdesk.education.guides import create_guide
+from ipdesk.education.guides import create_guide, publish_guide
 from ipdesk.education.models import (
     EducationSession,
     GuideAttachment,
@@ -296,6 +296,9 @@ def world(app, factories, make_client, login):
     seat = SessionRegistration(session_id=held.id, user_id=people["exporter_a"].id, company_id=own.id,
                                status=RegistrationStatus.registered, attended=True)
     db.session.add(seat)
+    published = create_guide({"country_code": "TH", "title_en": "Watching the Thai register",
+                              "body_en": "Search the Thai gazette every month."}, people["staff_y"])
+    publish_guide(published, 1, people["staff_y"])
     leaflet = get_storage().put(io.BytesIO(b"%PDF-"))
     db.session.add(GuideAttachment(guide_id=guide.id, storage_key=leaflet.key, original_name="leaflet.pdf",
                                    content_type="application/pdf", size=leaflet.size, sha256=leaflet.sha256,
@@ -398,6 +401,8 @@ FOUND = {
     "A question before any case": {"enquiry": CASE_SEEN},  # the enquiry of company A about China (hub X)
     # each exporter finds their own company only; a case and an enquiry are found by their company's name too
     "테스트기업": {"company": STAFF_SIDE | {"exporter_a", "exporter_b"}, "case": CASE_SEEN, "enquiry": CASE_SEEN},
+    "Thai gazette": {"guide": EVERYONE},  # a published guide: everyone's
+    "Before exporting to China": {},  # a draft guide: in no entry, its writers find it on the guides' list
 }
 
 
@@ -414,7 +419,8 @@ def test_search_in_the_grid(app, world, scope_cases):
                 shown = f'id="hits-{kind}"' in page
                 if shown != (actor in finders):
                     wrong.append(f"{typed!r} as {actor}: {kind} {'shown' if shown else 'not shown'}")
-            others = {f'id="hits-{kind}"' for kind in ("case", "message", "evidence", "infringer", "enquiry")} - {
+            others = {f'id="hits-{kind}"' for kind in ("case", "message", "evidence", "infringer", "enquiry",
+                                                         "guide")} - {
                 f'id="hits-{kind}"' for kind, finders in kinds.items() if actor in finders}
             if any(other in page for other in others):
                 wrong.append(f"{typed!r} as {actor}: a kind beyond what they may open")
