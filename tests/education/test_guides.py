@@ -5,6 +5,7 @@ import io
 import re
 import subprocess
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -113,6 +114,7 @@ def test_a_stale_edit_is_refused_with_a_way_to_reload(client, factories, login_a
     assert [r.number for r in guide.revisions] == [1]  # the same text again makes no revision of nothing
 
 
+@pytest.mark.db_independent  # Markdown and its sanitiser, in Python
 def test_markdown_is_shown_and_printed_without_scripts_or_fetches(client, factories, login_as):
     login_as(factories.staff(hub_codes=("vn",)))
     body = ("<script>alert('x')</script>\n\n[click](javascript:alert(1)) [office](https://ipvietnam.gov.vn)\n\n"
@@ -156,6 +158,7 @@ def test_files_are_checked_as_evidence_is_and_readers_download_them(client, fact
     assert reader.get(path).status_code == 404
 
 
+@pytest.mark.db_independent  # WeasyPrint's work: the database only hands it a revision
 def test_the_guide_prints_in_either_language_with_every_glyph(client, factories, login_as, tmp_path):
     login_as(factories.staff(hub_codes=("vn",)))
     guide = _write(client, body_en=ENGLISH["body_en"] + "\n\n| Office | Address |\n|---|---|\n| IP Viet Nam | Hà Nội |")

@@ -4,6 +4,7 @@ concerns."""
 import io
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
@@ -119,6 +120,7 @@ def test_seats_are_reminded_of_and_a_cancelled_session_tells_everyone(app, clien
     assert refused.status_code == 422 and "cancelled" in refused.get_data(as_text=True)
 
 
+@pytest.mark.db_independent  # two certificates rendered; the seat counting that differs is in the tests above
 def test_staff_mark_who_came_and_each_gets_a_certificate_in_their_language(client, factories, login_as,
                                                                            make_client, login):
     login_as(factories.staff(hub_codes=("th",)))
