@@ -47,6 +47,15 @@ def company_choices(only: int | None = None, *, approved: bool = True) -> list[t
     return [(company_id, f"{name_ko} · {name_en}") for company_id, name_ko, name_en in db.session.execute(stmt)]
 
 
+def registered_company(registration_number: str | None) -> Company | None:
+    """The approved company with this business registration number (however it was typed), if there is one."""
+    number = normalize_registration_number(registration_number or "")
+    if not number:
+        return None
+    return db.session.scalar(sa.select(Company).where(Company.registration_number == number,
+                                                      Company.status == CompanyStatus.approved))
+
+
 def email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(sa.func.count()).where(User.email == email.lower())) > 0
 

@@ -87,19 +87,33 @@ def update_session(session: EducationSession, data: dict, actor) -> None:
     """Change a session; more seats give the waiting list theirs, fewer take nobody's away."""
     if session.is_cancelled:
         raise ServiceError(_("The session is cancelled."))
-    moved = False
+    changed = set()  # what those registered must hear of: "time", "place"
     for name, value in _values(data, actor).items():
-        if name in ("starts_at", "ends_at") and getattr(session, name) != value:
-            moved = True
+        if getattr(session, name) != value:
+            if name in ("starts_at", "ends_at"):
+                changed.add("time")
+            elif name in ("place", "online_url"):
+                changed.add("place")
         setattr(session, name, value)
     bump_version(session)
     db.session.flush()
     _fill_seats(session)
-    log_event("session.updated", actor=actor, obj=session, data={"moved": moved})
-    if moved:
-        for registration in _active(session):
-            _tell(registration, _l("The session %(title)s has moved to another time", title=session.title_in(
-                registration.user.locale or "ko")), moved=True)
+    log_event("session.updated", actor=actor, obj=session, data={"moved": "time" in changed,
+                                                                  "relocated": "place" in changed})
+    if not changed:
+        return
+    for registration in _active(session):
+        _tell(registration, _change_subject(changed, session.title_in(registration.user.locale or "ko")),
+              moved="time" in changed, relocated="place" in changed)
+
+
+def _change_subject(changed: set[str], title: str):
+    """The subject of the mail telling those registered what changed: the time, the place, or both."""
+    if changed == {"time"}:
+        return _l("The session %(title)s has moved to another time", title=title)
+    if changed == {"place"}:
+        return _l("The session %(title)s is held somewhere else", title=title)
+    return _l("The session %(title)s has a new time and place", title=title)
 
 
 def cancel_session(session: EducationSession, actor) -> None:

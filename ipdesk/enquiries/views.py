@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 
 from ipdesk.audit.services import log_event
 from ipdesk.auth.models import Role
-from ipdesk.companies.services import company_choices
+from ipdesk.companies.services import company_choices, registered_company
 from ipdesk.core.errors import ServiceError, check_version
 from ipdesk.core.i18n import country_choices, local_today
 from ipdesk.core.pagination import paginate
@@ -118,8 +118,11 @@ def new_enquiry():
 def edit_enquiry(enquiry_id: int):
     enquiry = get_enquiry(enquiry_id, "enquiry.edit")
     form = _enquiry_form(enquiry)
+    matched = None
     if request.method == "GET":
         form.version.data = enquiry.version
+        if enquiry.company_id is None and (matched := registered_company(enquiry.registration_number)):
+            form.company_id.data = matched.id  # chosen for staff to confirm by saving
     if form.validate_on_submit():
         check_version(enquiry, form.version.data, url_for("enquiries.edit_enquiry", enquiry_id=enquiry.id))
         try:
@@ -128,7 +131,8 @@ def edit_enquiry(enquiry_id: int):
             return form_error(form, error, "enquiries/form.html", enquiry=enquiry)
         flash(_("Enquiry %(ref)s is saved.", ref=enquiry.reference), "success")
         return redirect(url_for("enquiries.view_enquiry", enquiry_id=enquiry.id))
-    return render_template("enquiries/form.html", form=form, enquiry=enquiry), 422 if form.errors else 200
+    return (render_template("enquiries/form.html", form=form, enquiry=enquiry, matched=matched),
+            422 if form.errors else 200)
 
 
 @bp.route("/enquiries/ask", methods=["GET", "POST"])

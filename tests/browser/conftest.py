@@ -60,6 +60,19 @@ def mailed_link(base: str, address: str, timeout: float = 20) -> str:
         time.sleep(0.2)
 
 
+def mail_to(base: str, address: str, subject_part: str, timeout: float = 20) -> str:
+    """The text of the latest e-mail to ``address`` whose subject holds ``subject_part``, once it is sent."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for path in sorted(MAIL_FOLDERS[base].glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+            mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if mail["To"] == address and subject_part in mail["Subject"]:
+                return mail.get_content()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no e-mail to {address} about {subject_part!r}")
+        time.sleep(0.2)
+
+
 def _server_env(folder: Path, port: int) -> dict:
     # mail is written as .eml files that a journey reads its links from (``mailed_link``)
     env = {**os.environ, "IPDESK_ENV": "test", "SECRET_KEY": "browser-test-secret", "FLASK_APP": "wsgi",

@@ -77,6 +77,22 @@ def test_a_session_fills_then_its_waiting_list_takes_seats_in_order(client, fact
     assert browsers[3].post(f"/sessions/{session.id}/registrations/{second.id}/cancel").status_code == 404
     listing = browsers[3].get("/sessions").get_data(as_text=True)
     assert session.title_en in listing and "Full: waiting list open" in listing
+    # a new room tells those with a seat and those waiting (not who gave theirs back); a new time too
+    db.session.refresh(session)
+    assert client.post(f"/sessions/{session.id}/edit", data=_plan(
+        hub_id=_thai_hub_id(), capacity="2", place="KOTRA Bangkok, 9th floor",
+        version=str(session.version))).status_code == 302
+    relocated = f"The session {session.title_en} is held somewhere else"
+    assert [_news(p)[-1:] for p in people] == [[], [relocated], [relocated], [relocated]]
+    assert _news(people[0]) == []
+    mail = db.session.scalar(sa.select(Notification).where(Notification.user_id == people[3].id,
+                                                           Notification.subject == relocated))
+    assert "changed where this session is held" in mail.body and "9th floor" in mail.body
+    db.session.refresh(session)
+    assert client.post(f"/sessions/{session.id}/edit", data=_plan(
+        hub_id=_thai_hub_id(), capacity="2", place="KOTRA Bangkok, 9th floor", starts="15:00",
+        version=str(session.version))).status_code == 302
+    assert _news(people[3])[-1] == f"The session {session.title_en} has moved to another time"
 
 
 def test_a_plan_with_errors_comes_back_with_what_was_typed(client, factories, login_as):

@@ -197,11 +197,27 @@ def test_an_enquiry_becomes_a_case_in_one_step_linked_both_ways(client, factorie
 
 
 def test_an_enquiry_of_an_unregistered_company_cannot_become_a_case(client, factories, login_as):
-    enquiry = make_enquiry(country="CN")
+    company = factories.exporter().company
+    company.registration_number = "2018100029"  # one a tax office issues
+    typed = "201-81-00029"
+    enquiry = make_enquiry(country="CN", registration_number=typed)  # the asker's company, not chosen yet
     login_as(factories.staff(hub_codes=("cn-north",)))
     response = client.post(f"/enquiries/{enquiry.id}/convert", data={"title": "Fake serum", "version": "1"})
     assert response.status_code == 422 and "registered company" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+    # the registration number the asker gave finds the company: the edit form chooses it for staff to confirm
+    page = client.get(f"/enquiries/{enquiry.id}/edit").get_data(as_text=True)
+    assert re.search(rf"is that of ({company.name_en}|{company.name_ko}), a registered company", page)
+    assert re.search(rf'<option selected value="{company.id}">|<option value="{company.id}" selected>', page)
+    form = {**_record(company_id=str(company.id), company_name="", country_code="CN", registration_number=typed),
+            "version": str(enquiry.version)}
+    saved = client.post(f"/enquiries/{enquiry.id}/edit", data=form)
+    assert saved.status_code == 302, re.findall(r"invalid-feedback[^>]*>([^<]+)", saved.get_data(as_text=True))
+    db.session.refresh(enquiry)
+    assert enquiry.company_id == company.id
+    assert client.post(f"/enquiries/{enquiry.id}/convert",
+                       data={"title": "Fake serum", "version": str(enquiry.version)}).status_code == 302
+    assert db.session.scalar(sa.select(Case.company_id)) == company.id
 
 
 def test_a_follow_up_date_is_kept_as_a_deadline_until_done(client, factories, login_as):
