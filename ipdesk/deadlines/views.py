@@ -22,6 +22,8 @@ from ipdesk.core.views import form_error
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
+from ipdesk.education.models import RegistrationStatus
+from ipdesk.education.sessions import calendar_sessions
 from ipdesk.enquiries.listing import FOLLOW_UPS_SHOWN, open_follow_ups
 from ipdesk.extensions import db
 from ipdesk.policy import account_gate, can, get_case, permits, requires, visible_cases_clause
@@ -101,7 +103,9 @@ def rotate_calendar():
 
 @bp.get("/calendar/<token>.ics")
 def calendar_feed(token: str):
-    """The open deadlines of the cases the token's owner may see, as all-day events (no sign-in)."""
+    """The open deadlines of the cases the token's owner may see, as all-day events (no sign-in); for staff, the
+    follow-ups of their enquiries and their hubs' education sessions; for exporters, the sessions they hold a place
+    at."""
     user = db.session.scalar(sa.select(User).where(User.calendar_token_hash == hashlib.sha256(token.encode())
                                                    .hexdigest(), User.is_active)
                              .options(selectinload(User.hubs), selectinload(User.company)))
@@ -116,6 +120,7 @@ def calendar_feed(token: str):
         _add_events(calendar, db.session.scalars(open_deadlines_query(user).limit(5000)), stamp)
         if can(user, "enquiry.record"):
             _add_follow_ups(calendar, db.session.scalars(open_follow_ups(user).limit(5000)), stamp)
+        _add_sessions(calendar, calendar_sessions(user), stamp, user.locale or "ko")
     return Response(calendar.to_ical(), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300"})
 
@@ -143,4 +148,31 @@ def _add_follow_ups(calendar, enquiries, stamp) -> None:
         event.add("duration", timedelta(days=1))
         event.add("summary", _("Follow up enquiry %(ref)s", ref=enquiry.reference))
         event.add("url", url_for("enquiries.view_enquiry", enquiry_id=enquiry.id, _external=True))
+        calendar.add_component(event)
+
+
+def _add_sessions(calendar, sessions, stamp, language: str) -> None:
+    """Education sessions at their times (UTC; calendars show them in the reader's zone). A cancelled one, or a
+    place on the waiting list, says so; the online link only to those with a seat, and to staff."""
+    for session, status in sessions:
+        event = icalendar.Event()
+        event.add("uid", f"session-{session.id}@ipdesk")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", session.starts_at)
+        event.add("dtend", session.ends_at)
+        title = session.title_in(language)
+        if status is RegistrationStatus.waiting:
+            title = _("%(title)s (waiting list)", title=title)
+        event.add("summary", title)
+        seated = status is not RegistrationStatus.waiting
+        where = session.place or (session.online_url if seated else "")
+        if where:
+            event.add("location", where)
+        if session.is_cancelled:
+            event.add("status", "CANCELLED")
+        elif status is RegistrationStatus.waiting:
+            event.add("status", "TENTATIVE")
+        else:
+            event.add("status", "CONFIRMED")
+        event.add("url", url_for("sessions.view_session", session_id=session.id, _external=True))
         calendar.add_component(event)

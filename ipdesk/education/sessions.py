@@ -107,6 +107,31 @@ def update_session(session: EducationSession, data: dict, actor) -> None:
               moved="time" in changed, relocated="place" in changed)
 
 
+CALENDAR_PAST = timedelta(days=30)  # sessions a calendar feed keeps after they end
+CALENDAR_LIMIT = 500
+
+
+def calendar_sessions(user: User) -> list[tuple[EducationSession, RegistrationStatus | None]]:
+    """The sessions of ``user``'s calendar feed, from a month ago on: an exporter's registrations (seated or
+    waiting, and cancelled sessions they held a place at, so calendars take them away), the sessions staff's hubs
+    hold; each with the user's registration status (None for staff)."""
+    since = utcnow() - CALENDAR_PAST
+    if user.company_id is not None:
+        rows = db.session.execute(
+            sa.select(EducationSession, SessionRegistration.status)
+            .join(SessionRegistration, SessionRegistration.session_id == EducationSession.id)
+            .where(SessionRegistration.user_id == user.id,
+                   SessionRegistration.status != RegistrationStatus.cancelled, EducationSession.ends_at >= since)
+            .order_by(EducationSession.starts_at).limit(CALENDAR_LIMIT))
+        return [(session, status) for session, status in rows]
+    hubs = hub_ids(user)
+    if not hubs:
+        return []
+    return [(session, None) for session in db.session.scalars(
+        sa.select(EducationSession).where(EducationSession.hub_id.in_(hubs), EducationSession.ends_at >= since)
+        .order_by(EducationSession.starts_at).limit(CALENDAR_LIMIT))]
+
+
 def _change_subject(changed: set[str], title: str):
     """The subject of the mail telling those registered what changed: the time, the place, or both."""
     if changed == {"time"}:

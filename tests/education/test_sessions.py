@@ -2,8 +2,10 @@
 then a waiting list in order), cancelled, reminded of, attended and certified; each change heard of by whom it
 concerns."""
 import io
+import re
 from datetime import timedelta
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
@@ -168,3 +170,39 @@ def test_staff_mark_who_came_and_each_gets_a_certificate_in_their_language(clien
         f"/sessions/{session.id}/registrations/{absent.id}/certificate.pdf").status_code == 403
     assert browsers[stayed_away.id].get(
         f"/sessions/{session.id}/registrations/{registration.id}/certificate.pdf").status_code == 404
+
+
+def _feed(browser) -> dict:
+    """The events of ``browser``'s user's calendar feed, by UID, read back with icalendar."""
+    page = browser.post("/account/calendar").get_data(as_text=True)
+    link = re.search(r'id="calendar-link"[^>]*value="([^"]+)"', page).group(1).replace("http://ipdesk.test", "")
+    feed = browser.get(link)
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    return {str(event["uid"]): event for event in icalendar.Calendar.from_ical(feed.data).walk("VEVENT")}
+
+
+def test_the_calendar_feed_holds_a_place_taken_the_waiting_list_and_a_cancellation(client, factories, login_as,
+                                                                                   make_client, login):
+    login_as(factories.staff(hub_codes=("th",)))
+    session = _new_session(client, capacity="1", online_url="https://webinar.example.org/th")
+    seated, waiting, other = (factories.exporter(locale=locale) for locale in ("en", "ko", "en"))
+    browsers = {}
+    for person in (seated, waiting):
+        browsers[person.id] = make_client()
+        login(browsers[person.id], person)
+        assert browsers[person.id].post(f"/sessions/{session.id}/register").status_code == 302
+    uid = f"session-{session.id}@ipdesk"
+    mine = _feed(browsers[seated.id])[uid]
+    assert str(mine["summary"]) == "Trademarks before entering Thailand" and str(mine["status"]) == "CONFIRMED"
+    assert mine.decoded("dtstart") == session.starts_at.replace(tzinfo=mine.decoded("dtstart").tzinfo)
+    assert mine.decoded("dtstart").utcoffset() == timedelta(0) and mine.decoded("dtstart").hour == 7  # 14:00 +07
+    assert str(mine["location"]) == "KOTRA Bangkok, 16th floor" and f"/sessions/{session.id}" in str(mine["url"])
+    theirs = _feed(browsers[waiting.id])[uid]
+    assert str(theirs["summary"]) == "태국 진출 상표 세미나 (대기자 명단)" and str(theirs["status"]) == "TENTATIVE"
+    stranger = make_client()
+    login(stranger, other)
+    assert uid not in _feed(stranger)  # a session nobody registered for stays off their calendar
+    assert uid in _feed(client)  # the hub's staff see what their hub holds
+    db.session.refresh(session)
+    assert client.post(f"/sessions/{session.id}/cancel", data={"version": str(session.version)}).status_code == 302
+    assert str(_feed(browsers[seated.id])[uid]["status"]) == "CANCELLED"
