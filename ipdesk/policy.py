@@ -279,15 +279,24 @@ def covered_countries(user) -> frozenset[str]:
     return known[user.id, hubs]
 
 
+def writes_guides_for(user, country_code: str) -> bool:
+    """Whether ``user`` writes the guides of a country: staff of a hub covering it, or a manager."""
+    return user.role is Role.manager or (user.role is Role.staff and country_code in covered_countries(user))
+
+
+def holds_sessions_for(user, hub_id: int) -> bool:
+    """Whether ``user`` plans and runs the sessions of a hub: its staff, or a manager."""
+    return user.role is Role.manager or hub_id in hub_ids(user)
+
+
 def writes_guide(user, guide) -> bool:
-    """Whether ``user`` writes, publishes and attaches files to ``guide``: staff of a hub covering its country, or
-    a manager."""
-    return user.role is Role.manager or guide.country_code in covered_countries(user)
+    """Whether ``user`` writes, publishes and attaches files to ``guide``."""
+    return writes_guides_for(user, guide.country_code)
 
 
 def manages_session(user, session) -> bool:
-    """Whether ``user`` runs ``session``: staff of its hub, or a manager."""
-    return user.role is Role.manager or session.hub_id in hub_ids(user)
+    """Whether ``user`` runs ``session``."""
+    return holds_sessions_for(user, session.hub_id)
 
 
 def registration_visible(user, registration) -> bool:

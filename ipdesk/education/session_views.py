@@ -37,7 +37,7 @@ from ipdesk.education.sessions import (
 from ipdesk.extensions import db
 from ipdesk.network.models import Hub
 from ipdesk.network.services import active_country_codes
-from ipdesk.policy import can, get_registration, get_session, hub_ids, requires
+from ipdesk.policy import can, get_registration, get_session, holds_sessions_for, hub_ids, requires
 from ipdesk.reports.context import page_header
 from ipdesk.reports.documents import pdf_response
 from ipdesk.reports.pdf import render_pdf
@@ -47,9 +47,8 @@ CERTIFICATE_LANGUAGES = ("ko", "en")
 
 
 def _form(**kwargs) -> SessionForm:
-    hubs = db.session.scalars(sa.select(Hub).where(Hub.is_active)).all()
-    if current_user.role.name != "manager":
-        hubs = [hub for hub in hubs if hub.id in hub_ids(current_user)]
+    hubs = [hub for hub in db.session.scalars(sa.select(Hub).where(Hub.is_active))
+            if holds_sessions_for(current_user, hub.id)]
     codes = active_country_codes()
     return SessionForm(hub_choices=select_choices(sorted(((h.id, h.name) for h in hubs), key=lambda p: p[1])),
                        country_choices=country_choices(codes), zone_choices=timezone_choices(codes), **kwargs)

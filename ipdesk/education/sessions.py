@@ -24,7 +24,7 @@ from ipdesk.extensions import db
 from ipdesk.network.models import Country, Hub
 from ipdesk.notify.models import NotificationKind as K
 from ipdesk.notify.services import due_work, notify, remind, reminder_window, site_link, today_of
-from ipdesk.policy import hub_ids
+from ipdesk.policy import holds_sessions_for, hub_ids
 
 FIELDS = ("kind", "title_ko", "title_en", "description_ko", "description_en", "country_code", "sector", "language",
           "place", "online_url", "capacity")
@@ -60,7 +60,7 @@ def _values(data: dict, actor) -> dict:
     hub = db.session.get(Hub, data.get("hub_id") or 0)
     if hub is None or not hub.is_active:
         raise ServiceError(_("Choose the centre that holds the session."), field="hub_id")
-    if actor.role.name != "manager" and hub.id not in hub_ids(actor):
+    if not holds_sessions_for(actor, hub.id):
         raise ServiceError(_("You hold sessions for your own centre only."), field="hub_id")
     values["hub_id"] = hub.id
     zone = data.get("time_zone") or ""

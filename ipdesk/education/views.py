@@ -23,7 +23,7 @@ from ipdesk.evidence.services import check_result, open_hashed
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.network.services import active_country_codes
-from ipdesk.policy import can, covered_countries, get_guide, requires, visible_guides_clause
+from ipdesk.policy import can, get_guide, requires, visible_guides_clause, writes_guides_for
 from ipdesk.reports.context import page_header
 from ipdesk.reports.documents import pdf_response
 from ipdesk.reports.pdf import render_pdf
@@ -35,10 +35,9 @@ LANGUAGES = ("ko", "en")
 def _writable_countries() -> list[tuple[str, str]]:
     """The countries the user writes guides for: every one for a manager, their hubs' for staff."""
     codes = active_country_codes()
-    if not can(current_user, "guide.create") or current_user.role.name == "manager":
+    if not can(current_user, "guide.create"):
         return country_choices(codes)
-    covered = covered_countries(current_user)
-    return country_choices([code for code in codes if code in covered])
+    return country_choices([code for code in codes if writes_guides_for(current_user, code)])
 
 
 # --- the list ------------------------------------------------------------------------------
