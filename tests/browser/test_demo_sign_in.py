@@ -1,9 +1,12 @@
-"""In a real browser: each demo account signs in, in Korean and in English, and can switch language."""
+"""In a real browser, on a desk: each demo account signs in, in Korean and in English, and signs out. (On a phone,
+signing in and out is in every phone journey, switching language in test_phone_layout.py.)"""
 import pytest
 from playwright.sync_api import expect
 
 from ipdesk.demo import DEMO_USERS
 from tests.browser.conftest import menu, sign_in
+
+VIEWPORTS = ("desktop",)
 
 TEXT = {
     "ko": {"email": "이메일", "password": "비밀번호", "sign_in": "로그인", "sign_out": "로그아웃",
@@ -26,18 +29,3 @@ def test_demo_account_signs_in(live_server, new_page, lang, email, name):
     menu(page)
     page.get_by_role("button", name=t["sign_out"]).click()
     expect(page.get_by_role("button", name=t["sign_in"], exact=True)).to_be_visible()
-
-
-def test_switching_language_in_the_middle_keeps_the_user_where_they_are(live_server, new_page):
-    page = new_page("ko")
-    sign_in(page, live_server, "manager@ipdesk.example", "ko")
-    page.goto(live_server + "/network")
-    expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")
-    menu(page)
-    page.get_by_role("button", name="English").click()
-    expect(page).to_have_url(live_server + "/network")
-    expect(page.get_by_role("heading", level=1)).to_have_text("The network of overseas IP centres")
-    expect(page.get_by_text("Vietnam", exact=False).first).to_be_visible()
-    menu(page)
-    page.get_by_role("button", name="한국어").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")

@@ -1,12 +1,13 @@
 """Every main page on a phone (390 px) and on a desk (1280 px), in both languages: no page is wider than the
 screen; no Korean word is broken letter by letter, and on a desk no word in a table is (a column one
 character wide); each list of cases shows, within the screen, every case's reference, stage and next step;
-chart text is at least 11 px."""
+chart text is at least 11 px; switching language in the middle keeps the user where they are."""
 import json
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import menu, sign_in
 from tests.browser.tour import TOUR, resolve
 
 LIVE_DEMO_CASES = 60
@@ -72,3 +73,18 @@ def test_pages_fit_the_screen_and_keep_words_whole(live_server, new_page, viewpo
         if found := {key: value for key, value in found.items() if value}:
             problems[name] = found
     assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
+
+
+def test_switching_language_in_the_middle_keeps_the_user_where_they_are(live_server, new_page):
+    page = new_page("ko")
+    sign_in(page, live_server, "staff.china@ipdesk.example", "ko")  # no second step: no wait for a fresh code
+    page.goto(live_server + "/network")
+    expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")
+    menu(page)
+    page.get_by_role("button", name="English").click()
+    expect(page).to_have_url(live_server + "/network")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The network of overseas IP centres")
+    expect(page.get_by_text("Vietnam", exact=False).first).to_be_visible()
+    menu(page)
+    page.get_by_role("button", name="한국어").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("해외지식재산센터 네트워크")
