@@ -27,5 +27,6 @@ def test_demo_account_signs_in(live_server, new_page, lang, email, name):
     else:
         expect(page.get_by_role("heading", level=1)).to_have_text(t["welcome"].format(name=name))
     menu(page)
+    page.get_by_role("button", name=name).click()  # the user menu, under the signed-in name
     page.get_by_role("button", name=t["sign_out"]).click()
     expect(page.get_by_role("button", name=t["sign_in"], exact=True)).to_be_visible()
