@@ -131,10 +131,7 @@ def seed_demo(password: str, cases: int, messages: int, enquiries: int, seed: in
         click.echo(f"Synthetic cases: {made:,} added in {time.perf_counter() - started:.1f} s "
                    f"({cases:,} wanted in all).")
         if made:
-            # the triggers counted each case as it came: fold those rows, and give the planner the new sizes
-            before, after = tally_upkeep.compact()
-            _vacuum_analyze()
-            click.echo(f"Tallies folded ({before:,} rows to {after:,}); statistics gathered (VACUUM, ANALYZE).")
+            _fold_after_bulk_load()
     if messages:
         started = time.perf_counter()
         made = generate_messages(messages, seed=seed)
@@ -148,11 +145,7 @@ def seed_demo(password: str, cases: int, messages: int, enquiries: int, seed: in
         click.echo(f"Synthetic enquiries: {made:,} added in {time.perf_counter() - started:.1f} s "
                    f"({enquiries:,} wanted in all).")
         if made:
-            # as for the cases: the triggers counted each enquiry in a row of its own (a million rows the dashboard
-            # summed, 44 ms, until the scheduler's next fold)
-            before, after = tally_upkeep.compact()
-            _vacuum_analyze()
-            click.echo(f"Tallies folded ({before:,} rows to {after:,}); statistics gathered (VACUUM, ANALYZE).")
+            _fold_after_bulk_load()
     click.echo(f"Infringer records: {load_demo_infringers()} added.")
     db.session.commit()
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
@@ -160,6 +153,15 @@ def seed_demo(password: str, cases: int, messages: int, enquiries: int, seed: in
         click.echo(f"  {role.name:<9} {email}")
     click.echo("The manager and the admin also give a code from an authenticator app: add the key "
                + click.style(demo_totp_secret(), bold=True) + " to one, or run `flask demo-code` for the current code.")
+
+
+def _fold_after_bulk_load() -> None:
+    """After cases or enquiries loaded in bulk: the triggers counted each row in a tally row of its own (a million
+    enquiry rows the dashboard summed, 77 ms, until the scheduler's next fold); fold them, and give the planner the
+    new sizes."""
+    before, after = tally_upkeep.compact()
+    _vacuum_analyze()
+    click.echo(f"Tallies folded ({before:,} rows to {after:,}); statistics gathered (VACUUM, ANALYZE).")
 
 
 def _vacuum_analyze() -> None:
