@@ -44,7 +44,7 @@ def _describe(ids, user) -> dict[int, Hit]:
 
 register(SearchKind(
     name="enquiry", label=_l("Enquiries"), model=Enquiry, source=_source, case_column=None,
-    fields=(*ENQUIRY_TEXT, "company_id"), visible=_visible, describe=_describe,
+    fields=(*ENQUIRY_TEXT, "company_id"), visible=_visible, describe=_describe, scope=visible_enquiries_clause,
     watches={Company: (("name_ko", "name_en"),
                        lambda ids: sa.select(Enquiry.id).where(Enquiry.company_id.in_(ids)))},
 ))

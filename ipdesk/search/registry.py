@@ -38,6 +38,9 @@ class SearchKind:
     :param describe: the hits of the given record ids, by id, for the viewer.
     :param case_column: the attribute of ``model`` holding the case each record belongs to and is seen as
         (``None``: the records stand alone).
+    :param scope: for a kind that stands alone, the condition on ``model`` under which a user may open a record
+        (the same rule as ``visible``): a viewer who may open few of them (an exporter's enquiries) has them read
+        and compared directly, as a viewer of few cases has their cases' entries (``ipdesk.search.query``).
     """
 
     name: str
@@ -49,6 +52,7 @@ class SearchKind:
     describe: Callable[[list[int], object], dict[int, Hit]]
     case_column: str | None = "case_id"
     watches: dict[type, tuple[tuple[str, ...], Callable[[set[int]], sa.Select]]] = field(default_factory=dict)
+    scope: Callable[[object], sa.ColumnElement] | None = None
 
 
     @property
