@@ -33,6 +33,8 @@ def static_html(pages: int) -> str:
 
 # --- the longest case file: every text field a person can type, at its form's maximum length ---------------
 
+REGISTRATION_NUMBERS_BEFORE_THE_REGISTER = 2000
+
 def max_length(form, field: str) -> int:
     """The ``Length(max=...)`` of ``form``'s ``field``: the longest text the app accepts there."""
     from wtforms.validators import Length
@@ -99,10 +101,15 @@ def add_longest_case(company, exporter, staff, country_code: str, reference: str
     from ipdesk.evidence.storage import get_storage
     from ipdesk.extensions import db
     from ipdesk.network.models import Country, Hub
+    from ipdesk.rights.forms import RightForm
+    from ipdesk.rights.models import CaseRight, CompanyRight, RightKind, RightStatus
+    from ipdesk.rights.offices import EU_MEMBERS
 
     texts = {name: unbroken(name, max_length(IntakeForm, name))
              for name in ("title", "found_where", "infringer_name", "infringer_shop_id", "infringer_contacts",
-                          "registration_numbers", "description")}
+                          "description")}
+    # typed on the intake before the register of rights (issue 24), at that form's limit
+    texts["registration_numbers"] = unbroken("registration_numbers", REGISTRATION_NUMBERS_BEFORE_THE_REGISTER)
     texts["infringer_urls"] = long_addresses(max_length(IntakeForm, "infringer_urls"))
     texts["closing_note"] = unbroken("closing_note", max_length(MoveForm, "note"))
     country = db.session.get(Country, country_code)
@@ -153,7 +160,15 @@ def add_longest_case(company, exporter, staff, country_code: str, reference: str
         CaseTransfer(case_id=case.id, actor_id=staff.id, from_hub_id=case.hub_id, to_hub_id=other_hub.id,
                      reason=text(TransferForm, "reason"), created_at=opened + timedelta(days=1)),
     ])
+    right = CompanyRight(company_id=company.id, kind=RightKind.trademark, office="WO",
+                         number=text(RightForm, "number", "right_number"),
+                         mark_text=text(RightForm, "mark_text", "right_mark"), nice_classes=list(range(1, 46)),
+                         designations=sorted(EU_MEMBERS), status=RightStatus.registered,
+                         filing_date=opened.date() - timedelta(days=3650),
+                         registration_date=opened.date() - timedelta(days=3000), created_by_id=exporter.id)
+    db.session.add(right)
     db.session.flush()
+    db.session.add(CaseRight(case_id=case.id, right_id=right.id))
     db.session.add(Hearing(litigation_id=suit.id, held_on=opened.date() + timedelta(days=30),
                            note=text(HearingForm, "note", "hearing_note"), created_by_id=staff.id))
     stored = get_storage().put(io.BytesIO(b"order 2026-1125\n"))

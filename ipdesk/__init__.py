@@ -73,6 +73,9 @@ from ipdesk.reports.documents import bp as documents_bp
 from ipdesk.reports.models import ReportJob
 from ipdesk.reports.pdf import RenderTimeout
 from ipdesk.reports.views import bp as reports_bp
+from ipdesk.rights.models import CompanyRight
+from ipdesk.rights.offices import office_name
+from ipdesk.rights.views import bp as rights_bp
 from ipdesk.search import kinds as _search_kinds  # noqa: F401  (registers the record kinds the index keeps)
 from ipdesk.search.views import bp as search_bp
 
@@ -150,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(enquiries_bp)
     app.register_blueprint(education_bp)
     app.register_blueprint(sessions_bp)
+    app.register_blueprint(rights_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
@@ -164,6 +168,7 @@ def register_stored_file_owners(app: Flask) -> None:
     removes a stored file only when none of these names it either."""
     register_stored_files(app, ReportJob.result_key)  # finished all-country packs
     register_stored_files(app, GuideAttachment.storage_key)  # files attached to country guides
+    register_stored_files(app, CompanyRight.image_key)  # the pictures of marks in companies' registers
 
 
 # Pages an exporter whose company is not approved may still reach.
@@ -385,6 +390,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = lambda size: (
         f"{format_decimal(size / 1024 / 1024, '#,##0.0')} MB" if size >= 1024 * 1024
         else f"{format_decimal(size / 1024, '#,##0.0')} KB")
+    app.jinja_env.globals["office_name"] = office_name
     app.jinja_env.globals["page_url"] = page_url  # a global, so imported macros see it
     app.jinja_env.add_extension(KeptExtension)  # {% kept key %}: a part rendered once per what it shows
 

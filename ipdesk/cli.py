@@ -53,6 +53,7 @@ from ipdesk.refusals.shipped import load_shipped_reasons
 from ipdesk.reports import tallies as tally_upkeep
 from ipdesk.reports.jobs import countries_to_render, period_overview, render_summaries
 from ipdesk.reports.pack import assemble_pack
+from ipdesk.rights.demo import load_demo_rights
 from ipdesk.search import index as search_index
 
 translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
@@ -146,7 +147,7 @@ def seed_demo(password: str, cases: int, messages: int, enquiries: int, seed: in
                    f"({enquiries:,} wanted in all).")
         if made:
             _fold_after_bulk_load()
-    click.echo(f"Infringer records: {load_demo_infringers()} added.")
+    click.echo(f"Infringer records: {load_demo_infringers()} added; rights in registers: {load_demo_rights()} added.")
     db.session.commit()
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
     for email, _name, role, _company, _hubs in DEMO_USERS:

@@ -20,6 +20,7 @@ from ipdesk.infringers.models import Infringer
 from ipdesk.network.models import Country, Hub, secondary_coverage, staff_hubs
 from ipdesk.notify.models import Notification
 from ipdesk.reports.models import Tally
+from ipdesk.rights.models import CompanyRight
 
 STAFF_SIDE = (Role.staff, Role.manager, Role.admin)
 
@@ -96,6 +97,12 @@ def permits(user, action: str, obj=None) -> bool:
             return role is Role.exporter and obj is not None and obj.id == user.company_id
         case "invitation.revoke":
             return role is Role.exporter and obj is not None and obj.company_id == user.company_id
+        case "right.view":  # a company's register of rights (``obj``: the company, or one of its rights)
+            return role in STAFF_SIDE or (role is Role.exporter and obj is not None
+                                          and _company_of(obj) == user.company_id)
+        case "right.manage":  # the company keeps its own; the centre's staff correct them (audited)
+            return role in (Role.staff, Role.manager) or (role is Role.exporter and obj is not None
+                                              and _company_of(obj) == user.company_id)
         case "network.view" | "search":  # search shows each user only what they may open (ipdesk.search)
             return True
         case "infringer.view" | "infringer.manage":  # records span companies: never the exporters'
@@ -152,9 +159,14 @@ def permits(user, action: str, obj=None) -> bool:
             return obj is not None and case_visible(user, obj) and bool(case_parts(user, obj) & CONTRIBUTORS)
         case "case.view_internal" | "message.internal" | "case.assign" | "case.transfer" | "consultation.add" \
                 | "action.record" | "cost.record" | "deadline.manage" | "evidence.verify" | "evidence.bundle" \
-                | "evidence.custody" | "infringer.link":
+                | "evidence.custody" | "infringer.link" | "enforceability.dismiss":
             return obj is not None and case_visible(user, obj) and handles(user, obj)
     raise ValueError(f"unknown action {action!r}")
+
+
+def _company_of(obj) -> int:
+    """The company a register's object belongs to: the company itself, or one of its rights."""
+    return obj.id if isinstance(obj, Company) else obj.company_id
 
 
 # --- a user's part in a case ---------------------------------------------------------------
@@ -357,7 +369,7 @@ def _visible(user, action: str, obj) -> bool:
         return guide_visible(user, obj)
     if isinstance(obj, SessionRegistration):
         return registration_visible(user, obj)
-    if isinstance(obj, Invitation):
+    if isinstance(obj, Invitation | CompanyRight):
         return user.role in STAFF_SIDE or obj.company_id == user.company_id
     return True  # users, hubs and countries are not tenant data: beyond the role is a 403
 
@@ -488,6 +500,21 @@ def get_registration(session: EducationSession, registration_id: int, action: st
     if registration is None:
         abort(404)
     return authorize(action, registration)
+
+
+def get_right(right_id: int, action: str = "right.view") -> CompanyRight:
+    """Load a right of a company's register for ``action``: 404 when it is another company's, 403 beyond the
+    user's part."""
+    right = db.session.scalar(sa.select(CompanyRight).where(CompanyRight.id == right_id)
+                              .options(joinedload(CompanyRight.company)))
+    if right is None:
+        abort(404)
+    return authorize(action, right)
+
+
+def visible_rights_clause(user):
+    """The rights ``user`` may see, as a SQL condition on ``CompanyRight``: those of the companies they see."""
+    return visible_companies_clause(user, CompanyRight.company_id)
 
 
 def get_notification(notification_id: int):

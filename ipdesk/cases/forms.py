@@ -22,6 +22,7 @@ from ipdesk.core.forms import (
     DateField,
     Form,
     InCurrency,
+    MultiCheckboxField,
     NotBefore,
     NotInFuture,
     currency_choices,
@@ -34,6 +35,7 @@ from ipdesk.core.forms import (
 from ipdesk.core.i18n import date_text
 from ipdesk.costs.models import Payer
 from ipdesk.evidence.forms import FILES_HELP
+from ipdesk.rights.forms import ClassesField
 from ipdesk.search.query import SHORT_QUERY, Query
 
 
@@ -74,12 +76,13 @@ class IntakeForm(Form):
                                    description=_l("One per line."))
     infringer_contacts = TextAreaField(_l("Infringer's contact IDs"), validators=[Optional(), Length(max=2000)],
                                        description=_l("E-mail, phone, WeChat, LINE, WhatsApp… one per line."))
-    registration_numbers = TextAreaField(
-        _l("Your registration numbers for this right in that country"),
-        validators=[Optional(), Length(max=2000)],
-        description=_l("Leave empty if the right is not registered there. Without a registration there, "
-                       "enforcement may not be possible."),
-    )
+    rights = MultiCheckboxField(
+        _l("The rights this case relies on"), coerce=int, validators=[Optional()],
+        description=_l("From your company's register of rights. Without a registration in force in that "
+                       "country, enforcement may not be possible."))
+    goods_classes = ClassesField(_l("Nice classes of the goods"),
+                                 description=_l("For a trademark: the classes of the goods concerned, for example "
+                                                "3 for cosmetics. Leave empty if you do not know."))
     damages_amount = AmountField(_l("Estimated damages"), places=2, validators=[Optional(), finite_amount,
                                                                                InCurrency("damages_currency")])
     damages_currency = SelectField(_l("Currency of the damages"), default="")
@@ -95,11 +98,13 @@ class IntakeForm(Form):
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit to the IP centre"))
 
-    def __init__(self, *args, company_choices, country_choices, region_choices=(), **kwargs):
+    def __init__(self, *args, company_choices, country_choices, region_choices=(), right_choices=(), **kwargs):
         """``region_choices``: the regions of the countries that have some, grouped by country (optgroups), so
-        the menu works without a script: the user picks within their country's group."""
+        the menu works without a script: the user picks within their country's group. ``right_choices``: the
+        rights of the case's company, (id, label)."""
         super().__init__(*args, **kwargs)
         self.company_id.choices = select_choices(company_choices)
+        self.rights.choices = list(right_choices)
         self.offer_places(country_choices, region_choices)
         self.sector.choices = optional_enum(Sector, _l("Choose a sector"))
         self.ip_right.choices = optional_enum(IPRight, _l("Choose an IP right"))

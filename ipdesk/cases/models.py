@@ -118,6 +118,8 @@ class Case(db.Model):
     # where the infringer operates (a province, a state), when the intake says: the case is routed by it
     infringer_region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("regions.code"))
     registration_numbers: Mapped[str] = mapped_column(sa.Text, default="")
+    # the Nice classes of the goods concerned (a trademark case): whether the registrations cover them
+    goods_classes: Mapped[list[int]] = mapped_column(sa.JSON, default=list, server_default=sa.text("'[]'"))
     damages_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(16, 2))
     damages_currency: Mapped[str | None] = mapped_column(sa.String(3))
     urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency"), default=Urgency.normal)
@@ -187,11 +189,6 @@ class Case(db.Model):
     @property
     def display_reference(self) -> str:
         return self.reference or pgettext("case reference", "Draft #%(id)d", id=self.id)
-
-    @property
-    def is_registered_there(self) -> bool:
-        """Whether the company gave a registration number for the right in the case's country."""
-        return bool(self.registration_numbers.strip())
 
 
 # The list's sorts by stage and by country, newest first within each, read in order from an index (DESC puts NULL

@@ -34,12 +34,13 @@ from ipdesk.notify import services as notifications
 from ipdesk.policy import case_parts, hub_staff
 from ipdesk.refusals.models import RefusalScope
 from ipdesk.refusals.services import chosen_reason
+from ipdesk.rights.services import set_case_rights
 
 INTAKE_FIELDS = ("title", "sector", "ip_right", "dispute_type", "found_where", "infringer_name",
-                 "infringer_shop_id", "infringer_urls", "infringer_contacts", "registration_numbers",
+                 "infringer_shop_id", "infringer_urls", "infringer_contacts", "goods_classes",
                  "damages_amount", "damages_currency", "urgency", "description", "first_noticed_on")
 TEXT_FIELDS = ("title", "found_where", "infringer_name", "infringer_shop_id", "infringer_urls", "infringer_contacts",
-               "registration_numbers", "description")
+               "description")
 
 
 def _clean(data: dict) -> dict:
@@ -47,6 +48,7 @@ def _clean(data: dict) -> dict:
     for name in TEXT_FIELDS:
         values[name] = (values[name] or "").strip()
     values["urgency"] = values["urgency"] or Urgency.normal
+    values["goods_classes"] = sorted(set(values["goods_classes"] or ()))
     if values["damages_amount"] is None:
         values["damages_currency"] = None
     elif not values["damages_currency"]:
@@ -86,6 +88,8 @@ def create_case(company: Company, data: dict, actor: User) -> Case:
     log_event("case.created", actor=actor, obj=case,
               data={"on_behalf": case.filed_on_behalf, "country": country.code, "company_id": company.id,
                     "region": case.infringer_region_code, "hub_id": case.hub_id})
+    if data.get("rights"):
+        set_case_rights(case, data["rights"], actor)
     return case
 
 
@@ -110,6 +114,8 @@ def update_case(case: Case, data: dict, actor: User) -> None:
     bump_version(case)
     db.session.flush()
     log_event("case.updated", actor=actor, obj=case, data={"fields": sorted(changed)})
+    if data.get("rights") is not None:  # the form offers the company's rights (none when it has none)
+        set_case_rights(case, data["rights"], actor)
 
 
 def next_reference(country_code: str, when: datetime) -> str:

@@ -55,6 +55,8 @@ from ipdesk.network.services import region_choices
 from ipdesk.policy import can, get_case, get_company, hub_ids, requires
 from ipdesk.refusals.models import RefusalScope
 from ipdesk.refusals.services import active_reasons
+from ipdesk.rights.forms import DismissForm
+from ipdesk.rights.services import case_rights, case_warning, company_rights, dismissal_of, right_choices, right_label
 
 bp = Blueprint("cases", __name__)
 
@@ -130,7 +132,20 @@ def _intake_form(case: Case | None = None, **kwargs) -> IntakeForm:
         country, places = _chosen_places()
     else:
         places = _places(case)
-    form = IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies, **places, **kwargs)
+    if current_user.role is Role.exporter:
+        owner = current_user.company_id
+    else:
+        owner = case.company_id if case is not None else (company.id if company is not None else None)
+    if request.method == "POST":  # checked against the rights chosen, not the whole register
+        chosen = [int(value) for value in request.form.getlist("rights") if value.isdigit() and len(value) < 12]
+        rights = company_rights(owner, among=chosen) if owner and chosen else []
+    else:
+        rights = company_rights(owner) if owner else []
+    form = IntakeForm(obj=case if request.method == "GET" else None, company_choices=companies, **places,
+                      right_choices=[(right.id, right_label(right)) for right in rights], **kwargs)
+    if request.method == "GET" and case is not None:
+        form.rights.data = [right.id for right in case_rights(case.id)]
+    form.rights_owner, form.offered_rights = owner, rights
     # held for the request: the session keeps loaded objects only while something refers to them, and the
     # service that files the case looks the country (and its hub) and the company up again
     form.chosen_country, form.chosen_company = country, company
@@ -161,6 +176,7 @@ def _show_intake(form: IntakeForm, case: Case | None, status: int, staged=()):
     """The intake page again (errors, kept input), its menus whole again after a submission narrowed them."""
     if request.method == "POST":  # the choices typed stay selected
         form.offer_places(**_places(case))
+        form.rights.choices = right_choices(form.rights_owner)
         if case is None and current_user.role is not Role.exporter:
             form.company_id.choices = select_choices(company_choices())
     return render_template("cases/intake.html", form=form, case=case, staged=staged,
@@ -198,7 +214,7 @@ def new_case():
         except (ServiceError, UploadRefused) as error:
             _field_error(form, error)
             return _show_intake(form, None, _error_status(error), staged)
-        _flash_saved(case)
+        _flash_saved(case, form)
         return redirect(url_for("cases.view_case", case_id=case.id))
     # a refused upload refuses the request, so no draft could be saved by it: the files kept are staged (they
     # outlive the refusal) and go with the form when it is sent again
@@ -256,7 +272,7 @@ def edit_case(case_id: int):
         except (ServiceError, UploadRefused) as error:
             _field_error(form, error)
             return _show_intake(form, case, _error_status(error), staged)
-        _flash_saved(case)
+        _flash_saved(case, form)
         return redirect(url_for("cases.view_case", case_id=case.id))
     return _show_intake(form, case, refused or (422 if form.errors else 200), staged)
 
@@ -272,14 +288,14 @@ def _field_error(form, error) -> None:
         attach_error(form, error.message, error.field)
 
 
-def _flash_saved(case: Case) -> None:
+def _flash_saved(case: Case, form: IntakeForm) -> None:
     if case.stage is Stage.draft:
         flash(_("The draft is saved. Submit it when it is complete."), "success")
     else:
         flash(_("Case %(ref)s is submitted to %(hub)s.", ref=case.reference, hub=case.hub.name), "success")
-    if not case.is_registered_there and case.stage is not Stage.draft:
-        flash(_("You gave no registration for this right in %(country)s: enforcement there may not be "
-                "possible. The IP centre will advise you.", country=case.country.name), "warning")
+    chosen = [right for right in form.offered_rights if right.id in (form.rights.data or ())]
+    if case.stage is not Stage.draft and (warning := case_warning(case, chosen, local_today())):
+        flash(_("%(warning)s The IP centre will advise you.", warning=warning.message), "warning")
 
 
 # --- the case page -------------------------------------------------------------------------
@@ -365,12 +381,27 @@ def case_page(case: Case, status: int = 200, **forms):
         "enquiry": enquiry_of_case(case, current_user),
         "guides": suggested_guides(case) if case.stage is not Stage.draft else [],  # the intake links them
     }
+    context.update(_rights_part(case, forms.get("dismiss_form")))
     if can(current_user, "case.assign", case) and case.stage.is_open:  # never a draft's, nor a closed case's
         context["assign_form"] = forms.get("assign_form") or AssignForm(
             formdata=None, assignee_id=case.assignee_id or 0, version=case.version,
             staff_choices=[(u.id, u.name) for u in assignable_staff(case)])
         context["may_transfer"] = bool(_other_hubs(case))
     return render_template("cases/case.html", **context), status
+
+
+def _rights_part(case: Case, dismiss_form=None) -> dict:
+    """The rights the case relies on, the enforceability warning they give, and its dismissal by staff (which
+    holds while the warning gives the same reason)."""
+    rights = case_rights(case.id)
+    warning = case_warning(case, rights, local_today())
+    dismissal = dismissal_of(case.id) if warning is not None else None
+    if dismissal is not None and dismissal.code != warning.code:
+        dismissal = None
+    part = {"rights": rights, "warning": warning, "dismissal": dismissal}
+    if warning is not None and dismissal is None and can(current_user, "enforceability.dismiss", case):
+        part["dismiss_form"] = dismiss_form or DismissForm(formdata=None, code=warning.code)
+    return part
 
 
 @bp.post("/cases/<int:case_id>/move")

@@ -18,8 +18,7 @@ from ipdesk.education.forms import AttachForm, GuideFilterForm, GuideForm, Publi
 from ipdesk.education.guides import attach_file, create_guide, publish_guide, remove_file, revise_guide, withdraw_guide
 from ipdesk.education.markdown import plain, render
 from ipdesk.education.models import Guide, GuideAttachment, GuideRevision
-from ipdesk.evidence.names import stored_file_response
-from ipdesk.evidence.services import check_result, open_hashed
+from ipdesk.evidence.serving import checked_file_response
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.network.services import active_country_codes
@@ -234,17 +233,10 @@ def remove(guide_id: int, attachment_id: int):
 def download(guide_id: int, attachment_id: int):
     """The file, once its hash matches the one recorded when it was attached (checked with no transaction open)."""
     file = _attachment_of(get_guide(guide_id), attachment_id)
-    with outside_transaction():
-        handle, current = open_hashed(file.storage_key)
-    if check_result(file.sha256, current) != "ok":
-        if handle is not None:
-            handle.close()
-        return render_template(
-            "errors/error.html", code=409, title=_("Integrity check failed"),
-            message=_("The stored file %(name)s no longer matches the SHA-256 recorded at upload, or is missing. "
-                      "It is not served.", name=file.original_name)), 409
-    return stored_file_response(handle, name=file.original_name, content_type=file.content_type, size=file.size,
-                                sha256=file.sha256)
+    return checked_file_response(
+        file.storage_key, file.sha256, name=file.original_name, content_type=file.content_type, size=file.size,
+        mismatch=_("The stored file %(name)s no longer matches the SHA-256 recorded at upload, or is missing. It is "
+                   "not served.", name=file.original_name))
 
 
 # --- the PDF -------------------------------------------------------------------------------

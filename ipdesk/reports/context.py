@@ -16,6 +16,8 @@ from ipdesk.costs.services import case_subsidy
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.storage import get_storage
 from ipdesk.reports.pdf import PAGE_MARK, PAGES_MARK, css_string, page_counter
+from ipdesk.rights.offices import office_name
+from ipdesk.rights.services import case_rights, case_warning, dismissal_of
 
 THUMBNAIL_PX = 360
 MAX_THUMBNAILS = 24
@@ -118,6 +120,21 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
     messages = [{"at": m.created_at, "author": names[m.author_id], "body": m.body, "internal": staff_only(m)}
                 for m in record.messages]
 
+    rights = case_rights(case.id)
+    warning = case_warning(case, rights, today)
+    dismissal = dismissal_of(case.id) if warning is not None else None
+    if dismissal is not None and dismissal.code != warning.code:
+        dismissal = None
+    enforceability = {
+        "rights": [{"office": office_name(right.office), "kind": right.kind.title, "number": right.number,
+                    "mark": right.mark_text, "classes": ", ".join(str(n) for n in right.nice_classes or ()),
+                    "status": right.status.title, "expiry": right.expiry_date} for right in rights],
+        "goods_classes": ", ".join(str(n) for n in case.goods_classes or ()),
+        "warning": warning.message if warning else "",
+        "dismissed": {"by": dismissal.dismissed_by.name, "on": dismissal.dismissed_at, "reason": dismissal.reason}
+        if dismissal else None,
+    }
+
     company = case.company
     generated = utcnow()
     context = {
@@ -137,7 +154,6 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
             "damages": case.damages_amount, "damages_currency": case.damages_currency,
             "first_noticed_on": case.first_noticed_on, "description": case.description,
             "created_at": case.created_at, "submitted_at": case.submitted_at, "closed_at": case.closed_at,
-            "is_registered_there": case.is_registered_there,
         },
         "company": {"name_ko": company.name_ko, "name_en": company.name_en,
                     "registration_number": company.registration_number, "size": company.size.title},
@@ -146,6 +162,7 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
                       "region": case.infringer_region.name if case.infringer_region else ""},
         "timeline": timeline, "evidence": evidence, "consultations": consultations, "actions": actions,
         "suits": suits, "costs": costs, "deadlines": deadlines, "messages": messages,
+        "enforceability": enforceability,
     }
     return context, images
 

@@ -22,7 +22,6 @@ FULL = {
     "infringer_shop_id": "glowbeauty.id",
     "infringer_urls": "https://shopee.co.id/glowbeauty.id",
     "infringer_contacts": "WhatsApp +62 812 0000 0000",
-    "registration_numbers": "IDM000123456",
     "damages_amount": "15000000",
     "damages_currency": "IDR",
     "urgency": "high",
@@ -88,10 +87,11 @@ def test_errors_in_korean(client, factories, login_as):
 
 
 def test_missing_registration_is_flagged(client, factories, login_as):
+    """The company's register holds no trademark in force in Indonesia (tests/rights: the warning as a table)."""
     login_as(factories.exporter())
-    response = file(client, registration_numbers="", submit="1")
+    response = file(client, submit="1")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "enforcement there may not be possible" in page
+    assert "No registration in force in Indonesia among the rights this case relies on" in page
 
 
 def test_staff_file_on_behalf_of_a_company(client, factories, login_as):

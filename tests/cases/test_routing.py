@@ -14,7 +14,7 @@ from ipdesk.network.reference import load_reference_network
 from tests.cases.test_intake import FULL
 from tests.factories import make_case
 
-CHINA = {**FULL, "country_code": "CN", "damages_currency": "CNY", "registration_numbers": "TM 12345678",
+CHINA = {**FULL, "country_code": "CN", "damages_currency": "CNY",
          "infringer_urls": "https://detail.1688.com/offer/1.html", "infringer_contacts": ""}
 
 

@@ -35,9 +35,12 @@ from ipdesk.network.models import Hub
 from ipdesk.notify.models import Notification
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports.models import JobStatus, ReportJob
+from ipdesk.rights.models import CompanyRight, RightKind, RightStatus
 from tests.conftest import running_app
+from tests.evidence.conftest import image_bytes
 from tests.factories import make_case, make_enquiry, make_evidence_file
 
+PNG = image_bytes("PNG")
 ACTORS = ["exporter_a", "exporter_b", "staff_x", "staff_y", "manager", "admin"]
 STAFF_SIDE = {"staff_x", "staff_y", "manager", "admin"}
 EVERYONE = set(ACTORS)
@@ -165,6 +168,19 @@ EXPECTED = {
     "infringers.link": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}, {"POST": FORM}),
     "infringers.unlink": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"},
                           {"POST": "/cases/{case_id}#infringers"}),
+    # a company's register of rights: its own users and the staff side see it (company A' here: exporter A's is
+    # not it); the company and the centre's staff keep it, admins only read it; the right is exporter A's
+    "rights.list_rights": (STAFF_SIDE, {"exporter_a", "exporter_b"}, {"GET": OK}),
+    "rights.new_right": ({"staff_x", "staff_y", "manager"}, {"exporter_a", "exporter_b"}, {"GET": OK, "POST": FORM}),
+    "rights.view_right": (STAFF_SIDE | {"exporter_a"}, {"exporter_b"}, {"GET": OK}),
+    "rights.image": (STAFF_SIDE | {"exporter_a"}, {"exporter_b"}, {"GET": OK}),
+    "rights.edit_right": ({"exporter_a", "staff_x", "staff_y", "manager"}, {"exporter_b"},
+                          {"GET": OK, "POST": FORM}),
+    # the grid's post has no version: the page says the form expired
+    "rights.remove_right": ({"exporter_a", "staff_x", "staff_y", "manager"}, {"exporter_b"},
+                            {"POST": "/rights/{right_id}"}),
+    # the case's handlers set its enforceability warning aside, with a reason
+    "rights.dismiss": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}, {"POST": FORM}),
     # the network's numbers (staff: their hubs'), or the exporter's own company's; admins see no cases
     "reports.dashboard": (EVERYONE - {"admin"}, set(), {"GET": OK}),
     "reports.export_figures": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK}),  # of staff's own hubs
@@ -303,12 +319,19 @@ def world(app, factories, make_client, login):
     db.session.add(GuideAttachment(guide_id=guide.id, storage_key=leaflet.key, original_name="leaflet.pdf",
                                    content_type="application/pdf", size=leaflet.size, sha256=leaflet.sha256,
                                    uploaded_by_id=people["staff_x"].id))
+    mark = get_storage().put(io.BytesIO(PNG))
+    right = CompanyRight(company_id=own.id, kind=RightKind.trademark, office="CN", number="G1234567",
+                         mark_text="Counterfeit serum", status=RightStatus.filed, image_key=mark.key,
+                         image_type="image/png", image_size=mark.size, image_sha256=mark.sha256,
+                         created_by_id=people["exporter_a"].id)
+    db.session.add(right)
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification).where(Notification.user_id == people["exporter_a"].id))
     objects = {
         "notification_id": notification.id,
         "infringer_id": infringer.id,
         "enquiry_id": enquiry.id,
+        "right_id": right.id,
         "guide_id": guide.id,
         "session_id": held.id,
         "registration_id": seat.id,

@@ -20,6 +20,7 @@ PLACEHOLDERS = {
     "deadline_id": 1,
     "infringer_id": 1,
     "enquiry_id": 1,
+    "right_id": 1,
     "guide_id": 1,
     "session_id": 1,
     "registration_id": 1,
