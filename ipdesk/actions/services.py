@@ -13,7 +13,8 @@ from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import in_both_languages, local_today
 from ipdesk.deadlines.models import DeadlineRule
 from ipdesk.deadlines.rules import due_date
-from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
+from ipdesk.deadlines.services import add_deadline, complete_deadline
+from ipdesk.deadlines.services import rules_for as country_rules
 from ipdesk.extensions import db
 
 ACTION_FIELDS = ("kind", "authority", "status", "filed_on", "reference", "trigger_on", "result", "quantity_seized",
@@ -63,9 +64,8 @@ def _audited_change(before: dict, after: dict) -> tuple[dict, dict]:
 
 
 def rules_for(case: Case) -> list[DeadlineRule]:
-    """Active rules, those of the case's jurisdiction first."""
-    rules = active_rules()
-    return sorted(rules, key=lambda r: (r.jurisdiction != case.country_code, r.jurisdiction, r.procedure_en))
+    """The active rules of the case's jurisdiction (its country's, then its regional office's)."""
+    return country_rules(case.country_code)
 
 
 def add_action(case: Case, data: dict, actor) -> AdministrativeAction:

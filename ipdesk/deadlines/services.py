@@ -6,15 +6,20 @@ from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Stage
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
+from ipdesk.core.i18n import country_name
 from ipdesk.core.reference import save_reference_row
 from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import due_date
 from ipdesk.extensions import db
+from ipdesk.rights.offices import offices_for
 
 
-def active_rules() -> list[DeadlineRule]:
-    return list(db.session.scalars(sa.select(DeadlineRule).where(DeadlineRule.is_active)
-                                   .order_by(DeadlineRule.jurisdiction, DeadlineRule.procedure_en)))
+def rules_for(country_code: str) -> list[DeadlineRule]:
+    """The active rules a case in ``country_code`` may apply: its country's, then its regional office's."""
+    offices = offices_for(country_code)
+    return list(db.session.scalars(
+        sa.select(DeadlineRule).where(DeadlineRule.is_active, DeadlineRule.jurisdiction.in_(offices))
+        .order_by(DeadlineRule.jurisdiction != country_code, DeadlineRule.jurisdiction, DeadlineRule.procedure_en)))
 
 
 def add_deadline(case, data: dict, actor) -> Deadline:
@@ -26,6 +31,10 @@ def add_deadline(case, data: dict, actor) -> Deadline:
         rule = db.session.get(DeadlineRule, rule_id)
         if rule is None or not rule.is_active:
             raise ServiceError(_("Choose a rule."), field="rule_id")
+        if rule.jurisdiction not in offices_for(case.country_code):
+            raise ServiceError(_("This rule is of another jurisdiction (%(rule)s): a case in %(country)s is counted "
+                                 "by the rules of %(country)s.", rule=rule.jurisdiction,
+                                 country=country_name(case.country_code)), field="rule_id")
         if not data.get("trigger_on"):
             raise ServiceError(_("Give the date the period counts from (%(trigger)s).", trigger=rule.trigger),
                                field="trigger_on")

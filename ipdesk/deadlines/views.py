@@ -21,7 +21,7 @@ from ipdesk.core.pagination import paginate
 from ipdesk.core.views import form_error
 from ipdesk.deadlines.forms import DeadlineForm
 from ipdesk.deadlines.models import Deadline
-from ipdesk.deadlines.services import active_rules, add_deadline, complete_deadline
+from ipdesk.deadlines.services import add_deadline, complete_deadline, rules_for
 from ipdesk.education.models import RegistrationStatus
 from ipdesk.education.sessions import calendar_sessions
 from ipdesk.enquiries.listing import FOLLOW_UPS_SHOWN, open_follow_ups
@@ -39,7 +39,7 @@ bp = Blueprint("deadlines", __name__)
 @login_required
 def add(case_id: int):
     case = get_case(case_id, "deadline.manage")
-    form = DeadlineForm(rules=active_rules(), opened_on=local_date(case.created_at))
+    form = DeadlineForm(rules=rules_for(case.country_code), opened_on=local_date(case.created_at))
     if form.validate_on_submit():
         try:
             deadline = add_deadline(case, form.data, current_user)

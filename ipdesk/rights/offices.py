@@ -36,6 +36,12 @@ def office_choices() -> list[tuple[str, str]]:
     return [("KR", country_name("KR")), *((code, str(label)) for code, label in REGIONAL.items()), *countries]
 
 
+def offices_for(country: str) -> tuple[str, ...]:
+    """The offices whose procedures reach ``country``: its own, and the regional ones it belongs to (a Madrid
+    designation is examined by the country's own office)."""
+    return (country, *(("EU",) if country in EU_MEMBERS else ()), *(("BX",) if country in BENELUX else ()))
+
+
 def protects_in(office: str, designations, country: str) -> bool:
     """Whether a right held at ``office`` (a Madrid registration designating ``designations``) has effect in
     ``country``."""

@@ -4,8 +4,10 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from ipdesk.core.errors import ServiceError
 from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
 from ipdesk.deadlines.rules import add_months, due_date, load_shipped_rules
+from ipdesk.deadlines.services import add_deadline
 from ipdesk.extensions import db
 from tests.factories import make_case
 
@@ -126,6 +128,30 @@ def test_my_deadlines_and_home_show_only_visible_cases(client, make_client, fact
 RULE = {"jurisdiction": "VN", "procedure_ko": "상표 이의신청", "procedure_en": "Trademark opposition",
         "trigger_ko": "공고일", "trigger_en": "publication", "months": "0", "days": "0",
         "source_en": "Vietnam IP Law, Art. 112a", "source_ko": "베트남 지식재산법 제112a조", "is_active": "y"}
+
+
+def test_a_case_is_offered_the_rules_of_its_country_and_refused_another_countrys(client, factories, login_as):
+    """China's case: China's rule only; Germany's: the EU's (its regional office); a Japanese rule posted anyway is
+    refused in words, and nothing is added."""
+    load_shipped_rules()
+    db.session.commit()
+    exporter = factories.exporter()
+    china = make_case("action", company=exporter.company, author=exporter, country="CN")
+    germany = make_case("action", company=exporter.company, author=exporter, country="DE")
+    login_as(factories.manager())
+    offered = client.get(f"/cases/{china.id}/deadlines").get_data(as_text=True)
+    assert "CN · Trademark opposition" in offered
+    assert not any(f"{code} · Trademark opposition" in offered for code in ("EU", "JP", "US"))
+    offered = client.get(f"/cases/{germany.id}/deadlines").get_data(as_text=True)
+    assert "EU · Trademark opposition" in offered and "CN · Trademark opposition" not in offered
+    japan = db.session.scalar(sa.select(DeadlineRule.id).where(DeadlineRule.jurisdiction == "JP"))
+    response = client.post(f"/cases/{china.id}/deadlines", data={"rule_id": str(japan), "trigger_on": "2026-11-30"})
+    assert response.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Deadline)) == 0
+    with client.application.test_request_context():
+        case = db.session.get(type(china), china.id)
+        with pytest.raises(ServiceError, match="another jurisdiction"):
+            add_deadline(case, {"rule_id": japan, "trigger_on": date(2026, 11, 30)}, factories.manager())
 
 
 def test_admin_edits_deadline_rules(client, factories, login_as):
