@@ -32,6 +32,7 @@ class NotificationKind(LabelledEnum):
     enquiry_follow_up = "enquiry_follow_up", _l("A follow-up of an enquiry I handle is coming up or has passed")
     session_reminder = "session_reminder", _l("An education session I registered for is coming up")
     session_news = "session_news", _l("News of a session I registered for: a seat is mine, or it is cancelled")
+    right_renewal = "right_renewal", _l("A right in our register is due for renewal, or has just expired")
 
     @property
     def is_essential(self) -> bool:

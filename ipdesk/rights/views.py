@@ -16,6 +16,7 @@ from ipdesk.evidence.serving import checked_file_response
 from ipdesk.evidence.uploads import UploadRefused
 from ipdesk.extensions import db
 from ipdesk.policy import can, get_case, get_company, get_right, visible_cases_clause
+from ipdesk.rights import notifications as _notifications  # noqa: F401  (registers the renewal reminders)
 from ipdesk.rights import search as _search  # noqa: F401  (registers rights with search)
 from ipdesk.rights.forms import DismissForm, RemoveRightForm, RightForm
 from ipdesk.rights.models import CaseRight, CompanyRight
