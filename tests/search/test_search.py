@@ -316,9 +316,33 @@ def test_a_common_word_is_counted_among_the_newest_entries_or_else_by_the_index(
         with count_queries() as counted:
             pages.append(page := _found(client, "cushion"))
         assert _titles(page)[:5] == [*newest, f"{case.reference} · Counterfeit cushion compact"]
-        assert "more than 3" in page
-        walked = [s for s in counted.statements if "count(" in s and "search_entries.record_id >=" in s]
-        assert len(walked) == 1, "the case entries are counted in a window of the newest"
+        assert "more than 3" in page or re.search(r"about \d", page)
+        walked = [s for s in counted.statements if "search_entries.record_id >=" in s]
+        assert len(walked) == 1, "the case entries are looked for in a window of the newest"
         by_index.append(len([s for s in counted.statements if "count(" in s and "@>" in s]))
     assert by_index[1] == by_index[0] + 1, "the index counts the cases only when the window held too few"
-    assert re.sub(r'name="csrf_token"[^>]*', "", pages[0]) == re.sub(r'name="csrf_token"[^>]*', "", pages[1])
+    assert "more than 3" in pages[1]  # counted by the index
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL's statistics tell a common word; SQLite's FTS5 table stops "
+                                            "counting at the cap")
+def test_a_common_word_is_counted_about_from_its_newest_entries(app, client, login_as, monkeypatch, arum, path):
+    """Found in every one of the newest entries sampled, a word of many entries is counted "about" as many as that
+    density gives over all the kind's entries: the GIN index would hand over every hit to count them."""
+    if path == "scope":
+        pytest.skip("a viewer of few cases is read from them, never walked")
+    case, exporter, staff = arum
+    newer = [make_case("intake", company=case.company, author=exporter, title=f"Cushion case {n}") for n in range(9)]
+    db.session.execute(sa.text("ANALYZE search_entries"))
+    db.session.commit()
+    search_query._statistics.clear()
+    monkeypatch.setattr("ipdesk.search.query.COUNT_CAP", 5)
+    monkeypatch.setattr("ipdesk.search.query.SAMPLE", 3)
+    monkeypatch.setattr("ipdesk.search.query.WALK_ROW_COST", 0.01)
+    monkeypatch.setattr("ipdesk.search.query.WALK_MOST", 4)  # four of the ten case entries: every one a hit
+    login_as(staff)
+    page = _found(client, "cushion")
+    assert "about 10" in page  # 4 hits in the 4 newest of the 10 entries
+    assert _titles(page)[:5] == [f"{c.reference} · Cushion case {n}" for n, c in reversed(list(enumerate(newer)))][:5]
+    listed = _found(client, "cushion", kind="case")  # the pages step through the hits counted, at most the cap
+    assert "about 10" in listed and "page=2" not in listed
