@@ -12,7 +12,6 @@ from ipdesk.core.db import bump_version, utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import in_both_languages, local_today
 from ipdesk.deadlines.models import DeadlineRule
-from ipdesk.deadlines.rules import due_date
 from ipdesk.deadlines.services import add_deadline, complete_deadline
 from ipdesk.deadlines.services import rules_for as country_rules
 from ipdesk.extensions import db
@@ -102,7 +101,7 @@ def update_action(action: AdministrativeAction, case: Case, data: dict, actor) -
     if deadline is not None and deadline.rule is not None and not deadline.is_done and action.trigger_on \
             and action.trigger_on != deadline.trigger_on:
         deadline.trigger_on = action.trigger_on
-        deadline.due_on = due_date(action.trigger_on, deadline.rule.months, deadline.rule.days)
+        deadline.due_on = deadline.rule.due_from(action.trigger_on)
     elif deadline is None and data.get("deadline_rule_id"):
         _attach_deadline(case, action, data["deadline_rule_id"], actor)
     case.updated_at = utcnow()

@@ -49,6 +49,7 @@ from ipdesk.policy import get_country, get_hub, get_user, requires
 from ipdesk.refusals.forms import RefusalReasonForm
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.refusals.services import save_reason
+from ipdesk.rights.offices import REGIONAL
 
 bp = Blueprint("admin", __name__)
 
@@ -334,7 +335,7 @@ def audit():
 
 def _jurisdictions() -> list[tuple[str, str]]:
     codes = db.session.scalars(sa.select(Country.code)).all()
-    return [("EU", _("European Union")), *country_choices(codes)]
+    return [*((code, str(label)) for code, label in REGIONAL.items()), *country_choices(codes)]
 
 
 @bp.get("/deadline-rules")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ipdesk.core.db import UTCDateTime, enum_column, utcnow
 from ipdesk.core.enums import LabelledEnum
 from ipdesk.core.i18n import localized
+from ipdesk.deadlines.counting import due_date
 from ipdesk.extensions import db
 
 
@@ -25,8 +26,26 @@ class DeadlineEnding(LabelledEnum):
     counsel = "counsel", _l("Carried on by counsel")
 
 
+class RuleProcedure(LabelledEnum):
+    """The procedures every jurisdiction's rules cover (issue 24), and any other an admin adds."""
+
+    opposition = "opposition", _l("Opposition")
+    invalidation_bad_faith = "invalidation_bad_faith", _l("Invalidation or cancellation for bad faith")
+    non_use_cancellation = "non_use_cancellation", _l("Cancellation for non-use")
+    refusal_appeal = "refusal_appeal", _l("Appeal of a refusal")
+    renewal = "renewal", _l("Renewal (late, in the grace period)")
+    other = "other", _l("Other procedure")
+
+
 class DeadlineRule(db.Model):
-    """A time limit of a procedure in a jurisdiction, counted from a trigger date."""
+    """A time limit of a procedure in a jurisdiction, counted from a trigger date, with where the law says so.
+
+    ``opens``: the date counted is the first day the procedure may be started (cancellation for non-use), not its
+    last. ``no_time_limit``: the law sets none (bad faith, in many places): the rule informs and counts nothing.
+    ``business_days``: ``days`` are working days (Monday to Friday; public holidays are the user's to allow for).
+    ``counting``: how months are counted (``ipdesk.deadlines.counting.COUNTINGS``); ``past_weekend``: a due date on
+    a weekend moves to the Monday after.
+    ``confirmed``: read in the official text at ``url`` on ``checked_on``; otherwise to be confirmed with counsel."""
 
     __tablename__ = "deadline_rules"
 
@@ -34,19 +53,34 @@ class DeadlineRule(db.Model):
     jurisdiction: Mapped[str] = mapped_column(sa.String(2), index=True)  # a country code, or EU
     procedure_en: Mapped[str] = mapped_column(sa.String(200))
     procedure_ko: Mapped[str] = mapped_column(sa.String(200))
-    trigger_en: Mapped[str] = mapped_column(sa.String(100))
-    trigger_ko: Mapped[str] = mapped_column(sa.String(100))
+    trigger_en: Mapped[str] = mapped_column(sa.String(300))
+    trigger_ko: Mapped[str] = mapped_column(sa.String(300))
     months: Mapped[int] = mapped_column(default=0)
     days: Mapped[int] = mapped_column(default=0)
     source_en: Mapped[str] = mapped_column(sa.String(300))  # the law and article, as read in each language
     source_ko: Mapped[str] = mapped_column(sa.String(300))
     is_active: Mapped[bool] = mapped_column(default=True)
+    procedure_kind: Mapped[RuleProcedure] = mapped_column(enum_column(RuleProcedure, "rule_procedure"),
+                                                          default=RuleProcedure.other, server_default="other")
+    opens: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    no_time_limit: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    business_days: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    counting: Mapped[str] = mapped_column(sa.String(20), default="plain", server_default="plain")  # COUNTINGS
+    past_weekend: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    extension_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # whether and how it extends
+    extension_ko: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    note_en: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    note_ko: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")  # the official text
+    checked_on: Mapped[date | None] = mapped_column(sa.Date)
+    confirmed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
-        sa.CheckConstraint("months >= 0 AND days >= 0 AND months + days > 0", name="some_period"),
+        sa.CheckConstraint("months >= 0 AND days >= 0 AND (months + days > 0 OR no_time_limit)", name="some_period"),
         sa.UniqueConstraint("jurisdiction", "procedure_en", name="uq_deadline_rules_jurisdiction_procedure"),
+        sa.CheckConstraint("counting IN ('plain', 'inclusive', 'from_next_day')", name="known_counting"),
     )
 
     @property
@@ -61,6 +95,19 @@ class DeadlineRule(db.Model):
     def source(self) -> str:
         """The law and article the period comes from, in the reader's language."""
         return localized(self, "source")
+
+    @property
+    def extension(self) -> str:
+        return localized(self, "extension")
+
+    @property
+    def note(self) -> str:
+        return localized(self, "note")
+
+    def due_from(self, trigger: date) -> date:
+        """The date this rule gives, counted from ``trigger``."""
+        return due_date(trigger, self.months, self.days, business_days=self.business_days, counting=self.counting,
+                        past_weekend=self.past_weekend)
 
 
 class Deadline(db.Model):

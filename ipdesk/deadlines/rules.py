@@ -1,51 +1,73 @@
-"""Computing due dates, and the shipped rules (added when missing, never overwritten)."""
-import calendar
-from datetime import date, timedelta
+"""The shipped rules (added when missing, never overwritten); counting periods is ``ipdesk.deadlines.counting``."""
+import tomllib
+from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 
-from ipdesk.deadlines.models import DeadlineRule
+from ipdesk.deadlines.counting import add_months, due_date  # noqa: F401  (where the rules' users import them)
+from ipdesk.deadlines.models import DeadlineRule, RuleProcedure
 from ipdesk.extensions import db
 
-
-def add_months(start: date, months: int) -> date:
-    """``start`` plus calendar months; a day past the end of the shorter month clamps to its last day."""
-    month_index = start.month - 1 + months
-    year, month = start.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def due_date(trigger: date, months: int, days: int) -> date:
-    """The due date counted from ``trigger``: calendar months first, then days."""
-    return add_months(trigger, months) + timedelta(days=days)
+SHIPPED_DIR = Path(__file__).with_name("shipped_rules")  # a file per jurisdiction: <CODE>.toml
+STORED = ("procedure_en", "procedure_ko", "trigger_en", "trigger_ko", "months", "days", "business_days", "counting",
+          "past_weekend", "opens", "no_time_limit", "extension_en", "extension_ko", "source_en", "source_ko", "url",
+          "confirmed", "note_en", "note_ko")
+# what a rule shipped before rules said where the law says so is completed with
+DESCRIBING = ("procedure_kind", "business_days", "counting", "past_weekend", "opens", "no_time_limit", "extension_en",
+              "extension_ko", "url", "checked_on", "confirmed", "note_en", "note_ko")
 
 
-SHIPPED_RULES = [
-    # jurisdiction, procedure (en, ko), trigger (en, ko), months, days, source (en, ko)
-    ("CN", "Trademark opposition", "상표 이의신청", "publication", "공고일", 3, 0,
-     "PRC Trademark Law, Art. 33 (3 months from preliminary approval publication)",
-     "중국 상표법 제33조 (초보심사 공고일로부터 3개월)"),
-    ("EU", "Trademark opposition", "상표 이의신청", "publication", "공고일", 3, 0,
-     "EU Trade Mark Regulation 2017/1001, Art. 46(1) (3 months from publication)",
-     "EU 상표규정 2017/1001 제46조 제1항 (공고일로부터 3개월)"),
-    ("JP", "Trademark opposition", "상표 이의신청", "publication", "공보 발행일", 2, 0,
-     "Japan Trademark Act, Art. 43-2 (2 months from the gazette publication)",
-     "일본 상표법 제43조의2 (상표공보 발행일로부터 2개월)"),
-    ("US", "Trademark opposition", "상표 이의신청", "publication", "공고일", 0, 30,
-     "15 U.S.C. § 1063(a); 37 C.F.R. § 2.102 (30 days from publication, extendable)",
-     "미국 연방법전 제15편 제1063조(a); 연방규정집 제37편 제2.102조 (공고일로부터 30일, 연장 가능)"),
-]
+# every jurisdiction's procedures under the same names, so a list reads alike across countries (the shipped files
+# say in their notes what each is called there)
+PROCEDURE_NAMES = {
+    RuleProcedure.opposition: ("Trademark opposition", "상표 이의신청"),
+    RuleProcedure.invalidation_bad_faith: ("Invalidation for bad faith", "악의적 출원 무효·취소"),
+    RuleProcedure.non_use_cancellation: ("Cancellation for non-use", "불사용 취소"),
+    RuleProcedure.refusal_appeal: ("Appeal of a refusal", "거절결정 불복"),
+    RuleProcedure.renewal: ("Late renewal (grace period)", "유예기간 중 갱신"),
+}
+DEFAULTS = (("months", 0), ("days", 0), ("business_days", False), ("counting", "plain"), ("past_weekend", False),
+            ("opens", False), ("no_time_limit", False), ("extension_en", ""), ("extension_ko", ""), ("note_en", ""),
+            ("note_ko", ""), ("confirmed", False), ("quote", ""))
+
+
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def read_shipped_rules() -> list[dict]:
+    """Every shipped rule (``shipped_rules/<CODE>.toml``, one file per jurisdiction), with its jurisdiction, the day
+    it was checked, and its worked examples (``examples``: (trigger, due) pairs the tests hold the counting to)."""
+    rules = []
+    for path in sorted(SHIPPED_DIR.glob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for rule in data["rule"]:
+            kind = RuleProcedure(rule["procedure"])
+            procedure_en, procedure_ko = PROCEDURE_NAMES[kind]
+            rules.append({
+                **{name: rule.get(name, default) for name, default in DEFAULTS},
+                **{name: rule[name] for name in ("trigger_en", "trigger_ko", "source_en", "source_ko", "url")},
+                "jurisdiction": data["jurisdiction"], "procedure_kind": kind, "procedure_en": procedure_en,
+                "procedure_ko": procedure_ko, "checked_on": _date(data["checked_on"]),
+                "examples": [(_date(example["trigger_on"]), _date(example["due_on"]))
+                             for example in rule.get("example", ()) if example.get("due_on")]})
+    return rules
 
 
 def load_shipped_rules() -> int:
-    existing = {(r.jurisdiction, r.procedure_en) for r in db.session.scalars(sa.select(DeadlineRule))}
+    """Add the shipped rules that are missing (by jurisdiction and procedure); a rule shipped before rules said
+    where the law says so is completed with it, its period untouched (an admin may have changed it)."""
+    existing = {(r.jurisdiction, r.procedure_en): r for r in db.session.scalars(sa.select(DeadlineRule))}
     added = 0
-    for jurisdiction, proc_en, proc_ko, trig_en, trig_ko, months, days, source_en, source_ko in SHIPPED_RULES:
-        if (jurisdiction, proc_en) not in existing:
-            db.session.add(DeadlineRule(jurisdiction=jurisdiction, procedure_en=proc_en, procedure_ko=proc_ko,
-                                        trigger_en=trig_en, trigger_ko=trig_ko, months=months, days=days,
-                                        source_en=source_en, source_ko=source_ko))
+    for spec in read_shipped_rules():
+        row = existing.get((spec["jurisdiction"], spec["procedure_en"]))
+        if row is None:
+            db.session.add(DeadlineRule(jurisdiction=spec["jurisdiction"], procedure_kind=spec["procedure_kind"],
+                                        checked_on=spec["checked_on"], **{name: spec[name] for name in STORED}))
             added += 1
+        elif not row.url:
+            for name in DESCRIBING:
+                setattr(row, name, spec[name])
     db.session.flush()
     return added
-

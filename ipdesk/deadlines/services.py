@@ -8,17 +8,18 @@ from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
 from ipdesk.core.i18n import country_name
 from ipdesk.core.reference import save_reference_row
-from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineRule, DeadlineSource
-from ipdesk.deadlines.rules import due_date
+from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineRule, DeadlineSource, RuleProcedure
 from ipdesk.extensions import db
 from ipdesk.rights.offices import offices_for
 
 
-def rules_for(country_code: str) -> list[DeadlineRule]:
-    """The active rules a case in ``country_code`` may apply: its country's, then its regional office's."""
+def rules_for(country_code: str, *, counting: bool = True) -> list[DeadlineRule]:
+    """The active rules a case in ``country_code`` may apply: its country's, then its regional office's; those that
+    count a period (``counting``), or every one (a rule without a time limit only informs)."""
     offices = offices_for(country_code)
     return list(db.session.scalars(
-        sa.select(DeadlineRule).where(DeadlineRule.is_active, DeadlineRule.jurisdiction.in_(offices))
+        sa.select(DeadlineRule).where(DeadlineRule.is_active, DeadlineRule.jurisdiction.in_(offices),
+                                      sa.not_(DeadlineRule.no_time_limit) if counting else sa.true())
         .order_by(DeadlineRule.jurisdiction != country_code, DeadlineRule.jurisdiction, DeadlineRule.procedure_en)))
 
 
@@ -31,6 +32,8 @@ def add_deadline(case, data: dict, actor) -> Deadline:
         rule = db.session.get(DeadlineRule, rule_id)
         if rule is None or not rule.is_active:
             raise ServiceError(_("Choose a rule."), field="rule_id")
+        if rule.no_time_limit:
+            raise ServiceError(_("This rule sets no time limit: give the due date yourself."), field="rule_id")
         if rule.jurisdiction not in offices_for(case.country_code):
             raise ServiceError(_("This rule is of another jurisdiction (%(rule)s): a case in %(country)s is counted "
                                  "by the rules of %(country)s.", rule=rule.jurisdiction,
@@ -42,7 +45,7 @@ def add_deadline(case, data: dict, actor) -> Deadline:
                                               f"{rule.jurisdiction} · {rule.procedure_ko}")
         deadline = Deadline(case_id=case.id, what=what, what_ko=what_ko, source=DeadlineSource.rule, rule_id=rule.id,
                             trigger_on=data["trigger_on"],
-                            due_on=due_date(data["trigger_on"], rule.months, rule.days), created_by_id=actor.id)
+                            due_on=rule.due_from(data["trigger_on"]), created_by_id=actor.id)
     else:
         if not (data.get("what") or "").strip():
             raise ServiceError(_("Say what is due."), field="what")
@@ -77,14 +80,27 @@ def complete_deadline(deadline: Deadline, actor) -> None:
     log_event("deadline.done", actor=actor, obj=deadline, data={"case_id": deadline.case_id})
 
 
-RULE_FIELDS = ("jurisdiction", "procedure_en", "procedure_ko", "trigger_en", "trigger_ko", "months", "days",
-               "source_en", "source_ko", "is_active")
+RULE_FIELDS = ("jurisdiction", "procedure_kind", "procedure_en", "procedure_ko", "trigger_en", "trigger_ko", "months",
+               "days", "business_days", "opens", "no_time_limit", "source_en", "source_ko", "url", "checked_on",
+               "confirmed", "extension_en", "extension_ko", "note_en", "note_ko", "is_active")
+
+
+TEXT_FIELDS = ("url", "extension_en", "extension_ko", "note_en", "note_ko")
+
+
+def _plain(values: dict | None) -> dict | None:
+    """A rule's values as the audit log keeps them: enums by name, dates as ISO text."""
+    if values is None:
+        return None
+    return {name: value.name if isinstance(value, RuleProcedure) else value.isoformat()
+            if hasattr(value, "isoformat") else value for name, value in values.items()}
 
 
 def save_rule(rule: DeadlineRule | None, data: dict, actor) -> DeadlineRule:
     """Create a rule (``rule`` None) or change one; deadlines already computed keep their dates."""
+    data = {**data, **{name: data.get(name) or "" for name in TEXT_FIELDS}}  # a field not sent is empty text
     rule, before, values = save_reference_row(
         DeadlineRule, rule, data, RULE_FIELDS, duplicate_field="procedure_en",
         duplicate_message=_("This jurisdiction already has a rule for this procedure."))
-    log_event("deadline_rule.saved", actor=actor, obj=rule, data={"before": before, "after": values})
+    log_event("deadline_rule.saved", actor=actor, obj=rule, data={"before": _plain(before), "after": _plain(values)})
     return rule

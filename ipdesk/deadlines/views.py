@@ -26,6 +26,7 @@ from ipdesk.education.models import RegistrationStatus
 from ipdesk.education.sessions import calendar_sessions
 from ipdesk.enquiries.listing import FOLLOW_UPS_SHOWN, open_follow_ups
 from ipdesk.extensions import db
+from ipdesk.network.models import Country
 from ipdesk.policy import account_gate, can, get_case, permits, requires, visible_cases_clause
 
 
@@ -33,6 +34,19 @@ def permits_case_list(user) -> bool:
     return permits(user, "case.list")
 
 bp = Blueprint("deadlines", __name__)
+
+
+@bp.get("/network/<code>/rules")
+@login_required
+@requires("network.view")
+def country_rules(code: str):
+    """The procedure rules of a country of the network (and of its regional office): each procedure's period, what
+    it counts from, the law and article, the official text, when it was checked, whether it is confirmed."""
+    country = db.session.get(Country, code.upper()) if len(code) == 2 else None
+    if country is None:
+        abort(404)
+    return render_template("deadlines/rules.html", country=country,
+                           rules=rules_for(country.code, counting=False))
 
 
 @bp.route("/cases/<int:case_id>/deadlines", methods=["GET", "POST"])

@@ -68,11 +68,12 @@ def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, n
     form.get_by_label("Authority", exact=True).fill("CNIPA 国家知识产权局商标局")
     form.get_by_label("Publication or notice date the time limit counts from").fill("2026-11-30")
     form.get_by_label("Compute the deadline with the rule").select_option(
-        label="CN · Trademark opposition · publication + 3 months")
+        label="CN · Trademark opposition · publication of the preliminary approval (初步审定公告) in the Trademark "
+              "Gazette + 3 months (to be confirmed with counsel)")
     form.get_by_role("button", name="Save the action").click()
     expect(staff.get_by_text("Deadline computed from the rule: Feb 28, 2027.")).to_be_visible()
     expect(staff.locator("#deadlines")).to_contain_text("Feb 28, 2027")
-    expect(staff.locator("#deadlines")).to_contain_text("PRC Trademark Law, Art. 33")
+    expect(staff.locator("#deadlines")).to_contain_text("Trademark Law of the PRC (2019 amendment), Art. 33")
     staff.locator("#messages").get_by_label("Message").fill("Squatter linked to three other filings.")
     staff.get_by_label("Internal note: staff only, never shown to the exporter").check()
     staff.get_by_role("button", name="Send").click()

@@ -155,6 +155,7 @@ EXPECTED = {
     "documents.pack_again": ({"manager"}, set(), {"POST": "/reports/jobs/{job_id}"}),
     "documents.pack_download": ({"manager"}, set(), {"GET": OK}),
     "deadlines.mine": (EVERYONE - {"admin"}, set(), {"GET": OK}),
+    "deadlines.country_rules": (EVERYONE, set(), {"GET": OK}),  # the network's procedure rules: public law
     "deadlines.rotate_calendar": (EVERYONE - {"admin"}, set(), {"POST": OK}),  # the page with the new link
     # by secret token, no sign-in: a made-up one is a 404
     "deadlines.calendar_feed": (EVERYONE, set(), {"GET": 404}),
