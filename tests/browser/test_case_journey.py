@@ -125,13 +125,17 @@ def test_english_exporter_and_korean_staff_triage(live_server, new_page):
     exporter.get_by_label("Dispute type").select_option(label="Trademark squatting / bad-faith filing")
     exporter.get_by_label("Where it was found").fill("IP Vietnam gazette, application 4-2026-12345")
     exporter.get_by_label("Infringer's name").fill("Công ty TNHH Thương mại Sao Vàng")
-    exporter.get_by_label("Your registration numbers for this right in that country").fill("VN 4-0412345-000")
+    # the company's register offers its Korean registration, which does not reach Vietnam
+    exporter.get_by_label(re.compile("40-1588201")).check()
+    exporter.get_by_label("Nice classes of the goods").fill("30")
     exporter.get_by_label("First noticed on").fill("2026-09-30")
     exporter.get_by_label("Description").fill("Our brand was filed by a distributor.")
     exporter.get_by_role("button", name="Save draft").click()
     expect(exporter.get_by_role("heading", level=1)).to_contain_text("Draft")
     exporter.get_by_role("button", name="Submit the case").click()
     expect(exporter.get_by_role("heading", level=1)).to_contain_text("Intake")
+    expect(exporter.locator("#enforceability")).to_contain_text(
+        "No registration in force in Vietnam among the rights this case relies on")
     reference = re.search(r"VN-\d{4}-\d{5}", exporter.content()).group(0)
 
     staff = new_page("ko")
