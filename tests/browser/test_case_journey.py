@@ -33,7 +33,8 @@ def test_case_from_intake_to_closed(live_server, new_page):
     expect(exporter.get_by_label("침해자 활동 지역")).to_have_value("CN-GD")
     exporter.get_by_label("피해액 통화").select_option("CNY")
     exporter.get_by_role("button", name="센터에 제출").click()
-    expect(exporter.get_by_text("현지에서 권리 행사가 어려울 수 있습니다").first).to_be_visible()
+    # nothing chosen from the register: no registration in force in China, says the computed warning
+    expect(exporter.get_by_text("중국에서 유효한 등록이 없습니다").first).to_be_visible()
     heading = exporter.get_by_role("heading", level=1)
     expect(heading).to_contain_text("타오바오 위조 세럼 판매")
     expect(exporter.get_by_text("중국 남부 해외지식재산센터 (광저우)")).to_be_visible()  # routed by its region
