@@ -395,9 +395,7 @@ def _rights_part(case: Case, dismiss_form=None) -> dict:
     holds while the warning gives the same reason)."""
     rights = case_rights(case.id)
     warning = case_warning(case, rights, local_today())
-    dismissal = dismissal_of(case.id) if warning is not None else None
-    if dismissal is not None and dismissal.code != warning.code:
-        dismissal = None
+    dismissal = dismissal_of(case.id, warning)
     part = {"rights": rights, "warning": warning, "dismissal": dismissal}
     if warning is not None and dismissal is None and can(current_user, "enforceability.dismiss", case):
         part["dismiss_form"] = dismiss_form or DismissForm(formdata=None, code=warning.code)

@@ -122,9 +122,7 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
 
     rights = case_rights(case.id)
     warning = case_warning(case, rights, today)
-    dismissal = dismissal_of(case.id) if warning is not None else None
-    if dismissal is not None and dismissal.code != warning.code:
-        dismissal = None
+    dismissal = dismissal_of(case.id, warning)
     enforceability = {
         "rights": [{"office": office_name(right.office), "kind": right.kind.title, "number": right.number,
                     "mark": right.mark_text, "classes": ", ".join(str(n) for n in right.nice_classes or ()),

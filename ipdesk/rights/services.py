@@ -159,8 +159,12 @@ def case_warning(case: Case, rights: list[CompanyRight], today: date) -> Enforce
     return assess(case.ip_right, case.country_code, case.goods_classes or (), rights, today)
 
 
-def dismissal_of(case_id: int) -> EnforceabilityDismissal | None:
-    return db.session.get(EnforceabilityDismissal, case_id)
+def dismissal_of(case_id: int, warning: EnforcementWarning | None) -> EnforceabilityDismissal | None:
+    """Staff's dismissal of ``warning``: it holds while the warning gives the reason that was dismissed."""
+    if warning is None:
+        return None
+    dismissal = db.session.get(EnforceabilityDismissal, case_id)
+    return dismissal if dismissal is not None and dismissal.code == warning.code else None
 
 
 def dismiss_warning(case: Case, warning: EnforcementWarning | None, code: str, reason: str, actor) -> None:
@@ -168,7 +172,7 @@ def dismiss_warning(case: Case, warning: EnforcementWarning | None, code: str, r
     if warning is None or warning.code != code:
         raise ServiceError(_("The warning has changed since the page was loaded: read it again before you "
                              "dismiss it."))
-    dismissal = dismissal_of(case.id) or EnforceabilityDismissal(case_id=case.id)
+    dismissal = db.session.get(EnforceabilityDismissal, case.id) or EnforceabilityDismissal(case_id=case.id)
     dismissal.code, dismissal.reason = code, reason.strip()
     dismissal.dismissed_by_id, dismissal.dismissed_at = actor.id, utcnow()
     db.session.add(dismissal)
