@@ -24,7 +24,7 @@ class RightStatus(LabelledEnum):
     """Where a right stands at its office. Only a registered right (before its expiry) can be enforced."""
 
     filed = "filed", _l("Filed (pending)")
-    registered = "registered", _l("Registered")
+    registered = "registered", _l("Registered (in force)")
     opposed = "opposed", _l("Opposed or under invalidation")
     refused = "refused", _l("Refused")
     expired = "expired", _l("Expired or not renewed")
