@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import ipdesk.auth.sessions  # noqa: F401  (registers the user loader)
 from ipdesk.actions.views import bp as actions_bp
 from ipdesk.admin.views import bp as admin_bp
+from ipdesk.alerts.views import bp as alerts_bp
 from ipdesk.audit.backup import AuditChain
 from ipdesk.auth.twofactor import needs_enrolment
 from ipdesk.auth.views import bp as auth_bp
@@ -154,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(education_bp)
     app.register_blueprint(sessions_bp)
     app.register_blueprint(rights_bp)
+    app.register_blueprint(alerts_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 

@@ -18,6 +18,7 @@ from rq import Queue, Worker
 from werkzeug.datastructures import MultiDict
 
 from ipdesk.admin.forms import UserCreateForm
+from ipdesk.alerts.demo import load_demo_alerts
 from ipdesk.audit.chain import ChainReport, verify_chain, verify_personal_values
 from ipdesk.auth.models import Role
 from ipdesk.auth.services import create_staff_user
@@ -147,7 +148,8 @@ def seed_demo(password: str, cases: int, messages: int, enquiries: int, seed: in
                    f"({enquiries:,} wanted in all).")
         if made:
             _fold_after_bulk_load()
-    click.echo(f"Infringer records: {load_demo_infringers()} added; rights in registers: {load_demo_rights()} added.")
+    click.echo(f"Infringer records: {load_demo_infringers()} added; rights in registers: {load_demo_rights()} added; "
+               f"squatting alerts: {load_demo_alerts()} added.")
     db.session.commit()
     click.echo("Demo sign-ins (one per role), all with the password " + click.style(password, bold=True) + ":")
     for email, _name, role, _company, _hubs in DEMO_USERS:

@@ -10,6 +10,7 @@ from flask import abort, g, has_app_context
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from ipdesk.alerts.models import AlertImport, SquattingAlert
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus, Invitation
@@ -103,6 +104,14 @@ def permits(user, action: str, obj=None) -> bool:
         case "right.manage":  # the company keeps its own; the centre's staff correct them (audited)
             return role in (Role.staff, Role.manager) or (role is Role.exporter and obj is not None
                                               and _company_of(obj) == user.company_id)
+        case "alert.import":  # files of squatting alerts from watch services, into draft opposition cases
+            return role in (Role.staff, Role.manager)
+        case "alert.list":  # the company's alerts (exporters), the alerts of the cases one sees (the centre)
+            return role in (Role.exporter, Role.staff, Role.manager)
+        case "alert.view":
+            return obj is not None and alert_visible(user, obj)
+        case "alert.request":  # the company asks the centre to oppose
+            return role is Role.exporter and obj is not None and obj.company_id == user.company_id
         case "network.view" | "search":  # search shows each user only what they may open (ipdesk.search)
             return True
         case "infringer.view" | "infringer.manage":  # records span companies: never the exporters'
@@ -369,6 +378,10 @@ def _visible(user, action: str, obj) -> bool:
         return guide_visible(user, obj)
     if isinstance(obj, SessionRegistration):
         return registration_visible(user, obj)
+    if isinstance(obj, SquattingAlert):
+        return alert_visible(user, obj)
+    if isinstance(obj, AlertImport):
+        return user.role in (Role.staff, Role.manager)
     if isinstance(obj, Invitation | CompanyRight):
         return user.role in STAFF_SIDE or obj.company_id == user.company_id
     return True  # users, hubs and countries are not tenant data: beyond the role is a 403
@@ -525,3 +538,33 @@ def get_notification(notification_id: int):
     if notification is None or notification.user_id != current_user.id or not notification.in_app:
         abort(404)
     return notification
+
+
+def alert_visible(user, alert: SquattingAlert) -> bool:
+    """A squatting alert: its company's users, and whoever sees its case (the centre's draft, then the case)."""
+    if user.role is Role.exporter:
+        return alert.company_id == user.company_id
+    return case_visible(user, alert.case)
+
+
+def visible_alerts_clause(user):
+    """The same rule as :func:`alert_visible`, as a SQL condition on ``SquattingAlert``."""
+    if user.role is Role.exporter:
+        return SquattingAlert.company_id == user.company_id
+    return sa.exists().where(Case.id == SquattingAlert.case_id, visible_cases_clause(user))
+
+
+def get_alert(alert_id: int, action: str = "alert.view") -> SquattingAlert:
+    alert = db.session.scalar(sa.select(SquattingAlert).where(SquattingAlert.id == alert_id)
+                              .options(joinedload(SquattingAlert.case), joinedload(SquattingAlert.company)))
+    if alert is None:
+        abort(404)
+    return authorize(action, alert)
+
+
+def get_alert_import(import_id: int, action: str = "alert.import") -> AlertImport:
+    """An uploaded file of alerts: the centre's staff and managers."""
+    alert_import = db.session.get(AlertImport, import_id)
+    if alert_import is None:
+        abort(404)
+    return authorize(action, alert_import)

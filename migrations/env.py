@@ -95,9 +95,22 @@ def run_migrations_online():
             include_name=modelled,  # the search engine's own tables and column are the migrations' alone
             **conf_args
         )
-
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table by copying it and dropping the old one, which a row of another table pointing
+            # at it refuses (a deadline at its rule): the keys are off while the migrations run (only outside a
+            # transaction can they be switched), and every key is checked before the migrations' commit.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migrations left rows pointing at nothing: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

@@ -352,3 +352,20 @@ def timezone_choices(country_codes) -> dict[str, list[tuple[str, str]]]:
     ours.sort(key=lambda pair: pair[0] != HOME_ZONE)  # stable: the head office first, the rest by name
     return {str(_l("The network's time zones")): ours,
             str(_l("Other time zones")): [pair for pair in labelled if pair[0] not in network]}
+
+
+class ShownDate:
+    """A date that writes itself in the language of the moment it is shown, not of the moment it was given: for
+    a lazy string's placeholder rendered later in another reader's language (a notification's subject)."""
+
+    def __init__(self, value: date, fmt: str = "medium"):
+        self.value, self.fmt = value, fmt
+
+    def __str__(self) -> str:
+        return date_text(self.value, self.fmt)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, ShownDate) and (self.value, self.fmt) == (other.value, other.fmt)
+
+    def __hash__(self) -> int:
+        return hash((self.value, self.fmt))

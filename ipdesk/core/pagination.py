@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import abort, current_app, request
-from flask_sqlalchemy.pagination import SelectPagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy.sql import operators
 
 from ipdesk.extensions import db
@@ -30,6 +30,23 @@ def paginate(select_stmt, counter=None):
     return KeysFirstPagination(select=select_stmt, session=db.session(), page=page,
                                per_page=current_app.config["ITEMS_PER_PAGE"], error_out=True, count=True,
                                counter=counter)
+
+
+def paginate_list(items: list, per_page: int | None = None):
+    """Paginate a list already in memory (rows of an uploaded file) by ``?page=``, as ``paginate`` does a select."""
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= MAX_PAGE:
+        abort(404)
+    return ListPagination(page=page, per_page=per_page or current_app.config["ITEMS_PER_PAGE"], error_out=True,
+                          count=True, items=items)
+
+
+class ListPagination(Pagination):
+    def _query_items(self) -> list:
+        return self._query_args["items"][self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["items"])
 
 
 class KeysFirstPagination(SelectPagination):

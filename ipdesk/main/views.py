@@ -13,6 +13,8 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from ipdesk.alerts.forms import RequestForm
+from ipdesk.alerts.services import alert_state, incoming_alerts
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import OPEN_STAGES, Case, Stage
 from ipdesk.companies.models import Company, CompanyStatus
@@ -48,6 +50,8 @@ def index():
         context["today"] = local_today()
     if current_user.role is Role.exporter:
         context["my_cases"] = _recent_cases(sa.case((Case.stage == Stage.returned, 0), else_=1))
+        context["alerts"] = incoming_alerts(current_user, context["today"])
+        context["alert_state"], context["request_form"] = alert_state, RequestForm()
     elif current_user.role is Role.staff:
         # the queue: new cases waiting for triage first, then the oldest untouched
         context["queue"] = _recent_cases(sa.case((Case.stage == Stage.intake, 0), (Case.stage == Stage.returned, 2),

@@ -33,6 +33,7 @@ class NotificationKind(LabelledEnum):
     session_reminder = "session_reminder", _l("An education session I registered for is coming up")
     session_news = "session_news", _l("News of a session I registered for: a seat is mine, or it is cancelled")
     right_renewal = "right_renewal", _l("A right in our register is due for renewal, or has just expired")
+    squatting_alert = "squatting_alert", _l("A watch service finds an application abroad like one of our marks")
 
     @property
     def is_essential(self) -> bool:

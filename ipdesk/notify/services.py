@@ -41,7 +41,8 @@ K = NotificationKind
 # hub's to triage, and managers follow the network on the dashboards.
 KINDS_BY_ROLE = {
     Role.exporter: (K.company_status, K.case_received, K.stage_changed, K.info_requested, K.new_message, K.deadline,
-                    K.enquiry_answered, K.session_reminder, K.session_news, K.right_renewal, K.password_reset),
+                    K.enquiry_answered, K.session_reminder, K.session_news, K.right_renewal, K.squatting_alert,
+                    K.password_reset),
     Role.staff: (K.new_case_at_hub, K.case_assigned, K.stage_changed, K.new_message, K.deadline, K.daily_digest,
                  K.new_enquiry_at_hub, K.enquiry_follow_up, K.company_awaiting_approval, K.password_reset),
     Role.manager: (K.company_awaiting_approval, K.enquiry_follow_up, K.report_ready, K.password_reset),

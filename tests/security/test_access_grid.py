@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ipdesk.actions.models import ActionKind, AdministrativeAction, Litigation
+from ipdesk.alerts.models import AlertImport, SquattingAlert
+from ipdesk.cases.models import DisputeType
 from ipdesk.cases.services import post_message
 from ipdesk.companies.models import Invitation
 from ipdesk.core.db import utcnow
@@ -182,6 +184,17 @@ EXPECTED = {
                             {"POST": "/rights/{right_id}"}),
     # the case's handlers set its enforceability warning aside, with a reason
     "rights.dismiss": ({"staff_x", "manager"}, {"exporter_b", "staff_y", "admin"}, {"POST": FORM}),
+    # squatting alerts: the alert is exporter A's company's, its draft opposition case staff X's hub's (China North);
+    # the uploaded file has no rows: confirming it makes nothing, and once confirmed it cannot be again
+    "alerts.list_alerts": (EVERYONE - {"admin"}, set(), {"GET": OK}),
+    "alerts.file_format": (EVERYONE - {"admin"}, set(), {"GET": OK}),
+    "alerts.sample": (EVERYONE - {"admin"}, set(), {"GET": OK}),
+    "alerts.upload": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK, "POST": FORM}),
+    "alerts.view_import": ({"staff_x", "staff_y", "manager"}, {"exporter_a", "exporter_b", "admin"}, {"GET": OK}),
+    "alerts.confirm": ({"staff_x", "staff_y", "manager"}, {"exporter_a", "exporter_b", "admin"},
+                       {"POST": {"staff_x": "/alerts/imports/{import_id}", "staff_y": 409, "manager": 409}}),
+    "alerts.discard": ({"staff_x", "staff_y", "manager"}, {"exporter_a", "exporter_b", "admin"}, {"POST": 409}),
+    "alerts.ask": ({"exporter_a"}, {"exporter_b", "staff_y", "admin"}, {"POST": "/cases/{alert_case_id}"}),
     # the network's numbers (staff: their hubs'), or the exporter's own company's; admins see no cases
     "reports.dashboard": (EVERYONE - {"admin"}, set(), {"GET": OK}),
     "reports.export_figures": ({"staff_x", "staff_y", "manager"}, set(), {"GET": OK}),  # of staff's own hubs
@@ -326,6 +339,13 @@ def world(app, factories, make_client, login):
                          image_type="image/png", image_size=mark.size, image_sha256=mark.sha256,
                          created_by_id=people["exporter_a"].id)
     db.session.add(right)
+    alert_import = AlertImport(file_name="alerts.csv", file_sha256="0" * 64, rows=[], row_count=0,
+                               uploaded_by_id=people["staff_x"].id)
+    drafted = make_case("draft", company=own, author=people["staff_x"], country="CN", filed_on_behalf=True,
+                        dispute_type=DisputeType.squatting)
+    alert = SquattingAlert(office="CN", application_number="78451236", country_code="CN", mark="SERUM",
+                           company_id=own.id, case_id=drafted.id, due_on=date(2099, 1, 1))
+    db.session.add_all([alert_import, alert])
     db.session.commit()
     notification = db.session.scalar(sa.select(Notification).where(Notification.user_id == people["exporter_a"].id))
     objects = {
@@ -355,6 +375,10 @@ def world(app, factories, make_client, login):
         "code": "CN",
         "region_code": "CN-GD",
         "token": "not-a-token",
+        "import_id": alert_import.id,
+        "alert_id": alert.id,
+        "alert_case_id": alert.case_id,
+        "kind": "csv",
     }
     return {"clients": clients, "objects": objects, "company_a": company_a, "own": own}
 

@@ -36,6 +36,9 @@ PLACEHOLDERS = {
     "code": "CN",
     "region_code": "CN-GD",
     "token": "x",
+    "import_id": 1,
+    "alert_id": 1,
+    "kind": "csv",
 }
 
 
