@@ -14,7 +14,7 @@ status=0
 run_suite() {  # label, database, extra pytest args...
   local label=$1 database=$2; shift 2
   echo "=== $label ==="
-  IPDESK_TEST_DATABASE=$database $PY -m pytest -n "$WORKERS" -p no:cacheprovider \
+  IPDESK_TEST_DATABASE=$database $PY -m pytest -n "$WORKERS" --dist loadgroup -p no:cacheprovider \
       --junitxml="$reports/$label.xml" "$@" tests
   local rc=$?
   if [ $rc -ne 0 ]; then

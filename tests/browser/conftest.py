@@ -36,6 +36,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.db_independent)  # one server per run is enough
+            # a module's journeys on one worker (scripts/run-tests.sh: --dist loadgroup): its live server and demo
+            # data are made once, not once on each worker
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def _free_port() -> int:

@@ -8,6 +8,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import menu, sign_in
 from tests.evidence.conftest import image_bytes
 
+# one device is enough: staff build the record at a desk; the exporter's side of a case on a phone is the case
+# journey's
+VIEWPORTS = ("desktop",)
+
 
 def test_staff_build_the_record_and_the_exporter_sees_only_theirs(live_server, new_page, tmp_path):
     exporter = new_page("en")

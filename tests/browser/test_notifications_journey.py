@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import menu, sign_in
 
+VIEWPORTS = ("phone",)  # one device is enough: the bell as an exporter sees it on the go, behind the folded menu
+
 
 def test_the_exporter_sees_the_bell_count_go_up_when_staff_move_the_case(live_server, new_page):
     exporter = new_page("en")

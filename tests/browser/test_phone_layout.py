@@ -37,7 +37,8 @@ MEASURE = """(phone) => {
     }
     const inside = (el) => shown(el) && el.getBoundingClientRect().right <= width + 1
         && el.getBoundingClientRect().left >= -1;
-    for (const row of document.querySelectorAll('main tbody tr')) {
+    // the lists of cases (their rows become cards on a phone): each row's reference, stage and next step in view
+    for (const row of document.querySelectorAll('main table.table-cards tbody tr')) {
         const reference = row.querySelector('a[href^="/cases/"]');
         if (!reference) continue;
         const stage = row.querySelector('.badge[class*="stage-"]'), next = row.querySelector('.next-step');

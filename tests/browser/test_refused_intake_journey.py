@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import sign_in
 from tests.evidence.conftest import image_bytes
 
+VIEWPORTS = ("phone",)  # one device is enough: a photo taken and filed from a phone
+
 
 def test_a_refused_intake_keeps_its_photo(live_server, new_page, tmp_path):
     photo = tmp_path / "위조품 포장.png"

@@ -11,6 +11,10 @@ from ipdesk.companies.registration_number import check_digit
 from tests.browser.conftest import DEMO_PASSWORD, mailed_link, menu, sign_in
 from tests.evidence.conftest import image_bytes
 
+# one device is enough: a founder registering from a phone; every page of it is also laid out on a desk by
+# test_phone_layout
+VIEWPORTS = ("phone",)
+
 NEW_PASSWORD = "serum-brand-2026!"
 
 

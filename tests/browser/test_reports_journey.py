@@ -8,6 +8,9 @@ from pypdf import PdfReader
 
 from tests.browser.conftest import menu, sign_in
 
+# one device is enough: a manager prints summaries at a desk; the pages' phone layout is test_phone_layout's
+VIEWPORTS = ("desktop",)
+
 
 def test_a_manager_prints_a_summary_and_makes_the_pack(live_server, new_page):
     page = new_page("ko")

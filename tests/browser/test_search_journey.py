@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import menu, sign_in
 
+VIEWPORTS = ("desktop",)  # one device is enough: the search page's phone layout is test_phone_layout's
+
 LIVE_DEMO_CASES = 60  # the seeded demo cases (China's include 아름코스메틱's, sold by 深圳市…美妆贸易有限公司)
 
 HEADINGS = {"ko": {"case": "사건", "message": "메시지"}, "en": {"case": "Cases", "message": "Messages"}}

@@ -4,7 +4,7 @@ import re
 
 # who signs in (None: nobody), the page, a short name for files. "{case}" is the first case the user's
 # case list shows, "{case in action}" the first at the action stage (a path may go on after either),
-# "{infringer}" the first infringer record, "{company}" the first company.
+# "{infringer}" the demo's infringer record (linked to cases), "{company}" the first company.
 TOUR = [
     (None, "/login", "sign-in"),
     (None, "/register", "register"),
@@ -18,6 +18,8 @@ TOUR = [
     ("exporter@ipdesk.example", "/account", "account"),
     ("exporter@ipdesk.example", "/notifications", "notifications-exporter"),
     ("exporter@ipdesk.example", "/search?q=%EC%84%B8%EB%9F%BC", "search-exporter"),
+    ("exporter@ipdesk.example", "{our rights}", "rights-exporter"),
+    ("exporter@ipdesk.example", "/alerts", "alerts-exporter"),
     ("staff.china@ipdesk.example", "/", "home-staff"),
     ("staff.china@ipdesk.example", "/cases", "cases-staff"),
     ("staff.china@ipdesk.example", "{case}", "case-staff"),
@@ -37,6 +39,10 @@ TOUR = [
     ("staff.china@ipdesk.example", "/search?q=%EC%BD%94%EC%8A%A4%EB%A9%94", "search-staff"),
     ("staff.china@ipdesk.example", "/search?q=%E7%BE%8E%E5%A6%86&kind=case", "search-staff-cases"),
     ("staff.china@ipdesk.example", "{company}", "company"),
+    ("staff.china@ipdesk.example", "/alerts", "alerts-staff"),
+    ("staff.china@ipdesk.example", "{alert file}", "alert-file"),
+    ("staff.china@ipdesk.example", "/alerts/import", "alert-import"),
+    ("staff.china@ipdesk.example", "/alerts/format", "alert-format"),
     ("manager@ipdesk.example", "/", "home-manager"),
     ("manager@ipdesk.example", "/dashboard", "dashboard-manager"),
     ("manager@ipdesk.example", "/dashboard?by=hub", "dashboard-by-hub"),
@@ -53,8 +59,10 @@ TOUR = [
 ]
 FIND = {"{case}": ("/cases", r'href="(/cases/\d+)"'),
         "{case in action}": ("/cases?stage=action", r'href="(/cases/\d+)"'),
-        "{infringer}": ("/infringers", r'href="(/infringers/\d+)"'),
-        "{company}": ("/companies", r'href="(/companies/\d+)"')}
+        "{infringer}": ("/infringers?q=Golden+Dragon", r'href="(/infringers/\d+)"'),  # the demo's, with cases
+        "{company}": ("/companies", r'href="(/companies/\d+)"'),
+        "{our rights}": ("/company", r'href="(/companies/\d+/rights)"'),
+        "{alert file}": ("/alerts", r'href="(/alerts/imports/\d+)"')}
 
 
 def resolve(page, base: str, path: str) -> str:
