@@ -47,6 +47,7 @@ SMALL_CASES = max(1000, CASES // 10)  # the growth table's small database
 MESSAGES = int(os.environ.get("BENCH_MESSAGES") or CASES * 10)  # 1,000,000 at 100,000 cases: search's bench
 ENQUIRIES = int(os.environ.get("BENCH_ENQUIRIES") or CASES)  # 1,000,000 at a million cases: the enquiry list's
 CSV_ROWS = 10_000
+ALERT_REPEAT = 3  # files of 5,000 alerts imported (each makes 5,000 draft cases in the run's copy)
 BIG_CASE_REFERENCE = "VN-BENCH-00001"  # the case with 50 evidence items and 30 timeline events
 LONGEST_CASE_REFERENCE = "VN-BENCH-00002"  # every text field at its maximum length (bench/documents.py)
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -278,6 +279,7 @@ def run(lines: list[Line], facts: dict) -> None:
     for part, measure in (("pages", lambda into: measure_pages(app, client, counter, setup, into)),
                           ("pages", lambda into: measure_documents(app, client, setup, into, year_to_date=True)),
                           ("documents", lambda into: measure_documents(app, client, setup, into)),
+                          ("alerts", lambda into: measure_alerts(app, client, into)),
                           ("memory", lambda into: measure_memory(env, setup, into)),
                           ("pack", lambda into: measure_pack(env, setup, into)),
                           ("load", lambda into: measure_load(env, setup, into))):
@@ -775,7 +777,7 @@ def measure_growth(lines: list[Line]) -> list[tuple]:
     # a tenth of everything: the cases, and the messages and enquiries however many were asked for
     env = {**os.environ, "BENCH_CASES": str(SMALL_CASES), "BENCH_MESSAGES": str(max(1, MESSAGES // 10)),
            "BENCH_ENQUIRIES": str(max(1, ENQUIRIES // 10)), "BENCH_GROWTH": "0",
-           "BENCH_SKIP": ",".join(sorted({"documents", "memory", "pack", "load",
+           "BENCH_SKIP": ",".join(sorted({"alerts", "documents", "memory", "pack", "load",
                                           *filter(None, os.environ.get("BENCH_SKIP", "").split(","))}))}
     if GIVEN_DATABASE_URL:  # DATABASE_URL was chosen: the small database must be too
         if not os.environ.get("BENCH_SMALL_DATABASE_URL"):
@@ -911,6 +913,55 @@ def measure_memory(env, setup, lines) -> None:
         line.floor_value = _peak(env, "signed-in")[0]
         line.passed = line.value <= 200
         line.note = f"{rows:,} rows, read as they stream; max RSS (MiB, GNU time)"
+    except Exception as error:
+        line.error = str(error)[:200]
+        traceback.print_exc()
+
+
+def measure_alerts(app, client, lines) -> None:
+    """A file of 5,000 squatting alerts uploaded, previewed and confirmed through the app, beside the same rows
+    written with hand-written SQL (``bench.alerts``); each repetition imports new applications."""
+    from bench.alerts import (
+        ALERT_ROWS,
+        alert_rows,
+        bench_companies,
+        csv_file,
+        floor_facts,
+        floor_insert,
+        import_through_app,
+    )
+    from ipdesk.extensions import db
+
+    line = Line(f"import {ALERT_ROWS:,} squatting alerts (upload, preview, confirm)",
+                "the same rows inserted with hand-written SQL", "≤ 3× floor")
+    lines.append(line)
+    try:
+        with app.app_context():
+            numbers = bench_companies(db)
+            facts = floor_facts(db, numbers)
+            engine = db.engine
+        today = date.today()
+        for _ in range(ALERT_REPEAT):
+            data = csv_file(alert_rows(numbers, ALERT_ROWS, today))
+            seconds, made = timed(lambda data=data: import_through_app(client, data))
+            if made != ALERT_ROWS:
+                raise RuntimeError(f"the import made {made} alerts of {ALERT_ROWS:,}")
+            line.times.append(seconds)
+            rows = alert_rows(numbers, ALERT_ROWS, today)
+            line.floor_times.append(timed(lambda rows=rows: floor_insert(engine, rows, facts))[0])
+        line.passed = line.ratio <= 3
+        line.note = f"{len(numbers)} companies, {ALERT_REPEAT} files; the app also indexes them for search"
+    except Exception as error:
+        line.error = str(error)[:200]
+        traceback.print_exc()
+    line = Line(f"peak memory, importing {ALERT_ROWS:,} squatting alerts", "fresh process: the app, signed in",
+                "≤ 300 MiB", unit="MB")
+    lines.append(line)
+    try:
+        line.value, made = _peak(dict(os.environ), "alerts")
+        line.floor_value = _peak(dict(os.environ), "signed-in")[0]
+        line.passed = line.value <= 300 and made == ALERT_ROWS
+        line.note = f"{made:,} alerts made; max RSS (MiB, GNU time)"
     except Exception as error:
         line.error = str(error)[:200]
         traceback.print_exc()

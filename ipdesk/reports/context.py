@@ -4,10 +4,12 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from PIL import Image
 
+from ipdesk.alerts.models import SquattingAlert
 from ipdesk.cases.models import Case, CaseTransfer
 from ipdesk.cases.record import load_case_record, staff_only
 from ipdesk.core.db import utcnow
@@ -15,6 +17,7 @@ from ipdesk.core.i18n import country_name, local_today
 from ipdesk.costs.services import case_subsidy
 from ipdesk.evidence.models import EvidenceFile
 from ipdesk.evidence.storage import get_storage
+from ipdesk.extensions import db
 from ipdesk.reports.pdf import PAGE_MARK, PAGES_MARK, css_string, page_counter
 from ipdesk.rights.offices import office_name
 from ipdesk.rights.services import case_rights, case_warning, dismissal_of
@@ -133,6 +136,13 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
         if dismissal else None,
     }
 
+    alert = db.session.scalar(sa.select(SquattingAlert).where(SquattingAlert.case_id == case.id))
+    squatting = None if alert is None else {
+        "office": office_name(alert.office), "number": alert.application_number, "mark": alert.mark,
+        "applicant": alert.applicant, "classes": ", ".join(str(n) for n in alert.nice_classes or ()),
+        "filed_on": alert.filed_on, "published_on": alert.published_on, "due_on": alert.due_on,
+        "source": alert.source, "requested_at": alert.requested_at}
+
     company = case.company
     generated = utcnow()
     context = {
@@ -160,7 +170,7 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
                       "region": case.infringer_region.name if case.infringer_region else ""},
         "timeline": timeline, "evidence": evidence, "consultations": consultations, "actions": actions,
         "suits": suits, "costs": costs, "deadlines": deadlines, "messages": messages,
-        "enforceability": enforceability,
+        "enforceability": enforceability, "squatting": squatting,
     }
     return context, images
 

@@ -8,6 +8,7 @@ translated when the function is called: call it in the reader's locale (``force_
 Periods are calendar dates taken in UTC, as the case list's date filter takes them: a case
 "submitted in [start, end]" has ``submitted_at`` from ``start`` 00:00 UTC up to ``end`` 24:00 UTC.
 """
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,6 +19,7 @@ from babel.dates import format_skeleton
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ipdesk.alerts.models import SquattingAlert
 from ipdesk.cases.models import OPEN_STAGES, Case, DisputeType, IPRight, Outcome, Stage, StageChange
 from ipdesk.companies.models import Company, CompanyRefusal, Sector
 from ipdesk.core.db import utcnow
@@ -137,6 +139,19 @@ class CountrySummary:
     supports: int = 0  # cases of the country that reached evidence collection or later in the period
     hubs: tuple["HubFigures", ...] = ()  # the same three per hub of the country, by name, with their sessions
     education: Reach = Reach()  # sessions about the country held in the period, and whom they reached
+    alerts: "AlertFigures | None" = None  # squatting alerts about the country received in the period
+
+
+@dataclass(frozen=True)
+class AlertFigures:
+    """Squatting alerts of a country received in a period: how many, how many the centre acted on (their draft
+    opposition case was submitted), how many it won (upheld or won), and the median days of the opposition
+    period left when it acted."""
+
+    received: int
+    opposed: int
+    won: int
+    median_days_left: float | None
 
 
 @dataclass(frozen=True)
@@ -327,7 +342,23 @@ def country_summary(country_code: str, start: date, end: date, *, today: date) -
         supports=counts.totals.get(("supports", None), (0, None))[0],
         hubs=_hub_figures(counts.per_hub, counts.hubs, education, education_hubs),
         education=sum(education.values(), Reach()),
+        alerts=alert_figures(country_code, start, end),
     )
+
+
+def alert_figures(country_code: str, start: date, end: date) -> AlertFigures:
+    """The squatting alerts of ``country_code`` received in [start, end], from the country's alerts of the period
+    (found by the (country, created_at) index), each with its case's submission and outcome."""
+    rows = db.session.execute(
+        sa.select(SquattingAlert.due_on, Case.submitted_at, Case.outcome)
+        .join(Case, Case.id == SquattingAlert.case_id)
+        .where(SquattingAlert.country_code == country_code, SquattingAlert.created_at >= _midnight(start),
+               SquattingAlert.created_at < _midnight(end + timedelta(days=1)))).all()
+    acted = [(due - submitted.date()).days for due, submitted, _outcome in rows
+             if submitted is not None and due is not None]
+    return AlertFigures(received=len(rows), opposed=sum(submitted is not None for _due, submitted, _o in rows),
+                        won=sum(outcome in (Outcome.upheld, Outcome.won) for _due, _s, outcome in rows),
+                        median_days_left=statistics.median(acted) if acted else None)
 
 
 def _hub_figures(per_hub: dict, hubs: dict, education: dict, education_hubs: dict) -> tuple[HubFigures, ...]:

@@ -3,23 +3,27 @@ is previewed row by row, its good rows become draft opposition cases with the de
 the company is told in its language and asks the centre to act with one click, and a second import adds nothing."""
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from pypdf import PdfReader
 
 from ipdesk.alerts.fileformat import FormatError, read_alert_file
 from ipdesk.alerts.models import AlertImport, ImportStatus, SquattingAlert
 from ipdesk.audit.models import AuditEntry
-from ipdesk.cases.models import Case, DisputeType, IPRight, Stage
+from ipdesk.audit.summaries import summary
+from ipdesk.cases.models import Case, DisputeType, IPRight, Outcome, Stage
+from ipdesk.core.db import utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer, Infringer
 from ipdesk.infringers.services import create_infringer
 from ipdesk.notify.models import Notification, NotificationKind
+from ipdesk.reports.stats import AlertFigures, alert_figures
 from ipdesk.rights.models import CaseRight, CompanyRight, RightKind, RightStatus
 from tests.factories import CompanyFactory, ExporterFactory, manager, staff
 
@@ -249,7 +253,7 @@ def test_the_applicant_is_linked_to_the_infringer_record_the_centre_knows(world,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Infringer)) == 1
 
 
-def test_the_company_is_told_in_each_users_language_and_the_import_is_audited(world, signed_in):
+def test_the_company_is_told_in_each_users_language_and_the_import_is_audited(app, world, signed_in):
     browser = signed_in(world["manager"])
     confirm(browser, imported(browser, csv_file([
         row(company=world["company"].registration_number),
@@ -264,7 +268,8 @@ def test_the_company_is_told_in_each_users_language_and_the_import_is_audited(wo
     assert "Oppose by Feb 29, 2028" in english.body and "78451236" in english.body
     assert english.link_path == "/alerts"
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "alerts.imported"))
-    assert entry.data["alerts"] == 2
+    with app.test_request_context(), force_locale("en"):
+        assert summary(entry) == "Squatting alerts imported as draft opposition cases: 2 (companies: 1)"
 
 
 # --- the exporter ---------------------------------------------------------------------------------------------
@@ -309,3 +314,35 @@ def test_who_may_import_and_see_alerts(world, signed_in, factories):
     assert hub_staff.post(f"/alerts/{alert.id}/request").status_code == 403
     other_hub = signed_in(staff(("vn",)))
     assert "AREUM" not in other_hub.get("/alerts").get_data(as_text=True)
+
+
+# --- the records that show them -------------------------------------------------------------------------------
+
+def test_the_case_file_and_the_country_summary_show_the_alerts(world, signed_in):
+    importer = signed_in(world["manager"])
+    brn = world["company"].registration_number
+    confirm(importer, imported(importer, csv_file([row(number=f"7000{n}", company=brn) for n in range(3)])))
+    alerts = db.session.scalars(sa.select(SquattingAlert).order_by(SquattingAlert.id)).all()
+    exporter = signed_in(world["english"])
+    for alert in alerts[:2]:
+        assert exporter.post(f"/alerts/{alert.id}/request").status_code == 302
+    db.session.expire_all()
+    won = db.session.get(Case, alerts[0].case_id)
+    won.stage, won.closed_from, won.outcome, won.closing_note, won.closed_at = (
+        Stage.closed, Stage.intake, Outcome.upheld, "CNIPA upheld the opposition.", utcnow())
+    db.session.commit()
+
+    response = exporter.get(f"/cases/{alerts[1].case_id}/case-file.pdf", headers={"Accept-Language": "en"})
+    text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
+    assert "The squatting alert" in text and "70001" in text and "Guangzhou Meili Trading Co." in text
+    assert "Opposition deadline Feb 29, 2028" in text
+
+    figures = alert_figures("CN", date.today() - timedelta(days=1), date.today() + timedelta(days=1))
+    submitted = db.session.get(Case, alerts[1].case_id).submitted_at.date()
+    assert figures == AlertFigures(received=3, opposed=2, won=1,
+                                   median_days_left=(date(2028, 2, 29) - submitted).days)
+    summary = importer.get(f"/reports/country-summary.pdf?country=CN&start={date.today().isoformat()}"
+                           f"&end={date.today().isoformat()}&lang=en")
+    assert summary.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(summary.data)).pages)
+    assert "Squatting alerts: 3 received · 2 opposed · 1 won · median" in " ".join(text.split())
