@@ -140,6 +140,7 @@ def case_file_context(case: Case, viewer) -> tuple[dict, dict[str, tuple[bytes, 
     squatting = None if alert is None else {
         "office": office_name(alert.office), "number": alert.application_number, "mark": alert.mark,
         "applicant": alert.applicant, "classes": ", ".join(str(n) for n in alert.nice_classes or ()),
+        "class_count": len(alert.nice_classes or ()),
         "filed_on": alert.filed_on, "published_on": alert.published_on, "due_on": alert.due_on,
         "source": alert.source, "requested_at": alert.requested_at}
 

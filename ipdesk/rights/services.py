@@ -3,6 +3,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ipdesk.audit.services import log_event
 from ipdesk.cases.models import Case
@@ -115,7 +116,8 @@ def right_label(right: CompanyRight) -> str:
     if right.mark_text:
         parts.append(right.mark_text)
     if right.nice_classes:
-        parts.append(_("classes %(classes)s", classes=", ".join(str(number) for number in right.nice_classes)))
+        parts.append(ngettext("class %(classes)s", "classes %(classes)s", len(right.nice_classes),
+                              classes=", ".join(str(number) for number in right.nice_classes)))
     if right.status is not RightStatus.registered:
         parts.append(right.status.title)
     return " · ".join(parts)
