@@ -74,6 +74,12 @@ class DeadlineRule(db.Model):
     url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")  # the official text
     checked_on: Mapped[date | None] = mapped_column(sa.Date)
     confirmed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # a change of the law announced but not read in its official text: from ``change_from`` (a trigger on or after
+    # it) the period may be ``change_months`` and ``change_days`` instead; until the rule is revised, the earlier of
+    # the two dates is given, so nobody relies on the later one (China's 2027 Trademark Law: 2 months, reportedly)
+    change_from: Mapped[date | None] = mapped_column(sa.Date)
+    change_months: Mapped[int | None]
+    change_days: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
@@ -105,9 +111,19 @@ class DeadlineRule(db.Model):
         return localized(self, "note")
 
     def due_from(self, trigger: date) -> date:
-        """The date this rule gives, counted from ``trigger``."""
-        return due_date(trigger, self.months, self.days, business_days=self.business_days, counting=self.counting,
-                        past_weekend=self.past_weekend)
+        """The date this rule gives, counted from ``trigger``: under an announced change of the law (a trigger on or
+        after ``change_from``), the earlier of the period's and the changed period's dates."""
+        due = due_date(trigger, self.months, self.days, business_days=self.business_days, counting=self.counting,
+                       past_weekend=self.past_weekend)
+        if self.changes_for(trigger):
+            due = min(due, due_date(trigger, self.change_months or 0, self.change_days or 0,
+                                    business_days=self.business_days, counting=self.counting,
+                                    past_weekend=self.past_weekend))
+        return due
+
+    def changes_for(self, trigger: date) -> bool:
+        """Whether an announced change of the law may apply to a period counted from ``trigger``."""
+        return self.change_from is not None and trigger >= self.change_from
 
 
 class Deadline(db.Model):

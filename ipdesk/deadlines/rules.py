@@ -36,6 +36,17 @@ def _date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+CHANGE = ("change_from", "change_months", "change_days")
+
+
+def _change(change: dict | None) -> dict:
+    """An announced change of the law (``[rule.change]``: from, months, days), as the rule's columns hold it."""
+    if not change:
+        return dict.fromkeys(CHANGE)
+    return {"change_from": _date(change["from"]), "change_months": change.get("months", 0),
+            "change_days": change.get("days", 0)}
+
+
 def read_shipped_rules() -> list[dict]:
     """Every shipped rule (``shipped_rules/<CODE>.toml``, one file per jurisdiction), with its jurisdiction, the day
     it was checked, and its worked examples (``examples``: (trigger, due) pairs the tests hold the counting to)."""
@@ -51,7 +62,8 @@ def read_shipped_rules() -> list[dict]:
                 "jurisdiction": data["jurisdiction"], "procedure_kind": kind, "procedure_en": procedure_en,
                 "procedure_ko": procedure_ko, "checked_on": _date(data["checked_on"]),
                 "examples": [(_date(example["trigger_on"]), _date(example["due_on"]))
-                             for example in rule.get("example", ()) if example.get("due_on")]})
+                             for example in rule.get("example", ()) if example.get("due_on")],
+                **_change(rule.get("change"))})
     return rules
 
 
@@ -64,10 +76,15 @@ def load_shipped_rules() -> int:
         row = existing.get((spec["jurisdiction"], spec["procedure_en"]))
         if row is None:
             db.session.add(DeadlineRule(jurisdiction=spec["jurisdiction"], procedure_kind=spec["procedure_kind"],
-                                        checked_on=spec["checked_on"], **{name: spec[name] for name in STORED}))
+                                        checked_on=spec["checked_on"], **{name: spec[name] for name in STORED},
+                                        **{name: spec[name] for name in CHANGE}))
             added += 1
-        elif not row.url:
-            for name in DESCRIBING:
-                setattr(row, name, spec[name])
+        else:
+            if not row.url:
+                for name in DESCRIBING:
+                    setattr(row, name, spec[name])
+            if row.change_from is None and spec["change_from"] is not None:  # a change announced since it shipped
+                for name in CHANGE:
+                    setattr(row, name, spec[name])
     db.session.flush()
     return added

@@ -161,7 +161,8 @@ def test_the_preview_matches_each_row_or_says_why_not(world, signed_in):
     table = good.split('id="preview-good"')[1]
     assert "Areum Cosmetics" in table and "40-1234567" in table  # the Korean registration it conflicts with
     assert "Seoul Bap Foods" in table and other.name_en in table
-    assert "Feb 29, 2028" in table  # CN and EU: 3 months from 30 November 2027, the end of a leap February
+    assert "Feb 29, 2028" in table  # EU: 3 months from 30 November 2027, the end of a leap February
+    assert "Jan 30, 2028" in table  # China: 2 months under its revised law (the earlier date)
     problems = browser.get(f"/alerts/imports/{alert_import.id}?show=problems").get_data(as_text=True)
     reasons = {line: re.findall(r"<td>([^<]*)", cells)[-1].strip()
                for line, cells in re.findall(r"<tr><td>(\d+)</td>(.*?)</tr>", problems, re.S)}
@@ -195,7 +196,8 @@ def test_the_preview_reads_in_a_fixed_number_of_queries(world, signed_in, count_
 # --- confirmation --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("office", "country", "published", "due", "source"), [
-    ("CN", "", "2027-11-30", date(2028, 2, 29), "Art. 33"),         # 3 months; February of a leap year
+    # China: 3 months, but from 2027 the revised law reportedly gives 2: the earlier date until it is confirmed
+    ("CN", "", "2027-11-30", date(2028, 1, 30), "Art. 33"),
     ("EU", "DE", "2027-11-30", date(2028, 2, 29), "Art. 46(1)"),       # EUTMR: 3 months from publication
     ("JP", "", "2027-11-30", date(2028, 1, 31), "Art. 43-2"),       # 2 months from the day after (Civil Code 143)
     ("US", "", "2027-12-15", date(2028, 1, 14), "1063"),            # 30 days from the Official Gazette
@@ -263,9 +265,9 @@ def test_the_company_is_told_in_each_users_language_and_the_import_is_audited(ap
         sa.select(Notification).where(Notification.kind == NotificationKind.squatting_alert))}
     assert set(told) == {world["korean"].id, world["english"].id}
     english, korean = told[world["english"].id], told[world["korean"].id]
-    assert english.subject == "2 squatting alerts, the first to oppose by Feb 29, 2028"
-    assert "2028. 2. 29." in korean.subject and korean.language == "ko"
-    assert "Oppose by Feb 29, 2028" in english.body and "78451236" in english.body
+    assert english.subject == "2 squatting alerts, the first to oppose by Jan 30, 2028"
+    assert "2028. 1. 30." in korean.subject and korean.language == "ko"
+    assert "Oppose by Jan 30, 2028" in english.body and "78451236" in english.body
     assert english.link_path == "/alerts"
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "alerts.imported"))
     with app.test_request_context(), force_locale("en"):
@@ -280,7 +282,7 @@ def test_the_exporter_sees_the_alert_at_home_and_asks_the_centre_with_one_click(
     alert = db.session.scalar(sa.select(SquattingAlert))
     exporter = signed_in(world["english"])
     home = exporter.get("/").get_data(as_text=True)
-    assert "AREUM" in home and "Oppose by Feb 29, 2028" in home and "Ask the centre to oppose" in home
+    assert "AREUM" in home and "Oppose by Jan 30, 2028" in home and "Ask the centre to oppose" in home
     assert exporter.get(f"/cases/{alert.case_id}").status_code == 404  # the centre's draft, until asked
     response = exporter.post(f"/alerts/{alert.id}/request")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{alert.case_id}")
@@ -335,12 +337,12 @@ def test_the_case_file_and_the_country_summary_show_the_alerts(world, signed_in)
     response = exporter.get(f"/cases/{alerts[1].case_id}/case-file.pdf", headers={"Accept-Language": "en"})
     text = " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
     assert "The squatting alert" in text and "70001" in text and "Guangzhou Meili Trading Co." in text
-    assert "Opposition deadline Feb 29, 2028" in text
+    assert "Opposition deadline Jan 30, 2028" in text
 
     figures = alert_figures("CN", date.today() - timedelta(days=1), date.today() + timedelta(days=1))
     submitted = db.session.get(Case, alerts[1].case_id).submitted_at.date()
     assert figures == AlertFigures(received=3, opposed=2, won=1,
-                                   median_days_left=(date(2028, 2, 29) - submitted).days)
+                                   median_days_left=(date(2028, 1, 30) - submitted).days)
     summary = importer.get(f"/reports/country-summary.pdf?country=CN&start={date.today().isoformat()}"
                            f"&end={date.today().isoformat()}&lang=en")
     assert summary.status_code == 200

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ipdesk.deadlines.counting import add_business_days, due_date
 from ipdesk.deadlines.models import DeadlineRule, RuleProcedure
-from ipdesk.deadlines.rules import load_shipped_rules, read_shipped_rules
+from ipdesk.deadlines.rules import CHANGE, load_shipped_rules, read_shipped_rules
 from ipdesk.deadlines.services import rules_for
 from ipdesk.extensions import db
 from ipdesk.network.reference import read_reference
@@ -30,9 +30,10 @@ def _name(rule: dict) -> str:
 def test_each_worked_example_is_counted_as_the_law_counts():
     wrong = []
     for rule in SHIPPED:
+        counted = DeadlineRule(**{name: rule[name] for name in ("months", "days", "business_days", "counting",
+                                                                 "past_weekend", *CHANGE)})
         for trigger, due in rule["examples"]:
-            if due_date(trigger, rule["months"], rule["days"], business_days=rule["business_days"],
-                        counting=rule["counting"], past_weekend=rule["past_weekend"]) != due:
+            if counted.due_from(trigger) != due:
                 wrong.append(f"{_name(rule)}: {trigger} gives {due} in the source")
     assert wrong == []
     assert sum(len(rule["examples"]) for rule in SHIPPED) > 200
@@ -106,3 +107,16 @@ def test_a_countrys_rules_page_shows_each_source_and_what_is_unconfirmed(client,
     korean = client.get("/network/CN/rules", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert all(rule["source_ko"] in korean for rule in china)
     assert client.get("/network/XX/rules").status_code == 404
+
+
+@pytest.mark.db_independent
+def test_an_announced_change_of_the_law_gives_the_earlier_date_from_its_day():
+    """China's revised law (from 1 January 2027) reportedly shortens opposition to 2 months: a publication before
+    that day counts 3 months, one on or after it the earlier date, 2 months (not yet confirmed from the text)."""
+    china = next(rule for rule in SHIPPED if rule["jurisdiction"] == "CN"
+                 and rule["procedure_kind"] is RuleProcedure.opposition)
+    counted = DeadlineRule(**{name: china[name] for name in ("months", "days", "business_days", "counting",
+                                                              "past_weekend", *CHANGE)})
+    assert counted.due_from(date(2026, 12, 31)) == date(2027, 3, 31)
+    assert counted.due_from(date(2027, 1, 1)) == date(2027, 3, 1)
+    assert counted.due_from(date(2027, 11, 30)) == date(2028, 1, 30)
