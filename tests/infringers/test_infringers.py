@@ -258,15 +258,18 @@ def test_list_queries_do_not_grow_with_records(client, factories, login_as, coun
 
 
 def test_demo_seller_appears_in_cases_of_two_companies(app):
+    from ipdesk.alerts.demo import DEMO_ALERTS
     from ipdesk.demo import DEMO_INFRINGER
 
     for _ in range(2):  # the second run adds nothing
         result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "60", "--password", "demo pass 123"])
         assert result.exit_code == 0, result.output
-    infringer = db.session.scalar(sa.select(Infringer))
-    assert infringer.name == DEMO_INFRINGER["name"]
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Infringer)) == 1
-    linked = db.session.scalars(sa.select(Case).join(CaseInfringer, CaseInfringer.case_id == Case.id)).all()
+    infringer = db.session.scalar(sa.select(Infringer).where(Infringer.name == DEMO_INFRINGER["name"]))
+    # and the applicants of the demo's squatting alerts, each once
+    applicants = {applicant for *_start, applicant, _classes, _days in DEMO_ALERTS}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Infringer)) == 1 + len(applicants)
+    linked = db.session.scalars(sa.select(Case).join(CaseInfringer, CaseInfringer.case_id == Case.id)
+                                .where(CaseInfringer.infringer_id == infringer.id)).all()
     assert len(linked) == 2 and linked[0].company_id != linked[1].company_id
     suggested_on = db.session.scalars(sa.select(Case).where(Case.id.not_in([c.id for c in linked]),
                                                             Case.infringer_shop_id != "")).all()
