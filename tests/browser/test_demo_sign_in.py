@@ -16,8 +16,8 @@ TEXT = {
 }
 
 
-@pytest.mark.parametrize("lang", ["ko", "en"])
-@pytest.mark.parametrize("email, name", [(u[0], u[1]) for u in DEMO_USERS])
+# each account in one language, the two languages taking turns: every account and both languages are signed in
+@pytest.mark.parametrize("email, name, lang", [(u[0], u[1], ("ko", "en")[n % 2]) for n, u in enumerate(DEMO_USERS)])
 def test_demo_account_signs_in(live_server, new_page, lang, email, name):
     page = new_page(lang)
     sign_in(page, live_server, email, lang)

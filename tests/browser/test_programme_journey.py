@@ -85,7 +85,8 @@ def _pdf_text(page, href: str) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
 
 
-@pytest.mark.parametrize("lang", ["ko", "en"])
+# in Korean, as the network's people use it (the other journeys run in English too)
+@pytest.mark.parametrize("lang", ["ko"])
 def test_a_question_a_case_a_seminar_and_the_summary_that_counts_them(live_server, new_page, lang):
     run = RUNS[lang]
     t = run.t
