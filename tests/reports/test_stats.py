@@ -321,8 +321,8 @@ def test_stats_run_a_fixed_number_of_queries(china, factories, count_queries):
         country_summary("CN", START, END, today=TODAY)
     with count_queries() as network:
         network_overview(manager, today=TODAY)
-    # the summary: its counts, the repeat infringers, the overdue cases, the oldest, their overdue deadlines, and
-    # the sessions about the country (held, then the companies they reached)
+    # the summary: its counts, the repeat infringers, the overdue cases, the oldest, their overdue deadlines, the
+    # sessions about the country (held, then the companies they reached), and its squatting alerts
     # the network: open, overdue, closed, enquiries (with those that became cases) and supports, hubs, per month,
     # refusals, and the sessions (held, then the companies they reached)
-    assert (summary.count, network.count) == (7, 9), "\n".join(summary.statements + network.statements)
+    assert (summary.count, network.count) == (8, 9), "\n".join(summary.statements + network.statements)
