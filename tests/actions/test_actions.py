@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from ipdesk.actions.models import ActionKind, ActionStatus, AdministrativeAction, Hearing, Litigation
 from ipdesk.audit.models import AuditEntry
-from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource
+from ipdesk.deadlines.models import Deadline, DeadlineRule, DeadlineSource, RuleProcedure
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
 from tests.factories import make_case
@@ -14,7 +14,8 @@ from tests.factories import make_case
 def _cn_rule() -> DeadlineRule:
     load_shipped_rules()
     db.session.commit()
-    return db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
+    return db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN",
+                                                           DeadlineRule.procedure_kind == RuleProcedure.opposition))
 
 
 def _opposition(rule_id, **changes) -> dict:
