@@ -16,7 +16,7 @@ APPLICANTS = 700  # distinct applicants among the rows: a squatter files many
 
 def alert_rows(numbers: list[str], count: int, today) -> list[dict]:
     """``count`` alerts against the companies of ``numbers`` (business registration numbers), their application
-    numbers new to the database (a fresh tag per call), published in the last forty days."""
+    numbers new to the database (a fresh tag per call), published in the last 25 days (every window still open)."""
     tag = uuid.uuid4().hex[:8].upper()
     rows = []
     for i in range(count):
@@ -24,7 +24,7 @@ def alert_rows(numbers: list[str], count: int, today) -> list[dict]:
         rows.append({"office": office, "country": country, "application_number": f"{tag}-{i:05d}",
                      "mark": f"BENCH MARK {i % 900}", "applicant": f"Bench Applicant {i % APPLICANTS}",
                      "classes": "3, 35", "filing_date": (today - timedelta(days=200)).isoformat(),
-                     "publication_date": (today - timedelta(days=i % 40)).isoformat(),
+                     "publication_date": (today - timedelta(days=i % 25)).isoformat(),
                      "company_number": numbers[i % len(numbers)], "company_name": "", "source": "bench watch"})
     return rows
 
@@ -42,7 +42,7 @@ def _csrf(page: str) -> str:
 
 
 def import_through_app(client, data: bytes) -> int:
-    """Upload, preview (its first page) and confirm, as staff do; how many alerts were made."""
+    """Upload, preview (its first page) and confirm, as staff do; the import's id."""
     page = client.get("/alerts/import").get_data(as_text=True)
     response = client.post("/alerts/import", data={"csrf_token": _csrf(page), "file": (io.BytesIO(data), "a.csv")},
                            content_type="multipart/form-data")
@@ -51,13 +51,20 @@ def import_through_app(client, data: bytes) -> int:
     preview = client.get(response.headers["Location"])
     if preview.status_code != 200:
         raise RuntimeError(f"preview: {preview.status_code}")
-    text = preview.get_data(as_text=True)
-    confirmed = client.post(response.headers["Location"] + "/confirm", data={"csrf_token": _csrf(text)})
+    confirmed = client.post(response.headers["Location"] + "/confirm",
+                            data={"csrf_token": _csrf(preview.get_data(as_text=True))})
     if confirmed.status_code != 302:
         raise RuntimeError(f"confirm: {confirmed.status_code} {confirmed.get_data(as_text=True)[:300]}")
-    made = client.get(confirmed.headers["Location"]).get_data(as_text=True)
-    found = re.search(r"([\d,]+) draft opposition cases were created", made)
-    return int(found.group(1).replace(",", "")) if found else 0
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def made_by(db, import_id: int) -> int:
+    """How many alerts an import made."""
+    import sqlalchemy as sa
+
+    from ipdesk.alerts.models import SquattingAlert
+
+    return db.session.scalar(sa.select(sa.func.count()).where(SquattingAlert.import_id == import_id))
 
 
 def floor_insert(engine, rows: list[dict], facts: dict) -> int:

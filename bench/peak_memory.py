@@ -8,7 +8,7 @@ from datetime import date
 def main() -> None:
     what = sys.argv[1]
     if what == "alerts":  # a file of 5,000 squatting alerts uploaded, previewed and confirmed
-        from bench.alerts import ALERT_ROWS, alert_rows, bench_companies, csv_file, import_through_app
+        from bench.alerts import ALERT_ROWS, alert_rows, bench_companies, csv_file, import_through_app, made_by
         from bench.run import sign_in
         from bench.wsgi import create_bench_app
         from ipdesk.extensions import db
@@ -18,7 +18,9 @@ def main() -> None:
         sign_in(client)
         with app.app_context():
             data = csv_file(alert_rows(bench_companies(db), ALERT_ROWS, date.today()))
-        made = import_through_app(client, data)
+        import_id = import_through_app(client, data)
+        with app.app_context():
+            made = made_by(db, import_id)
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, made)
         return
     if what in ("csv", "signed-in"):

@@ -1,6 +1,7 @@
 """What each row of an alert file becomes: the company it threatens (by business registration number, then by
 name), the company's right it conflicts with, the opposition rule of its office and the deadline that rule gives
 from the publication date; or why it cannot become a case. Every lookup is made once for the whole file."""
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -77,10 +78,15 @@ def _names_of_countries() -> dict[str, str]:
 _COUNTRY_NAMES: dict[str, str] = {}
 
 
+@functools.cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(all_country_codes())
+
+
 def office_code(text: str) -> str | None:
     """A country's code, or EU, BX or WO, from a code or a name (English or Korean); None when unknown."""
     code = text.strip().upper()
-    if code in REGIONAL or code in all_country_codes():
+    if code in REGIONAL or code in _country_codes():
         return code
     if not _COUNTRY_NAMES:
         _COUNTRY_NAMES.update(_names_of_countries())
