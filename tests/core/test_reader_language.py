@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from ipdesk.actions.models import ActionKind, ActionStatus
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import Case
-from ipdesk.deadlines.models import Deadline, DeadlineRule
+from ipdesk.deadlines.models import Deadline, DeadlineRule, RuleProcedure
 from ipdesk.deadlines.rules import load_shipped_rules
 from ipdesk.extensions import db
 from tests.factories import make_case, make_evidence_file
@@ -35,7 +35,8 @@ def test_deadlines_ipdesk_makes_read_in_the_readers_language(app, client, make_c
     officer = factories.staff(hub_codes=("cn-north",), locale="ko")
     login_as(officer)
     case = make_case("action", country="CN")
-    cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
+    cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN",
+                                                         DeadlineRule.procedure_kind == RuleProcedure.opposition))
     assert client.post(f"/cases/{case.id}/deadlines", data={"rule_id": str(cn.id), "trigger_on": "2026-11-30"},
                        headers=KO).status_code == 302
     assert client.post(f"/cases/{case.id}/actions", data={

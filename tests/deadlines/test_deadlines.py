@@ -48,7 +48,8 @@ def test_staff_add_a_cn_opposition_deadline_computed_from_the_rule(client, make_
     exporter = factories.exporter()
     case = make_case("action", company=exporter.company, author=exporter, country="CN")
     login_as(factories.staff(hub_codes=("cn-north",)))
-    cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN"))
+    cn = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "CN",
+                                                         DeadlineRule.procedure_kind == RuleProcedure.opposition))
     assert f'href="/cases/{case.id}/deadlines"' in client.get(f"/cases/{case.id}").get_data(as_text=True)
     form_page = client.get(f"/cases/{case.id}/deadlines", headers={"Accept-Language": "ko"}).get_data(as_text=True)
     assert "기한 추가" in form_page and "CN · 상표 이의신청" in form_page  # the rules, in the reader's language
