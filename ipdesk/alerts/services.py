@@ -26,7 +26,7 @@ from ipdesk.cases.stages import missing_for_submission
 from ipdesk.companies.models import Company, Sector
 from ipdesk.core.db import utcnow
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.i18n import ShownDate, country_name, date_text, in_both_languages
+from ipdesk.core.i18n import ShownDate, date_text, in_both_languages
 from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer
@@ -223,9 +223,6 @@ def alert_state(alert: SquattingAlert, today: date) -> str:
         return "lapsed"
     return "new"
 
-
-def country_of(alert: SquattingAlert) -> str:
-    return country_name(alert.country_code)
 
 
 HOME_ALERTS = 5
