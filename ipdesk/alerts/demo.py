@@ -49,5 +49,5 @@ def load_demo_alerts() -> int:
     data = demo_alert_file(today)
     with force_locale("ko"):  # the drafts' text in the language of the manager who imports the file
         alert_import = start_import(read_alert_file(io.BytesIO(data)), data, "kipo-watch-demo.csv", manager)
-        alerts = confirm_import(alert_import, manager, today, tell=False)  # seed data are nobody's news
-    return len(alerts)
+        made = confirm_import(alert_import, manager, today, tell=False)  # seed data are nobody's news
+    return made

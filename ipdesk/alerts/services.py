@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import force_locale, lazy_ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_ngettext
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ipdesk.alerts.fileformat import AlertFile
@@ -24,9 +24,9 @@ from ipdesk.cases.models import Case, DisputeType, IPRight, Stage, Urgency
 from ipdesk.cases.services import move_case
 from ipdesk.cases.stages import missing_for_submission
 from ipdesk.companies.models import Company, Sector
-from ipdesk.core.db import utcnow
+from ipdesk.core.db import bulk_insert, new_ids, utcnow
 from ipdesk.core.errors import ServiceError
-from ipdesk.core.i18n import ShownDate, date_text, in_both_languages
+from ipdesk.core.i18n import ShownDate, date_text
 from ipdesk.deadlines.models import Deadline, DeadlineSource
 from ipdesk.extensions import db
 from ipdesk.infringers.models import CaseInfringer
@@ -37,6 +37,7 @@ from ipdesk.notify.models import NotificationKind
 from ipdesk.notify.services import Outbox, site_link, with_preferences
 from ipdesk.rights.models import CaseRight
 from ipdesk.rights.offices import office_name
+from ipdesk.search.index import note_inserted
 
 URGENT_DAYS, HIGH_DAYS = 30, 60  # a draft whose opposition period ends this soon is marked urgent, high
 
@@ -87,10 +88,11 @@ def _urgency(days_left: int) -> Urgency:
     return Urgency.urgent if days_left <= URGENT_DAYS else Urgency.high if days_left <= HIGH_DAYS else Urgency.normal
 
 
-def _description(row: Row) -> str:
-    """The draft's description, in the importer's language (the case's text, as an intake typed by them)."""
+def _description(row: Row, offices: dict[str, str]) -> str:
+    """The draft's description, in the importer's language (the case's text, as an intake typed by them);
+    ``offices``: the name of each office of the file, in that language."""
     parts = [_("A watch service (%(source)s) found application %(number)s at %(office)s for the mark “%(mark)s”.",
-               source=row.source or _("source not given"), number=row.number, office=office_name(row.office),
+               source=row.source or _("source not given"), number=row.number, office=offices[row.office],
                mark=row.mark)]
     if row.applicant:
         parts.append(_("Applicant: %(applicant)s.", applicant=row.applicant))
@@ -111,67 +113,90 @@ def _sector(company: Company) -> Sector:
     return sectors[0] if sectors else Sector.other
 
 
-def confirm_import(alert_import: AlertImport, actor: User, today: date, *, tell: bool = True
-                   ) -> list[SquattingAlert]:
+def confirm_import(alert_import: AlertImport, actor: User, today: date, *, tell: bool = True) -> int:
     """Make each good row an alert with its draft opposition case and deadline, link the applicants' infringer
-    records, tell the companies (``tell``); the file's rows are then dropped. The rows are matched again first: what the
-    preview showed may have changed (another import of the same applications, a company renamed)."""
+    records, tell the companies (``tell``); the file's rows are then dropped; returns how many alerts were made. The
+    rows are matched again first: what the preview showed may have changed (another import of the same
+    applications, a company renamed). A file holds thousands of rows: they are written with one insert per table
+    (the search index hears of the new cases and alerts, and writes their entries before the commit)."""
     _check_pending(alert_import)
     good = [row for row in match_rows(alert_import.rows, today) if row.ok]
     countries = {c.code: c for c in db.session.scalars(
         sa.select(Country).where(Country.code.in_({row.country for row in good})))}
     infringers = records_for_names([row.applicant for row in good], actor)
-    cases = []
-    for row in good:
-        country = countries[row.country]
-        cases.append(Case(
-            company_id=row.company.id, country_code=country.code, hub_id=routed_hub_id(country, None),
-            created_by_id=actor.id, filed_on_behalf=True, stage=Stage.draft,
-            title=_("Opposition: %(mark)s (%(office)s %(number)s)", mark=row.mark, office=row.office,
-                    number=row.number)[:200],
-            sector=_sector(row.company), ip_right=IPRight.trademark, dispute_type=DisputeType.squatting,
-            found_where=row.source or _("Watch service alert"), infringer_name=row.applicant,
-            goods_classes=row.classes, urgency=_urgency((row.due_on - today).days), description=_description(row),
-            first_noticed_on=today))
-    db.session.add_all(cases)
-    db.session.flush()
-    alerts, links, deadlines, relied = [], [], [], []
-    for row, case in zip(good, cases, strict=True):
-        infringer = infringers.get(row.applicant)
-        what, what_ko = in_both_languages(lambda r=row: _("Opposition deadline: %(mark)s (%(office)s %(number)s)",
-                                                          mark=r.mark, office=r.office, number=r.number))
-        deadlines.append(Deadline(case_id=case.id, what=what[:300], what_ko=what_ko[:300], due_on=row.due_on,
-                                  source=DeadlineSource.rule, rule_id=row.rule.id, trigger_on=row.published_on,
-                                  created_by_id=actor.id))
-        if infringer is not None:
-            links.append(CaseInfringer(case_id=case.id, infringer_id=infringer.id, linked_by_id=actor.id))
-        if row.right is not None:
-            relied.append(CaseRight(case_id=case.id, right_id=row.right.id))
-        alerts.append(SquattingAlert(
-            office=row.office, application_number=row.number, country_code=row.country, mark=row.mark,
-            applicant=row.applicant, nice_classes=row.classes, filed_on=row.filed_on, published_on=row.published_on,
-            source=row.source, company_id=row.company.id, right_id=row.right.id if row.right else None,
-            rule_id=row.rule.id, due_on=row.due_on, case_id=case.id,
-            infringer_id=infringer.id if infringer else None, import_id=alert_import.id))
-    db.session.add_all(deadlines + links + relied + alerts)
+    with force_locale("en"):
+        whats = [_deadline_title(row) for row in good]
+    with force_locale("ko"):
+        whats_ko = [_deadline_title(row) for row in good]
+    offices = {office: office_name(office) for office in {row.office for row in good}}
+    now = utcnow()
+    case_ids = _insert(Case, [{
+        "company_id": row.company.id, "country_code": row.country,
+        "hub_id": routed_hub_id(countries[row.country], None), "created_by_id": actor.id, "filed_on_behalf": True,
+        "stage": Stage.draft,
+        "title": _("Opposition: %(mark)s (%(office)s %(number)s)", mark=row.mark, office=row.office,
+                   number=row.number)[:200],
+        "sector": _sector(row.company), "ip_right": IPRight.trademark, "dispute_type": DisputeType.squatting,
+        "found_where": row.source or _("Watch service alert"), "infringer_name": row.applicant,
+        "goods_classes": row.classes, "urgency": _urgency((row.due_on - today).days),
+        "description": _description(row, offices), "first_noticed_on": today, "created_at": now,
+        "stage_changed_at": now, "updated_at": now} for row in good])
+    made = [{"office": row.office, "application_number": row.number, "country_code": row.country, "mark": row.mark,
+             "applicant": row.applicant, "nice_classes": row.classes, "filed_on": row.filed_on,
+             "published_on": row.published_on, "source": row.source, "company_id": row.company.id,
+             "right_id": row.right.id if row.right else None, "rule_id": row.rule.id, "due_on": row.due_on,
+             "case_id": case_id, "infringer_id": _id(infringers.get(row.applicant)), "import_id": alert_import.id,
+             "created_at": now} for row, case_id in zip(good, case_ids, strict=True)]
+    bulk_insert(db.session, Deadline, [{"case_id": case_id, "what": what[:300], "what_ko": what_ko[:300],
+                                       "due_on": row.due_on, "source": DeadlineSource.rule, "rule_id": row.rule.id,
+                                       "trigger_on": row.published_on, "created_by_id": actor.id, "created_at": now}
+                                      for row, case_id, what, what_ko in zip(good, case_ids, whats, whats_ko,
+                                                                             strict=True)])
+    bulk_insert(db.session, CaseInfringer, [{"case_id": alert["case_id"], "infringer_id": alert["infringer_id"],
+                                             "linked_by_id": actor.id, "linked_at": now}
+                                            for alert in made if alert["infringer_id"]])
+    bulk_insert(db.session, CaseRight, [{"case_id": alert["case_id"], "right_id": alert["right_id"]}
+                                        for alert in made if alert["right_id"]])
+    for alert, alert_id in zip(made, _insert(SquattingAlert, made), strict=True):
+        alert["id"] = alert_id  # the notifications sort by it
+    note_inserted(db.session, Case, case_ids)
+    note_inserted(db.session, SquattingAlert, [alert["id"] for alert in made])
     alert_import.status = ImportStatus.confirmed
-    alert_import.confirmed_at = utcnow()
-    alert_import.created_count = len(alerts)
+    alert_import.confirmed_at = now
+    alert_import.created_count = len(made)
     alert_import.rows = []
     db.session.flush()
     log_event("alerts.imported", actor=actor, obj=alert_import,
-              data={"alerts": len(alerts), "companies": len({a.company_id for a in alerts}),
-                    "first_case_id": cases[0].id if cases else None, "last_case_id": cases[-1].id if cases else None})
+              data={"alerts": len(made), "companies": len({alert["company_id"] for alert in made}),
+                    "first_case_id": case_ids[0] if case_ids else None,
+                    "last_case_id": case_ids[-1] if case_ids else None})
     if tell:
-        _tell_companies(alerts)
-    return alerts
+        _tell_companies(made)
+    return len(made)
 
 
-def _tell_companies(alerts: list[SquattingAlert]) -> None:
-    """Each company's active users hear once of the alerts the import made for it, the nearest deadline first."""
-    by_company: dict[int, list[SquattingAlert]] = {}
-    for alert in sorted(alerts, key=lambda a: (a.due_on, a.id)):
-        by_company.setdefault(alert.company_id, []).append(alert)
+def _deadline_title(row: Row) -> str:
+    return _("Opposition deadline: %(mark)s (%(office)s %(number)s)", mark=row.mark, office=row.office,
+             number=row.number)
+
+
+def _id(record) -> int | None:
+    return record.id if record is not None else None
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """Insert ``rows`` of ``model`` in bulk, each given its key first; the keys, in order."""
+    ids = new_ids(db.session, model, len(rows))
+    bulk_insert(db.session, model, [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)])
+    return ids
+
+
+def _tell_companies(alerts: list[dict]) -> None:
+    """Each company's active users hear once of the alerts the import made for it (``confirm_import``'s rows), the
+    nearest deadline first."""
+    by_company: dict[int, list[dict]] = {}
+    for alert in sorted(alerts, key=lambda a: (a["due_on"], a["id"])):
+        by_company.setdefault(alert["company_id"], []).append(alert)
     if not by_company:
         return
     outbox = Outbox()
@@ -186,7 +211,7 @@ def _tell_companies(alerts: list[SquattingAlert]) -> None:
             subject = lazy_ngettext(
                 "%(num)d squatting alert: %(mark)s in %(office)s, oppose by %(date)s",
                 "%(num)d squatting alerts, the first to oppose by %(date)s",
-                len(found), mark=first.mark, office=first.country_code, date=ShownDate(first.due_on))
+                len(found), mark=first["mark"], office=first["country_code"], date=ShownDate(first["due_on"]))
             outbox.add(user, NotificationKind.squatting_alert, subject, link=link, alerts=found[:50],
                        more=max(0, len(found) - 50))
     outbox.send()

@@ -106,12 +106,12 @@ def confirm(import_id: int):
         flash(_("The form expired: confirm the import again."), "danger")
         return redirect(url_for("alerts.view_import", import_id=import_id))
     try:
-        alerts = confirm_import(alert_import, current_user, local_today())
+        made = confirm_import(alert_import, current_user, local_today())
     except ServiceError as error:
         flash(error.message, "danger")
         return _import_page(alert_import, 409)
     flash(ngettext("%(num)d draft opposition case was created; the company is told.",
-                   "%(num)d draft opposition cases were created; the companies are told.", len(alerts)), "success")
+                   "%(num)d draft opposition cases were created; the companies are told.", made), "success")
     return redirect(url_for("alerts.view_import", import_id=import_id))
 
 

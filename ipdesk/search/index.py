@@ -43,17 +43,18 @@ def entry_text(texts: Iterable[str | None]) -> str:
 def kind_terms(kind: str, words) -> list[str]:
     """PostgreSQL: terms as the ``pieces`` array holds them, each under its kind's name, so that the GIN index finds
     a kind's entries alone (a common word of the cases' text never walks the companies')."""
-    return sorted(f"{kind}:{term}" for term in words)
+    return list(map(f"{kind}:".__add__, sorted(words)))
 
 
 def kind_tokens(kind: str, words) -> list[str]:
     """SQLite: terms as the FTS5 table holds them, each under its kind's name, spelled in ASCII."""
-    return sorted(kind + token(term) for term in words)
+    return list(map(kind.__add__, sorted(map(token, words))))
 
 
 def fts_terms(kind: str, text: str) -> str:
     """The FTS5 row of an entry's text: its terms as ASCII tokens, in a stable order."""
-    return " ".join(kind_tokens(kind, terms(text)))
+    tokens = sorted(map(token, terms(text)))
+    return kind + f" {kind}".join(tokens) if tokens else ""
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
@@ -251,6 +252,20 @@ def _note_changes(session, _flush_context) -> None:
             stale.setdefault(kind.name, set()).add(obj.id)
     if stale or watched:
         session.info[_NOTES] = (stale, new, watched)
+
+
+def note_inserted(session, model, ids: Iterable[int]) -> None:
+    """Rows of ``model`` inserted in bulk (``session.execute(insert(model), rows)``: the flush does not see them),
+    to be indexed with the rest of the transaction."""
+    kinds = kinds_of(model)
+    ids = set(ids)
+    if not kinds or not ids or _paused.get():
+        return
+    stale, new, watched = session.info.get(_NOTES) or ({}, {}, {})
+    for kind in kinds:
+        stale.setdefault(kind.name, set()).update(ids)
+        new.setdefault(kind.name, set()).update(ids)
+    session.info[_NOTES] = (stale, new, watched)
 
 
 @event.listens_for(Session, "before_commit")

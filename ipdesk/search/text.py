@@ -12,7 +12,9 @@ piece, found inside a longer word (``아름코스메틱``). A one-character run 
 ``web_address`` is the normal form of a web address or seller id as people paste them: no scheme, no ``www.``,
 no trailing slash or fragment.
 """
+import functools
 import re
+import sys
 import unicodedata
 
 # Latin letters whose diacritics fold away; other scripts keep their combining marks.
@@ -23,21 +25,48 @@ STROKED = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "ħ": "h", "ŧ": "t", 
 _RUN = re.compile(r"[^\W_]+(?:[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u3099\u309a]+[^\W_]*)*")
 
 
+def _classes() -> tuple[str, str]:
+    """Two regular-expression classes, as ranges: every character Unicode gives a combining class (what
+    ``unicodedata.combining`` tells one at a time); and those with a canonical decomposition (Hangul syllables
+    aside: they decompose into letters, not marks, and compose back)."""
+    combining, changing = [], []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.combining(char):
+            combining.append(code)
+            changing.append(code)
+        elif unicodedata.decomposition(char)[:1] not in ("", "<") and not 0xAC00 <= code <= 0xD7A3:
+            changing.append(code)
+    return _ranges(combining), _ranges(changing)
+
+
+def _ranges(codes: list[int]) -> str:
+    ranges: list[list[int]] = []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+_COMBINING, _CHANGING = _classes()
+# the accents that follow a Latin letter once text is decomposed (NFD): they fold away
+_LATIN_ACCENTS = re.compile(f"({LATIN_LETTER.pattern})[{_COMBINING}]+")
+# text without these is unchanged by decomposing and composing again (NFD, then NFC), so no accent folds away
+_DECOMPOSES = re.compile(f"[{_CHANGING}]")
+
+
 def normalise(text: str | None) -> str:
     """``text`` in the form search compares: NFKC, case-folded, Latin diacritics removed, spaces collapsed."""
     if not text:
         return ""
+    if text.isascii():  # most of what is indexed: NFKC and decomposition change nothing, case folding is lower()
+        return " ".join(text.lower().split())
     folded = unicodedata.normalize("NFKC", text).casefold().translate(STROKED)
-    out = []
-    base_is_latin = False
-    for char in unicodedata.normalize("NFD", folded):
-        if unicodedata.combining(char):
-            if base_is_latin:
-                continue  # an accent on a Latin letter: folded away
-        else:
-            base_is_latin = bool(LATIN_LETTER.match(char))
-        out.append(char)
-    return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
+    if _DECOMPOSES.search(folded):
+        folded = unicodedata.normalize("NFC", _LATIN_ACCENTS.sub(r"\1", unicodedata.normalize("NFD", folded)))
+    return " ".join(folded.split())
 
 
 def runs(normalised: str) -> list[str]:
@@ -72,6 +101,10 @@ def web_address(text: str | None) -> str:
 _SHORT = re.compile(f"[0-9]|{LATIN_LETTER.pattern}")
 
 
+# the characters of a run that are words alone, found in one pass (what ``is_word_alone`` tells of one)
+_ALONE = re.compile(f"[^0-9{LATIN_LETTER.pattern[1:-1]}]")
+
+
 def is_word_alone(char: str) -> bool:
     """Whether a one-character query ``char`` is looked up by itself (it is not a Latin letter or digit)."""
     return not _SHORT.match(char)
@@ -80,11 +113,16 @@ def is_word_alone(char: str) -> bool:
 def terms(normalised: str) -> set[str]:
     """What the index holds for ``normalised`` text: every distinct two-character piece of its runs, and each
     character that is a word on its own (``is_word_alone``), so one such character typed alone is found too."""
-    held = set()
-    for run in runs(normalised):
-        held.update(_pairs(run) or [run])  # a one-character run is its own piece
-        held.update(char for char in run if is_word_alone(char))
-    return held
+    return set().union(*map(_run_terms, runs(normalised)))
+
+
+@functools.lru_cache(maxsize=8192)  # words recur: a record's text is mostly words indexed before
+def _run_terms(run: str) -> tuple[str, ...]:
+    """The terms of one run: its pieces (a one-character run is its own), and its characters that are words alone."""
+    held = _pairs(run) or [run]
+    if not run.isascii():  # an ASCII run holds only Latin letters and digits
+        held += _ALONE.findall(run)
+    return tuple(held)
 
 
 MAX_QUERY_TERMS = 32  # the index narrows enough by then; every run is still compared in full afterwards
@@ -109,6 +147,7 @@ def query_terms(normalised: str) -> tuple[list[str], list[str]]:
     return asked, unique
 
 
+@functools.lru_cache(maxsize=1 << 16)  # terms repeat: two-character pieces of a few scripts
 def token(term: str) -> str:
     """``term`` spelled in ASCII letters and digits for SQLite's FTS5 (its ``ascii`` tokenizer splits every other
     character, Thai marks included): each character as six hexadecimal digits."""

@@ -202,10 +202,10 @@ def test_the_preview_reads_in_a_fixed_number_of_queries(world, signed_in, count_
     ("JP", "", "2027-11-30", date(2028, 1, 31), "Art. 43-2"),       # 2 months from the day after (Civil Code 143)
     ("US", "", "2027-12-15", date(2028, 1, 14), "1063"),            # 30 days from the Official Gazette
     ("TH", "", "2027-12-31", date(2028, 2, 29), "section 35"),      # 60 days
-    ("VN", "", "2027-09-30", date(2028, 2, 29), "112"),             # 5 months, to the end of a leap February
+    ("VN", "", "2027-11-30", date(2028, 2, 29), "112"),             # 3 months since 1 April 2026, to a leap February
     ("ID", "", "2027-12-31", date(2028, 2, 29), "Art. 14(2)"),              # 2 months, clamped to the month's end
     ("GB", "", "2027-12-31", date(2028, 2, 28), "r. 17(2)"),        # 2 months counted from the day itself
-    ("WO", "VN", "2027-09-30", date(2028, 2, 29), "112"),           # a Madrid designation: its country's rule
+    ("WO", "VN", "2027-11-30", date(2028, 2, 29), "112"),           # a Madrid designation: its country's rule
 ])
 def test_a_confirmed_row_becomes_a_draft_opposition_case_with_its_rules_deadline(world, signed_in, office, country,
                                                                                  published, due, source):
@@ -246,6 +246,20 @@ def test_a_second_import_of_the_same_applications_adds_nothing(world, signed_in)
     assert db.session.get(AlertImport, second.id).created_count == 0
 
 
+def test_the_imported_drafts_and_alerts_are_found_by_search(world, signed_in):
+    """The rows are written in bulk, past the ORM's flushes: the search index still hears of every one."""
+    browser = signed_in(world["manager"])
+    confirm(browser, imported(browser, csv_file([
+        row(number="78451236", mark="AREUMSKIN", company=world["company"].registration_number),
+        row(office="VN", number="4-2027-01234", mark="AREUMSKIN", company=world["company"].registration_number)])))
+    cases = browser.get("/search", query_string={"q": "areumskin", "kind": "case"}).get_data(as_text=True)
+    alerts = browser.get("/search", query_string={"q": "4-2027-01234", "kind": "alert"}).get_data(as_text=True)
+    drafts = db.session.scalars(sa.select(Case.id).order_by(Case.id)).all()
+    assert len(drafts) == 2 and all(f"/cases/{case_id}" in cases for case_id in drafts)
+    alert_id = db.session.scalar(sa.select(SquattingAlert.id).where(SquattingAlert.office == "VN"))
+    assert f"#alert-{alert_id}" in alerts
+
+
 def test_the_applicant_is_linked_to_the_infringer_record_the_centre_knows(world, signed_in):
     known = create_infringer({"name": "GUANGZHOU MEILI TRADING CO"}, world["manager"])  # written another way
     db.session.commit()
@@ -259,7 +273,7 @@ def test_the_company_is_told_in_each_users_language_and_the_import_is_audited(ap
     browser = signed_in(world["manager"])
     confirm(browser, imported(browser, csv_file([
         row(company=world["company"].registration_number),
-        row(office="VN", number="4-2027-01234", published="2027-09-30", company=world["company"].registration_number),
+        row(office="VN", number="4-2027-01234", published="2027-11-30", company=world["company"].registration_number),
     ])))
     told = {n.user_id: n for n in db.session.scalars(
         sa.select(Notification).where(Notification.kind == NotificationKind.squatting_alert))}

@@ -1,7 +1,7 @@
 """Search's normal form and pieces, script by script: what a user types finds what was written."""
 import pytest
 
-from ipdesk.search.text import normalise, pieces, runs, web_address
+from ipdesk.search.text import is_word_alone, normalise, pieces, runs, terms, web_address
 
 
 @pytest.mark.parametrize(("written", "typed"), [
@@ -97,3 +97,18 @@ def test_half_width_kana_and_conjoining_hangul_are_marked_whole():
 
     assert str(snippet(["セール ｶﾞｲﾄﾞ"], [normalise("ガイド")])) == "セール <mark>ｶﾞｲﾄﾞ</mark>"
     assert str(snippet(["\u1100\u1161\u11a8 가게"], [normalise("각")])) == "<mark>\u1100\u1161\u11a8</mark> 가게"
+
+
+@pytest.mark.parametrize("written", [
+    "Fake serum, 가짜 세럼! a 1 b2", "ร้านค้าปลอม ั", "深圳市假货 x_y __ z", "Phở Hà Nội, Đà Nẵng", "Ἀθῆναι Αθήνα",
+    "ｶﾞｲﾄﾞ ＡＢＣ１２３", "İstanbul ǰ", "가\n나 다라\t마", "", "  ", "a", "가", "क़िला", "Straße ﬁ ǅ",
+])
+def test_the_index_holds_each_runs_pieces_and_its_characters_that_are_words_alone(written):
+    """The index's terms, however they are found fast, are what the search asks for: every two-character piece of
+    each run (a one-character run as itself) and every character that is a word alone."""
+    text = normalise(written)
+    expected = set()
+    for run in runs(text):
+        expected.update([run[i:i + 2] for i in range(len(run) - 1)] or [run])
+        expected.update(char for char in run if is_word_alone(char))
+    assert terms(text) == expected
