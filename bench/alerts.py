@@ -58,6 +58,27 @@ def import_through_app(client, data: bytes) -> int:
     return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
 
 
+def outbox_drained(app, timeout: float = 120.0) -> None:
+    """Wait until the app's sender has mailed what the last import told the companies: its thread works after the
+    response, and on SQLite its commits would otherwise fall into the next timed step (the app's or the floor's)."""
+    import time
+
+    import sqlalchemy as sa
+
+    from ipdesk.extensions import db
+    from ipdesk.notify.models import EmailStatus, Notification
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with app.app_context():
+            waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+                Notification.email_status.in_((EmailStatus.pending, EmailStatus.sending))))
+        if not waiting:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{waiting} notifications still unsent after {timeout:.0f} s")
+
+
 def made_by(db, import_id: int) -> int:
     """How many alerts an import made."""
     import sqlalchemy as sa

@@ -930,6 +930,7 @@ def measure_alerts(app, client, lines) -> None:
         floor_insert,
         import_through_app,
         made_by,
+        outbox_drained,
     )
     from ipdesk.extensions import db
 
@@ -944,6 +945,7 @@ def measure_alerts(app, client, lines) -> None:
         today = date.today()
         for _ in range(ALERT_REPEAT):
             data = csv_file(alert_rows(numbers, ALERT_ROWS, today))
+            outbox_drained(app)  # the last import's mail goes out before anything is timed, not during it
             seconds, import_id = timed(lambda data=data: import_through_app(client, data))
             with app.app_context():
                 made = made_by(db, import_id)
@@ -951,6 +953,7 @@ def measure_alerts(app, client, lines) -> None:
                 raise RuntimeError(f"the import made {made} alerts of {ALERT_ROWS:,}")
             line.times.append(seconds)
             rows = alert_rows(numbers, ALERT_ROWS, today)
+            outbox_drained(app)
             line.floor_times.append(timed(lambda rows=rows: floor_insert(engine, rows, facts))[0])
         line.passed = line.ratio <= 3
         line.note = f"{len(numbers)} companies, {ALERT_REPEAT} files; the app also indexes them for search"

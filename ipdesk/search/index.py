@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ipdesk.search.models import FTS_TABLE, SearchEntry
 from ipdesk.search.registry import KINDS, SearchKind, kinds_of, watchers_of
-from ipdesk.search.text import normalise, terms, token
+from ipdesk.search.text import normalise, terms, token, tokens
 
 CHUNK = 1000
 
@@ -53,8 +53,8 @@ def kind_tokens(kind: str, words) -> list[str]:
 
 def fts_terms(kind: str, text: str) -> str:
     """The FTS5 row of an entry's text: its terms as ASCII tokens, in a stable order."""
-    tokens = sorted(map(token, terms(text)))
-    return kind + f" {kind}".join(tokens) if tokens else ""
+    spelled = sorted(tokens(text))
+    return kind + f" {kind}".join(spelled) if spelled else ""
 
 
 def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:

@@ -16,6 +16,7 @@ import functools
 import re
 import sys
 import unicodedata
+from collections.abc import Iterable
 
 # Latin letters whose diacritics fold away; other scripts keep their combining marks.
 LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
@@ -25,46 +26,67 @@ STROKED = str.maketrans({"đ": "d", "ø": "o", "ł": "l", "ħ": "h", "ŧ": "t", 
 _RUN = re.compile(r"[^\W_]+(?:[\u0300-\u036f\u0e31\u0e34-\u0e3a\u0e47-\u0e4e\u3099\u309a]+[^\W_]*)*")
 
 
-def _classes() -> tuple[str, str]:
-    """Two regular-expression classes, as ranges: every character Unicode gives a combining class (what
-    ``unicodedata.combining`` tells one at a time); and those with a canonical decomposition (Hangul syllables
+def _characters() -> tuple[list[int], list[int]]:
+    """Every character Unicode gives a combining class (what ``unicodedata.combining`` tells one at a time); and
+    those that decomposing changes: the combining ones and those with a canonical decomposition (Hangul syllables
     aside: they decompose into letters, not marks, and compose back)."""
-    combining, changing = [], []
+    combining, decomposing = [], []
     for code in range(sys.maxunicode + 1):
         char = chr(code)
         if unicodedata.combining(char):
             combining.append(code)
-            changing.append(code)
+            decomposing.append(code)
         elif unicodedata.decomposition(char)[:1] not in ("", "<") and not 0xAC00 <= code <= 0xD7A3:
-            changing.append(code)
-    return _ranges(combining), _ranges(changing)
+            decomposing.append(code)
+    return combining, decomposing
 
 
-def _ranges(codes: list[int]) -> str:
+def _class(codes: Iterable[int]) -> str:
+    """A regular-expression class of these characters (in order), as ranges."""
     ranges: list[list[int]] = []
     for code in codes:
         if ranges and ranges[-1][1] == code - 1:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
 
 
-_COMBINING, _CHANGING = _classes()
+_COMBINING, _DECOMPOSING = _characters()
 # the accents that follow a Latin letter once text is decomposed (NFD): they fold away
-_LATIN_ACCENTS = re.compile(f"({LATIN_LETTER.pattern})[{_COMBINING}]+")
-# text without these is unchanged by decomposing and composing again (NFD, then NFC), so no accent folds away
-_DECOMPOSES = re.compile(f"[{_CHANGING}]")
+_LATIN_ACCENTS = re.compile(f"({LATIN_LETTER.pattern}){_class(_COMBINING)}+")
+# text without these is unchanged by decomposing and composing again (NFD, then NFC): no accent folds away. Two
+# classes: one of the first plane is a table, one beyond it is searched range by range
+_CHANGES = re.compile(_class(code for code in _DECOMPOSING if code <= 0xFFFF))
+_CHANGES_BEYOND = re.compile(_class(code for code in _DECOMPOSING if code > 0xFFFF))
+_STROKED_LETTERS = tuple(map(chr, STROKED))
 
 
 def normalise(text: str | None) -> str:
     """``text`` in the form search compares: NFKC, case-folded, Latin diacritics removed, spaces collapsed."""
     if not text:
         return ""
+    if len(text) <= SHORT:
+        return _normalise_short(text)
+    return _normalise(text)
+
+
+SHORT = 100  # a name, a mark, a number: the same ones recur from record to record
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalise_short(text: str) -> str:
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    """``normalise``, uncached."""
     if text.isascii():  # most of what is indexed: NFKC and decomposition change nothing, case folding is lower()
         return " ".join(text.lower().split())
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(STROKED)
-    if _DECOMPOSES.search(folded):
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if any(letter in folded for letter in _STROKED_LETTERS):
+        folded = folded.translate(STROKED)
+    if _CHANGES.search(folded) or (max(folded) > "\uffff" and _CHANGES_BEYOND.search(folded)):
         folded = unicodedata.normalize("NFC", _LATIN_ACCENTS.sub(r"\1", unicodedata.normalize("NFD", folded)))
     return " ".join(folded.split())
 
@@ -123,6 +145,16 @@ def _run_terms(run: str) -> tuple[str, ...]:
     if not run.isascii():  # an ASCII run holds only Latin letters and digits
         held += _ALONE.findall(run)
     return tuple(held)
+
+
+def tokens(normalised: str) -> set[str]:
+    """``terms`` spelled as SQLite's index holds them (``token``)."""
+    return set().union(*map(_run_tokens, runs(normalised)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _run_tokens(run: str) -> tuple[str, ...]:
+    return tuple(map(token, _run_terms(run)))
 
 
 MAX_QUERY_TERMS = 32  # the index narrows enough by then; every run is still compared in full afterwards
