@@ -94,6 +94,7 @@ def office_code(text: str) -> str | None:
     return OFFICE_NAMES.get(key) or _COUNTRY_NAMES.get(key)
 
 
+@functools.lru_cache(maxsize=1024)  # a file's rows share a handful of gazette dates
 def parse_date(text: str) -> date | None:
     """2026-03-05, 2026.03.05, 2026/3/5, 2026. 3. 5., 2026년 3월 5일 or 20260305; ValueError when it is none."""
     text = text.strip()
@@ -165,7 +166,8 @@ def _read(row: Row) -> None:
 
 
 def _companies(rows: list[Row]) -> None:
-    numbers = {normalize_registration_number(r.fields["company_number"]) for r in rows if r.fields["company_number"]}
+    number_of = {raw: normalize_registration_number(raw) for raw in {r.fields["company_number"] for r in rows}}
+    numbers = {number for raw, number in number_of.items() if raw}
     names = {" ".join(r.fields["company_name"].split()).casefold() for r in rows if r.fields["company_name"].strip()}
     by_number, by_name = {}, {}
     for chunk in _chunks(sorted(numbers)):
@@ -177,7 +179,7 @@ def _companies(rows: list[Row]) -> None:
             for name in {company.name_en.casefold(), company.name_ko.casefold()}:
                 by_name.setdefault(name, {})[company.id] = company
     for row in rows:
-        company = by_number.get(normalize_registration_number(row.fields["company_number"]))
+        company = by_number.get(number_of[row.fields["company_number"]])
         if company is None and row.fields["company_name"].strip():
             found = by_name.get(" ".join(row.fields["company_name"].split()).casefold(), {})
             if len(found) > 1:
