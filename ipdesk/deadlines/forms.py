@@ -85,6 +85,11 @@ class DeadlineRuleForm(Form):
                                  description=_l("Whether and how the period can be extended."))
     note_ko = TextAreaField(_l("Note (Korean)"), validators=[Optional(), Length(max=4000)])
     note_en = TextAreaField(_l("Note (English)"), validators=[Optional(), Length(max=4000)])
+    change_from = DateField(_l("An announced change of the law applies from"), validators=[Optional()],
+                            description=_l("Until the new text is read, a period counted from that day ends on the "
+                                           "earlier of the two dates."))
+    change_months = IntegerField(_l("Months under the change"), validators=[Optional(), NumberRange(min=0, max=120)])
+    change_days = IntegerField(_l("Days under the change"), validators=[Optional(), NumberRange(min=0, max=3650)])
     is_active = BooleanField(_l("Active"), default=True)
     version = HiddenField()
     submit = SubmitField(_l("Save"))
@@ -96,6 +101,16 @@ class DeadlineRuleForm(Form):
     def validate_days(self, field):
         if (self.months.data or 0) + (field.data or 0) <= 0 and not self.no_time_limit.data:
             raise ValidationError(_l("Give a period of at least one day or one month."))
+
+    def validate_change_from(self, field):  # runs when a day is given (an empty optional field stops its checks)
+        if (self.change_months.data or 0) + (self.change_days.data or 0) <= 0:
+            raise ValidationError(_l("Give the changed period: at least one day or one month."))
+
+    def validate_change_months(self, field):
+        if field.data and not self.change_from.data:
+            raise ValidationError(_l("Give the day the change of the law applies from."))
+
+    validate_change_days = validate_change_months
 
     def validate_url(self, field):
         if field.data and not field.data.startswith("https://"):

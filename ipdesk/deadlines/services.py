@@ -82,7 +82,8 @@ def complete_deadline(deadline: Deadline, actor) -> None:
 
 RULE_FIELDS = ("jurisdiction", "procedure_kind", "procedure_en", "procedure_ko", "trigger_en", "trigger_ko", "months",
                "days", "business_days", "opens", "no_time_limit", "source_en", "source_ko", "url", "checked_on",
-               "confirmed", "extension_en", "extension_ko", "note_en", "note_ko", "is_active")
+               "confirmed", "extension_en", "extension_ko", "note_en", "note_ko", "change_from", "change_months",
+               "change_days", "is_active")
 
 
 TEXT_FIELDS = ("url", "extension_en", "extension_ko", "note_en", "note_ko")
@@ -99,6 +100,9 @@ def _plain(values: dict | None) -> dict | None:
 def save_rule(rule: DeadlineRule | None, data: dict, actor) -> DeadlineRule:
     """Create a rule (``rule`` None) or change one; deadlines already computed keep their dates."""
     data = {**data, **{name: data.get(name) or "" for name in TEXT_FIELDS}}  # a field not sent is empty text
+    changed = data.get("change_from") is not None  # an announced change of the law: its day and its period
+    data.update({name: (data.get(name) or 0) if changed else None for name in ("change_months", "change_days")},
+                change_from=data.get("change_from"))
     rule, before, values = save_reference_row(
         DeadlineRule, rule, data, RULE_FIELDS, duplicate_field="procedure_en",
         duplicate_message=_("This jurisdiction already has a rule for this procedure."))

@@ -177,6 +177,34 @@ def test_admin_edits_deadline_rules(client, factories, login_as):
     assert "4개월" in listing and "상표 이의신청" in listing
 
 
+def test_admin_records_an_announced_change_of_the_law_that_gives_the_earlier_date(client, factories, login_as):
+    """The day a change of the law applies from and its period: a date counted from that day is the earlier of the
+    two; a change without its day (or its period) comes back with the reason and what was typed."""
+    login_as(factories.admin())
+    assert client.post("/admin/deadline-rules/new", data={**RULE, "months": "5"}).status_code == 302
+    rule = db.session.scalar(sa.select(DeadlineRule).where(DeadlineRule.jurisdiction == "VN"))
+    edit = {**RULE, "months": "5", "version": str(rule.version)}
+    refused = client.post(f"/admin/deadline-rules/{rule.id}", data={**edit, "change_months": "3"})
+    assert refused.status_code == 422 and "Give the day the change of the law applies from." in refused.get_data(
+        as_text=True) and 'name="change_months" type="number" value="3"' in refused.get_data(as_text=True)
+    refused = client.post(f"/admin/deadline-rules/{rule.id}", data={**edit, "change_from": "2026-04-01"})
+    assert refused.status_code == 422 and "Give the changed period" in refused.get_data(as_text=True)
+    saved = client.post(f"/admin/deadline-rules/{rule.id}", data={**edit, "change_from": "2026-04-01",
+                                                                   "change_months": "3"})
+    assert saved.status_code == 302
+    db.session.refresh(rule)
+    assert (rule.change_from, rule.change_months, rule.change_days) == (date(2026, 4, 1), 3, 0)
+    assert rule.due_from(date(2026, 3, 13)) == date(2026, 8, 13)  # before the change: 5 months
+    assert rule.due_from(date(2027, 3, 15)) == date(2027, 6, 15)  # from it: 3 months, the earlier
+    page = client.get(f"/admin/deadline-rules/{rule.id}").get_data(as_text=True)
+    assert 'value="2026-04-01"' in page
+    cleared = client.post(f"/admin/deadline-rules/{rule.id}", data={**edit, "version": str(rule.version)})
+    assert cleared.status_code == 302
+    db.session.refresh(rule)
+    assert (rule.change_from, rule.change_months) == (None, None)
+    assert rule.due_from(date(2027, 3, 15)) == date(2027, 8, 15)
+
+
 def test_only_admins_edit_rules(client, factories, login_as):
     login_as(factories.manager())
     assert client.get("/admin/deadline-rules").status_code == 403
