@@ -52,13 +52,17 @@ def _class(codes: Iterable[int]) -> str:
     return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
 
 
-_COMBINING, _DECOMPOSING = _characters()
-# the accents that follow a Latin letter once text is decomposed (NFD): they fold away
-_LATIN_ACCENTS = re.compile(f"({LATIN_LETTER.pattern}){_class(_COMBINING)}+")
-# text without these is unchanged by decomposing and composing again (NFD, then NFC): no accent folds away. Two
-# classes: one of the first plane is a table, one beyond it is searched range by range
-_CHANGES = re.compile(_class(code for code in _DECOMPOSING if code <= 0xFFFF))
-_CHANGES_BEYOND = re.compile(_class(code for code in _DECOMPOSING if code > 0xFFFF))
+@functools.cache  # read from Unicode's tables at the first text that needs them (a second or so of work)
+def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """The accents that follow a Latin letter once text is decomposed (NFD), which fold away; and the characters
+    without which text is unchanged by decomposing and composing again (NFD, then NFC), so no accent folds away, in
+    two classes (one of the first plane is a table, one beyond it is searched range by range)."""
+    combining, decomposing = _characters()
+    return (re.compile(f"({LATIN_LETTER.pattern}){_class(combining)}+"),
+            re.compile(_class(code for code in decomposing if code <= 0xFFFF)),
+            re.compile(_class(code for code in decomposing if code > 0xFFFF)))
+
+
 _STROKED_LETTERS = tuple(map(chr, STROKED))
 
 
@@ -86,8 +90,9 @@ def _normalise(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     if any(letter in folded for letter in _STROKED_LETTERS):
         folded = folded.translate(STROKED)
-    if _CHANGES.search(folded) or (max(folded) > "\uffff" and _CHANGES_BEYOND.search(folded)):
-        folded = unicodedata.normalize("NFC", _LATIN_ACCENTS.sub(r"\1", unicodedata.normalize("NFD", folded)))
+    accents, changes, changes_beyond = _patterns()
+    if changes.search(folded) or (max(folded) > "\uffff" and changes_beyond.search(folded)):
+        folded = unicodedata.normalize("NFC", accents.sub(r"\1", unicodedata.normalize("NFD", folded)))
     return " ".join(folded.split())
 
 

@@ -18,7 +18,8 @@ def _alert_file(folder):
     areum = demo_registration_number(DEMO_COMPANIES[0][0])
     rows = [
         "관청,출원번호,상표,출원인,상품류,공고일,사업자등록번호,기업명,출처",
-        f"CN,88123456,AREUM GLOW,广州美丽贸易有限公司,3,{(today - timedelta(days=10)).isoformat()},{areum},,KIPO",
+        # published 60 days ago: its deadline (3 months) is the nearest of the exporter's, the first on the home page
+        f"CN,88123456,AREUM GLOW,广州美丽贸易有限公司,3,{(today - timedelta(days=60)).isoformat()},{areum},,KIPO",
         f"베트남,4-2026-55555,AREUM GLOW,Công ty Mỹ phẩm Hà Nội,3,{(today - timedelta(days=20)).isoformat()},,"
         "아름코스메틱,KIPO",
         f"TH,260199999,NOBODY,Someone,3,{today.isoformat()},,없는기업,KIPO",
