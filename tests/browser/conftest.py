@@ -1,6 +1,7 @@
 """A real server (gunicorn, its own temporary SQLite database with the demo data) and Debian's chromium."""
 import email
 import email.policy
+import fcntl
 import os
 import re
 import shutil
@@ -91,21 +92,28 @@ def _server_env(folder: Path, port: int) -> dict:
 def seeded_folder(tmp_path_factory):
     """A folder (database, evidence, mail) set up as `make run` does, made once per test process for each kind
     of demo data a module asks for; each live server starts from a copy of it, so no journey sees another's."""
-    made: dict[tuple[int, bool], Path] = {}
+    # shared by the run's test processes (pytest-xdist's workers have their base folders side by side): the first
+    # to need a kind makes it, under a lock, and the others copy it
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else \
+        tmp_path_factory.getbasetemp()
 
     def folder_for(cases: int, seed: bool) -> Path:
-        if (cases, seed) not in made:
-            folder = tmp_path_factory.mktemp(f"seeded-{cases}-{int(seed)}")
-            env = _server_env(folder, 0)
-            flask = [sys.executable, "-m", "flask"]
-            subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
-            subprocess.run([*flask, "seed-demo", "--cases", str(cases)], env=env, cwd=PROJECT_ROOT, check=True,
-                           capture_output=True)
-            if seed:  # unread notifications, overdue deadlines (tests/browser/seed.py)
-                subprocess.run([sys.executable, "-m", "tests.browser.seed"], env=env, cwd=PROJECT_ROOT, check=True,
+        folder = shared / f"seeded-{cases}-{int(seed)}"
+        with open(shared / f"seeded-{cases}-{int(seed)}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / ".made").exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a process that failed half-way
+                folder.mkdir()
+                env = _server_env(folder, 0)
+                flask = [sys.executable, "-m", "flask"]
+                subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+                subprocess.run([*flask, "seed-demo", "--cases", str(cases)], env=env, cwd=PROJECT_ROOT, check=True,
                                capture_output=True)
-            made[cases, seed] = folder
-        return made[cases, seed]
+                if seed:  # unread notifications, overdue deadlines (tests/browser/seed.py)
+                    subprocess.run([sys.executable, "-m", "tests.browser.seed"], env=env, cwd=PROJECT_ROOT,
+                                   check=True, capture_output=True)
+                (folder / ".made").touch()
+        return folder
 
     return folder_for
 
@@ -121,7 +129,7 @@ def live_server(tmp_path_factory, request, viewport, seeded_folder):
     port = _free_port()
     seeded = seeded_folder(getattr(request.module, "LIVE_DEMO_CASES", 0),  # synthetic cases to look at
                            getattr(request.module, "LIVE_SEED", False))
-    shutil.copytree(seeded, folder, dirs_exist_ok=True)
+    shutil.copytree(seeded, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".made"))
     env = _server_env(folder, port)
     log = open(folder / "server.log", "wb")
     server = subprocess.Popen(
