@@ -37,7 +37,7 @@ from ipdesk.cases.models import (
 )
 from ipdesk.companies.models import Company, CompanySector, CompanySize, CompanyStatus, Sector
 from ipdesk.companies.registration_number import check_digit
-from ipdesk.core.db import bulk_insert, utcnow
+from ipdesk.core.db import bulk_insert, new_ids, utcnow
 from ipdesk.costs.models import Cost, CostCategory, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineSource
 from ipdesk.evidence.models import EvidenceItem, EvidenceKind
@@ -267,32 +267,45 @@ def _existing_companies(limit: int = 10, weight: int = 3) -> list[tuple[int, Sec
 
 
 def _companies(count: int, rng: random.Random, offset: int, password_hash: str) -> list[tuple[int, Sector, int, str]]:
-    """(company id, main sector, exporter user id, their language) for ``count`` new approved companies."""
+    """(company id, main sector, exporter user id, their language) for ``count`` new approved companies, written in
+    bulk (a registration number some company holds already is skipped)."""
     now = utcnow()
-    made = []
     start = offset * 7 + 500_000
+    numbers = []
     for i in range(count):
+        first_nine = f"{(start + i) % 900_000_000 + 100_000_000:09d}"
+        numbers.append(first_nine + str(check_digit(first_nine)))
+    taken = set()
+    for at in range(0, count, 1000):
+        taken.update(db.session.scalars(sa.select(Company.registration_number)
+                                        .where(Company.registration_number.in_(numbers[at:at + 1000]))))
+    plans = []
+    for i, number in enumerate(numbers):
         sector = _weighted(rng, SECTOR_WEIGHTS)
         k = rng.randrange(len(KO_STEMS))
-        first_nine = f"{(start + i) % 900_000_000 + 100_000_000:09d}"
-        number = first_nine + str(check_digit(first_nine))
-        if db.session.scalar(sa.select(Company.id).where(Company.registration_number == number)):
+        if number in taken:
             continue
         size = rng.choices([CompanySize.sme, CompanySize.midsize, CompanySize.large], weights=[82, 15, 3])[0]
-        company = Company(name_ko=f"{KO_STEMS[k]}{SECTOR_NAMES[sector][0]} {i + offset}",
-                          name_en=f"{EN_STEMS[k]} {SECTOR_NAMES[sector][1]} {i + offset}",
-                          registration_number=number, size=size, status=CompanyStatus.approved, approved_at=now,
-                          sector_rows=[CompanySector(sector=sector)])
-        lang = "en" if i % 4 == 3 else "ko"  # a quarter read English
-        user = User(email=f"exporter{number}@demo-exporter.example",
-                    name=f"{KO_STEMS[k]} 담당자" if lang == "ko" else f"{EN_STEMS[k]} Manager", locale=lang,
-                    role=Role.exporter, company=company, password_hash=password_hash,
-                    privacy_consent_at=now, privacy_policy_version="demo")
-        db.session.add_all([company, user])
-        db.session.flush()
-        made.append((company.id, sector, user.id, lang))
+        plans.append((i, number, sector, k, size, "en" if i % 4 == 3 else "ko"))  # a quarter read English
+    company_ids, user_ids = new_ids(db.session, Company, len(plans)), new_ids(db.session, User, len(plans))
+    companies, sectors, users = [], [], []
+    for company_id, user_id, (i, number, sector, k, size, lang) in zip(company_ids, user_ids, plans, strict=True):
+        companies.append({"id": company_id, "name_ko": f"{KO_STEMS[k]}{SECTOR_NAMES[sector][0]} {i + offset}",
+                          "name_en": f"{EN_STEMS[k]} {SECTOR_NAMES[sector][1]} {i + offset}",
+                          "registration_number": number, "size": size, "status": CompanyStatus.approved,
+                          "approved_at": now, "created_at": now})
+        sectors.append({"company_id": company_id, "sector": sector})
+        users.append({"id": user_id, "email": f"exporter{number}@demo-exporter.example",
+                      "name": f"{KO_STEMS[k]} 담당자" if lang == "ko" else f"{EN_STEMS[k]} Manager", "locale": lang,
+                      "role": Role.exporter, "company_id": company_id, "password_hash": password_hash,
+                      "privacy_consent_at": now, "privacy_policy_version": "demo", "created_at": now})
+    bulk_insert(db.session, Company, companies)
+    bulk_insert(db.session, CompanySector, sectors)
+    bulk_insert(db.session, User, users)
+    search_index.note_inserted(db.session, Company, company_ids)
     db.session.commit()
-    return made
+    return [(company_id, plan[2], user_id, plan[5]) for company_id, user_id, plan in zip(company_ids, user_ids, plans,
+                                                                                         strict=True)]
 
 
 def _path_to(stage: Stage, rng: random.Random) -> list[tuple[str, Stage, Stage]]:
@@ -530,14 +543,14 @@ def generate_messages(target: int, *, seed: int = 2026, echo=print) -> int:
     added = 0
     while added < wanted:
         size = min(BATCH * 10, wanted - added)
-        before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Message.id), 0)))
-        rows = [{"case_id": rng.randint(first, last), "author_id": rng.choice(authors),
+        ids = new_ids(db.session, Message, size)
+        rows = [{"id": message_id, "case_id": rng.randint(first, last), "author_id": rng.choice(authors),
                  "body": rng.choice(CORRESPONDENCE).format(seller=_seller(rng), product=rng.choice(products),
                                                           market=rng.choice(markets), number=rng.randrange(10**5)),
                  "is_internal": rng.random() < 0.2, "created_at": now - timedelta(minutes=rng.randrange(10**6))}
-                for _ in range(size)]
+                for message_id in ids]
         bulk_insert(db.session, Message, rows)
-        search_index.index_where(db.session.connection(), search_index.KINDS["message"], Message.id > before)
+        search_index.index_new(db.session.connection(), search_index.KINDS["message"], ids)
         added += size
         db.session.commit()
         echo(f"  {existing + added:,} messages")

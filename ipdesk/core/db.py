@@ -1,6 +1,7 @@
 """The declarative base, UTC timestamps, enum columns, portable SQL expressions and SQLite connection settings."""
 import enum
 import sqlite3
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -92,15 +93,31 @@ def bulk_insert(session, model, rows: list[dict]) -> None:
         else:
             fills.append(lambda arg=default.arg: arg)
     processors = [column.type._cached_bind_processor(dialect) for column in columns]
-    names = ", ".join(dialect.identifier_preparer.quote(column.name) for column in columns)
-    cursor = session.connection().connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN") as copy:
+
+    def values(row: dict) -> list:
+        made = []
+        for column, fill, process in zip(columns, fills, processors, strict=True):
+            value = row[column.key] if column.key in row else fill()
+            made.append(process(value) if process is not None and value is not None else value)
+        return made
+
+    copy_rows(session.connection(), table, [column.name for column in columns], map(values, rows))
+
+
+def copy_rows(connection, table, names: list[str], rows: Iterable[Sequence]) -> None:
+    """PostgreSQL: rows of values, ready for the driver (in ``names``' order), into ``table`` by COPY, in
+    ``connection``'s transaction."""
+    preparer = connection.dialect.identifier_preparer
+    columns = ", ".join(map(preparer.quote, names))
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            values = []
-            for column, fill, process in zip(columns, fills, processors, strict=True):
-                value = row[column.key] if column.key in row else fill()
-                values.append(process(value) if process is not None and value is not None else value)
-            copy.write_row(values)
+            copy.write_row(row)
+
+
+def pg_text_array(items: Iterable[str]) -> str:
+    """PostgreSQL: the literal of a text[] holding ``items`` (COPY takes it as the column's text)."""
+    return "{" + ",".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items) + "}"
 
 
 def new_ids(session, model, count: int) -> list[int]:

@@ -10,7 +10,7 @@ from babel import Locale
 from ipdesk.auth.models import Role, User
 from ipdesk.cases.models import Case, DisputeType, IPRight
 from ipdesk.companies.models import Company, CompanyStatus
-from ipdesk.core.db import bulk_insert, utcnow
+from ipdesk.core.db import bulk_insert, new_ids, utcnow
 from ipdesk.enquiries.models import Channel, Enquiry, EnquiryStatus, Topic
 from ipdesk.extensions import db
 from ipdesk.network.models import Country, staff_hubs
@@ -93,10 +93,11 @@ def generate_enquiries(target: int, *, seed: int = 2026, echo=print) -> int:
     added = 0
     while added < wanted:
         size = min(BATCH, wanted - added)
-        before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Enquiry.id), 0)))
-        rows = [_row(rng, countries, country_weights, companies, staff, candidates, now) for _ in range(size)]
+        ids = new_ids(db.session, Enquiry, size)
+        rows = [{**_row(rng, countries, country_weights, companies, staff, candidates, now), "id": enquiry_id}
+                for enquiry_id in ids]
         bulk_insert(db.session, Enquiry, rows)
-        search_index.index_where(db.session.connection(), search_index.KINDS["enquiry"], Enquiry.id > before)
+        search_index.index_new(db.session.connection(), search_index.KINDS["enquiry"], ids)
         added += size
         db.session.commit()
         echo(f"  {existing + added:,} enquiries")

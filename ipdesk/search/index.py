@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from ipdesk.core.db import copy_rows, pg_text_array
 from ipdesk.search.models import FTS_TABLE, SearchEntry
 from ipdesk.search.registry import KINDS, SearchKind, kinds_of, watchers_of
 from ipdesk.search.text import normalise, terms, token, tokens
@@ -67,9 +68,15 @@ def _is_postgres(connection) -> bool:
     return connection.dialect.name == "postgresql"
 
 
-def insert_entries(connection, kind: str, rows: list[dict]) -> None:
-    """New entries (``record_id``, ``case_id``, ``restricted``, ``text``) of ``kind``."""
+def insert_entries(connection, kind: str, rows: list[dict], *, bulk: bool = False) -> None:
+    """New entries (``record_id``, ``case_id``, ``restricted``, ``text``) of ``kind``; ``bulk``: of records written
+    in this transaction by a bulk load (which no other transaction can have indexed), by COPY on PostgreSQL."""
     if not rows:
+        return
+    if bulk and _is_postgres(connection):
+        copy_rows(connection, ENTRIES, ["kind", "record_id", "case_id", "restricted", "text", "pieces"],
+                  ((kind, row["record_id"], row["case_id"], row["restricted"], row["text"],
+                    pg_text_array(kind_terms(kind, terms(row["text"])))) for row in rows))
         return
     if _is_postgres(connection):
         # another transaction may have written the entry since this one looked (``flask search rebuild`` while people
@@ -141,7 +148,9 @@ def reindex(connection, kind: SearchKind, record_ids: Iterable[int], new: frozen
                     sa.select(SearchEntry.id, SearchEntry.record_id, SearchEntry.case_id, SearchEntry.restricted,
                               SearchEntry.text)
                     .where(SearchEntry.kind == kind.name, SearchEntry.record_id.in_(known)))} if known else {}
-        insert_entries(connection, kind.name, [row for record_id, row in fresh.items() if record_id not in held])
+        insert_entries(connection, kind.name, [row for record_id, row in fresh.items() if record_id in new], bulk=True)
+        insert_entries(connection, kind.name, [row for record_id, row in fresh.items()
+                                               if record_id not in held and record_id not in new])
         changed = [{**row, "id": held[record_id][0]} for record_id, row in fresh.items()
                    if record_id in held and held[record_id][1:] != (row["case_id"], row["restricted"], row["text"])]
         old = {held[row["record_id"]][0]: held[row["record_id"]][3] for row in changed}
@@ -150,9 +159,9 @@ def reindex(connection, kind: SearchKind, record_ids: Iterable[int], new: frozen
                              if record_id not in fresh])
 
 
-def index_where(connection, kind: SearchKind, where) -> int:
+def index_where(connection, kind: SearchKind, where, *, bulk: bool = False) -> int:
     """Index the records of ``kind`` that ``where`` picks from its source and that have no entry yet (rows
-    written in bulk); returns how many."""
+    written in bulk; ``bulk``: all written in this transaction, see ``insert_entries``); returns how many."""
     rows = [row for row in _rows(connection, kind, where)]
     if not rows:
         return 0
@@ -162,20 +171,25 @@ def index_where(connection, kind: SearchKind, where) -> int:
             SearchEntry.kind == kind.name, SearchEntry.record_id.in_(chunk))))
     new = [row for row in rows if row["record_id"] not in held]
     for start in range(0, len(new), CHUNK):
-        insert_entries(connection, kind.name, new[start:start + CHUNK])
+        insert_entries(connection, kind.name, new[start:start + CHUNK], bulk=bulk)
     return len(new)
 
 
 def index_cases(connection, case_ids: list[int]) -> int:
-    """Index the records of every case-bound kind of these cases (cases written in bulk, with their messages and
-    evidence); returns how many entries were written."""
+    """Index the records of every case-bound kind of these cases (cases written in bulk in this transaction, with
+    their messages and evidence); returns how many entries were written."""
     written = 0
     for start in range(0, len(case_ids), CHUNK):
         chunk = case_ids[start:start + CHUNK]
         for kind in KINDS.values():
             if kind.case_bound:
-                written += index_where(connection, kind, getattr(kind.model, kind.case_column).in_(chunk))
+                written += index_where(connection, kind, getattr(kind.model, kind.case_column).in_(chunk), bulk=True)
     return written
+
+
+def index_new(connection, kind: SearchKind, ids: list[int]) -> int:
+    """Index the records of ``kind`` with these ids, written in bulk in this transaction; returns how many."""
+    return sum(index_where(connection, kind, kind.model.id.in_(chunk), bulk=True) for chunk in _chunks(ids))
 
 
 def rebuild(session, echo=lambda line: None) -> dict[str, int]:

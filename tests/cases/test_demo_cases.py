@@ -5,8 +5,10 @@ from ipdesk.alerts.demo import DEMO_ALERTS
 from ipdesk.alerts.models import SquattingAlert
 from ipdesk.cases.models import SUPPORT_STAGES, Case, CaseSequence, Consultation, Stage, StageChange
 from ipdesk.cases.stages import missing_for_submission
+from ipdesk.companies.models import Company
 from ipdesk.evidence.models import EvidenceItem
 from ipdesk.extensions import db
+from ipdesk.search.models import SearchEntry
 
 
 def run_seed(app, cases):
@@ -64,6 +66,35 @@ def test_seeded_cases_keep_every_rule(app):
     # "this week" and "overdue" would otherwise all happen at once)
     moments = db.session.scalars(sa.select(StageChange.created_at)).all()
     assert len(set(moments)) == len(moments)
+
+
+def test_the_seeded_records_are_found_by_search_as_the_index_would_write_them(app, client, login_as, factories):
+    """The seed writes cases, their messages and evidence, companies and enquiries in bulk (COPY on PostgreSQL) and
+    indexes them as it goes: the entries are those a rebuild writes, and search finds the records."""
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "60", "--messages", "150", "--enquiries", "40",
+                                                "--password", "demo pass 123"])
+    assert result.exit_code == 0, result.output
+
+    def held():
+        columns = [SearchEntry.kind, SearchEntry.record_id, SearchEntry.case_id, SearchEntry.restricted,
+                   SearchEntry.text]
+        if db.session.get_bind().dialect.name == "postgresql":
+            columns.append(sa.column("pieces"))
+        return sorted(map(tuple, db.session.execute(sa.select(*columns).select_from(SearchEntry)).all()))
+
+    seeded = held()
+    kinds = {row[0] for row in seeded}
+    assert {"case", "message", "evidence", "company", "enquiry"} <= kinds
+    assert len([row for row in seeded if row[0] == "company"]) > 5  # the synthetic exporters' companies
+    rebuilt = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert held() == seeded
+    # a synthetic company, as a manager finds it by its Korean name
+    company = db.session.scalars(sa.select(Company).where(Company.registration_number.is_not(None))
+                                 .order_by(Company.id.desc())).first()
+    login_as(factories.manager(email="searching.manager@ipdesk.example"))
+    page = client.get("/search", query_string={"q": company.name_ko}).get_data(as_text=True)
+    assert company.name_ko in page
 
 
 def test_seeding_is_idempotent_and_sequences_continue(app, factories):
