@@ -8,6 +8,7 @@ messages (and, after a return for information, the request itself), and closing 
 """
 import functools
 import random
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
@@ -165,44 +166,57 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     # end
     quick = _triggers_off()
     added = 0
-    while added < wanted:
-        if quick:
-            db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))  # until this batch commits
-        size = min(BATCH, wanted - added)
-        plans = [_plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, reasons)
-                 for _ in range(size)]
-        plans.sort(key=lambda p: p["submitted_at"] or now)  # references follow submission order
-        for plan in plans:
-            if plan["submitted_at"] is not None:
-                key = (plan["case"]["country_code"], plan["submitted_at"].astimezone(tz).year)
-                sequences[key] = sequences.get(key, 0) + 1
-                plan["case"]["reference"] = f"{key[0]}-{key[1]}-{sequences[key]:05d}"
-        if quick:  # keys drawn from the sequence first, then one COPY (RETURNING in order goes a row at a time)
-            ids = sorted(db.session.scalars(sa.text(
-                "SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, :n)"), {"n": size}))
-            bulk_insert(db.session, Case, [{**_case_row(p["case"], quick), "id": case_id}
-                                           for case_id, p in zip(ids, plans, strict=True)])
-        else:
-            ids = db.session.execute(sa.insert(Case).returning(Case.id, sort_by_parameter_order=True),
-                                     [_case_row(p["case"], quick) for p in plans]).scalars().all()
-        children = {model: [] for model in CHILD_MODELS}
-        for case_id, plan in zip(ids, plans, strict=True):
-            for model, rows in plan["children"].items():
-                children[model].extend({**row, "case_id": case_id, **({"object_id": str(case_id)}
-                                                                       if model is AuditEntry else {})} for row in rows)
-        audit_rows = children.pop(AuditEntry)
-        for model, rows in children.items():
-            bulk_insert(db.session, model, rows)  # COPY on PostgreSQL
-        search_index.index_cases(db.session.connection(), ids)  # written in bulk, so not seen by the ORM's flushes
-        insert_entries(audit_rows)  # last: the chain's lock is held only until this batch commits
-        added += size
-        db.session.commit()
-        echo(f"  {existing + added:,} cases")
+    app = current_app._get_current_object()
+
+    def plan_batch(size: int) -> list[dict]:
+        with app.app_context():
+            return [_plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, reasons)
+                    for _ in range(size)]
+
+    # the next batch is planned in a thread while the database takes this one (the thread alone draws from ``rng``,
+    # in the same order as ever: the same seed makes the same cases)
+    sizes = [min(BATCH, wanted - start) for start in range(0, wanted, BATCH)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-plans") as planner:
+        coming = planner.submit(plan_batch, sizes[0])
+        for number, size in enumerate(sizes):
+            plans = coming.result()
+            if number + 1 < len(sizes):
+                coming = planner.submit(plan_batch, sizes[number + 1])
+            _write_batch(plans, size, quick=quick, sequences=sequences, tz=tz, now=now)
+            added += size
+            echo(f"  {existing + added:,} cases")
     _save_sequences(sequences)
     db.session.commit()
     if quick:
         tallies.rebuild()  # commits
     return added
+
+
+def _write_batch(plans: list[dict], size: int, *, quick: bool, sequences: dict, tz, now) -> None:
+    """One batch of planned cases with everything that hangs off them, in one transaction."""
+    if quick:
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))  # until this batch commits
+    plans.sort(key=lambda p: p["submitted_at"] or now)  # references follow submission order
+    for plan in plans:
+        if plan["submitted_at"] is not None:
+            key = (plan["case"]["country_code"], plan["submitted_at"].astimezone(tz).year)
+            sequences[key] = sequences.get(key, 0) + 1
+            plan["case"]["reference"] = f"{key[0]}-{key[1]}-{sequences[key]:05d}"
+    # keys drawn first, then one COPY (an INSERT returning keys in order goes a row at a time)
+    ids = new_ids(db.session, Case, size)
+    bulk_insert(db.session, Case, [{**_case_row(p["case"], quick), "id": case_id}
+                                   for case_id, p in zip(ids, plans, strict=True)])
+    children = {model: [] for model in CHILD_MODELS}
+    for case_id, plan in zip(ids, plans, strict=True):
+        for model, rows in plan["children"].items():
+            children[model].extend({**row, "case_id": case_id, **({"object_id": str(case_id)}
+                                                                   if model is AuditEntry else {})} for row in rows)
+    audit_rows = children.pop(AuditEntry)
+    for model, rows in children.items():
+        bulk_insert(db.session, model, rows)  # COPY on PostgreSQL
+    search_index.index_cases(db.session.connection(), ids)  # written in bulk, so not seen by the ORM's flushes
+    insert_entries(audit_rows)  # last: the chain's lock is held only until this batch commits
+    db.session.commit()
 
 
 # what the database's triggers write on a case as its stage changes and deadlines are added (0033, 0035, 0040)

@@ -166,9 +166,10 @@ def index_where(connection, kind: SearchKind, where, *, bulk: bool = False) -> i
     if not rows:
         return 0
     held = set()
-    for chunk in _chunks(row["record_id"] for row in rows):
-        held.update(connection.scalars(sa.select(SearchEntry.record_id).where(
-            SearchEntry.kind == kind.name, SearchEntry.record_id.in_(chunk))))
+    if not bulk:  # records written in this transaction have no entry to look for
+        for chunk in _chunks(row["record_id"] for row in rows):
+            held.update(connection.scalars(sa.select(SearchEntry.record_id).where(
+                SearchEntry.kind == kind.name, SearchEntry.record_id.in_(chunk))))
     new = [row for row in rows if row["record_id"] not in held]
     for start in range(0, len(new), CHUNK):
         insert_entries(connection, kind.name, new[start:start + CHUNK], bulk=bulk)
