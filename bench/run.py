@@ -228,7 +228,8 @@ def main() -> None:
     table = render_table(lines)
     if facts.get("growth"):
         table += ("\n\nGrowth: the same lines on a database seeded apart with a tenth of the cases (medians of as "
-                  "many repetitions), and how much longer they take here.\n\n" + render_growth(facts["growth"]))
+                  "many repetitions, measured just before and just after this database's pages and averaged; each "
+                  "in brackets), and how much longer they take here.\n\n" + render_growth(facts["growth"]))
     if facts.get("absolute"):
         table += (f"\n\nAbsolute budgets at {CASES:,} cases on this machine (counted when the 1-minute load "
                   f"average before the part was under {QUIET_LOAD:g}; the part is measured again, at most twice, "
@@ -276,13 +277,20 @@ def run(lines: list[Line], facts: dict) -> None:
     sign_in(client)
 
     skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))  # for working on one part
-    for part, measure in (("pages", lambda into: measure_pages(app, client, counter, setup, into)),
-                          ("pages", lambda into: measure_documents(app, client, setup, into, year_to_date=True)),
-                          ("documents", lambda into: measure_documents(app, client, setup, into)),
-                          ("alerts", lambda into: measure_alerts(app, client, into)),
-                          ("memory", lambda into: measure_memory(env, setup, into)),
-                          ("pack", lambda into: measure_pack(env, setup, into)),
-                          ("load", lambda into: measure_load(env, setup, into))):
+    # The growth lines' small database is measured just before the large one's pages and just after them, and the
+    # two medians averaged: the machine's speed drifts by a quarter within minutes here, and a ratio of two runs
+    # minutes apart took the drift for growth (the same pages, 1.12× in one run and 1.59× in the next)
+    growth = not CHILD_JSON and os.environ.get("BENCH_GROWTH", "1") != "0" and "pages" not in skip
+    small = [measure_small()] if growth else []
+    parts = (("pages", lambda into: measure_pages(app, client, counter, setup, into)),
+             ("pages", lambda into: measure_documents(app, client, setup, into, year_to_date=True)),
+             ("documents", lambda into: measure_documents(app, client, setup, into)),
+             ("alerts", lambda into: measure_alerts(app, client, into)),
+             ("memory", lambda into: measure_memory(env, setup, into)),
+             ("pack", lambda into: measure_pack(env, setup, into)),
+             ("load", lambda into: measure_load(env, setup, into)))
+    pages_parts = [measure for part, measure in parts if part == "pages"]
+    for part, measure in parts:
         if part in skip:
             continue
         for attempt in range(3 if part in ("pages", "load") else 1):  # their absolute budgets want a quiet machine
@@ -294,6 +302,8 @@ def run(lines: list[Line], facts: dict) -> None:
             if load < QUIET_LOAD:
                 break
         lines.extend(measured)
+        if growth and part == "pages" and measure is pages_parts[-1]:
+            small.append(measure_small())
     # the app's sender and scheduler threads would reopen the copy once it is dropped: stop them first
     for name in ("ipdesk_notify_sender", "ipdesk_due_scheduler"):
         if app.extensions.get(name) is not None:
@@ -307,8 +317,8 @@ def run(lines: list[Line], facts: dict) -> None:
 
         Path(CHILD_JSON).write_text(json.dumps({line.name: {"median": line.median, "note": line.note}
                                                 for line in lines if line.median is not None}))
-    elif os.environ.get("BENCH_GROWTH", "1") != "0" and "pages" not in skip:
-        facts["growth"] = measure_growth(lines)
+    elif growth:
+        facts["growth"] = measure_growth(lines, small)
     if not CHILD_JSON:
         facts["absolute"] = absolute_budgets(lines)
 
@@ -769,9 +779,9 @@ GROWTH_LINES = ("case list, filtered, page 1", "case list, filtered, last page",
                 "enquiry list, China, page 1", "enquiry list, China, deepest page linked", YTD_SUMMARY)
 
 
-def measure_growth(lines: list[Line]) -> list[tuple]:
+def measure_small() -> dict:
     """The page lines again, in a process of their own, on a database seeded apart with a tenth of the cases:
-    how much longer each takes on the large one. Returns the rows of the growth table."""
+    each line's median and note, or {"error": what went wrong}."""
     import json
 
     # a tenth of everything: the cases, and the messages and enquiries however many were asked for
@@ -781,18 +791,32 @@ def measure_growth(lines: list[Line]) -> list[tuple]:
                                           *filter(None, os.environ.get("BENCH_SKIP", "").split(","))}))}
     if GIVEN_DATABASE_URL:  # DATABASE_URL was chosen: the small database must be too
         if not os.environ.get("BENCH_SMALL_DATABASE_URL"):
-            return [("(growth)", "–", "–", "–", "–", "SKIPPED: set BENCH_SMALL_DATABASE_URL to a second database")]
+            return {"skipped": "SKIPPED: set BENCH_SMALL_DATABASE_URL to a second database"}
         env["DATABASE_URL"] = os.environ["BENCH_SMALL_DATABASE_URL"]
     else:
         env.pop("DATABASE_URL", None)  # bench_env names the SQLite file by its number of cases
     with tempfile.TemporaryDirectory() as folder:
         env["BENCH_CHILD_JSON"] = out = str(Path(folder) / "small.json")
-        print(f"Growth: the pages again on {SMALL_CASES:,} cases...", flush=True)
+        print(f"Growth: the pages on {SMALL_CASES:,} cases...", flush=True)
         done = subprocess.run([sys.executable, "-m", "bench.run"], env=env, cwd=ROOT, capture_output=True,
                               text=True)
         if not Path(out).exists():
-            return [("(growth)", "–", "–", "–", "–", f"ERROR: the small run failed: {done.stdout[-300:]}")]
-        measured = json.loads(Path(out).read_text())
+            return {"error": f"ERROR: the small run failed: {done.stdout[-300:]}"}
+        return json.loads(Path(out).read_text())
+
+
+def measure_growth(lines: list[Line], runs: list[dict]) -> list[tuple]:
+    """How much longer each growth line takes on the large database than on the small one (``runs``: the small
+    one's lines, measured before and after the large one's pages; their medians averaged). Returns the rows of the
+    growth table."""
+    for run in runs:
+        if "skipped" in run or "error" in run:
+            return [("(growth)", "–", "–", "–", "–", run.get("skipped") or run["error"])]
+    measured = {}
+    for name in set().union(*runs):
+        medians = [run[name]["median"] for run in runs if run.get(name, {}).get("median")]
+        if len(medians) == len(runs):
+            measured[name] = {"median": sum(medians) / len(medians), "each": medians}
     rows = []
     for line in lines:
         if line.name not in GROWTH_LINES or line.median is None:
@@ -800,7 +824,9 @@ def measure_growth(lines: list[Line]) -> list[tuple]:
         before = measured.get(line.name, {}).get("median")
         growth = line.median / before if before else None
         line.growth = growth
-        rows.append((line.name, _fmt(before, line.unit), _fmt(line.median, line.unit),
+        each = ", ".join(_fmt(value, line.unit) for value in measured.get(line.name, {}).get("each", ()))
+        rows.append((line.name, f"{_fmt(before, line.unit)} ({each})" if each else _fmt(before, line.unit),
+                     _fmt(line.median, line.unit),
                      "–" if growth is None else f"{growth:.2f}×", f"≤ {GROWTH_LIMIT:g}×",
                      "PASS" if growth is not None and growth <= GROWTH_LIMIT else "FAIL"))
     # the CSV export grows with its rows by nature: the time of each row must not grow with the data

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PG_URL=${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}
-WORKERS=${TEST_WORKERS:-4}  # 2 cores: two more processes fill the time the others wait on browsers, servers, disks
+WORKERS=${TEST_WORKERS:-3}  # 2 cores: a third process fills the time the others wait on browsers, servers, disks (a fourth made it no faster)
 reports=$(mktemp -d)
 status=0
 

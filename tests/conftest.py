@@ -177,7 +177,9 @@ def worker(request):
 
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory, worker):
-    """Build the schema once per worker by running the migrations (real constraints and triggers)."""
+    """Build the schema once per worker by running the migrations (real constraints and triggers). SQLite's
+    template also holds the shipped reference data each test's app loads (``running_app``), so that loading finds
+    it there instead of writing it again for every test; PostgreSQL's tables are emptied before each test."""
     if IS_POSTGRES:
         url = create_database(worker, "test")
     else:
@@ -185,8 +187,22 @@ def migrated_database(tmp_path_factory, worker):
     app = make_app(url)
     with app.app_context():
         upgrade()
+        if not IS_POSTGRES:
+            _load_shipped_data()
         db.engine.dispose()  # closes the last connection, so SQLite checkpoints its WAL into the file
     return url
+
+
+def _load_shipped_data() -> None:
+    """The network, cost-share rules and refusal reasons every app starts with (each adds only what is missing)."""
+    from ipdesk.costs.services import load_shipped_cost_rules
+    from ipdesk.network.reference import load_reference_network
+    from ipdesk.refusals.shipped import load_shipped_reasons
+
+    load_reference_network()
+    load_shipped_cost_rules()
+    load_shipped_reasons()
+    db.session.commit()
 
 
 _cleaners: dict[str, sa.Engine] = {}
@@ -232,16 +248,9 @@ def database_url(migrated_database, tmp_path):
 def running_app(database_url: str, **overrides):
     """An app with the shipped network, cost-share rules and refusal reasons loaded, inside its app context;
     disposed afterwards."""
-    from ipdesk.costs.services import load_shipped_cost_rules
-    from ipdesk.network.reference import load_reference_network
-    from ipdesk.refusals.shipped import load_shipped_reasons
-
     app = make_app(database_url, **overrides)
     with app.app_context():
-        load_reference_network()
-        load_shipped_cost_rules()
-        load_shipped_reasons()
-        db.session.commit()
+        _load_shipped_data()
         yield app
         db.session.remove()
         db.engine.dispose()

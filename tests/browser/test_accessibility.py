@@ -1,7 +1,7 @@
-"""Accessibility in the browser, on a desk and on a phone, in both languages: axe-core finds no serious or
-critical violation on every main page (its contrast rule asks 4.5:1), also with unread notifications, overdue
-deadlines and forms sent back with errors; required fields are marked for the eye and for screen readers;
-the keyboard's focus is always visible."""
+"""Accessibility in the browser, on a desk and on a phone, in both languages (English on the public pages):
+axe-core finds no serious or critical violation on every main page (its contrast rule asks 4.5:1), also with unread
+notifications, overdue deadlines and forms sent back with errors; required fields are marked for the eye and for
+screen readers; the keyboard's focus is always visible."""
 import json
 from pathlib import Path
 
@@ -84,6 +84,10 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, new_pa
     if viewport == "phone" and lang == "en":
         pytest.skip("on a phone in Korean only: the pages' markup is the same in both languages, and Korean's is "
                     "checked on a desk too (a shorter make test)")
+    if lang == "en" and who:
+        pytest.skip("signed in, in Korean only: the markup is the same in both languages, and Korean is the one "
+                    "whose strings are translations (an empty one would leave a control without a name); English "
+                    "is checked on the public pages (the page's language), a shorter make test")
     page = new_page(lang)
     if who:
         sign_in(page, live_server, who, lang)

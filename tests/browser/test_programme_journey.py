@@ -164,7 +164,8 @@ def test_a_question_a_case_a_seminar_and_the_summary_that_counts_them(live_serve
     sign_in(exporter, live_server, run.exporter, lang)
     menu(exporter)
     # the language shown is chosen for the account too, so its mail and certificates come in it
-    exporter.locator(".language-switch").get_by_role("button", name={"ko": "한국어", "en": "English"}[lang]).click()
+    with exporter.expect_navigation():  # the page comes back in it (on a loaded machine the menu was opened first)
+        exporter.locator(".language-switch").get_by_role("button", name={"ko": "한국어", "en": "English"}[lang]).click()
     menu(exporter)
     exporter.get_by_role("button", name=t("Education"), exact=True).click()
     exporter.get_by_role("link", name=t("Education sessions"), exact=True).click()
