@@ -182,7 +182,7 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
             plans = coming.result()
             if number + 1 < len(sizes):
                 coming = planner.submit(plan_batch, sizes[number + 1])
-            _write_batch(plans, size, quick=quick, sequences=sequences, tz=tz, now=now)
+            _write_batch(plans, quick=quick, sequences=sequences, tz=tz, now=now)
             added += size
             echo(f"  {existing + added:,} cases")
     _save_sequences(sequences)
@@ -192,7 +192,7 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     return added
 
 
-def _write_batch(plans: list[dict], size: int, *, quick: bool, sequences: dict, tz, now) -> None:
+def _write_batch(plans: list[dict], *, quick: bool, sequences: dict, tz, now) -> None:
     """One batch of planned cases with everything that hangs off them, in one transaction."""
     if quick:
         db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))  # until this batch commits
@@ -203,7 +203,7 @@ def _write_batch(plans: list[dict], size: int, *, quick: bool, sequences: dict, 
             sequences[key] = sequences.get(key, 0) + 1
             plan["case"]["reference"] = f"{key[0]}-{key[1]}-{sequences[key]:05d}"
     # keys drawn first, then one COPY (an INSERT returning keys in order goes a row at a time)
-    ids = new_ids(db.session, Case, size)
+    ids = new_ids(db.session, Case, len(plans))
     bulk_insert(db.session, Case, [{**_case_row(p["case"], quick), "id": case_id}
                                    for case_id, p in zip(ids, plans, strict=True)])
     children = {model: [] for model in CHILD_MODELS}
