@@ -168,7 +168,7 @@ def dashboard():
                      f"HAVING sum(n) <> 0", **params)
 
     out = {
-        "open": tally("cases", "country_code, hub_id, key", f"AND key IN {OPEN}"),
+        "open": tally("stage", "country_code, hub_id, key", f"AND key IN {OPEN}"),
         "overdue": tally("due", "country_code, hub_id", "AND day < :today", today=today),
         "closed": tally("closed", "country_code, hub_id, key", "AND day >= :since", since=since),
         "enquiries": tally("enquiries", "country_code, hub_id", "AND day >= :since", since=since),

@@ -7,8 +7,9 @@ its stage history with audit entries, the evidence and consultations its stage's
 messages (and, after a return for information, the request itself), and closing data.
 """
 import functools
+import multiprocessing
 import random
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
@@ -38,7 +39,7 @@ from ipdesk.cases.models import (
 )
 from ipdesk.companies.models import Company, CompanySector, CompanySize, CompanyStatus, Sector
 from ipdesk.companies.registration_number import check_digit
-from ipdesk.core.db import bulk_insert, new_ids, utcnow
+from ipdesk.core.db import bulk_insert, indexes_set_aside, new_ids, utcnow
 from ipdesk.costs.models import Cost, CostCategory, Payer
 from ipdesk.deadlines.models import Deadline, DeadlineEnding, DeadlineSource
 from ipdesk.evidence.models import EvidenceItem, EvidenceKind
@@ -47,8 +48,12 @@ from ipdesk.network.models import Country, Hub, staff_hubs
 from ipdesk.refusals.models import RefusalReason
 from ipdesk.reports import tallies
 from ipdesk.search import index as search_index
+from ipdesk.search.models import SearchEntry
 
 BATCH = 2000
+# a load of at least this many cases, adding at least as many as there were, goes in as one transaction with the
+# tables' secondary indexes built at its end (PostgreSQL, triggers off): see ``generate_cases``
+SET_ASIDE_FROM = 50_000
 MAJOR_SHARES = {"CN": 0.42, "ID": 0.18, "TH": 0.12, "VN": 0.11}  # NETWORK.md, squatting cases by country
 SECTOR_WEIGHTS = {Sector.beauty: 30, Sector.food: 15, Sector.content: 15, Sector.fashion: 15,
                   Sector.electronics: 15, Sector.other: 10}
@@ -143,8 +148,13 @@ CHILD_MODELS = (StageChange, EvidenceItem, Consultation, AdministrativeAction, L
 USD_KRW = Decimal("1385.20")
 
 
-def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) -> int:
-    """Add synthetic cases until there are ``target`` cases in all; returns how many were added."""
+def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print, one_load: bool | None = None) -> int:
+    """Add synthetic cases until there are ``target`` cases in all; returns how many were added.
+
+    ``one_load``: write every batch in one transaction, the secondary indexes of the tables written set aside and
+    built once at the end (PostgreSQL with the triggers off; a failure leaves the database as it was); by default
+    when at least ``SET_ASIDE_FROM`` cases are added and at least as many as there were. Otherwise each batch
+    commits."""
     existing = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
     wanted = target - existing
     if wanted <= 0:
@@ -157,34 +167,41 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     password_hash = hash_password(password)
     staff_by_hub = _staff_by_hub(hubs, password_hash)
     manager_id = db.session.scalar(sa.select(User.id).where(User.role == Role.manager, User.is_active).limit(1))
-    companies = _companies(max(5, wanted // 25), rng, existing, password_hash) + _existing_companies()
-    tz = get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    sequences = {(s.country_code, s.year): s.last_value for s in db.session.scalars(sa.select(CaseSequence))}
-    reasons = dict(db.session.execute(sa.select(RefusalReason.code, RefusalReason.id)).all())
     # PostgreSQL: the rows go in by COPY with the database's triggers off in each batch's transaction (a superuser's
     # right; without it, they run as in the app), the cases carrying their days per stage, the tallies counted at the
     # end
     quick = _triggers_off()
+    if one_load is None:
+        one_load = wanted >= SET_ASIDE_FROM and wanted >= existing
+    one_load = one_load and quick
+    companies = _companies(max(5, wanted // 25), rng, existing, password_hash, commit=not one_load) + \
+        _existing_companies()
+    tz = get_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    sequences = {(s.country_code, s.year): s.last_value for s in db.session.scalars(sa.select(CaseSequence))}
+    reasons = dict(db.session.execute(sa.select(RefusalReason.code, RefusalReason.id)).all())
     added = 0
-    app = current_app._get_current_object()
-
-    def plan_batch(size: int) -> list[dict]:
-        with app.app_context():
-            return [_plan(rng, companies, weights, countries, staff_by_hub, manager_id, now, reasons)
-                    for _ in range(size)]
-
-    # the next batch is planned in a thread while the database takes this one (the thread alone draws from ``rng``,
-    # in the same order as ever: the same seed makes the same cases)
+    # the next batch is planned by a process of its own (a thread where processes cannot fork) while this one
+    # writes: the planner alone draws from ``rng``, in the same order as ever, so the same seed makes the same cases
+    planning = {"app": current_app._get_current_object(), "rng": rng, "companies": companies, "weights": weights,
+                "countries": countries, "staff_by_hub": staff_by_hub, "manager_id": manager_id, "now": now,
+                "reasons": reasons}
     sizes = [min(BATCH, wanted - start) for start in range(0, wanted, BATCH)]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-plans") as planner:
-        coming = planner.submit(plan_batch, sizes[0])
+    tables = [model.__table__ for model in (Case, *CHILD_MODELS, SearchEntry)]
+    with _planner(planning) as planner, indexes_set_aside(db.session, tables if one_load else []) as aside:
+        if aside:
+            echo(f"  {len(aside)} indexes set aside until the {wanted:,} cases are in")
+        coming = planner.submit(_plan_batch, sizes[0])
         for number, size in enumerate(sizes):
             plans = coming.result()
             if number + 1 < len(sizes):
-                coming = planner.submit(plan_batch, sizes[number + 1])
+                coming = planner.submit(_plan_batch, sizes[number + 1])
             _write_batch(plans, quick=quick, sequences=sequences, tz=tz, now=now)
+            if not one_load:
+                db.session.commit()
             added += size
             echo(f"  {existing + added:,} cases")
+        if aside:
+            echo(f"  building the {len(aside)} indexes")
     _save_sequences(sequences)
     db.session.commit()
     if quick:
@@ -192,8 +209,30 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print) 
     return added
 
 
+_PLANNING: dict = {}  # in the planner: what ``_plan_batch`` plans from
+
+
+def _planner(planning: dict) -> Executor:
+    """One worker that plans the batches, from ``planning`` (given to it as it starts): a forked process, so that
+    planning runs beside the writing on another core (it is Python work: the two would otherwise take turns);
+    elsewhere a thread. The process never touches the database connections it inherits."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_PLANNING.update, initargs=(planning,))
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-plans", initializer=_PLANNING.update,
+                              initargs=(planning,))
+
+
+def _plan_batch(size: int) -> list[dict]:
+    p = _PLANNING
+    with p["app"].app_context():
+        return [_plan(p["rng"], p["companies"], p["weights"], p["countries"], p["staff_by_hub"], p["manager_id"],
+                      p["now"], p["reasons"]) for _ in range(size)]
+
+
 def _write_batch(plans: list[dict], *, quick: bool, sequences: dict, tz, now) -> None:
-    """One batch of planned cases with everything that hangs off them, in one transaction."""
+    """One batch of planned cases with everything that hangs off them, in the session's transaction (the caller
+    commits)."""
     if quick:
         db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))  # until this batch commits
     plans.sort(key=lambda p: p["submitted_at"] or now)  # references follow submission order
@@ -212,11 +251,19 @@ def _write_batch(plans: list[dict], *, quick: bool, sequences: dict, tz, now) ->
             children[model].extend({**row, "case_id": case_id, **({"object_id": str(case_id)}
                                                                    if model is AuditEntry else {})} for row in rows)
     audit_rows = children.pop(AuditEntry)
+    # the search's kinds of records that belong to a case, by model: what the batch writes of them is indexed
+    searched = {kind.model: kind for kind in search_index.KINDS.values() if kind.case_bound}
+    if not searched.keys() <= {Case, *children}:
+        raise RuntimeError("a kind of case-bound record the seed does not write")
+    written = {Case: ids}
     for model, rows in children.items():
+        if model in searched:  # their keys too, to index them by key (their case's column may have no index now)
+            written[model] = new_ids(db.session, model, len(rows))
+            rows = [{**row, "id": row_id} for row, row_id in zip(rows, written[model], strict=True)]
         bulk_insert(db.session, model, rows)  # COPY on PostgreSQL
-    search_index.index_cases(db.session.connection(), ids)  # written in bulk, so not seen by the ORM's flushes
-    insert_entries(audit_rows)  # last: the chain's lock is held only until this batch commits
-    db.session.commit()
+    for model, kind in searched.items():  # written in bulk, so not seen by the ORM's flushes
+        search_index.index_new(db.session.connection(), kind, written.get(model, []))
+    insert_entries(audit_rows)  # last: the chain's lock is held until the transaction commits
 
 
 # what the database's triggers write on a case as its stage changes and deadlines are added (0033, 0035, 0040)
@@ -280,9 +327,10 @@ def _existing_companies(limit: int = 10, weight: int = 3) -> list[tuple[int, Sec
         * weight
 
 
-def _companies(count: int, rng: random.Random, offset: int, password_hash: str) -> list[tuple[int, Sector, int, str]]:
+def _companies(count: int, rng: random.Random, offset: int, password_hash: str, *, commit: bool = True) \
+        -> list[tuple[int, Sector, int, str]]:
     """(company id, main sector, exporter user id, their language) for ``count`` new approved companies, written in
-    bulk (a registration number some company holds already is skipped)."""
+    bulk (a registration number some company holds already is skipped); ``commit``: or left in the transaction."""
     now = utcnow()
     start = offset * 7 + 500_000
     numbers = []
@@ -317,7 +365,8 @@ def _companies(count: int, rng: random.Random, offset: int, password_hash: str) 
     bulk_insert(db.session, CompanySector, sectors)
     bulk_insert(db.session, User, users)
     search_index.note_inserted(db.session, Company, company_ids)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return [(company_id, plan[2], user_id, plan[5]) for company_id, user_id, plan in zip(company_ids, user_ids, plans,
                                                                                          strict=True)]
 

@@ -85,7 +85,7 @@ def case_count(user, form, stmt) -> tuple[int, bool]:
         if data.get("stage") is not None:
             where.append(Tally.key == data["stage"].name)
         submitted = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Tally.n), 0))
-                                      .where(Tally.kind == "cases", *where))
+                                      .where(Tally.kind == "stage", *where))
         drafts = 0
         if data.get("stage") in (None, Stage.draft):
             drafts = db.session.scalar(sa.select(sa.func.count()).select_from(

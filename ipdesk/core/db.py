@@ -1,8 +1,11 @@
 """The declarative base, UTC timestamps, enum columns, portable SQL expressions and SQLite connection settings."""
 import enum
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import chain
+from operator import itemgetter
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, has_request_context, request
@@ -81,25 +84,42 @@ def bulk_insert(session, model, rows: list[dict]) -> None:
         return
     table = model.__table__
     dialect = session.get_bind().dialect
-    given = set().union(*(row.keys() for row in rows))
+    given = set(chain.from_iterable(rows))
+    every_row_has_every_key = set(map(len, rows)) == {len(given)}
     columns = [c for c in table.columns if c.key in given or (c.default is not None and not c.primary_key)]
-    fills = []
+    fills = {}
     for column in columns:
         default = column.default
         if default is None:
-            fills.append(lambda: None)
+            fills[column.key] = lambda: None
         elif default.is_callable:
-            fills.append(lambda arg=default.arg: arg(None))
+            fills[column.key] = lambda arg=default.arg: arg(None)
         else:
-            fills.append(lambda arg=default.arg: arg)
-    processors = [column.type._cached_bind_processor(dialect) for column in columns]
+            fills[column.key] = lambda arg=default.arg: arg
+    processors = {column.key: column.type._cached_bind_processor(dialect) for column in columns}
+    if every_row_has_every_key:  # the common case: the given values read in one step, the defaults added after
+        columns.sort(key=lambda column: column.key not in given)
+        keys = [column.key for column in columns if column.key in given]
+        read = itemgetter(*keys) if len(keys) > 1 else (lambda row, key=keys[0]: (row[key],))
+        given_processors = [processors[key] for key in keys]
+        filled = [fills[column.key] for column in columns if column.key not in given]
+        filled_processors = [processors[column.key] for column in columns if column.key not in given]
 
-    def values(row: dict) -> list:
-        made = []
-        for column, fill, process in zip(columns, fills, processors, strict=True):
-            value = row[column.key] if column.key in row else fill()
-            made.append(process(value) if process is not None and value is not None else value)
-        return made
+        def values(row: dict) -> list:
+            made = [value if process is None or value is None else process(value)
+                    for value, process in zip(read(row), given_processors, strict=True)]
+            for fill, process in zip(filled, filled_processors, strict=True):
+                value = fill()
+                made.append(value if process is None or value is None else process(value))
+            return made
+    else:
+        def values(row: dict) -> list:
+            made = []
+            for column in columns:
+                value = row[column.key] if column.key in row else fills[column.key]()
+                process = processors[column.key]
+                made.append(process(value) if process is not None and value is not None else value)
+            return made
 
     copy_rows(session.connection(), table, [column.name for column in columns], map(values, rows))
 
@@ -117,7 +137,45 @@ def copy_rows(connection, table, names: list[str], rows: Iterable[Sequence]) -> 
 
 def pg_text_array(items: Iterable[str]) -> str:
     """PostgreSQL: the literal of a text[] holding ``items`` (COPY takes it as the column's text)."""
-    return "{" + ",".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items) + "}"
+    items = list(items)
+    if not items:
+        return "{}"
+    every = "".join(items)
+    if "\\" in every or '"' in every:  # escaped one by one (seldom: the terms are words and pieces of words)
+        items = [item.replace("\\", "\\\\").replace('"', '\\"') for item in items]
+    return '{"' + '","'.join(items) + '"}'
+
+
+# the secondary indexes of some tables: those no constraint stands on (a primary key's, a unique one's stay)
+_SECONDARY_INDEXES = sa.text("""
+    SELECT index.relname, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class index ON index.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
+    WHERE t.relname = ANY(:tables) AND pg_table_is_visible(t.oid) AND NOT i.indisunique
+      AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+    ORDER BY t.relname, index.relname""")
+
+
+@contextmanager
+def indexes_set_aside(session, tables: Sequence[sa.Table]) -> Iterator[list[str]]:
+    """PostgreSQL: a bulk load into ``tables`` without their secondary indexes, built again from their definitions
+    when the block ends, in ``session``'s transaction (the caller commits once, after: should anything fail, the
+    rollback brings the indexes back with everything else). Building an index over a table once costs far less
+    than keeping it up to date row by row as a large table fills (more so a GIN index, and when the indexes
+    outgrow the shared buffers). Meanwhile the tables are locked for everyone else. Gives the indexes' names;
+    elsewhere does nothing."""
+    if not tables or session.get_bind().dialect.name != "postgresql":
+        yield []
+        return
+    connection = session.connection()
+    found = connection.execute(_SECONDARY_INDEXES, {"tables": [table.name for table in tables]}).all()
+    preparer = connection.dialect.identifier_preparer
+    for name, _definition in found:
+        connection.exec_driver_sql(f"DROP INDEX {preparer.quote(name)}")
+    yield [name for name, _definition in found]
+    connection = session.connection()  # the same transaction's, unless the block committed (then nothing to build)
+    connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for _name, definition in found:
+        connection.exec_driver_sql(definition)
 
 
 def new_ids(session, model, count: int) -> list[int]:

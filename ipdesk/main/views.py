@@ -74,7 +74,7 @@ def _open_cases_by_country_and_stage():
     open_stages = {stage.name: stage for stage in OPEN_STAGES}
     table: dict[str, dict] = {}
     for code, stage, n in db.session.execute(
-            tally("cases", Tally.country_code, Tally.key,
+            tally("stage", Tally.country_code, Tally.key,
                   where=(visible_tallies_clause(current_user), Tally.key.in_(open_stages)))):
         table.setdefault(code, {})[open_stages[stage]] = n
     return sorted(table.items(), key=lambda item: -sum(item[1].values()))

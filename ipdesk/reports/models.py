@@ -63,11 +63,16 @@ class ReportJob(db.Model):
         return int(100 * self.done / self.total) if self.total else 0
 
 
+# the day of the kinds counted at no day (``stage``): before any period a reader asks for
+UNDATED = date(1, 1, 1)
+
+
 class Tally(db.Model):
     """A signed count of cases (or of their deadlines, refusals or lawsuits, or of enquiries) by country, hub, key and
-    day, written only by the database's triggers (migrations 0032, 0035, 0039, 0040) and folded by
+    day, written only by the database's triggers (migrations 0032, 0035, 0039, 0040, 0050) and folded by
     ``reports.tallies.compact``; a count is the sum of ``n`` over its rows (and a sum of money, of ``amount``). Kinds:
-    ``cases`` (submitted cases by stage and month of submission), ``closed`` (by outcome and month of closing),
+    ``cases`` (submitted cases by stage and month of submission), ``stage`` (submitted cases by the stage they are
+    in now, at no day: ``UNDATED``), ``closed`` (by outcome and month of closing),
     ``due`` (open deadlines of open cases by due date), ``refusals`` (returns and rejections by transition, reason
     and month) and ``supports`` (cases that reached evidence collection or later, by the month they first did); by
     month of submission for the country summary: ``sector``, ``ip_right``, ``dispute``, ``outcome``, ``claimed`` (by

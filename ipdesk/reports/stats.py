@@ -549,7 +549,7 @@ def network_overview(user, *, today: date, months: int = 12) -> NetworkOverview:
 
     open_counts = defaultdict(lambda: [0] * len(OPEN_STAGES))  # (country, hub) -> per stage
     for code, hub_id, stage, n in db.session.execute(
-            tally("cases", Tally.country_code, Tally.hub_id, Tally.key,
+            tally("stage", Tally.country_code, Tally.hub_id, Tally.key,
                   where=(visible, Tally.key.in_(stage_index)))):
         open_counts[code, hub_id][stage_index[stage]] += n
     overdue = {(code, hub_id): n for code, hub_id, n in db.session.execute(

@@ -16,7 +16,7 @@ from ipdesk.core.db import MonthStart, NotIndexOrdered, StayBucket, utcnow
 from ipdesk.deadlines.models import Deadline
 from ipdesk.enquiries.models import Enquiry
 from ipdesk.extensions import db
-from ipdesk.reports.models import Tally
+from ipdesk.reports.models import UNDATED, Tally
 
 REFUSALS = ("return", "reject")
 KEY = (Tally.kind, Tally.country_code, Tally.hub_id, Tally.key, Tally.reason_id, Tally.bucket, Tally.due_on, Tally.day)
@@ -113,7 +113,7 @@ def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
 
     def rows(kind, key, *conditions, reason=None, bucket=None, due_on=None, day=submitted, amount=None, joins=()):
         """One kind's SELECT, grouped by every value it counts by (a literal key, one stage's stays, is not)."""
-        by = [c for c in (key, reason, bucket, due_on) if c is not None and not isinstance(c, sa.BindParameter)]
+        by = [c for c in (key, reason, bucket, due_on, day) if c is not None and not isinstance(c, sa.BindParameter)]
         values = (sa.literal(kind), case.country_code, case.hub_id,
                   sa.cast(sa.null(), sa.String) if key is None else key, no_int if reason is None else reason,
                   no_int if bucket is None else bucket, no_day if due_on is None else due_on, day, sa.func.count(),
@@ -121,11 +121,12 @@ def counted_selects(*, where=(), kinds=None, cases=None) -> list[sa.Select]:
         select = sa.select(*(value.label(name) for value, name in zip(values, NAMES, strict=True)))
         for model, on in joins:
             select = select.join_from(model, case, on)
-        return select.where(*conditions, *where).group_by(case.country_code, case.hub_id, *by, day)
+        return select.where(*conditions, *where).group_by(case.country_code, case.hub_id, *by)
 
     submitted_only = case.submitted_at.is_not(None)
     parts = {
         "cases": lambda: rows("cases", text(case.stage), submitted_only),
+        "stage": lambda: rows("stage", text(case.stage), submitted_only, day=sa.literal(UNDATED, sa.Date)),
         "closed": lambda: rows("closed", text(case.outcome), case.stage == Stage.closed, case.closed_at.is_not(None),
                                day=MonthStart(case.closed_at)),
         "supports": lambda: rows("supports", None, case.supported_at.is_not(None), day=MonthStart(case.supported_at)),

@@ -176,18 +176,6 @@ def index_where(connection, kind: SearchKind, where, *, bulk: bool = False) -> i
     return len(new)
 
 
-def index_cases(connection, case_ids: list[int]) -> int:
-    """Index the records of every case-bound kind of these cases (cases written in bulk in this transaction, with
-    their messages and evidence); returns how many entries were written."""
-    written = 0
-    for start in range(0, len(case_ids), CHUNK):
-        chunk = case_ids[start:start + CHUNK]
-        for kind in KINDS.values():
-            if kind.case_bound:
-                written += index_where(connection, kind, getattr(kind.model, kind.case_column).in_(chunk), bulk=True)
-    return written
-
-
 def index_new(connection, kind: SearchKind, ids: list[int]) -> int:
     """Index the records of ``kind`` with these ids, written in bulk in this transaction; returns how many."""
     return sum(index_where(connection, kind, kind.model.id.in_(chunk), bulk=True) for chunk in _chunks(ids))

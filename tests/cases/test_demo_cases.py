@@ -1,6 +1,8 @@
 """`flask seed-demo --cases N` makes what the services would have made, and is idempotent."""
+import pytest
 import sqlalchemy as sa
 
+from ipdesk import demo_cases
 from ipdesk.alerts.demo import DEMO_ALERTS
 from ipdesk.alerts.models import SquattingAlert
 from ipdesk.cases.models import SUPPORT_STAGES, Case, CaseSequence, Consultation, Stage, StageChange
@@ -9,6 +11,7 @@ from ipdesk.companies.models import Company
 from ipdesk.evidence.models import EvidenceItem
 from ipdesk.extensions import db
 from ipdesk.search.models import SearchEntry
+from tests.conftest import IS_POSTGRES
 
 
 def run_seed(app, cases):
@@ -112,3 +115,47 @@ def test_seeding_is_idempotent_and_sequences_continue(app, factories):
     if year == utcnow().astimezone(get_timezone(app.config["BABEL_DEFAULT_TIMEZONE"])).year:
         assert next_reference("CN", utcnow()) == f"CN-{year}-{last + 1:05d}"
 
+
+
+INDEXES = sa.text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1")
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="PostgreSQL's bulk load sets indexes aside; SQLite's batches commit")
+def test_a_large_load_builds_its_indexes_again_and_a_failed_one_leaves_nothing(app, monkeypatch):
+    """A load of many cases goes in as one transaction with the tables' secondary indexes built at its end: after
+    it, every index is there as it was defined and is used; a load that fails half way leaves no case and every
+    index."""
+    indexes = db.session.execute(INDEXES).all()
+    assert any(name == "ix_cases_stage" for name, _ in indexes)  # a secondary index set aside and built again
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Case))
+    written = []
+    real_write = demo_cases._write_batch
+
+    def failing_write(plans, **kwargs):
+        if written:
+            raise RuntimeError("the database went away")
+        written.append(len(plans))
+        real_write(plans, **kwargs)
+
+    monkeypatch.setattr(demo_cases, "BATCH", 40)
+    monkeypatch.setattr(demo_cases, "_write_batch", failing_write)
+    with pytest.raises(RuntimeError):
+        demo_cases.generate_cases(before + 100, password="demo pass 123", echo=lambda _: None, one_load=True)
+    db.session.rollback()
+    assert written == [40]  # one batch went in before the failure, and went with it
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == before
+    assert db.session.execute(INDEXES).all() == indexes
+
+    monkeypatch.setattr(demo_cases, "_write_batch", real_write)
+    lines = []
+    assert demo_cases.generate_cases(before + 100, password="demo pass 123", echo=lines.append, one_load=True) == 100
+    assert any("indexes set aside" in line for line in lines), lines
+    assert db.session.execute(INDEXES).all() == indexes
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == before + 100
+    # the rebuilt index answers: PostgreSQL reads the stage's cases through it when told to avoid a scan
+    db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(db.session.scalars(sa.text("EXPLAIN SELECT id FROM cases WHERE stage = 'closed'")))
+    assert "ix_cases_stage" in plan, plan
+    closed = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.stage == Stage.closed))
+    assert closed == len(db.session.scalars(sa.text("SELECT id FROM cases WHERE stage = 'closed'")).all()) > 0
+    db.session.rollback()

@@ -111,6 +111,28 @@ def test_folding_keeps_every_count(app, factories, build):
     assert _row(_overview(manager, today=today), "VN").overdue_deadlines == 6
 
 
+def test_open_cases_are_read_from_rows_that_do_not_grow_with_the_years(app, factories, build):
+    """Open cases by stage (the dashboard, the manager's home, the list's count) come from the kind ``stage``: one
+    row per country, hub and stage however many months the cases were submitted in, kept as cases move."""
+    manager, today = factories.manager(), date.today()
+    for months_ago in range(0, 36, 3):  # three years of history
+        case = build.case("intake", country="MY")
+        case.submitted_at = utcnow() - timedelta(days=30 * months_ago)
+    db.session.commit()
+    moved = db.session.scalars(sa.select(Case).where(Case.country_code == "MY").order_by(Case.id)).first()
+    moved.stage = Stage.evidence
+    db.session.commit()
+    tallies.compact(today)
+    months = db.session.scalar(sa.select(sa.func.count()).where(Tally.kind == "cases", Tally.country_code == "MY"))
+    now = db.session.scalars(sa.select(Tally.key).where(Tally.kind == "stage", Tally.country_code == "MY")).all()
+    assert months >= 12 and sorted(now) == ["evidence", "intake"]  # 12 months of submission, 2 rows of stages
+    assert _row(_overview(manager, today=today), "MY").open_by_stage[:3] == (11, 0, 1)
+    moved.country_code, moved.hub_id = "TH", _hub("th").id
+    db.session.commit()
+    assert _row(_overview(manager, today=today), "MY").open_by_stage[:3] == (11, 0, 0)
+    assert _row(_overview(manager, today=today), "TH").open_by_stage[:3] == (0, 0, 1)
+
+
 def test_the_command_finds_and_repairs_counts_that_drifted(app, build):
     build.case("intake", country="CN")
     runner = app.test_cli_runner()
@@ -164,8 +186,8 @@ def test_the_reminders_command_folds_the_tallies_too(app, build):
     for _ in range(3):
         build.case("intake", country="CN")
     result = app.test_cli_runner().invoke(args=["notify", "due"])
-    # each case counted by stage, sector, IP right and dispute type
-    assert "Tallies folded: 12 rows to 4." in result.output, result.output
+    # each case counted by stage (by month of submission and as it is now), sector, IP right and dispute type
+    assert "Tallies folded: 15 rows to 5." in result.output, result.output
 
 
 def test_the_country_summary_follows_deadlines_lawsuits_and_moves(app, factories, build):
