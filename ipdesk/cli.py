@@ -108,7 +108,9 @@ def seed_network() -> None:
 @click.option("--password", envvar="DEMO_PASSWORD", default="ipdesk-demo-2026", show_default=True,
               help="The password of every demo account (env DEMO_PASSWORD).")
 @click.option("--cases", "cases", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Make synthetic cases until there are this many in all (companies, users, histories too).")
+              help="Make synthetic cases until there are this many in all (companies, users, histories too). "
+                   "On PostgreSQL as a superuser, 50,000 or more (and at least as many as there were) go in as one "
+                   "transaction, the tables locked and their indexes built at the end.")
 @click.option("--messages", "messages", type=click.IntRange(min=0), default=0, show_default=True,
               help="Add messages to the synthetic cases until there are this many in all (the search bench's).")
 @click.option("--enquiries", "enquiries", type=click.IntRange(min=0), default=0, show_default=True,
