@@ -234,7 +234,7 @@ def _write_batch(plans: list[dict], *, quick: bool, sequences: dict, tz, now) ->
     """One batch of planned cases with everything that hangs off them, in the session's transaction (the caller
     commits)."""
     if quick:
-        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))  # until this batch commits
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))  # until the transaction ends
     plans.sort(key=lambda p: p["submitted_at"] or now)  # references follow submission order
     for plan in plans:
         if plan["submitted_at"] is not None:
