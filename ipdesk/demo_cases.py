@@ -191,15 +191,24 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print, 
         if aside:
             echo(f"  {len(aside)} indexes set aside until the {wanted:,} cases are in")
         coming = planner.submit(_plan_batch, sizes[0])
+        entries = None  # one load: the search entries of the batch before, made by the planner meanwhile
         for number, size in enumerate(sizes):
             plans = coming.result()
             if number + 1 < len(sizes):
                 coming = planner.submit(_plan_batch, sizes[number + 1])
-            _write_batch(plans, quick=quick, sequences=sequences, tz=tz, now=now)
-            if not one_load:
+            sources = _write_batch(plans, quick=quick, sequences=sequences, tz=tz, now=now)
+            if one_load:  # the entries' terms are Python work: the planner makes them while this batch is written
+                made, entries = entries, planner.submit(_copied_entries, sources)
+                if made is not None:
+                    search_index.copy_entries(db.session.connection(), made.result())
+            else:
+                for kind, rows in sources.items():
+                    search_index.insert_sources(db.session.connection(), kind, rows)
                 db.session.commit()
             added += size
             echo(f"  {existing + added:,} cases")
+        if entries is not None:
+            search_index.copy_entries(db.session.connection(), entries.result())
         if aside:
             echo(f"  building the {len(aside)} indexes")
     _save_sequences(sequences)
@@ -230,9 +239,15 @@ def _plan_batch(size: int) -> list[dict]:
                       p["now"], p["reasons"]) for _ in range(size)]
 
 
-def _write_batch(plans: list[dict], *, quick: bool, sequences: dict, tz, now) -> None:
+def _copied_entries(sources: dict[str, list[tuple]]) -> list[tuple]:
+    """The search entries of a batch's records, from their kinds' source rows (in the planner, beside the writing)."""
+    return [entry for kind, rows in sources.items() for entry in search_index.copied_entries(kind, rows)]
+
+
+def _write_batch(plans: list[dict], *, quick: bool, sequences: dict, tz, now) -> dict[str, list[tuple]]:
     """One batch of planned cases with everything that hangs off them, in the session's transaction (the caller
-    commits)."""
+    commits); returns the rows of the search's sources for the records written, by kind (the caller has their
+    entries made and copies them in, ``_copied_entries``)."""
     if quick:
         db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))  # until the transaction ends
     plans.sort(key=lambda p: p["submitted_at"] or now)  # references follow submission order
@@ -261,9 +276,11 @@ def _write_batch(plans: list[dict], *, quick: bool, sequences: dict, tz, now) ->
             written[model] = new_ids(db.session, model, len(rows))
             rows = [{**row, "id": row_id} for row, row_id in zip(rows, written[model], strict=True)]
         bulk_insert(db.session, model, rows)  # COPY on PostgreSQL
-    for model, kind in searched.items():  # written in bulk, so not seen by the ORM's flushes
-        search_index.index_new(db.session.connection(), kind, written.get(model, []))
+    # written in bulk, so not seen by the ORM's flushes: read back as search's sources see them
+    sources = {kind.name: search_index.source_rows(db.session.connection(), kind, written.get(model, []))
+               for model, kind in searched.items()}
     insert_entries(audit_rows)  # last: the chain's lock is held until the transaction commits
+    return sources
 
 
 # what the database's triggers write on a case as its stage changes and deadlines are added (0033, 0035, 0040)

@@ -13,7 +13,7 @@ contentless FTS5 table ``search_terms``, spelled in ASCII (``token``). A content
 when told the terms it held, which are the terms of the entry's stored text: the terms are a function of that text
 alone, and a change to that function (``terms``) needs ``flask search rebuild``.
 """
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -74,9 +74,8 @@ def insert_entries(connection, kind: str, rows: list[dict], *, bulk: bool = Fals
     if not rows:
         return
     if bulk and _is_postgres(connection):
-        copy_rows(connection, ENTRIES, ["kind", "record_id", "case_id", "restricted", "text", "pieces"],
-                  ((kind, row["record_id"], row["case_id"], row["restricted"], row["text"],
-                    pg_text_array(kind_terms(kind, terms(row["text"])))) for row in rows))
+        copy_entries(connection, (_copied(kind, row["record_id"], row["case_id"], row["restricted"], row["text"])
+                                  for row in rows))
         return
     if _is_postgres(connection):
         # another transaction may have written the entry since this one looked (``flask search rebuild`` while people
@@ -93,6 +92,32 @@ def insert_entries(connection, kind: str, rows: list[dict], *, bulk: bool = Fals
     texts = {row["record_id"]: row["text"] for row in rows}
     connection.execute(sa.text(f"INSERT INTO {FTS_TABLE} (rowid, terms) VALUES (:id, :terms)"),
                        [{"id": entry_id, "terms": fts_terms(kind, texts[record_id])} for entry_id, record_id in made])
+
+
+COPIED = ["kind", "record_id", "case_id", "restricted", "text", "pieces"]  # the columns of ``copied_entries``' rows
+
+
+def copied_entries(kind: str, source_rows: Iterable[Sequence]) -> list[tuple]:
+    """PostgreSQL: the rows (``COPIED``) of new entries of ``kind`` made from rows of its source (record_id,
+    case_id, restricted, then the texts). Pure Python: a bulk load may make them in another process, beside its
+    writing, and copy them in later in its transaction (``copy_entries``)."""
+    return [_copied(kind, record_id, case_id, bool(restricted), entry_text(texts))
+            for record_id, case_id, restricted, *texts in source_rows]
+
+
+def _copied(kind: str, record_id: int, case_id: int | None, restricted: bool, text: str) -> tuple:
+    return kind, record_id, case_id, restricted, text, pg_text_array(kind_terms(kind, terms(text)))
+
+
+def copy_entries(connection, rows: Iterable[Sequence]) -> None:
+    """PostgreSQL: new entries (rows of ``COPIED``) of records written in bulk in this transaction, by COPY."""
+    copy_rows(connection, ENTRIES, COPIED, rows)
+
+
+def source_rows(connection, kind: SearchKind, ids: list[int]) -> list[tuple]:
+    """The rows of ``kind``'s source for these records (what ``copied_entries`` makes entries of)."""
+    return [tuple(row) for chunk in _chunks(ids)
+            for row in connection.execute(kind.source().where(kind.model.id.in_(chunk)))]
 
 
 def _forget_terms(connection, kind: str, entries: list[tuple[int, str]]) -> None:
@@ -132,9 +157,17 @@ def _delete(connection, kind: str, entries: list[tuple[int, str]]) -> None:
 
 
 def _rows(connection, kind: SearchKind, where) -> Iterator[dict]:
-    for record_id, case_id, restricted, *texts in connection.execute(kind.source().where(where)):
-        yield {"record_id": record_id, "case_id": case_id, "restricted": bool(restricted),
-               "text": entry_text(texts)}
+    return map(_entry, connection.execute(kind.source().where(where)))
+
+
+def _entry(source_row: Sequence) -> dict:
+    record_id, case_id, restricted, *texts = source_row
+    return {"record_id": record_id, "case_id": case_id, "restricted": bool(restricted), "text": entry_text(texts)}
+
+
+def insert_sources(connection, kind: str, source_rows: Iterable[Sequence]) -> None:
+    """New entries of ``kind`` made from rows of its source, of records written in bulk in this transaction."""
+    insert_entries(connection, kind, list(map(_entry, source_rows)), bulk=True)
 
 
 def reindex(connection, kind: SearchKind, record_ids: Iterable[int], new: frozenset[int] = frozenset()) -> None:

@@ -71,19 +71,20 @@ def test_seeded_cases_keep_every_rule(app):
     assert len(set(moments)) == len(moments)
 
 
+def held() -> list[tuple]:
+    """Every search entry, as written (on PostgreSQL with its terms)."""
+    columns = [SearchEntry.kind, SearchEntry.record_id, SearchEntry.case_id, SearchEntry.restricted, SearchEntry.text]
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns.append(sa.column("pieces"))
+    return sorted(map(tuple, db.session.execute(sa.select(*columns).select_from(SearchEntry)).all()))
+
+
 def test_the_seeded_records_are_found_by_search_as_the_index_would_write_them(app, client, login_as, factories):
     """The seed writes cases, their messages and evidence, companies and enquiries in bulk (COPY on PostgreSQL) and
     indexes them as it goes: the entries are those a rebuild writes, and search finds the records."""
     result = app.test_cli_runner().invoke(args=["seed-demo", "--cases", "60", "--messages", "150", "--enquiries", "40",
                                                 "--password", "demo pass 123"])
     assert result.exit_code == 0, result.output
-
-    def held():
-        columns = [SearchEntry.kind, SearchEntry.record_id, SearchEntry.case_id, SearchEntry.restricted,
-                   SearchEntry.text]
-        if db.session.get_bind().dialect.name == "postgresql":
-            columns.append(sa.column("pieces"))
-        return sorted(map(tuple, db.session.execute(sa.select(*columns).select_from(SearchEntry)).all()))
 
     seeded = held()
     kinds = {row[0] for row in seeded}
@@ -135,7 +136,7 @@ def test_a_large_load_builds_its_indexes_again_and_a_failed_one_leaves_nothing(a
         if written:
             raise RuntimeError("the database went away")
         written.append(len(plans))
-        real_write(plans, **kwargs)
+        return real_write(plans, **kwargs)
 
     monkeypatch.setattr(demo_cases, "BATCH", 40)
     monkeypatch.setattr(demo_cases, "_write_batch", failing_write)
@@ -152,6 +153,11 @@ def test_a_large_load_builds_its_indexes_again_and_a_failed_one_leaves_nothing(a
     assert any("indexes set aside" in line for line in lines), lines
     assert db.session.execute(INDEXES).all() == indexes
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == before + 100
+    # the entries the planner made beside the writing are those a rebuild writes
+    seeded = held()
+    assert {"case", "message", "evidence"} <= {row[0] for row in seeded}
+    assert app.test_cli_runner().invoke(args=["search", "rebuild"]).exit_code == 0
+    assert held() == seeded
     # the rebuilt index answers: PostgreSQL reads the stage's cases through it when told to avoid a scan
     db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(db.session.scalars(sa.text("EXPLAIN SELECT id FROM cases WHERE stage = 'closed'")))
