@@ -10,6 +10,7 @@ import functools
 import multiprocessing
 import random
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
 
@@ -187,18 +188,19 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print, 
                 "reasons": reasons}
     sizes = [min(BATCH, wanted - start) for start in range(0, wanted, BATCH)]
     tables = [model.__table__ for model in (Case, *CHILD_MODELS, SearchEntry)]
-    with _planner(planning) as planner, indexes_set_aside(db.session, tables if one_load else []) as aside:
+    with _helper(planning) as planner, (_helper({}) if one_load else nullcontext()) as indexer, \
+            indexes_set_aside(db.session, tables if one_load else []) as aside:
         if aside:
             echo(f"  {len(aside)} indexes set aside until the {wanted:,} cases are in")
         coming = planner.submit(_plan_batch, sizes[0])
-        entries = None  # one load: the search entries of the batch before, made by the planner meanwhile
+        entries = None  # one load: the search entries of the batch before, made by a helper meanwhile
         for number, size in enumerate(sizes):
             plans = coming.result()
             if number + 1 < len(sizes):
                 coming = planner.submit(_plan_batch, sizes[number + 1])
             sources = _write_batch(plans, quick=quick, sequences=sequences, tz=tz, now=now)
-            if one_load:  # the entries' terms are Python work: the planner makes them while this batch is written
-                made, entries = entries, planner.submit(_copied_entries, sources)
+            if one_load:  # the entries' terms are Python work: a helper makes them while the next batch is written
+                made, entries = entries, indexer.submit(_copied_entries, sources)
                 if made is not None:
                     search_index.copy_entries(db.session.connection(), made.result())
             else:
@@ -221,14 +223,14 @@ def generate_cases(target: int, *, password: str, seed: int = 2026, echo=print, 
 _PLANNING: dict = {}  # in the planner: what ``_plan_batch`` plans from
 
 
-def _planner(planning: dict) -> Executor:
-    """One worker that plans the batches, from ``planning`` (given to it as it starts): a forked process, so that
-    planning runs beside the writing on another core (it is Python work: the two would otherwise take turns);
-    elsewhere a thread. The process never touches the database connections it inherits."""
+def _helper(planning: dict) -> Executor:
+    """One worker for Python work beside the writing (planning the batches from ``planning``, given to it as it
+    starts; making search entries): a forked process, so that it runs on another core (the two would otherwise
+    take turns); elsewhere a thread. The process never touches the database connections it inherits."""
     if "fork" in multiprocessing.get_all_start_methods():
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_PLANNING.update, initargs=(planning,))
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-plans", initializer=_PLANNING.update,
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-helper", initializer=_PLANNING.update,
                               initargs=(planning,))
 
 
@@ -240,7 +242,7 @@ def _plan_batch(size: int) -> list[dict]:
 
 
 def _copied_entries(sources: dict[str, list[tuple]]) -> list[tuple]:
-    """The search entries of a batch's records, from their kinds' source rows (in the planner, beside the writing)."""
+    """The search entries of a batch's records, from their kinds' source rows (in a helper, beside the writing)."""
     return [entry for kind, rows in sources.items() for entry in search_index.copied_entries(kind, rows)]
 
 
