@@ -127,12 +127,46 @@ def bulk_insert(session, model, rows: list[dict]) -> None:
 def copy_rows(connection, table, names: list[str], rows: Iterable[Sequence]) -> None:
     """PostgreSQL: rows of values, ready for the driver (in ``names``' order), into ``table`` by COPY, in
     ``connection``'s transaction."""
+    with _copy(connection, table, names) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def copy_text(connection, table, names: list[str], data: str) -> None:
+    """PostgreSQL: rows already in COPY's text format (``copy_line``), into ``table`` by COPY, in ``connection``'s
+    transaction."""
+    if data:
+        with _copy(connection, table, names) as copy:
+            copy.write(data)
+
+
+@contextmanager
+def _copy(connection, table, names: list[str]):
     preparer = connection.dialect.identifier_preparer
     columns = ", ".join(map(preparer.quote, names))
     cursor = connection.connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+        yield copy
+
+
+def copy_line(values: Sequence) -> str:
+    """One row in COPY's text format, of values that are text, whole numbers, booleans or None (what the bulk
+    loads make in a helper process, where no driver formats them): tab-separated, ``\\N`` for None."""
+    cells = []
+    for value in values:
+        if value is None:
+            cells.append("\\N")
+        elif isinstance(value, bool):
+            cells.append("t" if value else "f")
+        elif isinstance(value, int):
+            cells.append(str(value))
+        elif isinstance(value, str):
+            # a backslash, and the characters that end a value or a row, escaped by a backslash
+            cells.append(value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                         .replace("\r", "\\r"))
+        else:
+            raise TypeError(f"no COPY text for {type(value).__name__}")
+    return "\t".join(cells) + "\n"
 
 
 def pg_text_array(items: Iterable[str]) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from ipdesk.core.db import copy_rows, pg_text_array
+from ipdesk.core.db import copy_line, copy_rows, copy_text, pg_text_array
 from ipdesk.search.models import FTS_TABLE, SearchEntry
 from ipdesk.search.registry import KINDS, SearchKind, kinds_of, watchers_of
 from ipdesk.search.text import normalise, terms, token, tokens
@@ -74,8 +74,8 @@ def insert_entries(connection, kind: str, rows: list[dict], *, bulk: bool = Fals
     if not rows:
         return
     if bulk and _is_postgres(connection):
-        copy_entries(connection, (_copied(kind, row["record_id"], row["case_id"], row["restricted"], row["text"])
-                                  for row in rows))
+        copy_rows(connection, ENTRIES, COPIED, (_copied(kind, row["record_id"], row["case_id"], row["restricted"],
+                                                        row["text"]) for row in rows))
         return
     if _is_postgres(connection):
         # another transaction may have written the entry since this one looked (``flask search rebuild`` while people
@@ -94,30 +94,30 @@ def insert_entries(connection, kind: str, rows: list[dict], *, bulk: bool = Fals
                        [{"id": entry_id, "terms": fts_terms(kind, texts[record_id])} for entry_id, record_id in made])
 
 
-COPIED = ["kind", "record_id", "case_id", "restricted", "text", "pieces"]  # the columns of ``copied_entries``' rows
+COPIED = ["kind", "record_id", "case_id", "restricted", "text", "pieces"]  # the columns of ``copied_entries``
 
 
-def copied_entries(kind: str, source_rows: Iterable[Sequence]) -> list[tuple]:
-    """PostgreSQL: the rows (``COPIED``) of new entries of ``kind`` made from rows of its source (record_id,
-    case_id, restricted, then the texts). Pure Python: a bulk load may make them in another process, beside its
-    writing, and copy them in later in its transaction (``copy_entries``)."""
-    return [_copied(kind, record_id, case_id, bool(restricted), entry_text(texts))
-            for record_id, case_id, restricted, *texts in source_rows]
+def copied_entries(kind: str, source_rows: Iterable[Sequence]) -> str:
+    """PostgreSQL: new entries of ``kind`` made from rows of its source (record_id, case_id, restricted, then the
+    texts), in COPY's text format (columns ``COPIED``). Pure Python: a bulk load has them made in another process,
+    beside its writing, and copies them in later in its transaction (``copy_entries``)."""
+    return "".join(copy_line(_copied(kind, record_id, case_id, bool(restricted), entry_text(texts)))
+                   for record_id, case_id, restricted, *texts in source_rows)
 
 
-def _copied(kind: str, record_id: int, case_id: int | None, restricted: bool, text: str) -> tuple:
-    return kind, record_id, case_id, restricted, text, pg_text_array(kind_terms(kind, terms(text)))
-
-
-def copy_entries(connection, rows: Iterable[Sequence]) -> None:
-    """PostgreSQL: new entries (rows of ``COPIED``) of records written in bulk in this transaction, by COPY."""
-    copy_rows(connection, ENTRIES, COPIED, rows)
+def copy_entries(connection, data: str) -> None:
+    """PostgreSQL: new entries (``copied_entries``) of records written in bulk in this transaction, by COPY."""
+    copy_text(connection, ENTRIES, COPIED, data)
 
 
 def source_rows(connection, kind: SearchKind, ids: list[int]) -> list[tuple]:
     """The rows of ``kind``'s source for these records (what ``copied_entries`` makes entries of)."""
     return [tuple(row) for chunk in _chunks(ids)
             for row in connection.execute(kind.source().where(kind.model.id.in_(chunk)))]
+
+
+def _copied(kind: str, record_id: int, case_id: int | None, restricted: bool, text: str) -> tuple:
+    return kind, record_id, case_id, restricted, text, pg_text_array(kind_terms(kind, terms(text)))
 
 
 def _forget_terms(connection, kind: str, entries: list[tuple[int, str]]) -> None:
