@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import resource
+import select
 import shutil
 import sqlite3
 import statistics
@@ -42,6 +43,7 @@ MANAGER = "manager@ipdesk.example"
 SUMMARY_CASES = 5_000
 GROWTH_LIMIT = 1.5  # a page may take at most this much longer on the large database than on one a tenth its size
 CHILD_JSON = os.environ.get("BENCH_CHILD_JSON")  # set in the run on the small database: its lines go there
+PARTNER_FDS = os.environ.get("BENCH_PARTNER_FDS")  # the small database's run: the pipes it is asked through
 GIVEN_DATABASE_URL = os.environ.get("DATABASE_URL")  # before the run sets it for its own processes
 SMALL_CASES = max(1000, CASES // 10)  # the growth table's small database
 MESSAGES = int(os.environ.get("BENCH_MESSAGES") or CASES * 10)  # 1,000,000 at 100,000 cases: search's bench
@@ -173,6 +175,8 @@ class Line:
         self.times: list[float] = []
         self.floor_times: list[float] = []
         self.queries: list[int] = []
+        self.small_times: list[float] = []  # the growth lines: the same repetitions on the small database, in turns
+        self.small_value: float | None = None
         self.value: float | None = None  # for lines that are not medians of times (memory, cores, load)
         self.floor_value: float | None = None
         self.passed: bool | None = None
@@ -182,6 +186,12 @@ class Line:
     @property
     def median(self):
         return self.value if self.value is not None else (statistics.median(self.times) if self.times else None)
+
+    @property
+    def small_median(self):
+        if self.small_value is not None:
+            return self.small_value
+        return statistics.median(self.small_times) if self.small_times else None
 
     @property
     def floor(self):
@@ -213,6 +223,185 @@ def timed(call) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+def counting(counter: "QueryCounter", call, into: list[int]):
+    """``call``, noting in ``into`` how many queries each call of it runs (a repetition may call it more than once:
+    ``Partner.rep``)."""
+    def counted():
+        before = counter.count
+        result = call()
+        into.append(counter.count - before)
+        return result
+    return counted
+
+
+class Partner:
+    """The growth lines' small database, measured in turns with this one: a child process runs the page lines
+    once on it, keeping each repetition by its line's key, then times one repetition whenever asked. Each of this
+    database's repetitions is followed by the child's of the same line, so both sides of a growth ratio see the
+    machine at the same minute (its speed drifts by a quarter within minutes here: runs of the small database
+    before and after the large one's pages still took that drift for growth, 1.52× for a page of the same size).
+    Each side calls once untimed before its timed call: the first call after the other process's turn is slow.
+
+    Three roles: ``parent`` (this run asks), ``serving`` (the child: keeps its repetitions, then answers) and
+    ``alone`` (no growth table: repetitions are just timed)."""
+
+    WAIT = 600  # seconds for one answer; the child's set-up may seed its database first: READY_WAIT
+    READY_WAIT = 3 * 3600
+
+    def __init__(self, role: str = "alone"):
+        self.role = role
+        self.kept: dict[str, object] = {}
+        self.process: subprocess.Popen | None = None
+        self.error = ""
+        self.log: Path | None = None
+        self.result: Path | None = None
+        self._reader = self._writer = -1
+        self._buffer = b""
+
+    # -- the parent's side
+    @classmethod
+    def start(cls) -> "Partner":
+        """Start the child on the small database (it seeds and prepares it while this run prepares its own)."""
+        partner = cls("parent")
+        env = {**os.environ, "BENCH_CASES": str(SMALL_CASES), "BENCH_MESSAGES": str(max(1, MESSAGES // 10)),
+               "BENCH_ENQUIRIES": str(max(1, ENQUIRIES // 10)), "BENCH_GROWTH": "0",
+               "BENCH_REPEAT": "1", "BENCH_PAGE_REPEAT": "1",  # its kept repetitions are timed when asked
+               "BENCH_SKIP": ",".join(sorted({"alerts", "documents", "memory", "pack", "load",
+                                              *filter(None, os.environ.get("BENCH_SKIP", "").split(","))}))}
+        if GIVEN_DATABASE_URL:  # DATABASE_URL was chosen: the small database must be too
+            if not os.environ.get("BENCH_SMALL_DATABASE_URL"):
+                partner.error = "SKIPPED: set BENCH_SMALL_DATABASE_URL to a second database"
+                return partner
+            env["DATABASE_URL"] = os.environ["BENCH_SMALL_DATABASE_URL"]
+        else:
+            env.pop("DATABASE_URL", None)  # bench_env names the SQLite file by its number of cases
+        folder = Path(tempfile.mkdtemp(prefix="ipdesk-bench-small-"))
+        partner.log, partner.result = folder / "small.log", folder / "small.json"
+        env["BENCH_CHILD_JSON"] = str(partner.result)
+        to_child, from_parent = os.pipe()
+        to_parent, from_child = os.pipe()
+        env["BENCH_PARTNER_FDS"] = f"{to_child},{from_child}"
+        print(f"Growth: the pages on {SMALL_CASES:,} cases, in turns with these (its log: {partner.log})...",
+              flush=True)
+        with partner.log.open("w") as log:
+            partner.process = subprocess.Popen([sys.executable, "-m", "bench.run"], env=env, cwd=ROOT, stdout=log,
+                                               stderr=subprocess.STDOUT, pass_fds=(to_child, from_child))
+        os.close(to_child)
+        os.close(from_child)
+        partner._reader, partner._writer = to_parent, from_parent
+        return partner
+
+    def ready(self) -> None:
+        """Wait until the child keeps its repetitions."""
+        if self.role == "parent" and not self.error:
+            answer = self._answer(self.READY_WAIT)
+            if answer != "ready":
+                self._fail(f"the small run did not start: {answer}")
+
+    def finish(self) -> dict:
+        """Let the child go; returns its lines (name: median, note), or {"error": ...}."""
+        if self.role != "parent":
+            return {}
+        if self.process is not None:
+            if not self.error:
+                self._send("quit")
+            try:
+                self.process.wait(timeout=self.WAIT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self._fail("the small run did not end")
+            for fd in (self._reader, self._writer):
+                os.close(fd)
+            self.process = None
+        if self.error:
+            return {"error": self.error}
+        import json
+
+        try:
+            return json.loads(self.result.read_text())
+        except (OSError, ValueError):
+            return {"error": f"ERROR: the small run wrote no results: {self._tail()}"}
+
+    def rep(self, key: str, call, into: list | None) -> tuple[float, object]:
+        """One repetition of a line here, timed; the parent then has the child time its repetition of ``key``
+        (appended to ``into``); the child keeps ``call`` to time when asked."""
+        if self.role == "serving":
+            self.kept[key] = call
+        asking = self.role == "parent" and into is not None and not self.error
+        if asking:  # once untimed: right after the other process's turn, a first call took 1.6 times as long
+            call()
+        result = timed(call)
+        if asking:
+            self._send(key)
+            answer = self._answer(self.WAIT)
+            try:
+                into.append(float(answer))
+            except ValueError:  # that line failed there: its growth shows no ratio; the others go on
+                print(f"  small database, {key}: {answer}", flush=True)
+        return result
+
+    # -- the child's side
+    def serve(self) -> None:
+        """Answer the parent: each key asked, one repetition timed, until "quit"."""
+        reader, writer = (int(fd) for fd in PARTNER_FDS.split(","))
+        self._reader, self._writer = reader, writer
+        self._send("ready")
+        while True:
+            key = self._answer(None)
+            if key in ("quit", ""):
+                return
+            call = self.kept.get(key)
+            if call is None:
+                self._send(f"error: {key!r} was not measured here")
+                continue
+            try:
+                call()  # as on the parent's side: a call to warm up after the other process's turn, one timed
+                self._send(f"{timed(call)[0]!r}")
+            except Exception as error:
+                traceback.print_exc()
+                self._send(f"error: {str(error)[:200]}".replace("\n", " "))
+
+    # -- the pipes
+    def _send(self, text: str) -> None:
+        try:
+            os.write(self._writer, text.encode() + b"\n")
+        except OSError as error:
+            self._fail(f"the small run is gone: {error}")
+
+    def _answer(self, wait: float | None) -> str:
+        """The next line from the other side ("" when it is gone or silent for ``wait`` seconds)."""
+        deadline = None if wait is None else time.monotonic() + wait
+        while b"\n" not in self._buffer:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                self._fail(f"no answer from the small run in {wait:g} s")
+                return ""
+            readable, _, _ = select.select([self._reader], [], [], left)
+            if not readable:
+                continue
+            chunk = os.read(self._reader, 65536)
+            if not chunk:
+                self._fail(f"the small run ended: {self._tail()}")
+                return ""
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def _fail(self, why: str) -> None:
+        if self.role == "parent" and not self.error:
+            self.error = f"ERROR: {why}"
+            print(f"Growth: {why}", flush=True)
+
+    def _tail(self) -> str:
+        try:
+            return self.log.read_text()[-300:] if self.log else ""
+        except OSError:
+            return ""
+
+
+PARTNER = Partner("serving" if PARTNER_FDS else "alone")
+
+
 # --- the run ------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -228,8 +417,8 @@ def main() -> None:
     table = render_table(lines)
     if facts.get("growth"):
         table += ("\n\nGrowth: the same lines on a database seeded apart with a tenth of the cases (medians of as "
-                  "many repetitions, measured just before and just after this database's pages and averaged; each "
-                  "in brackets), and how much longer they take here.\n\n" + render_growth(facts["growth"]))
+                  "many repetitions, each timed by a second process right after the same repetition here), and how "
+                  "much longer they take here.\n\n" + render_growth(facts["growth"]))
     if facts.get("absolute"):
         table += (f"\n\nAbsolute budgets at {CASES:,} cases on this machine (counted when the 1-minute load "
                   f"average before the part was under {QUIET_LOAD:g}; the part is measured again, at most twice, "
@@ -247,7 +436,12 @@ def main() -> None:
 
 
 def run(lines: list[Line], facts: dict) -> None:
+    global PARTNER
     env = bench_env()
+    skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))  # for working on one part
+    growth = not CHILD_JSON and os.environ.get("BENCH_GROWTH", "1") != "0" and "pages" not in skip
+    if growth:  # the small database's run prepares while this one does
+        PARTNER = Partner.start()
     facts["database"] = _safe_url(env["DATABASE_URL"])
     facts["seeding"] = prepare_database(env)
     os.environ.update(env)  # the in-process app reads its settings from the environment
@@ -276,12 +470,7 @@ def run(lines: list[Line], facts: dict) -> None:
     client = app.test_client()
     sign_in(client)
 
-    skip = set(filter(None, os.environ.get("BENCH_SKIP", "").split(",")))  # for working on one part
-    # The growth lines' small database is measured just before the large one's pages and just after them, and the
-    # two medians averaged: the machine's speed drifts by a quarter within minutes here, and a ratio of two runs
-    # minutes apart took the drift for growth (the same pages, 1.12× in one run and 1.59× in the next)
-    growth = not CHILD_JSON and os.environ.get("BENCH_GROWTH", "1") != "0" and "pages" not in skip
-    small = [measure_small()] if growth else []
+    PARTNER.ready()
     parts = (("pages", lambda into: measure_pages(app, client, counter, setup, into)),
              ("pages", lambda into: measure_documents(app, client, setup, into, year_to_date=True)),
              ("documents", lambda into: measure_documents(app, client, setup, into)),
@@ -290,10 +479,12 @@ def run(lines: list[Line], facts: dict) -> None:
              ("pack", lambda into: measure_pack(env, setup, into)),
              ("load", lambda into: measure_load(env, setup, into)))
     pages_parts = [measure for part, measure in parts if part == "pages"]
+    small: dict = {}
     for part, measure in parts:
         if part in skip:
             continue
-        for attempt in range(3 if part in ("pages", "load") else 1):  # their absolute budgets want a quiet machine
+        # their absolute budgets want a quiet machine (the small database's run keeps its one repetition)
+        for attempt in range(3 if part in ("pages", "load") and not CHILD_JSON else 1):
             load = _quiet_load() if attempt else os.getloadavg()[0]
             measured: list[Line] = []
             measure(measured)
@@ -302,8 +493,10 @@ def run(lines: list[Line], facts: dict) -> None:
             if load < QUIET_LOAD:
                 break
         lines.extend(measured)
-        if growth and part == "pages" and measure is pages_parts[-1]:
-            small.append(measure_small())
+        if part == "pages" and measure is pages_parts[-1]:
+            if PARTNER.role == "serving":
+                PARTNER.serve()  # times what the parent asks until it is done with its pages
+            small = PARTNER.finish()
     # the app's sender and scheduler threads would reopen the copy once it is dropped: stop them first
     for name in ("ipdesk_notify_sender", "ipdesk_due_scheduler"):
         if app.extensions.get(name) is not None:
@@ -318,7 +511,7 @@ def run(lines: list[Line], facts: dict) -> None:
         Path(CHILD_JSON).write_text(json.dumps({line.name: {"median": line.median, "note": line.note}
                                                 for line in lines if line.median is not None}))
     elif growth:
-        facts["growth"] = measure_growth(lines, small)
+        facts["growth"] = measure_growth(lines, small or PARTNER.finish())
     if not CHILD_JSON:
         facts["absolute"] = absolute_budgets(lines)
 
@@ -592,10 +785,9 @@ def measure_pages(app, client, counter, setup, lines) -> None:
             call(method, url, status)  # warm both
             call(floor_method, floor_url, (200, 201))
             for _ in range(PAGE_REPEAT):
-                before = counter.count
-                seconds, body = timed(lambda m=method, u=url, st=status: call(m, u, st))
+                seconds, body = PARTNER.rep(CSV_LINE if name.startswith(CSV_LINE) else name, counting(
+                    counter, lambda m=method, u=url, st=status: call(m, u, st), line.queries), line.small_times)
                 line.times.append(seconds)
-                line.queries.append(counter.count - before)
                 line.floor_times.append(timed(lambda m=floor_method, u=floor_url: call(m, u, (200, 201)))[0])
             if name.startswith("CSV"):
                 rows = body.count(b"\n") - 1
@@ -639,15 +831,20 @@ def measure_sorts(client, call, lines) -> None:
     line = Line(SORTS_LINE, "JSON floor: every case, newest first", "≤ 3× floor")
     lines.append(line)
     try:
-        medians = {}
+        medians, small = {}, {}
+        call("GET", "/bench/floor/cases", 200)
         for sort in SORT_ORDERS:
             url = f"/cases?sort={sort}"
             call("GET", url, 200)
-            medians[sort] = statistics.median(timed(lambda u=url: call("GET", u, 200))[0] for _ in range(PAGE_REPEAT))
-        call("GET", "/bench/floor/cases", 200)
-        line.floor_times = [timed(lambda: call("GET", "/bench/floor/cases", 200))[0] for _ in range(PAGE_REPEAT)]
+            small[sort], times = [], []
+            for _ in range(PAGE_REPEAT):  # the floor in turns with every sort's repetitions
+                times.append(PARTNER.rep(f"{SORTS_LINE}: {sort}", lambda u=url: call("GET", u, 200), small[sort])[0])
+                line.floor_times.append(timed(lambda: call("GET", "/bench/floor/cases", 200))[0])
+            medians[sort] = statistics.median(times)
         slowest = max(medians, key=medians.get)
         line.value = medians[slowest]
+        if all(small.values()):  # the small database's slowest sort
+            line.small_value = max(statistics.median(times) for times in small.values())
         line.note = f"slowest: {slowest}; " + ", ".join(f"{sort} {_fmt(value, 's')}" for sort, value in medians.items())
         line.passed = line.ratio <= 3.0
     except Exception as error:
@@ -675,9 +872,8 @@ def measure_search(counter, call, list_page, lines) -> None:
             call("GET", url, 200)
             counts = []
             for _ in range(PAGE_REPEAT):
-                before = counter.count
-                line.times.append(timed(lambda u=url: call("GET", u, 200))[0])
-                counts.append(counter.count - before)
+                line.times.append(PARTNER.rep(name, counting(counter, lambda u=url: call("GET", u, 200), counts),
+                                              line.small_times)[0])
                 line.floor_times.append(list_page())
             before = counter.count
             call("GET", "/search?" + urllib.parse.urlencode({"q": "鑫达盛福"}), 200)  # a rare seller: few hits
@@ -706,7 +902,7 @@ def measure_exporter_search(app, list_page, lines) -> None:
 
         get()
         for _ in range(PAGE_REPEAT):
-            line.times.append(timed(get)[0])
+            line.times.append(PARTNER.rep(EXPORTER_SEARCH, get, line.small_times)[0])
             line.floor_times.append(list_page())
         line.passed = line.ratio is not None and line.ratio <= 3.0
     except Exception as error:
@@ -763,7 +959,8 @@ def measure_documents(app, client, setup, lines, *, year_to_date: bool = False) 
             line.floor_name = f"static HTML, {want} page{'s' if want > 1 else ''} ({_pages(floor_pdf)} rendered), " \
                               f"same fonts"
             for _ in range(REPEAT):
-                line.times.append(timed(lambda u=url: client.get(u))[0])
+                line.times.append(PARTNER.rep(name, lambda u=url: client.get(u),
+                                              line.small_times if year_to_date else None)[0])
                 line.floor_times.append(timed(lambda h=html: render_pdf(h, time_limit=3600))[0])
             line.note = f"{pages} pages" + (f"; {largest}, {ytd_start}..{end}" if year_to_date else "")
             line.passed = line.ratio <= limit
@@ -779,62 +976,27 @@ GROWTH_LINES = ("case list, filtered, page 1", "case list, filtered, last page",
                 "enquiry list, China, page 1", "enquiry list, China, deepest page linked", YTD_SUMMARY)
 
 
-def measure_small() -> dict:
-    """The page lines again, in a process of their own, on a database seeded apart with a tenth of the cases:
-    each line's median and note, or {"error": what went wrong}."""
-    import json
-
-    # a tenth of everything: the cases, and the messages and enquiries however many were asked for
-    env = {**os.environ, "BENCH_CASES": str(SMALL_CASES), "BENCH_MESSAGES": str(max(1, MESSAGES // 10)),
-           "BENCH_ENQUIRIES": str(max(1, ENQUIRIES // 10)), "BENCH_GROWTH": "0",
-           "BENCH_SKIP": ",".join(sorted({"alerts", "documents", "memory", "pack", "load",
-                                          *filter(None, os.environ.get("BENCH_SKIP", "").split(","))}))}
-    if GIVEN_DATABASE_URL:  # DATABASE_URL was chosen: the small database must be too
-        if not os.environ.get("BENCH_SMALL_DATABASE_URL"):
-            return {"skipped": "SKIPPED: set BENCH_SMALL_DATABASE_URL to a second database"}
-        env["DATABASE_URL"] = os.environ["BENCH_SMALL_DATABASE_URL"]
-    else:
-        env.pop("DATABASE_URL", None)  # bench_env names the SQLite file by its number of cases
-    with tempfile.TemporaryDirectory() as folder:
-        env["BENCH_CHILD_JSON"] = out = str(Path(folder) / "small.json")
-        print(f"Growth: the pages on {SMALL_CASES:,} cases...", flush=True)
-        done = subprocess.run([sys.executable, "-m", "bench.run"], env=env, cwd=ROOT, capture_output=True,
-                              text=True)
-        if not Path(out).exists():
-            return {"error": f"ERROR: the small run failed: {done.stdout[-300:]}"}
-        return json.loads(Path(out).read_text())
-
-
-def measure_growth(lines: list[Line], runs: list[dict]) -> list[tuple]:
-    """How much longer each growth line takes on the large database than on the small one (``runs``: the small
-    one's lines, measured before and after the large one's pages; their medians averaged). Returns the rows of the
-    growth table."""
-    for run in runs:
-        if "skipped" in run or "error" in run:
-            return [("(growth)", "–", "–", "–", "–", run.get("skipped") or run["error"])]
-    measured = {}
-    for name in set().union(*runs):
-        medians = [run[name]["median"] for run in runs if run.get(name, {}).get("median")]
-        if len(medians) == len(runs):
-            measured[name] = {"median": sum(medians) / len(medians), "each": medians}
+def measure_growth(lines: list[Line], small: dict) -> list[tuple]:
+    """How much longer each growth line takes on the large database than on the small one (each line's
+    repetitions there were timed in turns with its own; ``small``: the small run's lines, for the CSV's rows).
+    Returns the rows of the growth table."""
+    if "error" in small:
+        return [("(growth)", "–", "–", "–", "–", small["error"])]
     rows = []
     for line in lines:
         if line.name not in GROWTH_LINES or line.median is None:
             continue
-        before = measured.get(line.name, {}).get("median")
+        before = line.small_median
         growth = line.median / before if before else None
         line.growth = growth
-        each = ", ".join(_fmt(value, line.unit) for value in measured.get(line.name, {}).get("each", ()))
-        rows.append((line.name, f"{_fmt(before, line.unit)} ({each})" if each else _fmt(before, line.unit),
-                     _fmt(line.median, line.unit),
+        rows.append((line.name, _fmt(before, line.unit), _fmt(line.median, line.unit),
                      "–" if growth is None else f"{growth:.2f}×", f"≤ {GROWTH_LIMIT:g}×",
                      "PASS" if growth is not None and growth <= GROWTH_LIMIT else "FAIL"))
     # the CSV export grows with its rows by nature: the time of each row must not grow with the data
     large = next((line for line in lines if line.name.startswith(CSV_LINE) and line.median is not None), None)
-    small = next(((name, value) for name, value in measured.items() if name.startswith(CSV_LINE)), None)
-    if large is not None and small is not None and small[1].get("median"):
-        per_row = [value / _csv_rows(name) for name, value in ((small[0], small[1]["median"]),
-                                                               (large.name, large.median))]
+    named = next((name for name in small if name.startswith(CSV_LINE)), None)
+    if large is not None and named is not None and large.small_median:
+        per_row = [large.small_median / _csv_rows(named), large.median / _csv_rows(large.name)]
         growth = per_row[1] / per_row[0]
         rows.append((f"{CSV_LINE}per row", f"{per_row[0] * 1e6:.1f} µs", f"{per_row[1] * 1e6:.1f} µs",
                      f"{growth:.2f}×", f"≤ {GROWTH_LIMIT:g}×", "PASS" if growth <= GROWTH_LIMIT else "FAIL"))
